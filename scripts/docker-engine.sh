@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Make sure a Docker engine answers, then set the egress guard (DESIGN.md §4).
+# Idempotent: cheap when the engine already runs. Used by `cluster:up`, `npm test` and `.ci/run`.
+set -euo pipefail
+
+say() { echo "[docker-engine] $*" >&2; }
+die() { echo "[docker-engine] error: $*" >&2; exit 1; }
+
+engine_answers() { docker info >/dev/null 2>&1; }
+
+install_engine() {
+  [ "$(id -u)" = 0 ] || die "no Docker engine answers and this is not root. Install Docker (https://docs.docker.com/engine/install/) or run as root so this script can install Debian's docker.io."
+  command -v apt-get >/dev/null || die "no Docker engine answers and this is not Debian/Ubuntu (no apt-get). Install and start a Docker engine, then run again."
+  say "installing Debian's docker.io, iptables, debootstrap (apt-get)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io iptables debootstrap docker-compose >/dev/null
+}
+
+start_engine() {
+  command -v dockerd >/dev/null || install_engine
+  [ "$(id -u)" = 0 ] || die "dockerd is installed but not running, and only root can start it here"
+  # A daemon killed at the end of a day leaves its pid file behind; dockerd refuses to start over it.
+  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    rm -f /var/run/docker.pid
+  fi
+  if ! pgrep -x dockerd >/dev/null; then
+    say "starting dockerd (log: /var/log/kubelab-dockerd.log)"
+    setsid nohup dockerd >/var/log/kubelab-dockerd.log 2>&1 </dev/null &
+  fi
+  for _ in $(seq 1 120); do
+    engine_answers && return 0
+    sleep 0.5
+  done
+  die "dockerd did not answer within 60 s; see /var/log/kubelab-dockerd.log"
+}
+
+egress_guard() {
+  # Drop container traffic that would leave through the machine's uplink. Only where we manage the engine
+  # (root, iptables present); skipped elsewhere because a laptop's Docker may live in a VM.
+  [ "$(id -u)" = 0 ] && command -v iptables >/dev/null || return 0
+  [ "${KUBELAB_EGRESS_GUARD:-1}" = 1 ] || return 0
+  local uplink
+  uplink=$(ip route show default 2>/dev/null | awk '/default/ {for (i=1;i<=NF;i++) if ($i=="dev") {print $(i+1); exit}}')
+  [ -n "$uplink" ] || return 0
+  iptables -N DOCKER-USER 2>/dev/null || true
+  if ! iptables -C DOCKER-USER -o "$uplink" -j DROP 2>/dev/null; then
+    iptables -I DOCKER-USER -o "$uplink" -j DROP
+    say "egress guard: container traffic out of $uplink is dropped"
+  fi
+}
+
+command -v docker >/dev/null || { [ "$(id -u)" = 0 ] && install_engine; } || die "no docker client"
+engine_answers || start_engine
+egress_guard
+# debootstrap builds the offline base image; docker-compose runs compose.yaml. Both are Debian packages.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! command -v debootstrap >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null || true
+fi
