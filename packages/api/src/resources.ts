@@ -1,0 +1,61 @@
+// The kinds kubelab serves, described once: the API server routes from this table, the CLI resolves
+// `po`/`pods`/`pod` through it, and discovery documents are rendered from it.
+
+export interface ResourceInfo {
+  group: string; // "" for the core group
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  namespaced: boolean;
+  verbs: string[];
+  /** Sub-resources served, e.g. "status". */
+  subresources?: string[];
+}
+
+const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export const resources: ResourceInfo[] = [
+  { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', singular: 'namespace', shortNames: ['ns'], namespaced: false, verbs: allVerbs.filter((v) => v !== 'deletecollection'), subresources: ['status'] },
+  { group: '', version: 'v1', kind: 'Node', plural: 'nodes', singular: 'node', shortNames: ['no'], namespaced: false, verbs: allVerbs, subresources: ['status'] },
+  { group: '', version: 'v1', kind: 'Event', plural: 'events', singular: 'event', shortNames: ['ev'], namespaced: true, verbs: allVerbs },
+];
+
+export function apiVersionOf(r: ResourceInfo): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** Base path of a collection: /api/v1/namespaces/ns/pods or /apis/apps/v1/deployments. */
+export function collectionPath(r: ResourceInfo, namespace?: string): string {
+  const prefix = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  return r.namespaced && namespace ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${r.plural}` : `${prefix}/${r.plural}`;
+}
+
+export function objectPath(r: ResourceInfo, name: string, namespace?: string): string {
+  return `${collectionPath(r, namespace)}/${encodeURIComponent(name)}`;
+}
+
+/** Resolves what a user types (`po`, `pods`, `Pod`, `deployments.apps`) to a resource. */
+export function resolveResource(text: string): ResourceInfo | undefined {
+  const t = text.toLowerCase();
+  const [name, group] = t.includes('.') ? [t.slice(0, t.indexOf('.')), t.slice(t.indexOf('.') + 1)] : [t, undefined];
+  return resources.find(
+    (r) =>
+      (group === undefined || r.group === group) &&
+      (r.plural === name || r.singular === name || r.kind.toLowerCase() === name || r.shortNames.includes(name)),
+  );
+}
+
+export function resourceForKind(apiVersion: string, kind: string): ResourceInfo | undefined {
+  return resources.find((r) => apiVersionOf(r) === apiVersion && r.kind === kind);
+}
+
+export function resourceForKindLoose(kind: string): ResourceInfo | undefined {
+  return resources.find((r) => r.kind === kind);
+}
+
+/** Lets later components add kinds (Pods, Services, ...) without touching this file's callers. */
+export function registerResource(r: ResourceInfo): void {
+  if (!resources.some((x) => x.group === r.group && x.plural === r.plural)) resources.push(r);
+}

@@ -1,0 +1,76 @@
+// Assembles the API server: store + persistence, the kinds it serves, bootstrap objects, controllers, HTTP.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { KubeObject } from '@kubelab/api';
+import { startNodeLifecycle } from './controllers/node-lifecycle';
+import { eventStrategy, namespaceStrategy, nodeStrategy } from './registry/core-kinds';
+import { ObjectService } from './registry/object-service';
+import { Registry, type Strategy } from './registry/strategy';
+import { createApp } from './server';
+import { SnapshotFile } from './storage/persistence';
+import { Store } from './storage/store';
+
+export interface ApiServerOptions {
+  port: number;
+  host?: string;
+  /** Where state.json lives; undefined keeps state in memory only (unit tests). */
+  stateDir?: string;
+  nodeGracePeriodMs?: number;
+  /** Extra kinds (pods, deployments, ...) registered by later components. */
+  strategies?: Strategy[];
+  log: Logger;
+}
+
+export interface RunningApiServer {
+  port: number;
+  service: ObjectService;
+  close(): Promise<void>;
+}
+
+const bootstrapNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
+  const registry = new Registry().add(namespaceStrategy).add(nodeStrategy).add(eventStrategy);
+  for (const s of opts.strategies ?? []) registry.add(s);
+
+  let file: SnapshotFile | undefined;
+  const store = new Store(10_000, () => file?.schedule());
+  if (opts.stateDir) {
+    file = new SnapshotFile(opts.stateDir, () => store.snapshot());
+    const snap = file.read();
+    if (snap) {
+      store.load(snap);
+      opts.log.info({ objects: snap.objects.length, resourceVersion: snap.resourceVersion, file: file.file }, 'state restored');
+    }
+  }
+  const service = new ObjectService(store, registry);
+  for (const name of bootstrapNamespaces) {
+    if (!store.get('/namespaces', undefined, name)) {
+      service.create(namespaceStrategy, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KubeObject);
+    }
+  }
+
+  const stopLifecycle = startNodeLifecycle(service, nodeStrategy, opts.log, { gracePeriodMs: opts.nodeGracePeriodMs ?? 40_000 });
+  const app = createApp({ service, log: opts.log, ready: () => true });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve(s));
+    s.once('error', reject);
+  });
+  // Watches are long-lived; the defaults would cut them after 5 minutes.
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  opts.log.info({ port, stateDir: opts.stateDir }, 'API server listening');
+
+  return {
+    port,
+    service,
+    async close() {
+      stopLifecycle();
+      file?.flush();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,13 @@
+// Entry inside the control-plane container: configuration comes from the environment the CLI set.
+import type { Logger } from 'pino';
+import { startApiServer, type RunningApiServer } from './api-server';
+
+export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer> {
+  const env = process.env;
+  return startApiServer({
+    port: Number(env.KUBELAB_API_PORT ?? 6443),
+    stateDir: env.KUBELAB_STATE_DIR ?? '/var/lib/kubelab',
+    nodeGracePeriodMs: Number(env.KUBELAB_NODE_GRACE_PERIOD_MS ?? 40_000),
+    log: log.child({ component: 'apiserver' }),
+  });
+}

@@ -1,0 +1,208 @@
+// The generic verbs (get, list, create, update, patch, delete) for any kind, applied to the store with
+// Kubernetes semantics: uid/creationTimestamp/generation stamping, optimistic concurrency on
+// resourceVersion, status sub-resources, generateName, namespace existence, owner-reference cascade.
+import { randomUUID, randomInt } from 'node:crypto';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  field,
+  invalid,
+  mergePatch,
+  notFound,
+  rfc3339,
+  StatusError,
+  validateObjectMeta,
+  apiVersionOf,
+  type FieldError,
+  type KubeObject,
+} from '@kubelab/api';
+import type { Store } from '../storage/store';
+import { resourceKey, type Registry, type Strategy } from './strategy';
+
+export interface WriteResult {
+  object: KubeObject;
+  warnings: string[];
+}
+
+const protectedNamespaces = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+const generateNameAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+function desiredState(s: Strategy, obj: KubeObject): string {
+  const fields = ['spec', ...(s.generationFields ?? [])];
+  return JSON.stringify(fields.map((f) => obj[f]));
+}
+
+export class ObjectService {
+  constructor(
+    readonly store: Store,
+    readonly registry: Registry,
+  ) {}
+
+  get(s: Strategy, namespace: string | undefined, name: string): KubeObject {
+    const obj = this.store.get(resourceKey(s.info), this.scope(s, namespace), name);
+    if (!obj) throw notFound(s.info.plural, { kind: s.info.kind, group: s.info.group, name });
+    return obj;
+  }
+
+  list(s: Strategy, namespace: string | undefined): KubeObject[] {
+    return this.store.list(resourceKey(s.info), this.scope(s, namespace));
+  }
+
+  create(s: Strategy, namespace: string | undefined, body: unknown): WriteResult {
+    const obj = this.checkBody(s, namespace, body);
+    const meta = obj.metadata;
+    if (!meta.name && meta.generateName) {
+      meta.name = meta.generateName + Array.from({ length: 5 }, () => generateNameAlphabet[randomInt(generateNameAlphabet.length)]).join('');
+    }
+    if (s.info.namespaced) this.requireNamespace(meta.namespace!);
+    s.prepareForCreate?.(obj);
+    this.validate(s, obj);
+    const key = resourceKey(s.info);
+    if (this.store.get(key, meta.namespace, meta.name!)) throw alreadyExists(s.info.plural, { kind: s.info.kind, group: s.info.group, name: meta.name });
+    const now = rfc3339();
+    obj.metadata = {
+      ...meta,
+      uid: randomUUID(),
+      creationTimestamp: now,
+      generation: 1,
+    };
+    delete obj.metadata.resourceVersion;
+    delete obj.metadata.deletionTimestamp;
+    return { object: this.store.put(key, obj, 'ADDED'), warnings: this.warnings(s, obj) };
+  }
+
+  update(s: Strategy, namespace: string | undefined, name: string, body: unknown, subresource?: string): WriteResult {
+    const obj = this.checkBody(s, namespace, body);
+    if (obj.metadata.name !== name) {
+      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const old = this.get(s, namespace, name);
+    if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== old.metadata.resourceVersion) {
+      throw conflict(s.info.plural, { kind: s.info.kind, group: s.info.group, name }, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    return this.write(s, old, obj, subresource);
+  }
+
+  patch(s: Strategy, namespace: string | undefined, name: string, patch: unknown, subresource?: string): WriteResult {
+    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw badRequest('the patch must be a JSON object');
+    const old = this.get(s, namespace, name);
+    const merged = mergePatch(clone(old), patch) as KubeObject;
+    const precondition = (patch as KubeObject).metadata?.resourceVersion;
+    if (precondition && precondition !== old.metadata.resourceVersion) {
+      throw conflict(s.info.plural, { kind: s.info.kind, group: s.info.group, name }, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    const obj = this.checkBody(s, namespace, merged);
+    if (obj.metadata.name !== name) throw badRequest('metadata.name cannot be changed by a patch');
+    return this.write(s, old, obj, subresource);
+  }
+
+  delete(s: Strategy, namespace: string | undefined, name: string): KubeObject {
+    const ns = this.scope(s, namespace);
+    if (s.info.plural === 'namespaces' && s.info.group === '' && protectedNamespaces.has(name)) {
+      throw new StatusError('MethodNotAllowed', `namespaces "${name}" is forbidden: this namespace may not be deleted`);
+    }
+    const existing = this.get(s, ns, name);
+    if (s.info.plural === 'namespaces' && s.info.group === '') this.deleteNamespaceContents(name);
+    const gone = this.store.remove(resourceKey(s.info), ns, name)!;
+    this.cascade(existing);
+    return gone;
+  }
+
+  private write(s: Strategy, old: KubeObject, obj: KubeObject, subresource?: string): WriteResult {
+    // Immutable metadata stays as stored, whatever the client sent.
+    obj.metadata = {
+      ...obj.metadata,
+      uid: old.metadata.uid,
+      creationTimestamp: old.metadata.creationTimestamp,
+      namespace: old.metadata.namespace,
+      generation: old.metadata.generation,
+      deletionTimestamp: old.metadata.deletionTimestamp,
+    };
+    const hasStatus = s.info.subresources?.includes('status');
+    if (subresource === 'status') {
+      // A status write changes status only (and nothing else of the stored object).
+      obj = { ...clone(old), status: obj.status };
+    } else if (subresource) {
+      throw new StatusError('NotFound', `the server could not find the requested resource (${s.info.plural}/${subresource})`);
+    } else if (hasStatus) {
+      obj.status = old.status;
+      s.prepareForUpdate?.(obj, old);
+    } else {
+      s.prepareForUpdate?.(obj, old);
+    }
+    this.validate(s, obj, old);
+    if (desiredState(s, obj) !== desiredState(s, old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    return { object: this.store.put(resourceKey(s.info), obj, 'MODIFIED'), warnings: this.warnings(s, obj) };
+  }
+
+  /** Parses and checks the identity fields of a request body against the URL. */
+  private checkBody(s: Strategy, namespace: string | undefined, body: unknown): KubeObject {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw badRequest(`the request body must be a ${s.info.kind} object`);
+    }
+    const obj = clone(body) as KubeObject;
+    const expected = apiVersionOf(s.info);
+    const errs: FieldError[] = [];
+    if (obj.kind !== undefined && obj.kind !== s.info.kind) errs.push(field.invalid('kind', obj.kind, `must be ${s.info.kind}`));
+    if (obj.apiVersion !== undefined && obj.apiVersion !== expected) errs.push(field.invalid('apiVersion', obj.apiVersion, `must be ${expected}`));
+    if (obj.metadata === undefined || obj.metadata === null || typeof obj.metadata !== 'object') {
+      throw invalid(s.info.kind, s.info.group, undefined, [field.required('metadata')]);
+    }
+    if (errs.length) throw invalid(s.info.kind, s.info.group, obj.metadata.name, errs);
+    obj.kind = s.info.kind;
+    obj.apiVersion = expected;
+    if (s.info.namespaced) {
+      const ns = namespace ?? obj.metadata.namespace ?? 'default';
+      if (obj.metadata.namespace && obj.metadata.namespace !== ns) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      obj.metadata.namespace = ns;
+    } else {
+      delete obj.metadata.namespace;
+    }
+    return obj;
+  }
+
+  private validate(s: Strategy, obj: KubeObject, old?: KubeObject): void {
+    const errs = [...validateObjectMeta(obj.metadata, { namespaced: s.info.namespaced, nameRule: s.nameRule }), ...(s.validate?.(obj, old) ?? [])];
+    if (errs.length) throw invalid(s.info.kind, s.info.group, obj.metadata.name ?? obj.metadata.generateName, errs);
+  }
+
+  private warnings(s: Strategy, obj: KubeObject): string[] {
+    return (s.ignoredFields?.(obj) ?? []).map((f) => `${s.info.kind} "${obj.metadata.name}": ${f} is accepted but not modelled by kubelab (ignored)`);
+  }
+
+  private scope(s: Strategy, namespace: string | undefined): string | undefined {
+    return s.info.namespaced ? namespace : undefined;
+  }
+
+  private requireNamespace(ns: string): void {
+    if (!this.store.get('/namespaces', undefined, ns)) throw notFound('namespaces', { kind: 'Namespace', name: ns });
+  }
+
+  private deleteNamespaceContents(ns: string): void {
+    for (const s of this.registry.all()) {
+      if (!s.info.namespaced) continue;
+      for (const o of this.store.list(resourceKey(s.info), ns)) this.store.remove(resourceKey(s.info), ns, o.metadata.name!);
+    }
+  }
+
+  /** Background cascading deletion: dependents whose owner is gone are deleted too (garbage collector). */
+  private cascade(owner: KubeObject): void {
+    const uid = owner.metadata.uid;
+    if (!uid) return;
+    for (const s of this.registry.all()) {
+      for (const o of this.store.list(resourceKey(s.info), s.info.namespaced ? owner.metadata.namespace : undefined)) {
+        if (o.metadata.ownerReferences?.some((r) => r.uid === uid)) {
+          const gone = this.store.remove(resourceKey(s.info), o.metadata.namespace, o.metadata.name!);
+          if (gone) this.cascade(gone);
+        }
+      }
+    }
+  }
+}

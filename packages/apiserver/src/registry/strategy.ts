@@ -1,0 +1,43 @@
+// Per-kind behaviour, like the "strategies" of k8s.io/apiserver: validation, defaults, and which parts of
+// an object a write may change. The generic object service applies these to every kind.
+import type { FieldError, KubeObject, NameRule, ResourceInfo } from '@kubelab/api';
+
+export interface Strategy {
+  info: ResourceInfo;
+  nameRule: NameRule;
+  /** Validation beyond metadata. `old` is set on updates. */
+  validate?(obj: KubeObject, old?: KubeObject): FieldError[];
+  /** Fills defaults and clears fields a create may not set (e.g. status). */
+  prepareForCreate?(obj: KubeObject): void;
+  /** Same on update; status is already carried over for kinds with a status sub-resource. */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
+  /** Fields of the object that are not in `spec` but still count as the desired state (e.g. ConfigMap data). */
+  generationFields?: string[];
+  /** Names of fields kubelab accepts but does not act on, reported as warnings. */
+  ignoredFields?(obj: KubeObject): string[];
+}
+
+export function resourceKey(info: Pick<ResourceInfo, 'group' | 'plural'>): string {
+  return `${info.group}/${info.plural}`;
+}
+
+export class Registry {
+  private readonly byKey = new Map<string, Strategy>();
+
+  add(s: Strategy): this {
+    this.byKey.set(`${s.info.group}/${s.info.version}/${s.info.plural}`, s);
+    return this;
+  }
+
+  find(group: string, version: string, plural: string): Strategy | undefined {
+    return this.byKey.get(`${group}/${version}/${plural}`);
+  }
+
+  all(): Strategy[] {
+    return [...this.byKey.values()];
+  }
+
+  forKind(apiVersion: string, kind: string): Strategy | undefined {
+    return this.all().find((s) => (s.info.group ? `${s.info.group}/${s.info.version}` : s.info.version) === apiVersion && s.info.kind === kind);
+  }
+}

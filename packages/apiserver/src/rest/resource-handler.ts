@@ -1,0 +1,95 @@
+// Routes every /api and /apis resource request to the object service: one handler for all kinds, as the
+// Kubernetes generic registry does. Errors become Status objects; the server never dies of a bad request.
+import type { NextFunction, Request, Response } from 'express';
+import { apiVersionOf, StatusError, type KubeObject } from '@kubelab/api';
+import type { ObjectService } from '../registry/object-service';
+import { resourceKey, type Strategy } from '../registry/strategy';
+import { buildFilter } from './filters';
+import { parseRequestPath } from './request-info';
+import { serveWatch } from './watch';
+
+function query(req: Request, name: string): string | undefined {
+  const v = req.query[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function isTrue(v: string | undefined): boolean {
+  return v === 'true' || v === '1';
+}
+
+function notFoundPath(req: Request): StatusError {
+  return new StatusError('NotFound', `the server could not find the requested resource (${req.method} ${req.path})`);
+}
+
+function sendWrite(res: Response, code: number, result: { object: KubeObject; warnings: string[] }): void {
+  // Kubernetes sends warnings as RFC 7234 Warning headers: `299 - "message"`.
+  for (const w of result.warnings) res.append('Warning', `299 - ${JSON.stringify(w)}`);
+  res.status(code).json(result.object);
+}
+
+export function resourceHandler(service: ObjectService) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const info = parseRequestPath(req.path);
+    if (!info) return next();
+    const strategy: Strategy | undefined = service.registry.find(info.group, info.version, info.resource);
+    if (!strategy) throw notFoundPath(req);
+    if (info.namespace !== undefined && !strategy.info.namespaced) throw notFoundPath(req);
+    const { namespace, name, subresource } = info;
+
+    if (subresource && !(strategy.info.subresources ?? []).includes(subresource)) throw notFoundPath(req);
+
+    switch (req.method) {
+      case 'GET': {
+        if (name) {
+          res.json(service.get(strategy, namespace, name));
+          return;
+        }
+        const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'));
+        if (isTrue(query(req, 'watch'))) {
+          const timeout = Number(query(req, 'timeoutSeconds'));
+          serveWatch(service.store, req, res, {
+            resource: resourceKey(strategy.info),
+            namespace: strategy.info.namespaced ? namespace : undefined,
+            resourceVersion: query(req, 'resourceVersion'),
+            timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
+            filter,
+            initial: () => service.list(strategy, namespace),
+          });
+          return;
+        }
+        const items = service.list(strategy, namespace).filter(filter);
+        res.json({
+          kind: `${strategy.info.kind}List`,
+          apiVersion: apiVersionOf(strategy.info),
+          metadata: { resourceVersion: String(service.store.resourceVersion) },
+          items,
+        });
+        return;
+      }
+      case 'POST':
+        if (name) throw new StatusError('MethodNotAllowed', `POST is not supported on a named ${strategy.info.kind}`);
+        sendWrite(res, 201, service.create(strategy, namespace, req.body));
+        return;
+      case 'PUT':
+        if (!name) throw new StatusError('MethodNotAllowed', 'PUT needs an object name');
+        sendWrite(res, 200, service.update(strategy, namespace, name, req.body, subresource));
+        return;
+      case 'PATCH':
+        if (!name) throw new StatusError('MethodNotAllowed', 'PATCH needs an object name');
+        sendWrite(res, 200, service.patch(strategy, namespace, name, req.body, subresource));
+        return;
+      case 'DELETE': {
+        if (!name) {
+          const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'));
+          const deleted = service.list(strategy, namespace).filter(filter).map((o) => service.delete(strategy, namespace, o.metadata.name!));
+          res.json({ kind: `${strategy.info.kind}List`, apiVersion: apiVersionOf(strategy.info), metadata: {}, items: deleted });
+          return;
+        }
+        res.json(service.delete(strategy, namespace, name));
+        return;
+      }
+      default:
+        throw new StatusError('MethodNotAllowed', `method ${req.method} is not supported`);
+    }
+  };
+}

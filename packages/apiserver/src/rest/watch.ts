@@ -1,0 +1,68 @@
+// Watch streams: one JSON object per line, {"type","object"}, chunked, as the Kubernetes API server sends.
+// Without a resourceVersion the stream starts with synthetic ADDED events for what exists (as Kubernetes
+// does); with one it replays history after it, or answers 410 Gone when that history is gone.
+import type { Request, Response } from 'express';
+import { StatusError, type KubeObject, type WatchEvent } from '@kubelab/api';
+import type { Store, StoredEvent } from '../storage/store';
+import type { ObjectFilter } from './filters';
+
+export interface WatchOptions {
+  resource: string;
+  namespace?: string;
+  resourceVersion?: string;
+  timeoutSeconds?: number;
+  filter: ObjectFilter;
+  initial: () => KubeObject[];
+}
+
+export function serveWatch(store: Store, req: Request, res: Response, opts: WatchOptions): void {
+  res.status(200);
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Transfer-Encoding', 'chunked');
+  res.setHeader('Cache-Control', 'no-cache, private');
+  res.flushHeaders();
+
+  const send = (e: WatchEvent): void => {
+    res.write(`${JSON.stringify(e)}\n`);
+  };
+  const inScope = (e: StoredEvent): boolean =>
+    e.resource === opts.resource && (opts.namespace === undefined || e.object.metadata.namespace === opts.namespace);
+
+  const rv = opts.resourceVersion && opts.resourceVersion !== '0' ? Number(opts.resourceVersion) : undefined;
+  // Subscribe before replaying so nothing written in between is lost; replay filters by rv.
+  const buffered: StoredEvent[] = [];
+  let replaying = true;
+  let lastSent = 0;
+  const deliver = (e: StoredEvent): void => {
+    if (!inScope(e) || e.resourceVersion <= lastSent) return;
+    lastSent = e.resourceVersion;
+    if (opts.filter(e.object)) send({ type: e.type, object: e.object });
+  };
+  const unsubscribe = store.subscribe((e) => (replaying ? buffered.push(e) : deliver(e)));
+
+  if (rv === undefined || Number.isNaN(rv)) {
+    for (const o of opts.initial()) if (opts.filter(o)) send({ type: 'ADDED', object: o });
+    lastSent = store.resourceVersion;
+  } else {
+    const changes = store.changesSince(opts.resource, rv);
+    if (!changes) {
+      const gone = new StatusError('Expired', `too old resource version: ${rv} (${store.oldestResumable})`);
+      send({ type: 'ERROR', object: gone.toStatus() as unknown as KubeObject });
+      unsubscribe();
+      res.end();
+      return;
+    }
+    lastSent = rv;
+    for (const e of changes) deliver(e);
+  }
+  for (const e of buffered) deliver(e);
+  replaying = false;
+
+  const timer = opts.timeoutSeconds ? setTimeout(() => res.end(), opts.timeoutSeconds * 1000) : undefined;
+  const close = (): void => {
+    unsubscribe();
+    if (timer) clearTimeout(timer);
+  };
+  req.on('close', close);
+  res.on('close', close);
+}

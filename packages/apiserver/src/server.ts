@@ -1,0 +1,82 @@
+// The express application: discovery, health, and the generic resource handler, with every failure
+// turned into a Kubernetes Status object.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { StatusError } from '@kubelab/api';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery';
+import type { ObjectService } from './registry/object-service';
+import { resourceHandler } from './rest/resource-handler';
+
+export interface ServerDeps {
+  service: ObjectService;
+  log: Logger;
+  /** Reports whether the server is ready to serve (state loaded, bootstrap objects present). */
+  ready: () => boolean;
+}
+
+const jsonTypes = ['application/json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/*+json'];
+
+export function createApp({ service, log, ready }: ServerDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.json({ type: jsonTypes, limit: '3mb', strict: false }));
+  app.use((req, res, next) => {
+    const started = Date.now();
+    res.on('finish', () => {
+      const level = res.statusCode >= 500 ? 'error' : 'debug';
+      log[level]({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Date.now() - started }, 'request');
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
+  app.get('/livez', (_req, res) => void res.type('text/plain').send('ok'));
+  app.get('/readyz', (_req, res) => {
+    if (ready()) res.type('text/plain').send('ok');
+    else res.status(503).type('text/plain').send('not ready');
+  });
+  app.get('/version', (_req, res) => void res.json(serverVersion));
+  app.get('/api', (_req, res) => void res.json(apiVersions()));
+  app.get('/apis', (_req, res) => void res.json(apiGroupList(service.registry)));
+  app.get('/api/:version', (req, res, next) => {
+    const doc = apiResourceList(service.registry, '', String(req.params.version));
+    if (doc) res.json(doc);
+    else next();
+  });
+  app.get('/apis/:group', (req, res, next) => {
+    const doc = apiGroup(service.registry, String(req.params.group));
+    if (doc) res.json(doc);
+    else next();
+  });
+  app.get('/apis/:group/:version', (req, res, next) => {
+    const doc = apiResourceList(service.registry, String(req.params.group), String(req.params.version));
+    if (doc) res.json(doc);
+    else next();
+  });
+  app.use(resourceHandler(service));
+  app.use((req: Request) => {
+    throw new StatusError('NotFound', `the server could not find the requested resource (${req.method} ${req.path})`);
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = toStatusError(err);
+    if (status.code >= 500) log.error({ err, url: req.originalUrl }, 'request failed');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status.code).json(status.toStatus());
+  });
+  return app;
+}
+
+function toStatusError(err: unknown): StatusError {
+  if (err instanceof StatusError) return err;
+  const e = err as { type?: string; status?: number; message?: string };
+  // body-parser errors: malformed JSON, too large, wrong charset.
+  if (e?.type === 'entity.parse.failed') return new StatusError('BadRequest', `the request body is not valid JSON: ${e.message}`);
+  if (e?.type === 'entity.too.large') return new StatusError('BadRequest', 'the request body is too large');
+  if (e?.status && e.status >= 400 && e.status < 500) return new StatusError('BadRequest', e.message ?? 'bad request');
+  return new StatusError('InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+}

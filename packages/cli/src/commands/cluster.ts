@@ -1,0 +1,80 @@
+// `kubelab cluster up|down|list`: what a workshop leader types first.
+import { clusterDown, clusterUp, ensureEngine, ensureImages, listClusters, type ClusterInfo } from '@kubelab/cluster';
+import { renderTable } from '../printers/table';
+
+export interface UpOptions {
+  name: string;
+  workers: number;
+  nodeSubnet?: string;
+  podSubnet?: string;
+  apiPort?: number;
+}
+
+type Print = (line: string) => void;
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Runs one step, printing `• step ... ✓ (1.2s)` so learners see where time goes. */
+async function step<T>(print: Print, title: string, fn: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const result = await fn();
+  print(` ✓ ${title} (${seconds(Date.now() - started)})`);
+  return result;
+}
+
+export async function up(opts: UpOptions, print: Print): Promise<ClusterInfo> {
+  const started = Date.now();
+  print(`Creating cluster "${opts.name}" (1 control plane + ${opts.workers} worker${opts.workers === 1 ? '' : 's'}) ...`);
+  await step(print, 'Docker engine ready', () => ensureEngine());
+  const images = await step(print, 'Images ready', () =>
+    ensureImages((what: string, ms: number) => print(`   · ${what} (${seconds(ms)})`)),
+  );
+  const info = await clusterUp({ ...opts, image: images.nodeImage }, (what: string, ms: number) => print(` ✓ ${what} (${seconds(ms)})`));
+  if (info.alreadyUp) {
+    print(`Cluster "${opts.name}" is already up.`);
+  } else {
+    print(`Cluster "${opts.name}" is up in ${seconds(Date.now() - started)}.`);
+  }
+  print('');
+  print(summary(info));
+  return info;
+}
+
+export function summary(info: ClusterInfo): string {
+  const ctx = info.name === 'kubelab' ? '' : ` --cluster ${info.name}`;
+  const rows = [['NODE', 'ROLE', 'NODE-IP', 'POD-CIDR'], ...info.nodes.map((n) => [n.name, n.role, n.ip, n.podCIDR])];
+  return [
+    renderTable(rows),
+    '',
+    `API server:     ${info.apiUrl}   (inside the cluster: ${info.internalApiUrl})`,
+    `Node network:   ${info.nodeSubnet}    Pod network: ${info.podSubnet}    Service CIDR: ${info.serviceCidr}`,
+    '',
+    'Next, try:',
+    `  npx kubelab${ctx} get nodes -o wide`,
+    `  npx kubelab${ctx} get namespaces`,
+    `  npm run cluster:down${info.name === 'kubelab' ? '' : ` -- --name ${info.name}`}`,
+  ].join('\n');
+}
+
+export async function down(name: string, print: Print): Promise<void> {
+  const started = Date.now();
+  const { removed } = await clusterDown(name);
+  if (removed.containers + removed.networks + removed.volumes === 0) {
+    print(`No cluster named "${name}" (nothing to remove).`);
+    return;
+  }
+  print(
+    `Deleted cluster "${name}": ${removed.containers} containers, ${removed.networks} networks, ${removed.volumes} volumes (${seconds(Date.now() - started)}).`,
+  );
+}
+
+export async function list(): Promise<string> {
+  const clusters = await listClusters();
+  if (clusters.length === 0) return 'No kubelab clusters.';
+  return renderTable([
+    ['NAME', 'NODES', 'STATUS', 'API'],
+    ...clusters.map((c) => [c.name, String(c.nodes), c.status, c.apiUrl ?? '<none>']),
+  ]);
+}

@@ -1,0 +1,2 @@
+export * from './printers/table';
+export * from './printers/output';

@@ -1,0 +1,96 @@
+// kubelab: the command line. kubectl's habits for verbs, flags and output; cluster lifecycle besides.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { resolveResource } from '@kubelab/api';
+import { clientVersionString } from './version';
+import { clusterName, connect, defaultClusterName } from './context';
+import { CliError, describeError } from './errors';
+import * as cluster from './commands/cluster';
+import { get } from './commands/get';
+
+const print = (line: string): void => void process.stdout.write(`${line}\n`);
+
+function int(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+const program = new Command('kubelab')
+  .description('A Kubernetes networking lab on plain Docker')
+  .option('--cluster <name>', `cluster to talk to (env KUBELAB_CLUSTER, default "${defaultClusterName}")`)
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+const globals = (): { cluster?: string } => program.opts();
+
+const clusterCmd = program.command('cluster').description('create, delete and list clusters');
+clusterCmd
+  .command('up')
+  .description('create a cluster (idempotent: reports a running cluster as already up)')
+  .option('--name <name>', 'cluster name (default: --cluster, KUBELAB_CLUSTER or "kubelab")')
+  .option('--workers <n>', 'worker nodes besides the control plane', int(0, 10), 2)
+  .option('--node-subnet <cidr>', 'node network subnet (default: first free of 172.30.N.0/24)')
+  .option('--pod-subnet <cidr>', 'cluster pod CIDR, one /24 per node (default: first free of 10.244+N.0.0/16)')
+  .option('--api-port <port>', 'host port for the API server on 127.0.0.1 (default: a free port)', int(1, 65535))
+  .action(async (o: { name?: string; workers: number; nodeSubnet?: string; podSubnet?: string; apiPort?: number }) => {
+    await cluster.up({ ...o, name: o.name ?? clusterName(globals().cluster) }, print);
+  });
+clusterCmd
+  .command('down')
+  .description('delete a cluster: every container, network and volume labelled with its name')
+  .option('--name <name>', 'cluster name')
+  .action(async (o: { name?: string }) => cluster.down(o.name ?? clusterName(globals().cluster), print));
+clusterCmd
+  .command('list')
+  .description('list clusters')
+  .action(async () => print(await cluster.list()));
+
+program
+  .command('get')
+  .description('display one or many resources')
+  .argument('<resource>', 'resource type, e.g. nodes, namespaces, pods')
+  .argument('[names...]', 'object names')
+  .addOption(new Option('-o, --output <format>', 'output format: wide, yaml, json, name'))
+  .option('-n, --namespace <ns>', 'namespace', 'default')
+  .option('-A, --all-namespaces', 'list across all namespaces')
+  .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
+  .option('--no-headers', 'omit table headers')
+  .action(async (resource: string, names: string[], o: { output?: string; namespace: string; allNamespaces?: boolean; selector?: string; headers: boolean }) => {
+    if (!resolveResource(resource)) throw new CliError(`the server doesn't have a resource type "${resource}"`);
+    const { client } = await connect(clusterName(globals().cluster));
+    try {
+      print(await get(client, resource, names, { ...o, noHeaders: !o.headers }));
+    } finally {
+      await client.close();
+    }
+  });
+
+program
+  .command('version')
+  .description('print the client and server versions')
+  .option('-o, --output <format>', 'json or yaml')
+  .action(async (o: { output?: string }) => {
+    const clientVersion = { gitVersion: clientVersionString, platform: `${process.platform}/${process.arch}` };
+    let server: Record<string, string> | undefined;
+    let problem: string | undefined;
+    try {
+      const { client } = await connect(clusterName(globals().cluster));
+      server = (await client.raw<Record<string, string>>('GET', '/version')).object;
+      await client.close();
+    } catch (err) {
+      problem = describeError(err);
+    }
+    if (o.output === 'json') print(JSON.stringify({ clientVersion, serverVersion: server }, null, 2));
+    else {
+      print(`Client Version: ${clientVersionString}`);
+      if (server) print(`Server Version: ${server.gitVersion}`);
+      else if (problem) process.stderr.write(`${problem}\n`);
+    }
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`${describeError(err)}\n`);
+  process.exit(err instanceof CliError ? err.exitCode : 1);
+});

@@ -1,0 +1,1 @@
+export const clientVersionString = 'v1.31.0-kubelab';

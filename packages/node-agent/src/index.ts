@@ -1,0 +1,2 @@
+export { runNodeAgentFromEnv, type RunningAgent } from './agent';
+export * from './node-object';

@@ -1,0 +1,50 @@
+// The one program inside kubelab's containers. Its arguments name the roles to run in this process:
+//   control plane: `apiserver node-agent`   workers: `node-agent`   lab workload: `echo`
+// One process per container keeps an idle cluster small (DESIGN target: under 250 MB for 1+2 nodes).
+import pino from 'pino';
+
+const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { node: process.env.NODE_NAME } });
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+const known = ['apiserver', 'node-agent', 'echo'];
+
+async function start(role: string): Promise<Closable> {
+  switch (role) {
+    case 'apiserver':
+      return (await import('@kubelab/apiserver')).runApiServerFromEnv(log);
+    case 'node-agent':
+      return (await import('@kubelab/node-agent')).runNodeAgentFromEnv(log);
+    case 'echo':
+      return (await import('@kubelab/echo')).runEchoFromEnv();
+    default:
+      throw new Error(`unknown role "${role}"; known roles: ${known.join(', ')}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const roles = process.argv.slice(2);
+  if (roles.length === 0) {
+    console.error(`usage: kubelab-node ROLE...  (roles: ${known.join(', ')})`);
+    process.exit(2);
+  }
+  const running: Closable[] = [];
+  for (const role of roles) running.push(await start(role));
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await Promise.allSettled(running.reverse().map((r) => r.close()));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  log.fatal({ err }, 'failed to start');
+  process.exit(1);
+});
