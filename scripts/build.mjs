@@ -8,9 +8,16 @@ import path from 'node:path';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const quiet = process.argv.includes('--quiet');
 
-// ESM bundles still meet CommonJS dependencies that call require(); give them one.
+// ESM bundles still meet CommonJS dependencies that use require() and __dirname (ssh2, via dockerode).
 const banner = {
-  js: "import { createRequire as __kubelabCreateRequire } from 'node:module';\nconst require = __kubelabCreateRequire(import.meta.url);",
+  js: [
+    "import { createRequire as __kubelabCreateRequire } from 'node:module';",
+    "import { fileURLToPath as __kubelabFileURLToPath } from 'node:url';",
+    "import { dirname as __kubelabDirname } from 'node:path';",
+    'const require = __kubelabCreateRequire(import.meta.url);',
+    'const __filename = __kubelabFileURLToPath(import.meta.url);',
+    'const __dirname = __kubelabDirname(__filename);',
+  ].join('\n'),
 };
 
 const common = {

@@ -25,5 +25,6 @@ rm -rf "$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/locale/* "
 tar --numeric-owner -C "$dir" -c . | docker import \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'CMD ["sleep","infinity"]' \
+  --change 'LABEL kubelab.managed=true' \
   --message "kubelab base (debootstrap bookworm minbase + node)" - "$tag" >/dev/null
 echo "$tag"

@@ -1,0 +1,13 @@
+// @kubelab/cluster: the Docker shell that builds kubelab's images and creates, reads and removes clusters.
+export { ensureEngine } from './engine';
+export { ensureImages, type Images } from './images';
+export { clusterUp } from './cluster-up';
+export { clusterDown } from './cluster-down';
+export { findCluster, listClusters } from './cluster-list';
+export { waitForClusterReady } from './ready';
+export { findRepoRoot } from './repo';
+export { planAddresses, defaultNodeSubnet, defaultPodSubnet, type AddressPlan, type ExistingNetwork, type NodeAddresses } from './addressing';
+export { nodeNames, nodeNetworkName, podNetworkName, stateVolumeName, validateClusterName, LABEL, SERVICE_CIDR, API_PORT } from './names';
+export { ECHO_IMAGE, TOOLBOX_IMAGE } from './image-recipes';
+export type { Report } from './report';
+export type { ClusterInfo, ClusterNode, ClusterSummary, ClusterUpOptions, RemovedCounts } from './types';

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { describeVerdict, judgeNodes } from './readiness';
+
+const node = (name: string, ready?: string, reason?: string) => ({
+  metadata: { name },
+  status: { conditions: ready ? [{ type: 'MemoryPressure', status: 'False' }, { type: 'Ready', status: ready, reason }] : [] },
+});
+
+describe('judgeNodes', () => {
+  it('is satisfied when every expected node is Ready', () => {
+    expect(judgeNodes({ items: [node('a', 'True'), node('b', 'True'), node('extra')] }, ['a', 'b'])).toEqual({ missing: [], notReady: [] });
+  });
+
+  it('lists missing and not-ready nodes', () => {
+    const v = judgeNodes({ items: [node('a', 'False', 'KubeletNotReady'), node('b')] }, ['a', 'b', 'c']);
+    expect(v).toEqual({ missing: ['c'], notReady: ['a (Ready=False, KubeletNotReady)', 'b (no Ready condition)'] });
+    expect(describeVerdict(v)).toBe('not registered: c; not Ready: a (Ready=False, KubeletNotReady), b (no Ready condition)');
+  });
+
+  it('survives junk bodies', () => {
+    expect(judgeNodes('<html>', ['a']).missing).toEqual(['a']);
+    expect(judgeNodes(null, ['a']).missing).toEqual(['a']);
+  });
+});

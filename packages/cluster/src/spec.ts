@@ -1,0 +1,118 @@
+// The create requests for a cluster's networks, volume and node containers. Pure: everything comes from the
+// address plan and options, so the wiring (labels, env, sysctls, ports) is unit-tested.
+import type Docker from 'dockerode';
+import type { AddressPlan, NodeAddresses } from './addressing';
+import {
+  API_PORT, LABEL, NODE_ENTRY, STATE_DIR, nodeNames, nodeNetworkName, podNetworkName, stateVolumeName,
+  type NodeRole,
+} from './names';
+
+export interface NodePlan {
+  name: string;
+  role: NodeRole;
+  addresses: NodeAddresses;
+}
+
+export interface SpecOptions {
+  cluster: string;
+  image: string;
+  apiPort?: number;
+  logLevel?: string;
+}
+
+export function nodePlans(cluster: string, plan: AddressPlan): NodePlan[] {
+  const names = nodeNames(cluster, plan.nodes.length - 1);
+  return plan.nodes.map((addresses, i) => ({ name: names[i], role: i === 0 ? 'control-plane' : 'worker', addresses }));
+}
+
+export function nodeNetworkSpec(cluster: string, plan: AddressPlan): Docker.NetworkCreateOptions {
+  return {
+    Name: nodeNetworkName(cluster),
+    CheckDuplicate: true,
+    Driver: 'bridge',
+    IPAM: { Driver: 'default', Config: [{ Subnet: plan.nodeSubnet, Gateway: plan.nodeGateway }] },
+    Labels: { [LABEL.cluster]: cluster, [LABEL.role]: 'node-network' },
+  };
+}
+
+/**
+ * One bridge per node for its pods. Masquerade off: pod traffic leaves through the node agent, not Docker's
+ * NAT. Not internal: Docker's isolation rules for internal networks would drop routed pod traffic (DESIGN §2).
+ */
+export function podNetworkSpec(cluster: string, node: NodePlan): Docker.NetworkCreateOptions {
+  return {
+    Name: podNetworkName(cluster, node.name),
+    CheckDuplicate: true,
+    Driver: 'bridge',
+    Internal: false,
+    IPAM: { Driver: 'default', Config: [{ Subnet: node.addresses.podCIDR, Gateway: node.addresses.podGateway }] },
+    Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
+    Labels: { [LABEL.cluster]: cluster, [LABEL.role]: 'pod-network', [LABEL.node]: node.name },
+  };
+}
+
+export function stateVolumeSpec(cluster: string): Docker.VolumeCreateOptions {
+  return { Name: stateVolumeName(cluster), Labels: { [LABEL.cluster]: cluster, [LABEL.role]: 'state' } };
+}
+
+export function nodeContainerSpec(opts: SpecOptions, plan: AddressPlan, node: NodePlan): Docker.ContainerCreateOptions {
+  const { cluster } = opts;
+  const controlPlane = node.role === 'control-plane';
+  const cpIp = plan.nodes[0].ip;
+  const net = nodeNetworkName(cluster);
+  const env: Record<string, string> = {
+    KUBELAB_CLUSTER: cluster,
+    NODE_NAME: node.name,
+    NODE_IP: node.addresses.ip,
+    POD_CIDR: node.addresses.podCIDR,
+    CLUSTER_POD_CIDR: plan.podSubnet,
+    NODE_SUBNET: plan.nodeSubnet,
+    SERVICE_CIDR: plan.serviceCidr,
+    KUBELAB_API_URL: `http://${cpIp}:${API_PORT}`,
+    KUBELAB_NODE_ROLE: node.role,
+    LOG_LEVEL: opts.logLevel ?? 'info',
+    ...(controlPlane ? { KUBELAB_STATE_DIR: STATE_DIR } : {}),
+  };
+  const port = `${API_PORT}/tcp`;
+  return {
+    name: node.name,
+    Hostname: node.name,
+    Image: opts.image,
+    Cmd: controlPlane ? ['node', NODE_ENTRY, 'apiserver', 'node-agent'] : ['node', NODE_ENTRY, 'node-agent'],
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    Labels: {
+      [LABEL.cluster]: cluster,
+      [LABEL.role]: node.role,
+      [LABEL.node]: node.name,
+      [LABEL.nodeIndex]: String(node.addresses.index),
+      [LABEL.nodeCount]: String(plan.nodes.length),
+      [LABEL.nodeIp]: node.addresses.ip,
+      [LABEL.podCidr]: node.addresses.podCIDR,
+      [LABEL.nodeSubnet]: plan.nodeSubnet,
+      [LABEL.podSubnet]: plan.podSubnet,
+    },
+    ...(controlPlane ? { ExposedPorts: { [port]: {} } } : {}),
+    HostConfig: {
+      CapAdd: ['NET_ADMIN', 'NET_RAW'],
+      // A router, not a host: forward, accept asymmetric paths, never tell pods to bypass the agent.
+      Sysctls: {
+        'net.ipv4.ip_forward': '1',
+        'net.ipv4.conf.all.rp_filter': '0',
+        'net.ipv4.conf.default.rp_filter': '0',
+        'net.ipv4.conf.all.send_redirects': '0',
+      },
+      Binds: ['/var/run/docker.sock:/var/run/docker.sock', ...(controlPlane ? [`${stateVolumeName(cluster)}:${STATE_DIR}`] : [])],
+      ...(controlPlane
+        ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: opts.apiPort ? String(opts.apiPort) : '' }] } }
+        : {}),
+      RestartPolicy: { Name: 'unless-stopped' },
+      NetworkMode: net,
+    },
+    NetworkingConfig: { EndpointsConfig: { [net]: { IPAMConfig: { IPv4Address: node.addresses.ip } } } },
+  };
+}
+
+/** Second interface of a node: its pod network, where the agent is the pods' next hop (.1). */
+export function podNetworkConnect(containerId: string, node: NodePlan): Docker.NetworkConnectOptions {
+  return { Container: containerId, EndpointConfig: { IPAMConfig: { IPv4Address: node.addresses.agentPodIp } } };
+}

@@ -1,0 +1,66 @@
+// Shapes at the package boundary (what the CLI and the e2e tests consume).
+import type { NodeRole } from './names';
+
+export interface ClusterUpOptions {
+  name: string;
+  /** Worker nodes besides the control plane, 0..10. */
+  workers: number;
+  /** Node network CIDR; by default 172.30.k.0/24 for the first free slot k. */
+  nodeSubnet?: string;
+  /** Cluster pod CIDR; by default 10.(244+k).0.0/16. Each node gets a /24 of it. */
+  podSubnet?: string;
+  /** Node image to run (from ensureImages); when omitted clusterUp calls ensureImages itself. */
+  image?: string;
+  /** Host port (on 127.0.0.1) for the API server; random when omitted, like kind. */
+  apiPort?: number;
+  /** LOG_LEVEL for the processes in the node containers (pino levels). */
+  logLevel?: string;
+  /** Readiness deadline in ms (default 60 000). */
+  readyTimeoutMs?: number;
+  /** Leave the objects of a failed `up` in place for debugging instead of removing them. */
+  keepOnFailure?: boolean;
+}
+
+export interface ClusterNode {
+  name: string;
+  role: NodeRole;
+  /** Address on the node network. */
+  ip: string;
+  podCIDR: string;
+  containerId: string;
+  /** Docker's container state: running, exited, created, restarting, dead, ... */
+  state: string;
+}
+
+export interface ClusterInfo {
+  name: string;
+  /** API server as the host reaches it: http://127.0.0.1:<published port>; "" while the port is unpublished. */
+  apiUrl: string;
+  /** API server as containers reach it: http://<control-plane node IP>:6443. */
+  internalApiUrl: string;
+  nodeSubnet: string;
+  podSubnet: string;
+  serviceCidr: string;
+  /** Control plane first, then workers in order. */
+  nodes: ClusterNode[];
+  /** The node image the containers run. */
+  image: string;
+  /** Set by clusterUp when the cluster was already running and nothing was changed. */
+  alreadyUp?: boolean;
+}
+
+export interface ClusterSummary {
+  name: string;
+  /** Node containers present. */
+  nodes: number;
+  running: number;
+  /** running: every expected node runs; stopped: every node exited/created/dead; degraded: anything else (restarting, missing nodes, leftovers only). */
+  status: 'running' | 'stopped' | 'degraded';
+  apiUrl?: string;
+}
+
+export interface RemovedCounts {
+  containers: number;
+  networks: number;
+  volumes: number;
+}
