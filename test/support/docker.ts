@@ -13,9 +13,9 @@ export async function labelled(cluster: string): Promise<{ containers: string[];
     docker.listVolumes({ filters }),
   ]);
   return {
-    containers: containers.map((c) => c.Names[0]),
-    networks: networks.map((n) => n.Name),
-    volumes: (volumes.Volumes ?? []).map((v) => v.Name),
+    containers: containers.map((c) => c.Names[0]).sort(),
+    networks: networks.map((n) => n.Name).sort(),
+    volumes: (volumes.Volumes ?? []).map((v) => v.Name).sort(),
   };
 }
 
