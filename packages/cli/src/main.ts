@@ -48,6 +48,15 @@ clusterCmd
   .action(async () => print(await cluster.list()));
 
 program
+  .command('images')
+  .description('build kubelab images (needed before `docker compose up`)')
+  .command('build')
+  .description('build the base, node, echo and toolbox images when missing or out of date')
+  .action(async () => {
+    await cluster.buildImages(print);
+  });
+
+program
   .command('get')
   .description('display one or many resources')
   .argument('<resource>', 'resource type, e.g. nodes, namespaces, pods')

@@ -26,7 +26,8 @@ export async function clusterUp(opts: ClusterUpOptions, report: Report = silent)
   validateLogLevel(opts.logLevel);
   const { name } = opts;
 
-  await timed(report, ensureEngine, 'docker engine');
+  // A caller that passes the image has already talked to the engine to build it.
+  if (!opts.image) await timed(report, ensureEngine, 'docker engine');
 
   const existing = await clusterObjects(name);
   if (!isEmpty(existing)) {

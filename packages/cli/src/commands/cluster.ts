@@ -58,6 +58,12 @@ export function summary(info: ClusterInfo): string {
   ].join('\n');
 }
 
+export async function buildImages(print: Print): Promise<void> {
+  await step(print, 'Docker engine ready', () => ensureEngine());
+  const images = await step(print, 'Images ready', () => ensureImages((what: string, ms: number) => print(`   · ${what} (${seconds(ms)})`)));
+  print(`Node image: ${images.nodeImage} (also tagged kubelab/node:latest)`);
+}
+
 export async function down(name: string, print: Print): Promise<void> {
   const started = Date.now();
   const { removed } = await clusterDown(name);

@@ -1,0 +1,95 @@
+// `npm run bench`: measures the figures the issues name and writes bench/RESULTS.md with machine and date.
+// Runs against a cluster named klbench (created and removed here). Usage: node bench/run.mjs [--skip-cold]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchPods } from './pods.mjs';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const cli = path.join(root, 'packages', 'cli', 'bin', 'kubelab.mjs');
+const name = 'klbench';
+const skipCold = process.argv.includes('--skip-cold');
+
+function kubelab(args) {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (r.status !== 0) throw new Error(`kubelab ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+function docker(args) {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function fmt(ms) {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** Sum of resident memory of the cluster's node containers (cgroup rss, as `docker stats` minus page cache). */
+function clusterRssMb() {
+  const ids = docker(['ps', '-q', '--no-trunc', '--filter', `label=kubelab.cluster=${name}`]).split('\n').filter(Boolean);
+  let total = 0;
+  const per = [];
+  for (const id of ids) {
+    const candidates = [`/sys/fs/cgroup/memory/docker/${id}/memory.stat`, `/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.stat`];
+    const file = candidates.find((f) => existsSync(f));
+    let bytes = 0;
+    if (file) {
+      const stat = readFileSync(file, 'utf8');
+      const m = stat.match(/^total_rss (\d+)/m) ?? stat.match(/^anon (\d+)/m);
+      bytes = m ? Number(m[1]) : 0;
+    }
+    const nameOf = docker(['inspect', '-f', '{{.Name}}', id]).replace(/^\//, '');
+    per.push(`${nameOf} ${(bytes / 1048576).toFixed(1)} MB`);
+    total += bytes;
+  }
+  return { total: total / 1048576, per };
+}
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Docker ${docker(['version', '-f', '{{.Server.Version}}'])}, Node ${process.version}`;
+}
+
+const rows = [];
+kubelab(['cluster', 'down', '--name', name]);
+
+if (!skipCold) {
+  // Cold: every kubelab image removed, so the base is assembled from Debian packages again.
+  const images = docker(['images', '--filter', 'reference=kubelab/*', '-q']).split('\n').filter(Boolean);
+  if (images.length) spawnSync('docker', ['rmi', '-f', ...new Set(images)], { stdio: 'ignore' });
+  const cold = kubelab(['cluster', 'up', '--name', name]);
+  rows.push(['cluster up, cold (images built from nothing)', 'kubelab cluster up --name klbench', fmt(cold.ms), '']);
+  kubelab(['cluster', 'down', '--name', name]);
+}
+
+const warm = [];
+const down = [];
+for (let i = 0; i < 5; i++) {
+  warm.push(kubelab(['cluster', 'up', '--name', name]).ms);
+  if (i < 4) down.push(kubelab(['cluster', 'down', '--name', name]).ms);
+}
+rows.push(['cluster up, warm (1 control plane + 2 workers, to all nodes Ready), median of 5', 'kubelab cluster up --name klbench', fmt(median(warm)), 'target < 8 s']);
+rows.push(['cluster down, median of 4', 'kubelab cluster down --name klbench', fmt(median(down)), '']);
+
+await new Promise((r) => setTimeout(r, 15_000));
+const rss = clusterRssMb();
+rows.push(['idle cluster memory (sum of container RSS, 15 s after up)', 'cgroup memory.stat total_rss', `${rss.total.toFixed(0)} MB`, `target < 250 MB (${rss.per.join('; ')})`]);
+
+const podRows = await benchPods({ cli, root, name });
+rows.push(...podRows);
+
+kubelab(['cluster', 'down', '--name', name]);
+
+const table = ['| measurement | command | result | note |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const text = `# kubelab benchmarks\n\nMachine: ${machine()}\n\nDate: ${new Date().toISOString()}\n\nCommand: \`npm run bench\`${skipCold ? ' (with --skip-cold)' : ''}\n\n${table}\n`;
+writeFileSync(path.join(root, 'bench', 'RESULTS.md'), text);
+console.log(text);
