@@ -24,6 +24,7 @@ describe('cluster foundation', () => {
   afterAll(async () => {
     await kubelab(['cluster', 'down', '--name', name]);
     await kubelab(['cluster', 'down', '--name', `${name}-b`]);
+    await kubelab(['cluster', 'down', '--name', `${name}-c`]);
   });
 
   it('shows each step with timings and ends with a summary', () => {
@@ -136,6 +137,31 @@ describe('cluster foundation', () => {
     expect(listing).toContain(`${name}-b`);
     await kubelabOk(['cluster', 'down', '--name', `${name}-b`]);
     expect(await labelled(`${name}-b`)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+
+  it('refuses a busy API port, naming it, and creates nothing', async () => {
+    // Read the live port: a restart of the control plane re-allocates a random host port.
+    const ports = (await docker.getContainer(`${name}-control-plane`).inspect()).NetworkSettings.Ports['6443/tcp'];
+    const busy = Number(ports?.[0]?.HostPort);
+    expect(busy).toBeGreaterThan(0);
+    const r = await kubelab(['cluster', 'up', '--name', `${name}-c`, '--workers', '0', '--api-port', String(busy)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(String(busy));
+    expect(r.stderr).toMatch(/in use|busy|taken/i);
+    expect(await labelled(`${name}-c`)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+
+  it('replaces a stale cluster whose node container died', async () => {
+    await docker.getContainer(`${name}-worker2`).kill();
+    const out = await kubelabOk(['cluster', 'up', '--name', name]);
+    expect(out).toMatch(/replacing stale cluster/i);
+    expect(out).toContain(`Cluster "${name}" is up`);
+    const list = await eventually('three Ready nodes after replacement', async () => {
+      const ns = await nodes();
+      return ns.length === 3 && ns.every(isReady) ? ns : undefined;
+    });
+    expect(list).toHaveLength(3);
+    apiUrl = out.match(/API server:\s+(http:\/\/127\.0\.0\.1:\d+)/)?.[1] ?? '';
   });
 
   it('cluster down removes every labelled container, network and volume', async () => {
