@@ -16,7 +16,7 @@ import {
 import { assertPortFree } from './port';
 import { waitForClusterReady } from './ready';
 import { silent, timed, type Report } from './report';
-import { nodeContainerSpec, nodeNetworkSpec, nodePlans, podNetworkConnect, podNetworkSpec, stateVolumeSpec, type NodePlan } from './spec';
+import { nodeContainerSpec, tunablesFrom, nodeNetworkSpec, nodePlans, podNetworkConnect, podNetworkSpec, stateVolumeSpec, type NodePlan } from './spec';
 import type { ClusterInfo, ClusterUpOptions } from './types';
 
 export async function clusterUp(opts: ClusterUpOptions, report: Report = silent): Promise<ClusterInfo> {
@@ -133,7 +133,7 @@ async function createNetworks(opts: ClusterUpOptions): Promise<AddressPlan> {
 async function createNode(opts: ClusterUpOptions, image: string, plan: AddressPlan, node: NodePlan): Promise<Docker.Container> {
   let container: Docker.Container;
   try {
-    container = await docker().createContainer(nodeContainerSpec({ cluster: opts.name, image, apiPort: opts.apiPort, logLevel: opts.logLevel }, plan, node));
+    container = await docker().createContainer(nodeContainerSpec({ cluster: opts.name, image, apiPort: opts.apiPort, logLevel: opts.logLevel, tunables: tunablesFrom(process.env) }, plan, node));
   } catch (err) {
     throw new Error(`creating node container ${node.name} on ${nodeNetworkName(opts.name)} (${node.addresses.ip}): ${dockerMessage(err)}`);
   }

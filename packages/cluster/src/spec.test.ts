@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planAddresses } from './addressing';
-import { nodeContainerSpec, nodeNetworkSpec, nodePlans, podNetworkConnect, podNetworkSpec, stateVolumeSpec } from './spec';
+import { nodeContainerSpec, nodeNetworkSpec, nodePlans, podNetworkConnect, podNetworkSpec, stateVolumeSpec, tunablesFrom } from './spec';
 
 const plan = planAddresses({ workers: 2 }, []);
 const nodes = nodePlans('lab', plan);
@@ -86,5 +86,12 @@ describe('create specs', () => {
 
   it('puts the agent at .1 of its pod network', () => {
     expect(podNetworkConnect('cid', nodes[1])).toEqual({ Container: 'cid', EndpointConfig: { IPAMConfig: { IPv4Address: '10.244.1.1' } } });
+  });
+});
+
+describe('tunables', () => {
+  it('passes timing knobs from the environment and refuses non-numbers', async () => {
+    expect(tunablesFrom({ KUBELAB_HEARTBEAT_MS: '2000', OTHER: 'x' })).toEqual({ KUBELAB_HEARTBEAT_MS: '2000' });
+    expect(() => tunablesFrom({ KUBELAB_BACKOFF_BASE_MS: 'fast' })).toThrow('KUBELAB_BACKOFF_BASE_MS=fast: must be a whole number of milliseconds');
   });
 });

@@ -18,6 +18,30 @@ export interface SpecOptions {
   image: string;
   apiPort?: number;
   logLevel?: string;
+  /** Timing knobs passed through to the processes in the node containers (see TUNABLES). */
+  tunables?: Record<string, string>;
+}
+
+/**
+ * Timing knobs a workshop (or a test) may shorten, read from the environment of `cluster up`: how often
+ * nodes heartbeat, how soon a silent node turns NotReady and its pods move, the crash-loop back-off base.
+ */
+export const TUNABLES = [
+  'KUBELAB_HEARTBEAT_MS',
+  'KUBELAB_NODE_GRACE_PERIOD_MS',
+  'KUBELAB_POD_EVICTION_TIMEOUT_MS',
+  'KUBELAB_BACKOFF_BASE_MS',
+] as const;
+
+export function tunablesFrom(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of TUNABLES) {
+    const v = env[k];
+    if (v === undefined || v === '') continue;
+    if (!/^\d+$/.test(v)) throw new Error(`${k}=${v}: must be a whole number of milliseconds`);
+    out[k] = v;
+  }
+  return out;
 }
 
 export function nodePlans(cluster: string, plan: AddressPlan): NodePlan[] {
@@ -72,6 +96,7 @@ export function nodeContainerSpec(opts: SpecOptions, plan: AddressPlan, node: No
     KUBELAB_NODE_ROLE: node.role,
     LOG_LEVEL: opts.logLevel ?? 'info',
     ...(controlPlane ? { KUBELAB_STATE_DIR: STATE_DIR } : {}),
+    ...opts.tunables,
   };
   const port = `${API_PORT}/tcp`;
   return {
