@@ -7,3 +7,4 @@ export * from './merge-patch';
 export * from './resources';
 export * from './manifest';
 export * from './time';
+export * from './workloads';

@@ -20,6 +20,11 @@ export const resources: ResourceInfo[] = [
   { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', singular: 'namespace', shortNames: ['ns'], namespaced: false, verbs: allVerbs.filter((v) => v !== 'deletecollection'), subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Node', plural: 'nodes', singular: 'node', shortNames: ['no'], namespaced: false, verbs: allVerbs, subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Event', plural: 'events', singular: 'event', shortNames: ['ev'], namespaced: true, verbs: allVerbs },
+  { group: '', version: 'v1', kind: 'Pod', plural: 'pods', singular: 'pod', shortNames: ['po'], namespaced: true, verbs: allVerbs, subresources: ['status', 'binding'] },
+  { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', shortNames: ['cm'], namespaced: true, verbs: allVerbs },
+  { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', singular: 'secret', shortNames: [], namespaced: true, verbs: allVerbs },
+  { group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', shortNames: ['rs'], namespaced: true, verbs: allVerbs, subresources: ['status', 'scale'] },
+  { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', singular: 'deployment', shortNames: ['deploy'], namespaced: true, verbs: allVerbs, subresources: ['status', 'scale'] },
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { KubeObject } from '@kubelab/api';
 import { startNodeLifecycle } from './controllers/node-lifecycle';
+import { startWorkloadControllers, type WorkloadControllerOptions } from './controllers/workload-controllers';
 import { eventStrategy, namespaceStrategy, nodeStrategy } from './registry/core-kinds';
 import { ObjectService } from './registry/object-service';
+import { podStrategy, workloadStrategies } from './registry/workload-kinds';
 import { Registry, type Strategy } from './registry/strategy';
 import { createApp } from './server';
 import { SnapshotFile } from './storage/persistence';
@@ -17,6 +19,12 @@ export interface ApiServerOptions {
   /** Where state.json lives; undefined keeps state in memory only (unit tests). */
   stateDir?: string;
   nodeGracePeriodMs?: number;
+  /** Pods on a node that is not Ready are deleted after this long (KUBELAB_POD_EVICTION_TIMEOUT_MS). */
+  podEvictionTimeoutMs?: number;
+  /** How often node health is checked (default: a quarter of the grace period, 1-5 s). */
+  nodeMonitorPeriodMs?: number;
+  /** Timing of the scheduler and the workload controllers (tests shorten these). */
+  controllers?: WorkloadControllerOptions;
   /** Extra kinds (pods, deployments, ...) registered by later components. */
   strategies?: Strategy[];
   log: Logger;
@@ -32,6 +40,7 @@ const bootstrapNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node
 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const registry = new Registry().add(namespaceStrategy).add(nodeStrategy).add(eventStrategy);
+  for (const s of workloadStrategies) registry.add(s);
   for (const s of opts.strategies ?? []) registry.add(s);
 
   let file: SnapshotFile | undefined;
@@ -51,7 +60,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     }
   }
 
-  const stopLifecycle = startNodeLifecycle(service, nodeStrategy, opts.log, { gracePeriodMs: opts.nodeGracePeriodMs ?? 40_000 });
+  const workloads = startWorkloadControllers(service, opts.log, opts.controllers);
+  const stopLifecycle = startNodeLifecycle(service, nodeStrategy, opts.log, {
+    gracePeriodMs: opts.nodeGracePeriodMs ?? 40_000,
+    podEvictionTimeoutMs: opts.podEvictionTimeoutMs ?? 60_000,
+    tickMs: opts.nodeMonitorPeriodMs,
+    pods: podStrategy,
+    recorder: workloads.recorder,
+  });
   const app = createApp({ service, log: opts.log, ready: () => true });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve(s));
@@ -68,6 +84,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     service,
     async close() {
       stopLifecycle();
+      workloads.stop();
       file?.flush();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -8,6 +8,7 @@ export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer
     port: Number(env.KUBELAB_API_PORT ?? 6443),
     stateDir: env.KUBELAB_STATE_DIR ?? '/var/lib/kubelab',
     nodeGracePeriodMs: Number(env.KUBELAB_NODE_GRACE_PERIOD_MS ?? 40_000),
+    podEvictionTimeoutMs: Number(env.KUBELAB_POD_EVICTION_TIMEOUT_MS ?? 60_000),
     log: log.child({ component: 'apiserver' }),
   });
 }

@@ -1,12 +1,24 @@
 // Node lifecycle: a node whose agent stopped posting status within the grace period gets Ready=Unknown,
 // as kube-controller-manager's node lifecycle controller does ("Kubelet stopped posting node status.").
-import { rfc3339, type Node, type NodeCondition } from '@kubelab/api';
+// Pods on a node that is not Ready are marked not Ready at once (so Services drop them) and deleted after
+// `podEvictionTimeoutMs`, so their ReplicaSets recreate them on healthy nodes.
+import { rfc3339, StatusError, type Node, type NodeCondition, type Pod } from '@kubelab/api';
 import type { Logger } from 'pino';
 import type { ObjectService } from '../registry/object-service';
 import type { Strategy } from '../registry/strategy';
+import type { EventRecorder } from './events';
+import { podsOnUnhealthyNodes } from './pod-eviction';
+import { withCondition } from './pod-util';
 
 export interface NodeLifecycleOptions {
   gracePeriodMs: number;
+  /** How long pods stay on a node that is not Ready before they are deleted (default 60 s). */
+  podEvictionTimeoutMs?: number;
+  /** Check period; by default a quarter of the grace period, 1-5 s. */
+  tickMs?: number;
+  /** Pods are only looked after when these are given (the workload kinds are registered). */
+  pods?: Strategy;
+  recorder?: EventRecorder;
   now?: () => number;
 }
 
@@ -26,6 +38,10 @@ export function staleConditions(node: Node, nowMs: number, gracePeriodMs: number
 }
 
 export function startNodeLifecycle(service: ObjectService, nodes: Strategy, log: Logger, opts: NodeLifecycleOptions): () => void {
+  for (const key of ['podEvictionTimeoutMs', 'tickMs'] as const) {
+    const v = opts[key];
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`node lifecycle: ${key} must be a number of milliseconds >= 0, got ${v}`);
+  }
   const now = opts.now ?? Date.now;
   const tick = (): void => {
     for (const obj of service.list(nodes, undefined)) {
@@ -35,12 +51,41 @@ export function startNodeLifecycle(service: ObjectService, nodes: Strategy, log:
       try {
         service.patch(nodes, undefined, node.metadata.name!, { status: { conditions } }, 'status');
         log.warn({ node: node.metadata.name }, 'node stopped posting status: Ready=Unknown');
+        opts.recorder?.record(node, 'Normal', 'NodeNotReady', `Node ${node.metadata.name} status is now: NodeNotReady`, 'node-controller');
       } catch (err) {
         log.error({ err, node: node.metadata.name }, 'marking node NotReady failed');
       }
     }
+    if (opts.pods) evictPods(service, nodes, opts.pods, log, opts, now());
   };
-  const timer = setInterval(tick, Math.max(1000, Math.min(5000, opts.gracePeriodMs / 4)));
+  const timer = setInterval(tick, opts.tickMs ?? Math.max(1000, Math.min(5000, opts.gracePeriodMs / 4)));
   timer.unref();
   return () => clearInterval(timer);
+}
+
+function evictPods(service: ObjectService, nodes: Strategy, pods: Strategy, log: Logger, opts: NodeLifecycleOptions, nowMs: number): void {
+  const all = service.list(pods, undefined) as Pod[];
+  const plan = podsOnUnhealthyNodes(service.list(nodes, undefined) as Node[], all, nowMs, opts.podEvictionTimeoutMs ?? 60_000);
+  for (const pod of plan.notReady) {
+    // MarkPodsNotReady: the kubelet cannot say so any more, and Endpoints must stop sending traffic there.
+    const { conditions, changed } = withCondition(pod.status?.conditions, { type: 'Ready', status: 'False' }, new Date(nowMs));
+    if (!changed) continue;
+    try {
+      service.patch(pods, pod.metadata.namespace, pod.metadata.name!, { status: { conditions } }, 'status');
+      opts.recorder?.record(pod, 'Warning', 'NodeNotReady', 'Node is not ready', 'node-controller');
+    } catch (err) {
+      log.warn({ err: (err as Error).message, pod: pod.metadata.name }, 'marking pod not ready failed');
+    }
+  }
+  for (const { pod, node, orphan } of plan.evict) {
+    try {
+      service.delete(pods, pod.metadata.namespace, pod.metadata.name!);
+    } catch (err) {
+      if (!(err instanceof StatusError && err.reason === 'NotFound')) log.warn({ err: (err as Error).message, pod: pod.metadata.name }, 'evicting pod failed');
+      continue;
+    }
+    log.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, node }, orphan ? 'deleted pod of a node that no longer exists' : 'evicted pod from a node that is not Ready');
+    const [reason, component] = orphan ? ['PodGC', 'pod-garbage-collector'] : ['TaintManagerEviction', 'taint-eviction-controller'];
+    opts.recorder?.record(pod, 'Normal', reason, `Marking for deletion Pod ${pod.metadata.namespace}/${pod.metadata.name}`, component);
+  }
 }

@@ -18,7 +18,7 @@ import {
   type KubeObject,
 } from '@kubelab/api';
 import type { Store } from '../storage/store';
-import { resourceKey, type Registry, type Strategy } from './strategy';
+import { resourceKey, type Registry, type Strategy, type SubresourceContext, type SubresourceHandler } from './strategy';
 
 export interface WriteResult {
   object: KubeObject;
@@ -77,6 +77,8 @@ export class ObjectService {
   }
 
   update(s: Strategy, namespace: string | undefined, name: string, body: unknown, subresource?: string): WriteResult {
+    const custom = subresource ? s.subresources?.[subresource] : undefined;
+    if (custom) return this.updateSubresource(s, this.get(s, namespace, name), subresource!, custom, body);
     const obj = this.checkBody(s, namespace, body);
     if (obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
@@ -91,6 +93,8 @@ export class ObjectService {
   patch(s: Strategy, namespace: string | undefined, name: string, patch: unknown, subresource?: string): WriteResult {
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw badRequest('the patch must be a JSON object');
     const old = this.get(s, namespace, name);
+    const custom = subresource ? s.subresources?.[subresource] : undefined;
+    if (custom?.get) return this.updateSubresource(s, old, subresource!, custom, mergePatch(custom.get(old), patch));
     const merged = mergePatch(clone(old), patch) as KubeObject;
     const precondition = (patch as KubeObject).metadata?.resourceVersion;
     if (precondition && precondition !== old.metadata.resourceVersion) {
@@ -111,6 +115,58 @@ export class ObjectService {
     const gone = this.store.remove(resourceKey(s.info), ns, name)!;
     this.cascade(existing);
     return gone;
+  }
+
+  /** GET of a sub-resource: its own representation when it has one (scale), else the parent (status). */
+  getSubresource(s: Strategy, namespace: string | undefined, name: string, subresource: string): KubeObject {
+    const parent = this.get(s, namespace, name);
+    return s.subresources?.[subresource]?.get?.(parent) ?? parent;
+  }
+
+  /** POST to a sub-resource, e.g. pods/binding. */
+  createSubresource(s: Strategy, namespace: string | undefined, name: string, subresource: string, body: unknown): WriteResult {
+    const handler = s.subresources?.[subresource];
+    if (!handler?.create) throw new StatusError('MethodNotAllowed', `POST is not supported on ${s.info.plural}/${subresource}`);
+    const parent = this.get(s, namespace, name);
+    return { object: handler.create(this.subresourceContext(s, parent), parent, this.subresourceBody(s, subresource, body)), warnings: [] };
+  }
+
+  private updateSubresource(s: Strategy, parent: KubeObject, subresource: string, handler: SubresourceHandler, body: unknown): WriteResult {
+    if (!handler.update) throw new StatusError('MethodNotAllowed', `PUT is not supported on ${s.info.plural}/${subresource}`);
+    const obj = this.subresourceBody(s, subresource, body);
+    const rv = obj.metadata?.resourceVersion;
+    if (rv && rv !== parent.metadata.resourceVersion) {
+      throw conflict(s.info.plural, { kind: s.info.kind, group: s.info.group, name: parent.metadata.name }, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    return { object: handler.update(this.subresourceContext(s, parent), parent, obj), warnings: [] };
+  }
+
+  private subresourceBody(s: Strategy, subresource: string, body: unknown): KubeObject {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest(`the request body of ${s.info.plural}/${subresource} must be an object`);
+    const obj = clone(body) as KubeObject;
+    obj.metadata ??= {};
+    return obj;
+  }
+
+  private subresourceContext(s: Strategy, parent: KubeObject): SubresourceContext {
+    return {
+      commit: (next) => {
+        next.metadata = { ...next.metadata, ...this.identity(parent) };
+        this.validate(s, next);
+        return this.persist(s, parent, next);
+      },
+    };
+  }
+
+  /** Metadata no write may change, whatever the client sent. */
+  private identity(old: KubeObject): Partial<KubeObject['metadata']> {
+    const m = old.metadata;
+    return { uid: m.uid, creationTimestamp: m.creationTimestamp, namespace: m.namespace, generation: m.generation, deletionTimestamp: m.deletionTimestamp };
+  }
+
+  private persist(s: Strategy, old: KubeObject, obj: KubeObject): KubeObject {
+    if (desiredState(s, obj) !== desiredState(s, old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    return this.store.put(resourceKey(s.info), obj, 'MODIFIED');
   }
 
   private write(s: Strategy, old: KubeObject, obj: KubeObject, subresource?: string): WriteResult {
@@ -136,8 +192,7 @@ export class ObjectService {
       s.prepareForUpdate?.(obj, old);
     }
     this.validate(s, obj, old);
-    if (desiredState(s, obj) !== desiredState(s, old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
-    return { object: this.store.put(resourceKey(s.info), obj, 'MODIFIED'), warnings: this.warnings(s, obj) };
+    return { object: this.persist(s, old, obj), warnings: this.warnings(s, obj) };
   }
 
   /** Parses and checks the identity fields of a request body against the URL. */

@@ -15,6 +15,29 @@ export interface Strategy {
   generationFields?: string[];
   /** Names of fields kubelab accepts but does not act on, reported as warnings. */
   ignoredFields?(obj: KubeObject): string[];
+  /** Sub-resources with their own representation or verbs (pods/binding, deployments/scale). */
+  subresources?: Record<string, SubresourceHandler>;
+}
+
+/**
+ * A sub-resource that is not just a view of the parent (as `status` is). PATCH is served as a merge patch
+ * over `get` followed by `update`, which is what Kubernetes does for scale.
+ */
+export interface SubresourceHandler {
+  /** GET .../{name}/{sub} */
+  get?(parent: KubeObject): KubeObject;
+  /** PUT .../{name}/{sub}: returns the response body. */
+  update?(ctx: SubresourceContext, parent: KubeObject, body: KubeObject): KubeObject;
+  /** POST .../{name}/{sub} (e.g. a Binding): returns the response body. */
+  create?(ctx: SubresourceContext, parent: KubeObject, body: KubeObject): KubeObject;
+}
+
+export interface SubresourceContext {
+  /**
+   * Stores `next` as the new version of the parent: metadata stamping, object validation and generation
+   * as for any write, but not the kind's update rules (a binding may set the otherwise immutable nodeName).
+   */
+  commit(next: KubeObject): KubeObject;
 }
 
 export function resourceKey(info: Pick<ResourceInfo, 'group' | 'plural'>): string {

@@ -41,7 +41,7 @@ export function resourceHandler(service: ObjectService) {
     switch (req.method) {
       case 'GET': {
         if (name) {
-          res.json(service.get(strategy, namespace, name));
+          res.json(subresource ? service.getSubresource(strategy, namespace, name, subresource) : service.get(strategy, namespace, name));
           return;
         }
         const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'));
@@ -67,6 +67,10 @@ export function resourceHandler(service: ObjectService) {
         return;
       }
       case 'POST':
+        if (name && subresource) {
+          sendWrite(res, 201, service.createSubresource(strategy, namespace, name, subresource, req.body));
+          return;
+        }
         if (name) throw new StatusError('MethodNotAllowed', `POST is not supported on a named ${strategy.info.kind}`);
         sendWrite(res, 201, service.create(strategy, namespace, req.body));
         return;

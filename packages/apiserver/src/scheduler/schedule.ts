@@ -1,0 +1,96 @@
+// The scheduling decision as a pure function: filter the nodes a pod may run on (the default profile's
+// NodeUnschedulable, TaintToleration, NodeAffinity, NodePorts and NodeResourcesFit plugins, in that order),
+// then prefer the least loaded one. When nothing fits, the reason reads like kube-scheduler's FitError:
+//   0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, ...
+import type { Node, Pod, Taint, Toleration } from '@kubelab/api';
+import { isPodActive } from '../controllers/pod-util';
+import { parseQuantity } from '../registry/quantity';
+
+export type ScheduleResult = { node: string } | { reason: string };
+
+/** The taint a node that is not Ready carries in Kubernetes (added there by the node lifecycle controller). */
+export function readinessTaint(node: Node): Taint | undefined {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return undefined;
+  const key = ready?.status === 'Unknown' ? 'node.kubernetes.io/unreachable' : 'node.kubernetes.io/not-ready';
+  return { key, effect: 'NoSchedule' };
+}
+
+/** v1helper.ToleratesTaint */
+export function tolerates(tolerations: Toleration[] | undefined, taint: Taint): boolean {
+  return (tolerations ?? []).some((t) => {
+    if (t.effect && t.effect !== taint.effect) return false;
+    if (t.key && t.key !== taint.key) return false;
+    if (!t.key && t.operator !== 'Exists') return false;
+    return t.operator === 'Exists' || (t.value ?? '') === (taint.value ?? '');
+  });
+}
+
+function hostPorts(pod: Pod): string[] {
+  return (pod.spec.containers ?? []).flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => `${p.hostIP || '0.0.0.0'}/${p.protocol ?? 'TCP'}/${p.hostPort}`));
+}
+
+function portsClash(a: string, b: string): boolean {
+  const [ipA, protoA, portA] = a.split('/');
+  const [ipB, protoB, portB] = b.split('/');
+  return protoA === protoB && portA === portB && (ipA === ipB || ipA === '0.0.0.0' || ipB === '0.0.0.0');
+}
+
+/** Effective request of a pod: app containers summed, or the largest init container if that is more. */
+export function podRequest(pod: Pod, resource: string): number {
+  const req = (c: { resources?: { requests?: Record<string, string> } }): number => parseQuantity(c.resources?.requests?.[resource] ?? '0') ?? 0;
+  const apps = (pod.spec.containers ?? []).reduce((n, c) => n + req(c), 0);
+  return Math.max(apps, ...(pod.spec.initContainers ?? []).map(req));
+}
+
+function fitReasons(pod: Pod, node: Node, onNode: Pod[]): string[] {
+  const tolerations = pod.spec.tolerations;
+  if (node.spec?.unschedulable && !tolerates(tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return ['node(s) were unschedulable'];
+  const taints = [...(node.spec?.taints ?? []).filter((t) => t.effect !== 'PreferNoSchedule')];
+  const readiness = readinessTaint(node);
+  if (readiness) taints.unshift(readiness);
+  const untolerated = taints.find((t) => !tolerates(tolerations, t));
+  if (untolerated) return [`node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`];
+  const labels = node.metadata.labels ?? {};
+  if (!Object.entries(pod.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v)) return ["node(s) didn't match Pod's node affinity/selector"];
+  const used = onNode.flatMap(hostPorts);
+  if (hostPorts(pod).some((p) => used.some((u) => portsClash(p, u)))) return ["node(s) didn't have free ports for the requested pod ports"];
+  const reasons: string[] = [];
+  const allocatable = node.status?.allocatable ?? {};
+  const maxPods = parseQuantity(allocatable.pods ?? '');
+  if (maxPods !== undefined && onNode.length + 1 > maxPods) reasons.push('Too many pods');
+  for (const resource of ['cpu', 'memory']) {
+    const want = podRequest(pod, resource);
+    const have = parseQuantity(allocatable[resource] ?? '');
+    if (!want || have === undefined) continue;
+    if (onNode.reduce((n, p) => n + podRequest(p, resource), 0) + want > have) reasons.push(`Insufficient ${resource}`);
+  }
+  return reasons;
+}
+
+/** Picks a node for `pod` among `nodes`, given every pod in the cluster (bound ones count against nodes). */
+export function schedule(pod: Pod, nodes: Node[], pods: Pod[]): ScheduleResult {
+  if (nodes.length === 0) return { reason: 'no nodes available to schedule pods' };
+  const byNode = new Map<string, Pod[]>();
+  for (const p of pods) {
+    if (!p.spec?.nodeName || !isPodActive(p) || p.metadata.uid === pod.metadata.uid) continue;
+    byNode.set(p.spec.nodeName, [...(byNode.get(p.spec.nodeName) ?? []), p]);
+  }
+  const counts = new Map<string, number>();
+  const feasible: { node: Node; preferAvoid: number; load: number }[] = [];
+  for (const node of nodes) {
+    const onNode = byNode.get(node.metadata.name!) ?? [];
+    const reasons = fitReasons(pod, node, onNode);
+    for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+    if (reasons.length) continue;
+    const preferAvoid = (node.spec?.taints ?? []).filter((t) => t.effect === 'PreferNoSchedule' && !tolerates(pod.spec.tolerations, t)).length;
+    feasible.push({ node, preferAvoid, load: onNode.length });
+  }
+  if (!feasible.length) {
+    const parts = [...counts].map(([r, n]) => `${n} ${r}`).sort();
+    return { reason: `0/${nodes.length} nodes are available: ${parts.join(', ')}.` };
+  }
+  // Spread: fewest untolerated PreferNoSchedule taints, then fewest pods, then by name for a stable choice.
+  feasible.sort((a, b) => a.preferAvoid - b.preferAvoid || a.load - b.load || a.node.metadata.name!.localeCompare(b.node.metadata.name!));
+  return { node: feasible[0].node.metadata.name! };
+}

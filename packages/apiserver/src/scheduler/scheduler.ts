@@ -1,0 +1,116 @@
+// The scheduler loop, in the API server's process: pods without spec.nodeName are bound through the pods/
+// binding sub-resource (the same path an external scheduler would POST to), oldest first. Pods nothing
+// fits stay Pending with PodScheduled=False/Unschedulable and a FailedScheduling event, and are retried
+// when nodes change, when a bound pod goes away, or after `retryMs`.
+import type { Logger } from 'pino';
+import type { Node, Pod } from '@kubelab/api';
+import { EventRecorder } from '../controllers/events';
+import { isPodActive, withCondition } from '../controllers/pod-util';
+import { SyncLoop } from '../controllers/sync-loop';
+import { nodeStrategy } from '../registry/core-kinds';
+import type { ObjectService } from '../registry/object-service';
+import { resourceKey } from '../registry/strategy';
+import { podStrategy } from '../registry/workload-kinds';
+import { schedule } from './schedule';
+
+export const schedulerName = 'default-scheduler';
+
+export interface SchedulerOptions {
+  log: Logger;
+  recorder: EventRecorder;
+  /** How soon an unschedulable pod is tried again when nothing changed. */
+  retryMs?: number;
+  /** Coalescing delay between a change and the scheduling pass. */
+  delayMs?: number;
+  now?: () => Date;
+}
+
+export function startScheduler(service: ObjectService, opts: SchedulerOptions): () => void {
+  const retryMs = opts.retryMs ?? 5000;
+  const now = opts.now ?? (() => new Date());
+  const log = opts.log.child({ component: schedulerName });
+  // Bumped by every change that can make an unschedulable pod fit: a node changed or a bound pod left.
+  let clusterVersion = 0;
+  const attempts = new Map<string, { version: number; at: number }>();
+
+  const bind = (pod: Pod, node: string): boolean => {
+    const { name, namespace } = pod.metadata;
+    try {
+      service.createSubresource(podStrategy, namespace, name!, 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } });
+    } catch (err) {
+      // Deleted or bound meanwhile: nothing to do for this pod.
+      log.debug({ pod: `${namespace}/${name}`, err: (err as Error).message }, 'binding failed');
+      return false;
+    }
+    opts.recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`, schedulerName);
+    return true;
+  };
+
+  const markUnschedulable = (pod: Pod, reason: string): void => {
+    const { conditions, changed } = withCondition(pod.status?.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: reason }, now());
+    if (changed) service.patch(podStrategy, pod.metadata.namespace, pod.metadata.name!, { status: { conditions } }, 'status');
+    opts.recorder.record(pod, 'Warning', 'FailedScheduling', reason, schedulerName);
+  };
+
+  const sync = (): number | undefined => {
+    const nodes = service.list(nodeStrategy, undefined) as Node[];
+    const pods = service.list(podStrategy, undefined) as Pod[];
+    const pending = pods
+      .filter((p) => !p.spec?.nodeName && isPodActive(p) && (p.spec?.schedulerName ?? schedulerName) === schedulerName)
+      .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
+    const t = now().getTime();
+    let retryIn: number | undefined;
+    for (const pod of pending) {
+      const uid = pod.metadata.uid!;
+      const prev = attempts.get(uid);
+      if (prev && prev.version === clusterVersion && t - prev.at < retryMs) {
+        retryIn = Math.min(retryIn ?? Infinity, retryMs - (t - prev.at));
+        continue;
+      }
+      const result = schedule(pod, nodes, pods);
+      if ('node' in result) {
+        attempts.delete(uid);
+        // Later pods of this pass must see this one's load, or a burst would all land on one node.
+        if (bind(pod, result.node)) pods[pods.indexOf(pod)] = { ...pod, spec: { ...pod.spec, nodeName: result.node } };
+      } else {
+        attempts.set(uid, { version: clusterVersion, at: t });
+        retryIn = Math.min(retryIn ?? Infinity, retryMs);
+        markUnschedulable(pod, result.reason);
+      }
+    }
+    return retryIn;
+  };
+
+  const loop = new SyncLoop({ name: schedulerName, sync, log, delayMs: opts.delayMs, resyncMs: Math.max(retryMs, 1000) });
+  const nodesKey = resourceKey(nodeStrategy.info);
+  const podsKey = resourceKey(podStrategy.info);
+  // Heartbeats rewrite nodes every few seconds; only what scheduling looks at counts as a change.
+  const fingerprints = new Map<string, string>();
+  const unsubscribe = service.store.subscribe((e) => {
+    if (e.resource === nodesKey) {
+      const node = e.object as Node;
+      const print = e.type === 'DELETED' ? '' : nodeFingerprint(node);
+      if (fingerprints.get(node.metadata.name!) === print) return;
+      fingerprints.set(node.metadata.name!, print);
+      clusterVersion++;
+      loop.poke();
+    } else if (e.resource === podsKey) {
+      const pod = e.object as Pod;
+      if (e.type === 'DELETED') {
+        attempts.delete(pod.metadata.uid!);
+        if (pod.spec?.nodeName) clusterVersion++;
+      }
+      if (e.type === 'DELETED' ? !!pod.spec?.nodeName : !pod.spec?.nodeName) loop.poke();
+    }
+  });
+  loop.poke();
+  return () => {
+    unsubscribe();
+    loop.stop();
+  };
+}
+
+function nodeFingerprint(node: Node): string {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return JSON.stringify([node.metadata.labels, node.spec, ready, node.status?.allocatable]);
+}
