@@ -1,10 +1,13 @@
-// The node agent: today it registers the node and heartbeats; the kubelet, pod routes and service proxy
-// roles attach here as they arrive.
+// The node agent: registers the node and heartbeats, then runs its roles: the node network (pod routes,
+// egress NAT) and the kubelet (pods in Docker). The service proxy role attaches here when it arrives.
 import Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { KubeClient } from '@kubelab/client';
 import { nodeIdentityFromEnv } from './identity';
 import { registerNode, startHeartbeat } from './registration';
+import { agentConfigFromEnv } from './config';
+import { Kubelet } from './kubelet/kubelet';
+import { NodeNetwork } from './network/node-network';
 
 export interface RunningAgent {
   close(): Promise<void>;
@@ -29,15 +32,22 @@ export async function runNodeAgentFromEnv(log: Logger): Promise<RunningAgent> {
   const env = process.env;
   const apiUrl = env.KUBELAB_API_URL;
   if (!apiUrl) throw new Error('node agent: KUBELAB_API_URL is not set');
-  const docker = new Docker({ socketPath: env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
+  const config = agentConfigFromEnv(env);
+  const docker = new Docker({ socketPath: config.dockerSocket });
   const id = await nodeIdentityFromEnv(env, docker);
   const agentLog = log.child({ component: 'node-agent', node: id.name });
   const client = new KubeClient({ baseUrl: apiUrl });
   await retry('registering the node', () => registerNode(client, id, agentLog), agentLog, 120_000);
   const stopHeartbeat = startHeartbeat(client, id, agentLog, Number(env.KUBELAB_HEARTBEAT_MS ?? 10_000));
+  // Routes first, so pods the kubelet adopts or starts can reach other nodes from their first packet.
+  const network = await retry('setting up the node network', () => NodeNetwork.start(config, client, agentLog), agentLog, 60_000);
+  const kubelet = await retry('starting the kubelet', () => Kubelet.start({ config, client, docker, log: agentLog }), agentLog, 60_000);
   return {
+    // Pod containers keep running: a restarted agent adopts them (kubelet.ts).
     async close() {
       stopHeartbeat();
+      await kubelet.close();
+      network.close();
       await client.close();
     },
   };

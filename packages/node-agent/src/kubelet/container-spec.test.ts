@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { buildContainerSpec, commandAndArgs, containerHash } from './container-spec';
+import { container, pod } from './fixtures.test-util';
+import { containerName, podRef, sandboxName } from './names';
+
+const owner = { cluster: 'kt', node: 'kt-worker' };
+
+describe('commandAndArgs (Kubernetes command/args on Docker Entrypoint/Cmd)', () => {
+  const env = [
+    { name: 'GREETING', value: 'hi' },
+    { name: 'PORT', value: '8080' },
+  ];
+  it('neither: the image decides', () => {
+    expect(commandAndArgs(container('a'), env)).toEqual({});
+  });
+  it('command only: replaces ENTRYPOINT and drops the image CMD', () => {
+    expect(commandAndArgs(container('a', { command: ['sleep', '3600'] }), env)).toEqual({ Entrypoint: ['sleep', '3600'], Cmd: [] });
+  });
+  it('args only: keeps the image ENTRYPOINT, replaces CMD', () => {
+    expect(commandAndArgs(container('a', { args: ['--port', '$(PORT)'] }), env)).toEqual({ Cmd: ['--port', '8080'] });
+  });
+  it('both, with $(VAR) expansion and $$ escapes', () => {
+    expect(commandAndArgs(container('a', { command: ['sh', '-c'], args: ['echo $(GREETING) $$(GREETING) $(NOPE)'] }), env)).toEqual({
+      Entrypoint: ['sh', '-c'],
+      Cmd: ['echo hi $(GREETING) $(NOPE)'],
+    });
+  });
+  it('an empty command counts as unset', () => {
+    expect(commandAndArgs(container('a', { command: [], args: ['x'] }), env)).toEqual({ Cmd: ['x'] });
+  });
+});
+
+describe('buildContainerSpec', () => {
+  const p = pod();
+  const ref = podRef(p);
+  const c = container('app', {
+    workingDir: '/srv',
+    resources: { limits: { memory: '64Mi', cpu: '500m' } },
+    securityContext: { capabilities: { add: ['NET_ADMIN'] } },
+  });
+  const spec = buildContainerSpec({
+    owner,
+    ref,
+    pod: p,
+    container: c,
+    kind: 'app',
+    attempt: 3,
+    sandboxId: 'sandbox123',
+    env: [{ name: 'A', value: '1' }],
+    mounts: [{ Type: 'volume', Source: 'v', Target: '/data' }],
+  });
+
+  it('joins the sandbox network and IPC namespaces, without extra capabilities by default', () => {
+    expect(spec.HostConfig?.NetworkMode).toBe('container:sandbox123');
+    expect(spec.HostConfig?.IpcMode).toBe('container:sandbox123');
+    expect(spec.Hostname).toBeUndefined();
+    const plain = buildContainerSpec({ owner, ref, pod: p, container: container('x'), kind: 'app', attempt: 0, sandboxId: 's', env: [], mounts: [] });
+    expect(plain.HostConfig?.CapAdd).toBeUndefined();
+    expect(plain.HostConfig?.Privileged).toBeUndefined();
+  });
+
+  it('is named and labelled for the CLI (exec/logs) and cluster down', () => {
+    expect(spec.name).toBe('kt_app_web_default_1234abcd_3');
+    expect(spec.Labels).toMatchObject({
+      'kubelab.cluster': 'kt',
+      'kubelab.role': 'pod',
+      'kubelab.node': 'kt-worker',
+      'kubelab.namespace': 'default',
+      'kubelab.pod': 'web',
+      'kubelab.pod-uid': ref.uid,
+      'kubelab.container': 'app',
+      'kubelab.container-kind': 'app',
+      'kubelab.attempt': '3',
+      'kubelab.container-hash': containerHash(c),
+    });
+  });
+
+  it('maps workingDir, env, mounts, limits and securityContext', () => {
+    expect(spec.WorkingDir).toBe('/srv');
+    expect(spec.Env).toEqual(['A=1']);
+    expect(spec.HostConfig?.Mounts).toEqual([{ Type: 'volume', Source: 'v', Target: '/data' }]);
+    expect(spec.HostConfig?.Memory).toBe(64 * 1024 * 1024);
+    expect(spec.HostConfig?.NanoCpus).toBe(500_000_000);
+    expect(spec.HostConfig?.CapAdd).toEqual(['NET_ADMIN']);
+    expect(spec.HostConfig?.RestartPolicy?.Name).toBe('no');
+  });
+
+  it('runAsUser/runAsGroup become User', () => {
+    const s = buildContainerSpec({ owner, ref, pod: pod({ securityContext: { runAsUser: 1000 } }), container: container('x', { securityContext: { runAsGroup: 5 } }), kind: 'init', attempt: 0, sandboxId: 's', env: [], mounts: [] });
+    expect(s.User).toBe('1000:5');
+    expect(s.Labels?.['kubelab.container-kind']).toBe('init');
+  });
+
+  it('the hash changes with the spec (image update restarts the container)', () => {
+    expect(containerHash(container('a', { image: 'x:1' }))).not.toBe(containerHash(container('a', { image: 'x:2' })));
+  });
+});
+
+describe('names', () => {
+  it('are docker-safe', () => {
+    const ref = { namespace: 'kube-system', name: 'coredns-abc.x', uid: 'ffff-eeee-dddd' };
+    expect(sandboxName('kt', ref, 0)).toBe('kt_POD_coredns-abc.x_kube-system_ffffeeee_0');
+    expect(containerName('kt', 'dns', ref, 2)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/);
+  });
+});

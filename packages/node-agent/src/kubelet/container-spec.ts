@@ -1,0 +1,91 @@
+// The Docker create request for one app, sidecar or init container of a pod. Pure.
+// It joins the pause container's network and IPC namespaces (DESIGN.md §3), so it shares the pod IP,
+// localhost, /etc/hosts, /etc/resolv.conf and the hostname. It gets no extra capabilities: only the pause
+// container holds NET_ADMIN, to set the pod's routes.
+import { createHash } from 'node:crypto';
+import type Docker from 'dockerode';
+import type { Container, Pod } from '@kubelab/api';
+import type { EnvVarValue } from './env';
+import { expand, mapLookup } from './expansion';
+import { containerLabels, containerName, LABEL, type ContainerKind, type OwnerLabels, type PodRef } from './names';
+import { memoryBytes, nanoCpus } from './quantity';
+
+export interface ContainerSpecInput {
+  owner: OwnerLabels;
+  ref: PodRef;
+  pod: Pod;
+  container: Container;
+  kind: Exclude<ContainerKind, 'pause'>;
+  attempt: number;
+  sandboxId: string;
+  env: EnvVarValue[];
+  mounts: Docker.MountSettings[];
+}
+
+/** Changes to these fields restart the container (Kubernetes hashes the container spec the same way). */
+export function containerHash(c: Container): string {
+  return createHash('sha256').update(JSON.stringify(c)).digest('hex').slice(0, 12);
+}
+
+/**
+ * Kubernetes' command/args rules on Docker's Entrypoint/Cmd: `command` replaces the image ENTRYPOINT (and
+ * drops its CMD), `args` replaces CMD; only `args` keeps the image's ENTRYPOINT. Both get `$(VAR)` expansion.
+ */
+export function commandAndArgs(c: Container, env: EnvVarValue[]): Pick<Docker.ContainerCreateOptions, 'Entrypoint' | 'Cmd'> {
+  const lookup = mapLookup(new Map(env.map((e) => [e.name, e.value])));
+  const command = c.command?.length ? c.command.map((s) => expand(s, lookup)) : undefined;
+  const args = c.args?.length ? c.args.map((s) => expand(s, lookup)) : undefined;
+  if (command) return { Entrypoint: command, Cmd: args ?? [] };
+  if (args) return { Cmd: args };
+  return {};
+}
+
+interface SecurityContext {
+  privileged?: boolean;
+  runAsUser?: number;
+  runAsGroup?: number;
+  readOnlyRootFilesystem?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
+}
+
+function securityOptions(pod: Pod, c: Container): { user?: string; host: Docker.HostConfig } {
+  const podSc = (pod.spec.securityContext ?? {}) as SecurityContext;
+  const sc = (c.securityContext ?? {}) as SecurityContext;
+  const uid = sc.runAsUser ?? podSc.runAsUser;
+  const gid = sc.runAsGroup ?? podSc.runAsGroup;
+  const host: Docker.HostConfig = {};
+  if (sc.privileged) host.Privileged = true;
+  if (sc.readOnlyRootFilesystem) host.ReadonlyRootfs = true;
+  const cap = (names?: string[]): string[] | undefined => (names?.length ? names.map((n) => n.replace(/^CAP_/, '')) : undefined);
+  if (cap(sc.capabilities?.add)) host.CapAdd = cap(sc.capabilities?.add);
+  if (cap(sc.capabilities?.drop)) host.CapDrop = cap(sc.capabilities?.drop);
+  return { user: uid === undefined ? undefined : gid === undefined ? String(uid) : `${uid}:${gid}`, host };
+}
+
+export function buildContainerSpec(input: ContainerSpecInput): Docker.ContainerCreateOptions {
+  const { owner, ref, pod, container: c, kind, attempt, sandboxId, env, mounts } = input;
+  const limits = c.resources?.limits ?? {};
+  const sec = securityOptions(pod, c);
+  const memory = memoryBytes(limits.memory);
+  const cpus = nanoCpus(limits.cpu);
+  return {
+    name: containerName(owner.cluster, c.name, ref, attempt),
+    Image: c.image,
+    ...commandAndArgs(c, env),
+    ...(c.workingDir ? { WorkingDir: c.workingDir } : {}),
+    ...(sec.user ? { User: sec.user } : {}),
+    Env: env.map((e) => `${e.name}=${e.value}`),
+    Tty: !!c.tty,
+    OpenStdin: !!c.stdin,
+    Labels: { ...containerLabels(owner, ref, c.name, kind, attempt), [LABEL.hash]: containerHash(c) },
+    HostConfig: {
+      NetworkMode: `container:${sandboxId}`,
+      IpcMode: `container:${sandboxId}`,
+      Mounts: mounts,
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      ...(memory ? { Memory: memory } : {}),
+      ...(cpus ? { NanoCpus: cpus } : {}),
+      ...sec.host,
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// Starting one container of a pod: image, environment, mounts, create, start, with the kubelet's events
+// (Pulling/Pulled/Created/Started/Failed/BackOff). A failure before the container exists is remembered as a
+// waiting reason (ErrImagePull, ImagePullBackOff, CreateContainerConfigError) for the status.
+import { nthAddress, type Pod } from '@kubelab/api';
+import { backoffKey, type KubeletContext } from './context';
+import { buildContainerSpec } from './container-spec';
+import { ContainerConfigError, envReferences, kubernetesServiceEnv, resolveEnv } from './env';
+import type { PodRef } from './names';
+import type { StartAction } from './pod-actions';
+import { containerMounts, type VolumePlan } from './volumes';
+
+export interface StartContext {
+  pod: Pod;
+  ref: PodRef;
+  sandboxId: string;
+  podIp: string;
+  plans: VolumePlan[];
+  mountpoints: ReadonlyMap<string, string>;
+}
+
+export interface StartResult {
+  started: boolean;
+  /** When to try again (image back-off), if the start failed for a reason that expires. */
+  retryInMs?: number;
+}
+
+export async function startContainer(ctx: KubeletContext, s: StartContext, action: StartAction): Promise<StartResult> {
+  const c = action.container;
+  const who = { name: c.name, init: action.kind === 'init' };
+  const errors = ctx.memory.errorsOf(s.ref.uid);
+  const fail = (reason: string, message: string): StartResult => {
+    errors.set(c.name, { reason, message });
+    return { started: false };
+  };
+
+  const image = await ctx.images.ensure(c);
+  if (!image.ok) {
+    if (image.reason === 'ContainerCreating') {
+      ctx.events.record(s.ref, 'Normal', 'Pulling', `Pulling image "${c.image}"`, who);
+      errors.delete(c.name);
+      return { started: false };
+    }
+    if (image.reason === 'ImagePullBackOff') ctx.events.record(s.ref, 'Normal', 'BackOff', image.message, who);
+    else ctx.events.record(s.ref, 'Warning', 'Failed', image.message, who);
+    ctx.events.record(s.ref, 'Warning', 'Failed', `Error: ${image.reason}`, who);
+    const res = fail(image.reason, image.message);
+    return { ...res, retryInMs: ctx.images.retryInMs(c.image) };
+  }
+  ctx.events.record(s.ref, 'Normal', 'Pulled', image.pulled ? `Successfully pulled image "${c.image}"` : `Container image "${c.image}" already present on machine`, who);
+
+  let spec;
+  try {
+    const objects = await ctx.sources.fetch(s.ref.namespace, envReferences(c));
+    const base = kubernetesServiceEnv(nthAddress(ctx.config.serviceCidr, 1));
+    const env = resolveEnv(s.pod, c, objects, { podIP: s.podIp, hostIP: ctx.config.nodeIp, nodeName: ctx.config.nodeName }, base);
+    const mounts = containerMounts(c, s.plans, s.mountpoints);
+    spec = buildContainerSpec({ owner: ctx.owner, ref: s.ref, pod: s.pod, container: c, kind: action.kind, attempt: action.attempt, sandboxId: s.sandboxId, env, mounts });
+  } catch (err) {
+    if (!(err instanceof ContainerConfigError)) throw err;
+    ctx.events.record(s.ref, 'Warning', 'Failed', `Error: ${err.message}`, who);
+    return fail('CreateContainerConfigError', err.message);
+  }
+
+  if (action.restartOf !== undefined) ctx.backoff.next(backoffKey(s.ref.uid, c.name), action.restartOf);
+  let id: string;
+  try {
+    id = await ctx.runtime.create(spec);
+  } catch (err) {
+    ctx.events.record(s.ref, 'Warning', 'Failed', `Error: ${(err as Error).message}`, who);
+    return fail('CreateContainerError', (err as Error).message);
+  }
+  errors.delete(c.name);
+  ctx.events.record(s.ref, 'Normal', 'Created', `Created container ${c.name}`, who);
+  try {
+    await ctx.runtime.start(id, spec.name!);
+  } catch (err) {
+    // Docker keeps the container "created" with the error: the status shows it terminated (StartError)
+    // and the restart policy and back-off apply, as with containerd.
+    ctx.events.record(s.ref, 'Warning', 'Failed', `Error: ${(err as Error).message}`, who);
+    return { started: false };
+  }
+  ctx.events.record(s.ref, 'Normal', 'Started', `Started container ${c.name}`, who);
+  return { started: true };
+}

@@ -1,0 +1,170 @@
+// A container's environment, built the way the kubelet's makeEnvironmentVariables does: envFrom sources in
+// order, then env entries in order, each value expanded against what is defined so far. Pure: ConfigMaps and
+// Secrets are fetched beforehand (config-sources.ts) and passed in.
+import type { ConfigMap, Container, Pod, Secret } from '@kubelab/api';
+import { expand, mapLookup } from './expansion';
+
+/** The kubelet reports these as waiting reason CreateContainerConfigError with this message. */
+export class ContainerConfigError extends Error {
+  readonly code = 'CreateContainerConfigError';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContainerConfigError';
+  }
+}
+
+/** Fetched objects by name; `null` = the API said it does not exist. */
+export interface ConfigObjects {
+  configMaps: Map<string, ConfigMap | null>;
+  secrets: Map<string, Secret | null>;
+}
+
+export interface PodFieldValues {
+  podIP: string;
+  hostIP: string;
+  nodeName: string;
+}
+
+export interface EnvVarValue {
+  name: string;
+  value: string;
+}
+
+/** The ConfigMaps and Secrets a container's env and envFrom reference. */
+export function envReferences(c: Container): { configMaps: Set<string>; secrets: Set<string> } {
+  const configMaps = new Set<string>();
+  const secrets = new Set<string>();
+  for (const src of c.envFrom ?? []) {
+    if (src.configMapRef?.name) configMaps.add(src.configMapRef.name);
+    if (src.secretRef?.name) secrets.add(src.secretRef.name);
+  }
+  for (const e of c.env ?? []) {
+    if (e.valueFrom?.configMapKeyRef?.name) configMaps.add(e.valueFrom.configMapKeyRef.name);
+    if (e.valueFrom?.secretKeyRef?.name) secrets.add(e.valueFrom.secretKeyRef.name);
+  }
+  return { configMaps, secrets };
+}
+
+export function decodeSecretValue(b64: string): string {
+  return Buffer.from(b64, 'base64').toString('utf8');
+}
+
+function secretData(s: Secret): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(s.data ?? {})) out[k] = decodeSecretValue(v);
+  // stringData is write-only in the API, but a server that keeps it must not hide values from pods.
+  for (const [k, v] of Object.entries(s.stringData ?? {})) out[k] = v;
+  return out;
+}
+
+function configMapData(cm: ConfigMap): Record<string, string> {
+  const out: Record<string, string> = { ...(cm.data ?? {}) };
+  for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] ??= Buffer.from(v, 'base64').toString('utf8');
+  return out;
+}
+
+/** metadata.labels['app'] style paths are supported along with the plain ones the downward API offers. */
+export function fieldRefValue(pod: Pod, path: string, fields: PodFieldValues): string {
+  const indexed = path.match(/^metadata\.(labels|annotations)\['([^']*)'\]$/);
+  if (indexed) return (indexed[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[indexed[2]] ?? '';
+  switch (path) {
+    case 'metadata.name':
+      return pod.metadata.name ?? '';
+    case 'metadata.namespace':
+      return pod.metadata.namespace ?? 'default';
+    case 'metadata.uid':
+      return pod.metadata.uid ?? '';
+    case 'spec.nodeName':
+      return pod.spec.nodeName ?? fields.nodeName;
+    case 'spec.serviceAccountName':
+      return pod.spec.serviceAccountName ?? 'default';
+    case 'status.podIP':
+    case 'status.podIPs':
+      return fields.podIP;
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return fields.hostIP;
+    default:
+      throw new ContainerConfigError(`unsupported fieldPath: ${path}`);
+  }
+}
+
+/**
+ * Resolves env and envFrom. `base` holds variables defined before the container's own (Kubernetes' service
+ * links: KUBERNETES_SERVICE_HOST and friends); the container's own definitions override them.
+ */
+export function resolveEnv(pod: Pod, c: Container, objects: ConfigObjects, fields: PodFieldValues, base: EnvVarValue[] = []): EnvVarValue[] {
+  const ns = pod.metadata.namespace ?? 'default';
+  const env = new Map<string, string>(base.map((e) => [e.name, e.value]));
+  for (const src of c.envFrom ?? []) {
+    const prefix = src.prefix ?? '';
+    let data: Record<string, string> | undefined;
+    if (src.configMapRef) {
+      const cm = objects.configMaps.get(src.configMapRef.name);
+      if (!cm && !src.configMapRef.optional) throw new ContainerConfigError(`configmap "${src.configMapRef.name}" not found`);
+      data = cm ? configMapData(cm) : undefined;
+    } else if (src.secretRef) {
+      const s = objects.secrets.get(src.secretRef.name);
+      if (!s && !src.secretRef.optional) throw new ContainerConfigError(`secret "${src.secretRef.name}" not found`);
+      data = s ? secretData(s) : undefined;
+    }
+    // Keys that cannot be variable names are skipped, as the kubelet does (it reports them in an event).
+    for (const [k, v] of Object.entries(data ?? {})) if (!(prefix + k).includes('=') && prefix + k) env.set(prefix + k, v);
+  }
+  for (const e of c.env ?? []) {
+    const value = envValue(pod, ns, e, objects, fields, env);
+    if (value !== undefined) env.set(e.name, value);
+  }
+  return [...env].map(([name, value]) => ({ name, value }));
+}
+
+function envValue(
+  pod: Pod,
+  ns: string,
+  e: NonNullable<Container['env']>[number],
+  objects: ConfigObjects,
+  fields: PodFieldValues,
+  defined: Map<string, string>,
+): string | undefined {
+  if (e.value !== undefined) return expand(e.value, mapLookup(defined));
+  const from = e.valueFrom;
+  if (!from) return '';
+  if (from.fieldRef) return fieldRefValue(pod, from.fieldRef.fieldPath, fields);
+  if (from.configMapKeyRef) {
+    const ref = from.configMapKeyRef;
+    const cm = objects.configMaps.get(ref.name);
+    if (!cm) {
+      if (ref.optional) return undefined;
+      throw new ContainerConfigError(`configmap "${ref.name}" not found`);
+    }
+    const v = configMapData(cm)[ref.key];
+    if (v === undefined && !ref.optional) throw new ContainerConfigError(`couldn't find key ${ref.key} in ConfigMap ${ns}/${ref.name}`);
+    return v;
+  }
+  if (from.secretKeyRef) {
+    const ref = from.secretKeyRef;
+    const s = objects.secrets.get(ref.name);
+    if (!s) {
+      if (ref.optional) return undefined;
+      throw new ContainerConfigError(`secret "${ref.name}" not found`);
+    }
+    const v = secretData(s)[ref.key];
+    if (v === undefined && !ref.optional) throw new ContainerConfigError(`couldn't find key ${ref.key} in Secret ${ns}/${ref.name}`);
+    return v;
+  }
+  return '';
+}
+
+/** The `kubernetes` service's link variables every pod gets (DESIGN.md §2: 10.96.0.1:443). */
+export function kubernetesServiceEnv(serviceIp: string): EnvVarValue[] {
+  return [
+    { name: 'KUBERNETES_SERVICE_HOST', value: serviceIp },
+    { name: 'KUBERNETES_SERVICE_PORT', value: '443' },
+    { name: 'KUBERNETES_SERVICE_PORT_HTTPS', value: '443' },
+    { name: 'KUBERNETES_PORT', value: `tcp://${serviceIp}:443` },
+    { name: 'KUBERNETES_PORT_443_TCP', value: `tcp://${serviceIp}:443` },
+    { name: 'KUBERNETES_PORT_443_TCP_PROTO', value: 'tcp' },
+    { name: 'KUBERNETES_PORT_443_TCP_PORT', value: '443' },
+    { name: 'KUBERNETES_PORT_443_TCP_ADDR', value: serviceIp },
+  ];
+}

@@ -1,0 +1,59 @@
+// Pod volumes in Docker: create them, fill configMap/secret volumes through the pause container's staging
+// mounts (putArchive), create subPath directories, and remove them with the pod.
+import { createHash } from 'node:crypto';
+import type { Pod } from '@kubelab/api';
+import type { KubeletContext } from './context';
+import { ContainerConfigError } from './env';
+import type { PodRef } from './names';
+import { filesToEntries, tar } from './tar';
+import { projectedFiles, STAGING_DIR, subPaths, type ProjectedFile, type VolumePlan } from './volumes';
+
+/** Creates the Docker volumes; returns their mountpoints by Docker volume name (for subPath binds). */
+export async function ensureVolumes(ctx: KubeletContext, plans: VolumePlan[]): Promise<Map<string, string>> {
+  const mountpoints = new Map<string, string>();
+  for (const p of plans) mountpoints.set(p.dockerVolume, await ctx.runtime.ensureVolume(p.dockerVolume, p.labels));
+  return mountpoints;
+}
+
+function filesHash(files: ProjectedFile[]): string {
+  const h = createHash('sha256');
+  for (const f of files) h.update(f.path).update('\0').update(f.content).update('\0');
+  return h.digest('hex');
+}
+
+/**
+ * Writes configMap/secret files when their content changed since the last write (also after an agent
+ * restart, which forgets the hashes). A missing non-optional source throws ContainerConfigError with the
+ * kubelet's FailedMount wording.
+ */
+export async function populateVolumes(ctx: KubeletContext, pod: Pod, ref: PodRef, plans: VolumePlan[], sandboxId: string): Promise<void> {
+  const hashes = ctx.memory.hashesOf(ref.uid);
+  for (const p of plans) {
+    if (p.source.kind !== 'configMap' && p.source.kind !== 'secret') continue;
+    const obj = p.source.kind === 'configMap' ? await ctx.sources.configMap(ref.namespace, p.source.name) : await ctx.sources.secret(ref.namespace, p.source.name);
+    let files: ProjectedFile[];
+    try {
+      files = projectedFiles(p.source, obj);
+    } catch (err) {
+      throw new ContainerConfigError(`MountVolume.SetUp failed for volume "${p.name}" : ${(err as Error).message}`);
+    }
+    const hash = filesHash(files);
+    if (hashes.get(p.name) === hash) continue;
+    const dir = `${STAGING_DIR}/${p.name}`;
+    // Clear first so keys removed from the source disappear from the volume.
+    const cleared = await ctx.runtime.exec(sandboxId, ['find', dir, '-mindepth', '1', '-delete'], 10_000);
+    if (cleared.exitCode !== 0) throw new Error(`pod ${ref.namespace}/${ref.name}: clearing volume "${p.name}" failed: ${cleared.output.trim()}`);
+    if (files.length) await ctx.runtime.putArchive(sandboxId, dir, tar(filesToEntries(files)));
+    hashes.set(p.name, hash);
+  }
+  const dirs = subPaths([...(pod.spec.initContainers ?? []), ...pod.spec.containers]).filter((s) => plans.some((p) => p.name === s.volume));
+  if (dirs.length) {
+    const res = await ctx.runtime.exec(sandboxId, ['mkdir', '-p', ...dirs.map((d) => `${STAGING_DIR}/${d.volume}/${d.subPath}`)], 10_000);
+    if (res.exitCode !== 0) throw new ContainerConfigError(`failed to prepare subPath: ${res.output.trim()}`);
+  }
+}
+
+/** Removes the pod's own volumes (hostPath stand-ins outlive pods, as host directories do). */
+export async function removePodVolumes(ctx: KubeletContext, uid: string): Promise<void> {
+  for (const v of await ctx.runtime.listVolumes(uid)) await ctx.runtime.removeVolume(v.name);
+}

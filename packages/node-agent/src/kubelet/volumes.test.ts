@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ContainerConfigError } from './env';
+import { container, pod } from './fixtures.test-util';
+import { podRef } from './names';
+import { containerMounts, planVolumes, projectedFiles, stagingMounts, subPaths, UnsupportedVolumeError } from './volumes';
+
+const owner = { cluster: 'kt', node: 'kt-worker' };
+
+describe('volumes', () => {
+  const p = pod({
+    volumes: [
+      { name: 'scratch', emptyDir: {} },
+      { name: 'cfg', configMap: { name: 'app-config' } },
+      { name: 'creds', secret: { secretName: 'db', items: [{ key: 'password', path: 'db/pw' }] } },
+      { name: 'host', hostPath: { path: '/var/log/app' } },
+    ],
+  });
+  const plans = planVolumes(p, podRef(p), owner);
+
+  it('backs each pod volume with a labelled Docker volume', () => {
+    expect(plans.map((v) => [v.name, v.dockerVolume, v.podScoped])).toEqual([
+      ['scratch', 'kt_vol_scratch_web_default_1234abcd', true],
+      ['cfg', 'kt_vol_cfg_web_default_1234abcd', true],
+      ['creds', 'kt_vol_creds_web_default_1234abcd', true],
+      ['host', 'kt_hostpath_kt-worker_var_log_app', false],
+    ]);
+    expect(plans[0].labels).toMatchObject({ 'kubelab.cluster': 'kt', 'kubelab.role': 'pod-volume', 'kubelab.pod-uid': p.metadata.uid, 'kubelab.node': 'kt-worker' });
+  });
+
+  it('mounts configMap/secret read-only, emptyDir as asked, subPath as a bind into the volume', () => {
+    const c = container('app', {
+      volumeMounts: [
+        { name: 'scratch', mountPath: '/data' },
+        { name: 'cfg', mountPath: '/etc/app' },
+        { name: 'scratch', mountPath: '/logs', subPath: 'logs', readOnly: true },
+      ],
+    });
+    const mounts = containerMounts(c, plans, new Map([['kt_vol_scratch_web_default_1234abcd', '/var/lib/docker/volumes/x/_data']]));
+    expect(mounts).toEqual([
+      { Type: 'volume', Source: 'kt_vol_scratch_web_default_1234abcd', Target: '/data', ReadOnly: false, VolumeOptions: { NoCopy: true } },
+      { Type: 'volume', Source: 'kt_vol_cfg_web_default_1234abcd', Target: '/etc/app', ReadOnly: true, VolumeOptions: { NoCopy: true } },
+      { Type: 'bind', Source: '/var/lib/docker/volumes/x/_data/logs', Target: '/logs', ReadOnly: true },
+    ]);
+    expect(subPaths([c])).toEqual([{ volume: 'scratch', subPath: 'logs' }]);
+    expect(stagingMounts(plans).map((m) => m.Target)).toEqual(['/.kubelab/volumes/scratch', '/.kubelab/volumes/cfg', '/.kubelab/volumes/creds', '/.kubelab/volumes/host']);
+  });
+
+  it('rejects unknown volumes, escaping subPaths and unsupported volume types', () => {
+    expect(() => containerMounts(container('a', { volumeMounts: [{ name: 'nope', mountPath: '/x' }] }), plans)).toThrow(ContainerConfigError);
+    expect(() => containerMounts(container('a', { volumeMounts: [{ name: 'scratch', mountPath: '/x', subPath: '../etc' }] }), plans)).toThrow(/relative path/);
+    const bad = pod({ volumes: [{ name: 'pvc', persistentVolumeClaim: { claimName: 'x' } }] });
+    expect(() => planVolumes(bad, podRef(bad), owner)).toThrow(UnsupportedVolumeError);
+  });
+
+  it('projects configMap keys, secret items (decoded), and reports missing sources like the kubelet', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config' }, data: { 'b.conf': 'B', 'a.conf': 'A' } };
+    expect(projectedFiles(plans[1].source, cm).map((f) => [f.path, f.content.toString()])).toEqual([['a.conf', 'A'], ['b.conf', 'B']]);
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, data: { password: Buffer.from('hunter2').toString('base64') } };
+    expect(projectedFiles(plans[2].source, secret).map((f) => [f.path, f.content.toString()])).toEqual([['db/pw', 'hunter2']]);
+    expect(() => projectedFiles(plans[1].source, null)).toThrow('configmap "app-config" not found');
+    expect(() => projectedFiles(plans[2].source, { ...secret, data: {} })).toThrow('secret references non-existent secret key: password');
+    expect(projectedFiles({ kind: 'configMap', name: 'x', optional: true }, null)).toEqual([]);
+  });
+});

@@ -1,0 +1,147 @@
+// Pod volumes as Docker volumes. Pure planning: which Docker volume backs each pod volume, how it is mounted
+// into containers, and which files a configMap/secret volume holds. Every pod volume is also mounted into the
+// pause container under STAGING_DIR, so the kubelet can write configMap/secret files (docker putArchive) and
+// create subPath directories there before any app container starts.
+import type Docker from 'dockerode';
+import type { ConfigMap, Container, Pod, Secret, Volume } from '@kubelab/api';
+import { ContainerConfigError } from './env';
+import { hostPathVolumeName, LABEL, podVolumeName, ROLE_HOST_PATH, volumeLabels, type OwnerLabels, type PodRef } from './names';
+
+export const STAGING_DIR = '/.kubelab/volumes';
+
+export type VolumeSource =
+  | { kind: 'emptyDir' }
+  | { kind: 'hostPath'; path: string }
+  | { kind: 'configMap'; name: string; items?: { key: string; path: string }[]; optional: boolean }
+  | { kind: 'secret'; name: string; items?: { key: string; path: string }[]; optional: boolean };
+
+export interface VolumePlan {
+  /** The pod's name for it (spec.volumes[].name). */
+  name: string;
+  source: VolumeSource;
+  dockerVolume: string;
+  labels: Record<string, string>;
+  /** Removed with the pod (all but hostPath stand-ins). */
+  podScoped: boolean;
+}
+
+export class UnsupportedVolumeError extends Error {
+  readonly code = 'KUBELAB_UNSUPPORTED_VOLUME';
+  constructor(ref: PodRef, volume: string, type: string) {
+    super(`pod ${ref.namespace}/${ref.name}: volume "${volume}": ${type} volumes are not supported by kubelab (emptyDir, configMap, secret and hostPath are)`);
+    this.name = 'UnsupportedVolumeError';
+  }
+}
+
+function sourceOf(ref: PodRef, v: Volume): VolumeSource {
+  if (v.emptyDir) return { kind: 'emptyDir' };
+  if (v.configMap) return { kind: 'configMap', name: v.configMap.name, items: v.configMap.items, optional: !!v.configMap.optional };
+  if (v.secret) return { kind: 'secret', name: v.secret.secretName, items: v.secret.items, optional: !!v.secret.optional };
+  const hostPath = v.hostPath as { path?: string } | undefined;
+  if (hostPath?.path) return { kind: 'hostPath', path: hostPath.path };
+  const type = Object.keys(v).find((k) => k !== 'name') ?? 'empty';
+  throw new UnsupportedVolumeError(ref, v.name, type);
+}
+
+export function planVolumes(pod: Pod, ref: PodRef, owner: OwnerLabels): VolumePlan[] {
+  return (pod.spec.volumes ?? []).map((v) => {
+    const source = sourceOf(ref, v);
+    if (source.kind === 'hostPath') {
+      return {
+        name: v.name,
+        source,
+        dockerVolume: hostPathVolumeName(owner.cluster, owner.node, source.path),
+        labels: { [LABEL.cluster]: owner.cluster, [LABEL.node]: owner.node, [LABEL.role]: ROLE_HOST_PATH },
+        podScoped: false,
+      };
+    }
+    return { name: v.name, source, dockerVolume: podVolumeName(owner.cluster, ref, v.name), labels: volumeLabels(owner, ref, v.name), podScoped: true };
+  });
+}
+
+function volumeMount(source: string, target: string, readOnly: boolean): Docker.MountSettings {
+  // NoCopy: an emptyDir starts empty, it never inherits what the image has at the mount path.
+  return { Type: 'volume', Source: source, Target: target, ReadOnly: readOnly, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] };
+}
+
+/** The pause container's mounts: every pod volume, writable, under STAGING_DIR/<volume>. */
+export function stagingMounts(plans: VolumePlan[]): Docker.MountSettings[] {
+  return plans.map((p) => volumeMount(p.dockerVolume, `${STAGING_DIR}/${p.name}`, false));
+}
+
+/** subPaths the containers use, per pod volume, to create before they start. */
+export function subPaths(containers: Container[]): { volume: string; subPath: string }[] {
+  const seen = new Set<string>();
+  const out: { volume: string; subPath: string }[] = [];
+  for (const c of containers) {
+    for (const m of c.volumeMounts ?? []) {
+      if (!m.subPath || seen.has(`${m.name}/${m.subPath}`)) continue;
+      seen.add(`${m.name}/${m.subPath}`);
+      out.push({ volume: m.name, subPath: m.subPath });
+    }
+  }
+  return out;
+}
+
+function checkSubPath(c: Container, subPath: string): void {
+  if (subPath.startsWith('/') || subPath.split('/').includes('..')) {
+    throw new ContainerConfigError(`failed to prepare subPath for volumeMount of container ${c.name}: subPath "${subPath}" must be a relative path without ".."`);
+  }
+}
+
+/**
+ * Mounts for one container. A subPath becomes a bind mount of that directory inside the volume
+ * (`mountpoints` maps Docker volume names to their host paths): Docker 20.10 volumes have no subpath option.
+ */
+export function containerMounts(c: Container, plans: VolumePlan[], mountpoints: ReadonlyMap<string, string> = new Map()): Docker.MountSettings[] {
+  return (c.volumeMounts ?? []).map((m) => {
+    const plan = plans.find((p) => p.name === m.name);
+    if (!plan) throw new ContainerConfigError(`cannot find volume "${m.name}" to mount into container "${c.name}"`);
+    const readOnly = !!m.readOnly || plan.source.kind === 'configMap' || plan.source.kind === 'secret';
+    if (!m.subPath) return volumeMount(plan.dockerVolume, m.mountPath, readOnly);
+    checkSubPath(c, m.subPath);
+    const root = mountpoints.get(plan.dockerVolume);
+    if (!root) throw new ContainerConfigError(`failed to prepare subPath for volumeMount "${m.name}" of container ${c.name}: volume is not ready`);
+    return { Type: 'bind', Source: `${root}/${m.subPath}`, Target: m.mountPath, ReadOnly: readOnly };
+  });
+}
+
+export interface ProjectedFile {
+  path: string;
+  content: Buffer;
+}
+
+/**
+ * Files of a configMap/secret volume: every key, or only `items` (key -> path). `null` = the object does not
+ * exist: fine when optional (an empty volume), otherwise the kubelet's FailedMount message.
+ */
+export function projectedFiles(source: VolumeSource, obj: ConfigMap | Secret | null): ProjectedFile[] {
+  if (source.kind !== 'configMap' && source.kind !== 'secret') return [];
+  const what = source.kind === 'configMap' ? 'configmap' : 'secret';
+  if (!obj) {
+    if (source.optional) return [];
+    throw new ContainerConfigError(`${what} "${source.name}" not found`);
+  }
+  const data = new Map<string, Buffer>();
+  if (source.kind === 'configMap') {
+    const cm = obj as ConfigMap;
+    for (const [k, v] of Object.entries(cm.binaryData ?? {})) data.set(k, Buffer.from(v, 'base64'));
+    for (const [k, v] of Object.entries(cm.data ?? {})) data.set(k, Buffer.from(v, 'utf8'));
+  } else {
+    const s = obj as Secret;
+    for (const [k, v] of Object.entries(s.data ?? {})) data.set(k, Buffer.from(v, 'base64'));
+    for (const [k, v] of Object.entries(s.stringData ?? {})) data.set(k, Buffer.from(v, 'utf8'));
+  }
+  if (!source.items?.length) return [...data].sort(([a], [b]) => a.localeCompare(b)).map(([path, content]) => ({ path, content }));
+  return source.items.map((item) => {
+    const content = data.get(item.key);
+    if (content === undefined) {
+      if (source.optional) return undefined;
+      throw new ContainerConfigError(`${what} references non-existent ${what === 'configmap' ? 'config' : 'secret'} key: ${item.key}`);
+    }
+    if (item.path.startsWith('/') || item.path.split('/').includes('..')) {
+      throw new ContainerConfigError(`${what} "${source.name}": item path "${item.path}" must be relative without ".."`);
+    }
+    return { path: item.path, content };
+  }).filter((f): f is ProjectedFile => f !== undefined);
+}
