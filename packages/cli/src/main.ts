@@ -1,11 +1,21 @@
 // kubelab: the command line. kubectl's habits for verbs, flags and output; cluster lifecycle besides.
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { resolveResource } from '@kubelab/api';
+import { Command, InvalidArgumentError } from 'commander';
 import { clientVersionString } from './version';
 import { clusterName, connect, defaultClusterName } from './context';
 import { CliError, describeError } from './errors';
+import { stdio, type CliEnv } from './command-kit';
 import * as cluster from './commands/cluster';
-import { get } from './commands/get';
+import { registerApply } from './commands/apply';
+import { registerAttach } from './commands/attach';
+import { registerCreate } from './commands/create';
+import { registerDelete } from './commands/delete';
+import { registerDescribe } from './commands/describe';
+import { registerExec } from './commands/exec';
+import { registerGet } from './commands/get';
+import { registerLogs } from './commands/logs';
+import { registerRollout } from './commands/rollout';
+import { registerRun } from './commands/run';
+import { registerScale } from './commands/scale';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -56,25 +66,18 @@ program
     await cluster.buildImages(print);
   });
 
-program
-  .command('get')
-  .description('display one or many resources')
-  .argument('<resource>', 'resource type, e.g. nodes, namespaces, pods')
-  .argument('[names...]', 'object names')
-  .addOption(new Option('-o, --output <format>', 'output format: wide, yaml, json, name'))
-  .option('-n, --namespace <ns>', 'namespace', 'default')
-  .option('-A, --all-namespaces', 'list across all namespaces')
-  .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
-  .option('--no-headers', 'omit table headers')
-  .action(async (resource: string, names: string[], o: { output?: string; namespace: string; allNamespaces?: boolean; selector?: string; headers: boolean }) => {
-    if (!resolveResource(resource)) throw new CliError(`the server doesn't have a resource type "${resource}"`);
-    const { client } = await connect(clusterName(globals().cluster));
-    try {
-      print(await get(client, resource, names, { ...o, noHeaders: !o.headers }));
-    } finally {
-      await client.close();
-    }
-  });
+const env: CliEnv = { io: stdio, clusterName: () => clusterName(globals().cluster) };
+registerGet(program, env);
+registerDescribe(program, env);
+registerApply(program, env);
+registerCreate(program, env);
+registerRun(program, env);
+registerDelete(program, env);
+registerScale(program, env);
+registerRollout(program, env);
+registerExec(program, env);
+registerAttach(program, env);
+registerLogs(program, env);
 
 program
   .command('version')
@@ -100,6 +103,8 @@ program
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`${describeError(err)}\n`);
+  const text = describeError(err);
+  // Commands that already printed their per-object errors (kubectl keeps going) exit without a message.
+  if (text) process.stderr.write(`${text}\n`);
   process.exit(err instanceof CliError ? err.exitCode : 1);
 });

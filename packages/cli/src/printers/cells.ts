@@ -1,0 +1,7 @@
+// Cell values shared by every table: kubectl's AGE column.
+import { humanDuration, type KubeObject } from '@kubelab/api';
+
+export function age(obj: KubeObject, now: number): string {
+  const created = Date.parse(obj.metadata.creationTimestamp ?? '');
+  return Number.isFinite(created) ? humanDuration(now - created) : '<unknown>';
+}

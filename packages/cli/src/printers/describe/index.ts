@@ -1,0 +1,48 @@
+// One entry point for describe output: picks the kind's layout. Related objects (events, pods, replica sets)
+// are fetched by the command and passed in, so every layout is a pure function of its inputs.
+import type { ConfigMap, Deployment, Event, KubeObject, Namespace, Node, Pod, ReplicaSet, Secret } from '@kubelab/api';
+import type { DescribeContext } from './common';
+import { describeConfigMap, describeSecret } from './config';
+import { describeGeneric, describeNamespace, describeNode } from './node';
+import { describePod } from './pod';
+import { describeDeployment, describeReplicaSet } from './workloads';
+
+export type { DescribeContext } from './common';
+
+export interface Related {
+  events?: Event[];
+  /** Pods of a ReplicaSet, or on a Node. */
+  pods?: Pod[];
+  /** ReplicaSets in a Deployment's namespace (the describer picks the ones it owns). */
+  replicaSets?: ReplicaSet[];
+}
+
+/** What describe needs fetched besides the object itself. */
+export function relatedNeeds(kind: string): { events: boolean; pods: 'selector' | 'node' | false; replicaSets: boolean } {
+  return {
+    events: kind !== 'Namespace' && kind !== 'Secret',
+    pods: kind === 'ReplicaSet' ? 'selector' : kind === 'Node' ? 'node' : false,
+    replicaSets: kind === 'Deployment',
+  };
+}
+
+export function describeObject(obj: KubeObject, related: Related, ctx: DescribeContext): string {
+  switch (obj.kind) {
+    case 'Pod':
+      return describePod(obj as Pod, related.events, ctx);
+    case 'Deployment':
+      return describeDeployment(obj as Deployment, related.replicaSets, related.events, ctx);
+    case 'ReplicaSet':
+      return describeReplicaSet(obj as ReplicaSet, related.pods, related.events, ctx);
+    case 'Node':
+      return describeNode(obj as Node, related.pods, related.events, ctx);
+    case 'Namespace':
+      return describeNamespace(obj as Namespace);
+    case 'ConfigMap':
+      return describeConfigMap(obj as ConfigMap, related.events, ctx);
+    case 'Secret':
+      return describeSecret(obj as Secret);
+    default:
+      return describeGeneric(obj, related.events, ctx);
+  }
+}

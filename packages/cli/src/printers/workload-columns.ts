@@ -1,0 +1,126 @@
+// `kubectl get` columns for Pods, Deployments, ReplicaSets, ConfigMaps, Secrets and Services, as kubectl's
+// server-side table printers define them (kubernetes pkg/printers/internalversion/printers.go).
+import type { ConfigMap, Container, Deployment, KubeObject, LabelSelector, Pod, ReplicaSet, Secret } from '@kubelab/api';
+import { age } from './cells';
+import { podIP, readinessGates, summarizePod } from './pod-status';
+import type { Column } from './table';
+
+/**
+ * labels.Selector.String() of LabelSelectorAsSelector: requirements sorted by key, matchLabels as `k=v`,
+ * expressions as `k in (a,b)`. Empty selects everything and prints as "".
+ */
+export function selectorString(sel: LabelSelector | undefined): string {
+  if (!sel) return '';
+  const reqs: { key: string; text: string }[] = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => ({ key: k, text: `${k}=${v}` }));
+  for (const e of sel.matchExpressions ?? []) {
+    const values = [...(e.values ?? [])].sort().join(',');
+    const text = { In: `${e.key} in (${values})`, NotIn: `${e.key} notin (${values})`, Exists: e.key, DoesNotExist: `!${e.key}` }[e.operator];
+    reqs.push({ key: e.key, text });
+  }
+  return reqs
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((r) => r.text)
+    .join(',');
+}
+
+/** CONTAINERS and IMAGES cells: comma-joined, as layoutContainerCells does. */
+export function containerCells(containers: Container[] | undefined): { names: string; images: string } {
+  const cs = containers ?? [];
+  return { names: cs.map((c) => c.name).join(','), images: cs.map((c) => c.image).join(',') };
+}
+
+const name: Column = { header: 'NAME', value: (o) => o.metadata.name ?? '' };
+
+const ageColumn: Column = { header: 'AGE', value: age };
+
+const templateContainers = (o: KubeObject): Container[] | undefined => (o as Deployment).spec?.template?.spec?.containers;
+
+export const podColumns: Column[] = [
+  name,
+  { header: 'READY', value: (o, now) => summarizePod(o as Pod, now).ready },
+  { header: 'STATUS', value: (o, now) => summarizePod(o as Pod, now).status },
+  { header: 'RESTARTS', value: (o, now) => summarizePod(o as Pod, now).restartsText },
+  ageColumn,
+  { header: 'IP', value: (o) => podIP(o as Pod), wide: true },
+  { header: 'NODE', value: (o) => (o as Pod).spec?.nodeName || '<none>', wide: true },
+  { header: 'NOMINATED NODE', value: (o) => ((o as Pod).status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName || '<none>', wide: true },
+  { header: 'READINESS GATES', value: (o) => readinessGates(o as Pod), wide: true },
+];
+
+export const deploymentColumns: Column[] = [
+  name,
+  { header: 'READY', value: (o) => { const d = o as Deployment; return `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`; } },
+  { header: 'UP-TO-DATE', value: (o) => String((o as Deployment).status?.updatedReplicas ?? 0) },
+  { header: 'AVAILABLE', value: (o) => String((o as Deployment).status?.availableReplicas ?? 0) },
+  ageColumn,
+  { header: 'CONTAINERS', value: (o) => containerCells(templateContainers(o)).names, wide: true },
+  { header: 'IMAGES', value: (o) => containerCells(templateContainers(o)).images, wide: true },
+  { header: 'SELECTOR', value: (o) => selectorString((o as Deployment).spec?.selector), wide: true },
+];
+
+export const replicaSetColumns: Column[] = [
+  name,
+  { header: 'DESIRED', value: (o) => String((o as ReplicaSet).spec?.replicas ?? 1) },
+  { header: 'CURRENT', value: (o) => String((o as ReplicaSet).status?.replicas ?? 0) },
+  { header: 'READY', value: (o) => String((o as ReplicaSet).status?.readyReplicas ?? 0) },
+  ageColumn,
+  { header: 'CONTAINERS', value: (o) => containerCells(templateContainers(o)).names, wide: true },
+  { header: 'IMAGES', value: (o) => containerCells(templateContainers(o)).images, wide: true },
+  { header: 'SELECTOR', value: (o) => selectorString((o as ReplicaSet).spec?.selector), wide: true },
+];
+
+export const configMapColumns: Column[] = [
+  name,
+  { header: 'DATA', value: (o) => { const c = o as ConfigMap; return String(Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length); } },
+  ageColumn,
+];
+
+export const secretColumns: Column[] = [
+  name,
+  { header: 'TYPE', value: (o) => (o as Secret).type ?? 'Opaque' },
+  { header: 'DATA', value: (o) => { const s = o as Secret; return String(new Set([...Object.keys(s.data ?? {}), ...Object.keys(s.stringData ?? {})]).size); } },
+  ageColumn,
+];
+
+interface ServiceLike extends KubeObject {
+  spec?: {
+    type?: string;
+    clusterIP?: string;
+    externalIPs?: string[];
+    externalName?: string;
+    ports?: { port: number; nodePort?: number; protocol?: string }[];
+    selector?: Record<string, string>;
+  };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+}
+
+function serviceExternalIP(s: ServiceLike): string {
+  const type = s.spec?.type ?? 'ClusterIP';
+  const external = s.spec?.externalIPs ?? [];
+  if (type === 'ExternalName') return s.spec?.externalName ?? '<none>';
+  if (type === 'LoadBalancer') {
+    const lb = (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter(Boolean);
+    const all = [...lb, ...external];
+    return all.length ? all.join(',') : '<pending>';
+  }
+  return external.length ? external.join(',') : '<none>';
+}
+
+/** Services are served later by another component; their kubectl columns are known now. */
+export const serviceColumns: Column[] = [
+  name,
+  { header: 'TYPE', value: (o) => (o as ServiceLike).spec?.type ?? 'ClusterIP' },
+  { header: 'CLUSTER-IP', value: (o) => (o as ServiceLike).spec?.clusterIP || '<none>' },
+  { header: 'EXTERNAL-IP', value: (o) => serviceExternalIP(o as ServiceLike) },
+  {
+    header: 'PORT(S)',
+    value: (o) =>
+      ((o as ServiceLike).spec?.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',') || '<none>',
+  },
+  ageColumn,
+  {
+    header: 'SELECTOR',
+    value: (o) => Object.entries((o as ServiceLike).spec?.selector ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',') || '<none>',
+    wide: true,
+  },
+];
