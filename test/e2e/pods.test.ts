@@ -173,6 +173,130 @@ describe('pods and the routed pod network', () => {
     expect(await c.run(['get', 'deployment', 'spread'])).toMatch(/spread\s+2\/2\s+2\s+2\s+/);
   });
 
+  it('env comes from values, ConfigMaps, Secrets and the downward API; command and args map like Kubernetes', async () => {
+    await c.run(['create', 'configmap', 'settings', '--from-literal=GREETING=hello', '--from-literal=COLOR=blue']);
+    await c.run(['create', 'secret', 'generic', 'creds', '--from-literal=TOKEN=s3cr3t']);
+    await c.run(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'envy' },
+      spec: {
+        containers: [{
+          name: 'main',
+          image: 'kubelab/toolbox:latest',
+          command: ['sh', '-c'],
+          args: ['echo "$(GREETING) $COLOR $TOKEN $MY_POD $MY_IP" > /tmp/env.txt; sleep 3600'],
+          workingDir: '/tmp',
+          env: [
+            { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'settings', key: 'GREETING' } } },
+            { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'creds', key: 'TOKEN' } } },
+            { name: 'MY_POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            { name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+          ],
+          envFrom: [{ configMapRef: { name: 'settings' } }],
+        }],
+      },
+    }));
+    const p = await c.waitReady('envy');
+    const line = await eventually('the env file', async () => {
+      const r = await c.try(['exec', 'envy', '--', 'cat', 'env.txt']);
+      return r.code === 0 ? r.stdout.trim() : undefined;
+    });
+    expect(line).toBe(`hello blue s3cr3t envy ${p.status!.podIP}`);
+  });
+
+  it('leaves an unschedulable pod Pending with an event that says why', async () => {
+    await c.run(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'picky' },
+      spec: { nodeSelector: { disktype: 'ssd' }, containers: [{ name: 'main', image: 'kubelab/toolbox:latest' }] },
+    }));
+    const described = await eventually('a FailedScheduling event', async () => {
+      const out = await c.run(['describe', 'pod', 'picky']);
+      return out.includes('FailedScheduling') ? out : undefined;
+    });
+    expect(described).toMatch(/0\/3 nodes are available: .*2 node\(s\) didn't match Pod's node affinity\/selector/);
+    expect((await c.pod('picky')).status?.phase).toBe('Pending');
+    expect(await c.run(['get', 'pod', 'picky'])).toMatch(/picky\s+0\/1\s+Pending\s+0/);
+    await c.run(['delete', 'pod', 'picky']);
+  });
+
+  it('a template change rolls the deployment to a new ReplicaSet', async () => {
+    const manifest = (version: string): string => JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'roll' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'roll' } },
+        template: {
+          metadata: { labels: { app: 'roll' } },
+          spec: { containers: [{ name: 'echo', image: 'kubelab/echo:latest', env: [{ name: 'VERSION', value: version }] }] },
+        },
+      },
+    });
+    expect(await c.run(['apply', '-f', '-'], manifest('v1'))).toContain('deployment.apps/roll created');
+    await c.run(['rollout', 'status', 'deployment/roll', '--timeout=90s']);
+    const firstPods = (await c.pods('app=roll')).map((p) => p.metadata.name);
+    expect(await c.run(['apply', '-f', '-'], manifest('v2'))).toContain('deployment.apps/roll configured');
+    expect(await c.run(['rollout', 'status', 'deployment/roll', '--timeout=90s'])).toContain('deployment "roll" successfully rolled out');
+    const rs = await c.run(['get', 'rs', '-l', 'app=roll']);
+    expect(rs).toMatch(/roll-\w+\s+3\s+3\s+3/);
+    expect(rs).toMatch(/roll-\w+\s+0\s+0\s+0/);
+    const now = await eventually('only new pods left', async () => {
+      const ps = await c.pods('app=roll');
+      return ps.length === 3 && ps.every((p) => !firstPods.includes(p.metadata.name)) ? ps : undefined;
+    });
+    const env = await c.run(['exec', now[0].metadata.name!, '--', 'sh', '-c', 'echo $VERSION']);
+    expect(env.trim()).toBe('v2');
+    await c.run(['delete', 'deployment', 'roll']);
+    await eventually('cascading delete of the pods', async () => ((await c.pods('app=roll')).length === 0 ? true : undefined));
+  });
+
+  it('a failing liveness probe restarts the container', async () => {
+    await c.run(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'sickly' },
+      spec: {
+        containers: [{
+          name: 'main',
+          image: 'kubelab/toolbox:latest',
+          command: ['sh', '-c', 'touch /tmp/alive; sleep 3600'],
+          livenessProbe: { exec: { command: ['cat', '/tmp/alive'] }, periodSeconds: 1, failureThreshold: 2 },
+        }],
+      },
+    }));
+    await c.waitReady('sickly');
+    await c.run(['exec', 'sickly', '--', 'rm', '/tmp/alive']);
+    const p = await c.waitPod('sickly', 'restarted by liveness', (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 60_000);
+    expect(p.status?.containerStatuses?.[0].restartCount).toBeGreaterThanOrEqual(1);
+    const described = await c.run(['describe', 'pod', 'sickly']);
+    expect(described).toMatch(/Unhealthy .*Liveness probe failed/);
+    await c.run(['delete', 'pod', 'sickly']);
+  });
+
+  it('an image that cannot be pulled shows ErrImagePull / ImagePullBackOff with the reason', async () => {
+    // A registry on loopback that refuses at once: the pull fails without any traffic leaving the machine.
+    await c.run(['run', 'nopull', '--image=127.0.0.1:1/nothing:1']);
+    const p = await c.waitPod('nopull', 'an image pull error', (x) => /ErrImagePull|ImagePullBackOff/.test(x.status?.containerStatuses?.[0]?.state.waiting?.reason ?? ''));
+    expect(p.status?.containerStatuses?.[0].state.waiting?.message).toMatch(/127\.0\.0\.1:1/);
+    expect(await c.run(['get', 'pod', 'nopull'])).toMatch(/nopull\s+0\/1\s+(ErrImagePull|ImagePullBackOff)/);
+    await c.run(['delete', 'pod', 'nopull']);
+  });
+
+  it('a node agent restart adopts the pods it runs instead of recreating them', async () => {
+    const before = await c.pod('server');
+    const ids = before.status?.containerStatuses?.map((s) => s.containerID);
+    await docker.getContainer(before.spec.nodeName!).restart({ t: 2 });
+    await eventually('the node Ready again', async () => (await c.run(['get', 'node', before.spec.nodeName!])).match(/\sReady\s/) ?? undefined);
+    const after = await c.waitReady('server');
+    expect(after.status?.podIP).toBe(before.status?.podIP);
+    expect(after.status?.containerStatuses?.map((s) => s.containerID)).toEqual(ids);
+    expect(after.status?.containerStatuses?.[0].restartCount).toBe(0);
+  });
+
   it('pods of a stopped node are replaced on the other worker', async () => {
     await c.run(['scale', 'deployment/spread', '--replicas=4']);
     await eventually('4 ready replicas', async () => ((await c.pods('app=spread')).filter(podReady).length === 4 ? true : undefined), 90_000);
