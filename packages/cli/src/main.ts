@@ -16,6 +16,7 @@ import { registerLogs } from './commands/logs';
 import { registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
 import { registerScale } from './commands/scale';
+import { registerWait } from './commands/wait';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -75,6 +76,7 @@ registerRun(program, env);
 registerDelete(program, env);
 registerScale(program, env);
 registerRollout(program, env);
+registerWait(program, env);
 registerExec(program, env);
 registerAttach(program, env);
 registerLogs(program, env);

@@ -7,7 +7,8 @@ import { StatusError, type KubeObject } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, collect, withClient, type CliEnv } from '../command-kit';
 import { describeError } from '../errors';
-import { asList, parseOutputFormat, type OutputFormat } from '../printers/output';
+import { asList, jsonPathTemplate, parseOutputFormat, type OutputFormat } from '../printers/output';
+import { formatJsonPath } from '../printers/jsonpath';
 import { renderTable, tableColumns, tableRows } from '../printers/table';
 import { kindName, parseResourceArgs, type ResourceRequest } from '../resource-args';
 import { emptyMessage, scopeOf, type Found, type GetOptions } from './get-common';
@@ -54,6 +55,8 @@ export function render(found: Found[], format: OutputFormat, opts: GetOptions & 
       return JSON.stringify(opts.singleObject && all.length === 1 ? all[0] : asList(all), null, 4);
     case 'yaml':
       return stringify(opts.singleObject && all.length === 1 ? all[0] : asList(all)).trimEnd();
+    case 'jsonpath':
+      return formatJsonPath(jsonPathTemplate(opts.output)!, opts.singleObject && all.length === 1 ? all[0] : asList(all));
     case 'name':
       return found.flatMap((f) => f.objects.map((o) => `${kindName(f.request.resource)}/${o.metadata.name}`)).join('\n');
     default: {
@@ -99,7 +102,7 @@ export function registerGet(program: Command, env: CliEnv): void {
     .command('get')
     .description('display one or many resources')
     .argument('<resource...>', 'TYPE[,TYPE...] [NAME...], TYPE/NAME..., or all')
-    .option('-o, --output <format>', 'output format: wide, yaml, json, name')
+    .option('-o, --output <format>', 'output format: wide, yaml, json, name, jsonpath=TEMPLATE')
     .option('-n, --namespace <ns>', 'namespace (default "default")')
     .option('-A, --all-namespaces', 'list across all namespaces')
     .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
