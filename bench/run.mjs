@@ -64,8 +64,12 @@ kubelab(['cluster', 'down', '--name', name]);
 
 if (!skipCold) {
   // Cold: every kubelab image removed, so the base is assembled from Debian packages again.
-  const images = docker(['images', '--filter', 'reference=kubelab/*', '-q']).split('\n').filter(Boolean);
-  if (images.length) spawnSync('docker', ['rmi', '-f', ...new Set(images)], { stdio: 'ignore' });
+  // By reference, children before the base: an image with dependent children cannot be removed by ID.
+  const refs = docker(['images', '--filter', 'reference=kubelab/*', '--format', '{{.Repository}}:{{.Tag}}']).split('\n').filter(Boolean);
+  const order = (r) => (r.startsWith('kubelab/base:') ? 2 : r.startsWith('kubelab/node:') ? 1 : 0);
+  for (const ref of refs.sort((a, b) => order(a) - order(b))) spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
+  const left = docker(['images', '--filter', 'reference=kubelab/*', '-q']);
+  if (left) throw new Error(`cold run needs no kubelab images, but some are left: ${left}`);
   const cold = kubelab(['cluster', 'up', '--name', name]);
   rows.push(['cluster up, cold (images built from nothing)', 'kubelab cluster up --name klbench', fmt(cold.ms), '']);
   kubelab(['cluster', 'down', '--name', name]);

@@ -1,0 +1,48 @@
+// The README's walk-through, run as written (one bash script, `npx kubelab ...` lines untouched), against a
+// test cluster selected through KUBELAB_CLUSTER, so a learner typing it sees what this test sees.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubelab, kubelabOk, repoRoot } from '../support/cli';
+
+const run = promisify(execFile);
+const name = 'kltest-readme';
+
+export function walkthrough(readme: string): string {
+  const m = readme.match(/<!-- walkthrough:start -->\s*```sh\n([\s\S]*?)```\s*<!-- walkthrough:end -->/);
+  if (!m) throw new Error('README.md has no walk-through block');
+  return m[1];
+}
+
+describe('README walk-through', () => {
+  beforeAll(async () => {
+    await kubelabOk(['cluster', 'up', '--name', name]);
+  });
+  afterAll(async () => {
+    await kubelab(['cluster', 'down', '--name', name]);
+  });
+
+  it('works as typed', async () => {
+    const script = walkthrough(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'));
+    expect(script).toContain('npx kubelab apply -f examples/web-sidecar.yaml');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: repoRoot,
+      env: { ...process.env, KUBELAB_CLUSTER: name },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    // The sidecar's wget over localhost, and the file it left in the shared volume.
+    expect(stdout).toContain('Hostname: web');
+    expect(stdout).toContain('GET /from-sidecar HTTP/1.1');
+    // The echo server saw the client's pod IP, which the jsonpath line printed on its own.
+    const remote = stdout.match(/RemoteAddr: (10\.\d+\.\d+\.\d+):\d+/)?.[1];
+    expect(remote).toBeTruthy();
+    expect(stdout.split('\n')).toContain(remote);
+    expect(stdout).toMatch(/ttl=6[23]/);
+    expect(stdout).toContain('deployment.apps/echo scaled');
+    expect(stdout).toContain('deployment "echo" successfully rolled out');
+    expect(stdout).toMatch(/pod "web" deleted/);
+  });
+});
