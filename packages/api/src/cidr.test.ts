@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrContains, cidrsOverlap, nthAddress, nthSubnet, parseCidr } from './cidr';
+import { cidrContains, cidrsOverlap, formatCidr, nthAddress, nthSubnet, parseCidr, parseCidrStrict, tryParseCidr } from './cidr';
 import { mergePatch } from './merge-patch';
 import { humanDuration } from './time';
 import { parseManifests } from './manifest';
@@ -12,11 +12,17 @@ describe('cidr', () => {
     expect(cidrsOverlap('172.30.0.0/16', '172.30.5.0/24')).toBe(true);
     expect(cidrsOverlap('10.244.0.0/16', '10.245.0.0/16')).toBe(false);
   });
+  it('parses what users type strictly, and Docker input leniently', () => {
+    expect(formatCidr(parseCidrStrict('10.244.0.0/16'))).toBe('10.244.0.0/16');
+    expect(() => parseCidrStrict('10.244.1.0/16')).toThrow('invalid IPv4 CIDR "10.244.1.0/16": host bits set (did you mean 10.244.0.0/16?)');
+    expect(tryParseCidr('10.244.1.0/16')).toEqual(parseCidr('10.244.0.0/16'));
+    expect(tryParseCidr('fd00::/64')).toBeUndefined();
+  });
   it('walks addresses and subnets', () => {
     expect(nthAddress('10.244.2.0/24', 254)).toBe('10.244.2.254');
     expect(nthSubnet('10.244.0.0/16', 24, 3)).toBe('10.244.3.0/24');
     expect(() => nthSubnet('10.244.0.0/16', 24, 256)).toThrow(/outside/);
-    expect(() => parseCidr('10.0.0.0/33')).toThrow(/invalid CIDR/);
+    expect(() => parseCidr('10.0.0.0/33')).toThrow(/invalid IPv4 CIDR/);
   });
 });
 

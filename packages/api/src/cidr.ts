@@ -32,10 +32,27 @@ export function isIPv4(ip: string): boolean {
 
 export function parseCidr(text: string): Cidr {
   const m = text.match(/^([\d.]+)\/(\d{1,2})$/);
-  if (!m || Number(m[2]) > 32) throw new Error(`invalid CIDR "${text}"`);
+  if (!m || Number(m[2]) > 32) throw new Error(`invalid IPv4 CIDR "${text}"`);
   const prefix = Number(m[2]);
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   return { base: (ipToInt(m[1]) & mask) >>> 0, prefix };
+}
+
+/** For addresses a user typed: host bits set is a mistake worth naming (10.244.1.0/16 means 10.244.0.0/16?). */
+export function parseCidrStrict(text: string): Cidr {
+  const c = parseCidr(text);
+  const ip = ipToInt(text.slice(0, text.indexOf('/')));
+  if (ip !== c.base) throw new Error(`invalid IPv4 CIDR "${text}": host bits set (did you mean ${formatCidr(c)}?)`);
+  return c;
+}
+
+/** Lenient reading of input such as Docker's IPAM config: undefined for IPv6 or junk. */
+export function tryParseCidr(text: string): Cidr | undefined {
+  try {
+    return parseCidr(text.trim());
+  } catch {
+    return undefined;
+  }
 }
 
 export function formatCidr(c: Cidr): string {

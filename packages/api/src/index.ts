@@ -8,3 +8,4 @@ export * from './resources';
 export * from './manifest';
 export * from './time';
 export * from './workloads';
+export * from './docker-labels';

@@ -1,6 +1,6 @@
 // The addressing plan (DESIGN.md §2). Pure: Docker's existing networks come in as data, so slot choice and
 // clash messages are unit-tested without an engine.
-import { cidrSize, cidrsOverlap, formatCidr, nthAddress, nthSubnet, parseCidr, tryParseIPv4Cidr, type Cidr } from './cidr';
+import { cidrSize, cidrsOverlap, formatCidr, nthAddress, nthSubnet, parseCidr, parseCidrStrict, tryParseCidr, type Cidr } from '@kubelab/api';
 import { SERVICE_CIDR } from './names';
 
 export interface ExistingNetwork {
@@ -53,7 +53,7 @@ interface Clash {
 function findClash(c: Cidr, existing: ExistingNetwork[]): Clash | undefined {
   for (const net of existing) {
     for (const s of net.subnets) {
-      const other = tryParseIPv4Cidr(s);
+      const other = tryParseCidr(s);
       if (other && cidrsOverlap(c, other)) return { network: net.name, subnet: s };
     }
   }
@@ -94,8 +94,8 @@ function checkShape(node: Cidr, pod: Cidr, nodeCount: number): string | undefine
  */
 export function planAddresses(opts: AddressingOptions, existing: ExistingNetwork[]): AddressPlan {
   const nodeCount = opts.workers + 1;
-  const explicitNode = opts.nodeSubnet !== undefined ? parseCidr(opts.nodeSubnet) : undefined;
-  const explicitPod = opts.podSubnet !== undefined ? parseCidr(opts.podSubnet) : undefined;
+  const explicitNode = opts.nodeSubnet !== undefined ? parseCidrStrict(opts.nodeSubnet) : undefined;
+  const explicitPod = opts.podSubnet !== undefined ? parseCidrStrict(opts.podSubnet) : undefined;
   if (explicitNode) assertNoClash('node', explicitNode, existing);
   if (explicitPod) assertNoClash('pod', explicitPod, existing);
 
@@ -128,7 +128,7 @@ export function planAddresses(opts: AddressingOptions, existing: ExistingNetwork
 function buildPlan(slot: number | undefined, node: Cidr, pod: Cidr, nodeCount: number): AddressPlan {
   const nodes: NodeAddresses[] = [];
   for (let i = 0; i < nodeCount; i++) {
-    const podCidr = nthSubnet(pod, 24, i);
+    const podCidr = parseCidr(nthSubnet(pod, 24, i));
     nodes.push({
       index: i,
       ip: nthAddress(node, 2 + i),

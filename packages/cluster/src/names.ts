@@ -1,21 +1,9 @@
 // Names and labels of every Docker object a cluster owns (DESIGN.md §6). Pure: the single place that knows
 // how objects are spelled, so up, down, list and the readers can never disagree.
 
-export const LABEL = {
-  cluster: 'kubelab.cluster',
-  role: 'kubelab.role',
-  node: 'kubelab.node',
-  managed: 'kubelab.managed',
-  /** Number of node containers the cluster was created with: lets `up` tell healthy from half-dead. */
-  nodeCount: 'kubelab.node-count',
-  /** 0 = control plane, 1..n = workers: orders nodes without parsing names. */
-  nodeIndex: 'kubelab.node-index',
-  nodeIp: 'kubelab.node-ip',
-  podCidr: 'kubelab.pod-cidr',
-  nodeSubnet: 'kubelab.node-subnet',
-  podSubnet: 'kubelab.pod-subnet',
-  imageSource: 'kubelab.image.source',
-} as const;
+import { DOCKER_LABEL } from '@kubelab/api';
+
+export const LABEL = DOCKER_LABEL;
 
 export type NodeRole = 'control-plane' | 'worker';
 export const NODE_ROLES: readonly string[] = ['control-plane', 'worker'];

@@ -52,7 +52,7 @@ export async function createObject(connectClient: () => Promise<KubeClient>, obj
     printWarnings(io, res.warnings);
     object = res.object;
   }
-  if (format && format !== 'table' && format !== 'wide') io.out(formatObjects([object], r.kind, format, { single: true }));
+  if (format && format !== 'table' && format !== 'wide') io.out(formatObjects([object], r.kind, format, { single: true, output: flags.output }));
   else io.out(`${objectRef(r, object.metadata.name!)} created${dryRun ? ' (dry run)' : ''}`);
 }
 

@@ -2,13 +2,11 @@
 // [--field-selector SEL] [--show-labels] [-L KEY] [-w [--watch-only]]`, printing as kubectl does: one table per
 // kind separated by blank lines, `kind/name` names when several kinds were asked for, errors on stderr.
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { StatusError, type KubeObject } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, collect, withClient, type CliEnv } from '../command-kit';
 import { describeError } from '../errors';
-import { asList, jsonPathTemplate, parseOutputFormat, type OutputFormat } from '../printers/output';
-import { formatJsonPath } from '../printers/jsonpath';
+import { formatStructured, parseOutputFormat, type OutputFormat } from '../printers/output';
 import { renderTable, tableColumns, tableRows } from '../printers/table';
 import { kindName, parseResourceArgs, type ResourceRequest } from '../resource-args';
 import { emptyMessage, scopeOf, type Found, type GetOptions } from './get-common';
@@ -52,11 +50,9 @@ export function render(found: Found[], format: OutputFormat, opts: GetOptions & 
   const all = found.flatMap((f) => f.objects);
   switch (format) {
     case 'json':
-      return JSON.stringify(opts.singleObject && all.length === 1 ? all[0] : asList(all), null, 4);
     case 'yaml':
-      return stringify(opts.singleObject && all.length === 1 ? all[0] : asList(all)).trimEnd();
     case 'jsonpath':
-      return formatJsonPath(jsonPathTemplate(opts.output)!, opts.singleObject && all.length === 1 ? all[0] : asList(all));
+      return formatStructured(all, format, opts.singleObject, opts.output);
     case 'name':
       return found.flatMap((f) => f.objects.map((o) => `${kindName(f.request.resource)}/${o.metadata.name}`)).join('\n');
     default: {

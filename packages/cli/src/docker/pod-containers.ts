@@ -4,16 +4,9 @@
 // validateContainerLogStatus).
 import type { ContainerStatus, Pod } from '@kubelab/api';
 
-export const podLabel = {
-  cluster: 'kubelab.cluster',
-  role: 'kubelab.role',
-  namespace: 'kubelab.namespace',
-  pod: 'kubelab.pod',
-  podUid: 'kubelab.pod-uid',
-  container: 'kubelab.container',
-  kind: 'kubelab.container-kind',
-  attempt: 'kubelab.attempt',
-} as const;
+import { DOCKER_LABEL } from '@kubelab/api';
+
+export const podLabel = DOCKER_LABEL;
 
 /** One Docker container of a pod, as read from `docker ps -a`. */
 export interface ContainerInstance {

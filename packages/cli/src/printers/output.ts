@@ -2,6 +2,7 @@
 // wrapped in a `List`, as kubectl does.
 import { stringify } from 'yaml';
 import type { KubeObject } from '@kubelab/api';
+import { formatJsonPath } from './jsonpath';
 import { printTable } from './table';
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name' | 'jsonpath';
@@ -24,21 +25,27 @@ export function asList(items: KubeObject[]): object {
   return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
 }
 
+/** json, yaml and jsonpath print what the API returned: one object, or several as a kubectl `List`. */
+export function formatStructured(objs: KubeObject[], format: 'json' | 'yaml' | 'jsonpath', single: boolean, output?: string): string {
+  const data = single && objs.length === 1 ? objs[0] : asList(objs);
+  if (format === 'json') return JSON.stringify(data, null, 4);
+  if (format === 'yaml') return stringify(data).trimEnd();
+  return formatJsonPath(jsonPathTemplate(output)!, data);
+}
+
 export function formatObjects(
   objs: KubeObject[],
   kind: string,
   format: OutputFormat,
-  opts: { single?: boolean; withNamespace?: boolean; noHeaders?: boolean; resourceName?: string } = {},
+  opts: { single?: boolean; withNamespace?: boolean; noHeaders?: boolean; resourceName?: string; output?: string } = {},
 ): string {
   switch (format) {
     case 'json':
-      return JSON.stringify(opts.single && objs.length === 1 ? objs[0] : asList(objs), null, 4);
     case 'yaml':
-      return stringify(opts.single && objs.length === 1 ? objs[0] : asList(objs)).trimEnd();
+    case 'jsonpath':
+      return formatStructured(objs, format, opts.single ?? false, opts.output);
     case 'name':
       return objs.map((o) => `${opts.resourceName ?? o.kind.toLowerCase()}/${o.metadata.name}`).join('\n');
-    case 'jsonpath':
-      throw new Error('jsonpath output is rendered by the get command');
     case 'wide':
     case 'table':
       return printTable(objs, kind, { wide: format === 'wide', withNamespace: opts.withNamespace, noHeaders: opts.noHeaders });

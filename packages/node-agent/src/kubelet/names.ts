@@ -3,21 +3,9 @@
 // kubelab.container, kubelab.attempt.
 import type { Pod } from '@kubelab/api';
 
-export const LABEL = {
-  cluster: 'kubelab.cluster',
-  role: 'kubelab.role',
-  node: 'kubelab.node',
-  namespace: 'kubelab.namespace',
-  pod: 'kubelab.pod',
-  podUid: 'kubelab.pod-uid',
-  container: 'kubelab.container',
-  kind: 'kubelab.container-kind',
-  attempt: 'kubelab.attempt',
-  podIp: 'kubelab.pod-ip',
-  /** Hash of the container's spec: a changed spec (e.g. a new image) restarts the container, as Kubernetes does. */
-  hash: 'kubelab.container-hash',
-  volume: 'kubelab.volume',
-} as const;
+import { DOCKER_LABEL } from '@kubelab/api';
+
+export const LABEL = DOCKER_LABEL;
 
 export const ROLE_POD = 'pod';
 export const ROLE_POD_VOLUME = 'pod-volume';
