@@ -90,6 +90,47 @@ describe('pods and the routed pod network', () => {
     expect(wide).toMatch(new RegExp(`server\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${server.status!.podIP!.replace(/\./g, '\\.')}\\s+${workers[1]}`));
   });
 
+  it("every pod's resolv.conf points at the cluster DNS with the Kubernetes search path", async () => {
+    const resolv = await c.run(['exec', 'client', '--', 'cat', '/etc/resolv.conf']);
+    expect(resolv).toContain('nameserver 10.96.0.10');
+    expect(resolv).toContain('search default.svc.cluster.local svc.cluster.local cluster.local');
+    expect(resolv).toContain('options ndots:5');
+  });
+
+  it('accepts fields kubelab does not model and reports them as warnings', async () => {
+    const r = await c.try(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'fancy' },
+      spec: {
+        priorityClassName: 'high',
+        containers: [{ name: 'main', image: 'kubelab/toolbox:latest', securityContext: { runAsNonRoot: false } }],
+      },
+    }));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('pod/fancy created');
+    expect(r.stderr).toMatch(/^Warning: .*priorityClassName/m);
+    await c.waitReady('fancy');
+    await c.run(['delete', 'pod', 'fancy']);
+  });
+
+  it('get -w prints a row for each change', async () => {
+    const { spawn } = await import('node:child_process');
+    const watcher = spawn(process.execPath, [path.join(repoRoot, 'packages/cli/bin/kubelab.mjs'), '--cluster', c.name, 'get', 'pods', '-w', '-l', 'app=watched']);
+    let out = '';
+    watcher.stdout.on('data', (d) => (out += d));
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      await c.run(['run', 'watched', '--image=kubelab/toolbox:latest', '--labels=app=watched']);
+      await eventually('a Running row in the watch output', async () => (/watched\s+1\/1\s+Running/.test(out) ? true : undefined), 30_000);
+      expect(out).toMatch(/watched\s+0\/1\s+(Pending|ContainerCreating)/);
+      expect(out.match(/^NAME\s+READY/gm)?.length ?? 0).toBeLessThanOrEqual(1);
+    } finally {
+      watcher.kill();
+    }
+    await c.run(['delete', 'pod', 'watched']);
+  });
+
   it('two pods on one node bind the same port', async () => {
     await c.run(['apply', '-f', '-'], echoPod('twin-a', workers[0]));
     await c.run(['apply', '-f', '-'], echoPod('twin-b', workers[0]));
@@ -102,8 +143,14 @@ describe('pods and the routed pod network', () => {
   });
 
   it('a recreated pod gets a new IP', async () => {
-    const before = (await c.pod('twin-b')).status!.podIP;
+    const old = await c.pod('twin-b');
+    const before = old.status!.podIP;
     expect(await c.run(['delete', 'pod', 'twin-b'])).toContain('pod "twin-b" deleted');
+    // Deleting a pod removes all its containers, the pause container included.
+    await eventually('the old pod containers to be removed', async () => {
+      const left = await docker.listContainers({ all: true, filters: { label: [`kubelab.pod-uid=${old.metadata.uid}`] } });
+      return left.length === 0 ? true : undefined;
+    }, 30_000);
     await c.run(['apply', '-f', '-'], echoPod('twin-b', workers[0]));
     const after = await c.waitReady('twin-b');
     expect(after.status?.podIP).toBeTruthy();
