@@ -52,7 +52,13 @@ egress_guard() {
 command -v docker >/dev/null || { [ "$(id -u)" = 0 ] && install_engine; } || die "no docker client"
 engine_answers || start_engine
 egress_guard
-# debootstrap builds the offline base image; docker-compose runs compose.yaml. Both are Debian packages.
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! command -v debootstrap >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null || true
+# debootstrap builds the offline base image; docker-compose runs compose.yaml (and its test). Debian packages.
+missing=()
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  say "installing ${missing[*]} (apt-get)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+    || say "could not install ${missing[*]}; install them with your package manager"
 fi

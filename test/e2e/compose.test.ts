@@ -20,8 +20,19 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Debian's docker-compose 1.29 where installed, else Compose v2 (`docker compose`): the file suits both. */
+async function composeCommand(): Promise<[string, string[]]> {
+  try {
+    await run('docker-compose', ['version']);
+    return ['docker-compose', []];
+  } catch {
+    return ['docker', ['compose']];
+  }
+}
+
 async function compose(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  await run('docker-compose', ['-p', name, '-f', 'compose.yaml', ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
+  const [cmd, pre] = await composeCommand();
+  await run(cmd, [...pre, '-p', name, '-f', 'compose.yaml', ...args], { cwd: repoRoot, env: { ...process.env, ...env } });
 }
 
 describe('compose.yaml', () => {
