@@ -28,16 +28,19 @@ export const nodeStrategy: Strategy = {
     const spec = node.spec ?? {};
     if (spec.podCIDR !== undefined) {
       try {
-        parseCidr(spec.podCIDR);
+        parseCidr(String(spec.podCIDR));
       } catch {
         errs.push(field.invalid('spec.podCIDR', spec.podCIDR, 'must be a valid CIDR'));
       }
     }
-    (spec.taints ?? []).forEach((t, i) => {
+    if (spec.taints !== undefined && !Array.isArray(spec.taints)) errs.push(field.invalid('spec.taints', spec.taints, 'must be a list of taints'));
+    else (spec.taints ?? []).forEach((t, i) => {
       if (!t.key) errs.push(field.required(`spec.taints[${i}].key`));
       if (!taintEffects.includes(t.effect)) errs.push(field.notSupported(`spec.taints[${i}].effect`, t.effect, taintEffects));
     });
-    (node.status?.addresses ?? []).forEach((a, i) => {
+    const addresses = node.status?.addresses;
+    if (addresses !== undefined && !Array.isArray(addresses)) errs.push(field.invalid('status.addresses', addresses, 'must be a list of addresses'));
+    else (addresses ?? []).forEach((a, i) => {
       if (a.type === 'InternalIP' && !isIPv4(a.address)) errs.push(field.invalid(`status.addresses[${i}].address`, a.address, 'must be a valid IP address'));
     });
     return errs;

@@ -1,3 +1,5 @@
+import { StatusError } from '@kubelab/api';
+
 // Splits an API path into its parts, like k8s.io/apiserver's RequestInfoFactory:
 //   /api/v1/namespaces/{ns}/{resource}/{name}/{subresource}
 //   /apis/{group}/{version}/namespaces/{ns}/{resource}/{name}/{subresource}
@@ -12,8 +14,16 @@ export interface RequestInfo {
   subresource?: string;
 }
 
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new StatusError('BadRequest', `invalid escape in the request path segment "${segment}"`);
+  }
+}
+
 export function parseRequestPath(pathname: string): RequestInfo | undefined {
-  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = pathname.split('/').filter(Boolean).map(decodeSegment);
   let group: string;
   let rest: string[];
   if (parts[0] === 'api' && parts.length >= 3) {

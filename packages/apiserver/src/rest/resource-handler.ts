@@ -21,6 +21,23 @@ function notFoundPath(req: Request): StatusError {
   return new StatusError('NotFound', `the server could not find the requested resource (${req.method} ${req.path})`);
 }
 
+/**
+ * A body of the wrong JSON shape (a string where a list belongs) can trip a strategy before validation names
+ * the field. Kubernetes refuses such bodies at decode time with 400 and this wording; so do we, instead of
+ * answering 500.
+ */
+function decoded<T>(strategy: Strategy, write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    if (err instanceof TypeError) {
+      const { kind, version, group } = strategy.info;
+      throw new StatusError('BadRequest', `${kind} in version "${group ? `${group}/${version}` : version}" cannot be handled as a ${kind}: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
 function sendWrite(res: Response, code: number, result: { object: KubeObject; warnings: string[] }): void {
   // Kubernetes sends warnings as RFC 7234 Warning headers: `299 - "message"`.
   for (const w of result.warnings) res.append('Warning', `299 - ${JSON.stringify(w)}`);
@@ -72,15 +89,15 @@ export function resourceHandler(service: ObjectService) {
           return;
         }
         if (name) throw new StatusError('MethodNotAllowed', `POST is not supported on a named ${strategy.info.kind}`);
-        sendWrite(res, 201, service.create(strategy, namespace, req.body));
+        sendWrite(res, 201, decoded(strategy, () => service.create(strategy, namespace, req.body)));
         return;
       case 'PUT':
         if (!name) throw new StatusError('MethodNotAllowed', 'PUT needs an object name');
-        sendWrite(res, 200, service.update(strategy, namespace, name, req.body, subresource));
+        sendWrite(res, 200, decoded(strategy, () => service.update(strategy, namespace, name, req.body, subresource)));
         return;
       case 'PATCH':
         if (!name) throw new StatusError('MethodNotAllowed', 'PATCH needs an object name');
-        sendWrite(res, 200, service.patch(strategy, namespace, name, req.body, subresource));
+        sendWrite(res, 200, decoded(strategy, () => service.patch(strategy, namespace, name, req.body, subresource)));
         return;
       case 'DELETE': {
         if (!name) {
