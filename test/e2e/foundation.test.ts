@@ -139,6 +139,13 @@ describe('cluster foundation', () => {
     expect(await labelled(`${name}-b`)).toEqual({ containers: [], networks: [], volumes: [] });
   });
 
+  it('refuses a bad cluster name before doing anything', async () => {
+    const r = await kubelab(['cluster', 'up', '--name', 'Bad_Name']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('error: cluster name "Bad_Name" is invalid: use lower-case letters, digits and "-", starting and ending with a letter or digit');
+    expect(r.stdout).toBe('');
+  });
+
   it('refuses a busy API port, naming it, and creates nothing', async () => {
     // Read the live port: a restart of the control plane re-allocates a random host port.
     const ports = (await docker.getContainer(`${name}-control-plane`).inspect()).NetworkSettings.Ports['6443/tcp'];

@@ -1,5 +1,5 @@
 // `kubelab cluster up|down|list`: what a workshop leader types first.
-import { clusterDown, clusterUp, ensureEngine, ensureImages, listClusters, type ClusterInfo } from '@kubelab/cluster';
+import { clusterDown, clusterUp, ensureEngine, ensureImages, listClusters, validateClusterName, type ClusterInfo } from '@kubelab/cluster';
 import { renderTable } from '../printers/table';
 
 export interface UpOptions {
@@ -25,6 +25,8 @@ async function step<T>(print: Print, title: string, fn: () => Promise<T>): Promi
 }
 
 export async function up(opts: UpOptions, print: Print): Promise<ClusterInfo> {
+  // Refuse bad input before any work: nothing is built or created for a name that cannot be used.
+  validateClusterName(opts.name);
   const started = Date.now();
   print(`Creating cluster "${opts.name}" (1 control plane + ${opts.workers} worker${opts.workers === 1 ? '' : 's'}) ...`);
   await step(print, 'Docker engine ready', () => ensureEngine());
