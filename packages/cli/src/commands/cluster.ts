@@ -55,7 +55,8 @@ export function summary(info: ClusterInfo): string {
     '',
     'Next, try:',
     `  npx kubelab${ctx} get nodes -o wide`,
-    `  npx kubelab${ctx} get namespaces`,
+    `  npx kubelab${ctx} apply -f examples/echo-deployment.yaml`,
+    `  npx kubelab${ctx} get pods -o wide`,
     `  npm run cluster:down${info.name === 'kubelab' ? '' : ` -- --name ${info.name}`}`,
   ].join('\n');
 }
