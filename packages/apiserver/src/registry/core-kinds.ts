@@ -11,6 +11,7 @@ function info(plural: string): ResourceInfo {
 export const namespaceStrategy: Strategy = {
   info: info('namespaces'),
   nameRule: 'dns1123-label',
+  returnDeletedObject: true,
   prepareForCreate(obj) {
     obj.spec = { finalizers: ['kubernetes'], ...(obj.spec as object) };
     obj.status = { phase: 'Active' };

@@ -18,7 +18,11 @@ import {
   type KubeObject,
 } from '@kubelab/api';
 import type { Store } from '../storage/store';
+import { applyJsonPatch } from './json-patch';
 import { resourceKey, type Registry, type Strategy, type SubresourceContext, type SubresourceHandler } from './strategy';
+
+/** How a PATCH body is read: `merge` (merge-patch+json, strategic-merge-patch+json) or `json` (json-patch+json). */
+export type PatchType = 'merge' | 'json';
 
 export interface WriteResult {
   object: KubeObject;
@@ -90,13 +94,20 @@ export class ObjectService {
     return this.write(s, old, obj, subresource);
   }
 
-  patch(s: Strategy, namespace: string | undefined, name: string, patch: unknown, subresource?: string): WriteResult {
-    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw badRequest('the patch must be a JSON object');
+  /**
+   * PATCH: a JSON merge patch (RFC 7386; also what kubelab does for strategic-merge-patch) or a JSON patch
+   * (RFC 6902), applied to the stored object (or to a sub-resource's own representation, e.g. a Scale).
+   */
+  patch(s: Strategy, namespace: string | undefined, name: string, patch: unknown, subresource?: string, type: PatchType = 'merge'): WriteResult {
+    if (type === 'merge' && (patch === null || typeof patch !== 'object' || Array.isArray(patch))) throw badRequest('the patch must be a JSON object');
+    const apply = (doc: KubeObject): KubeObject => (type === 'json' ? applyJsonPatch(doc, patch) : mergePatch(clone(doc), patch)) as KubeObject;
     const old = this.get(s, namespace, name);
     const custom = subresource ? s.subresources?.[subresource] : undefined;
-    if (custom?.get) return this.updateSubresource(s, old, subresource!, custom, mergePatch(custom.get(old), patch));
-    const merged = mergePatch(clone(old), patch) as KubeObject;
-    const precondition = (patch as KubeObject).metadata?.resourceVersion;
+    if (custom?.get) return this.updateSubresource(s, old, subresource!, custom, apply(custom.get(old)));
+    const merged = apply(old);
+    // The patched object's resourceVersion is the precondition, as in Kubernetes: a patch that sets it to
+    // anything but the stored version conflicts.
+    const precondition = merged?.metadata?.resourceVersion;
     if (precondition && precondition !== old.metadata.resourceVersion) {
       throw conflict(s.info.plural, { kind: s.info.kind, group: s.info.group, name }, 'the object has been modified; please apply your changes to the latest version and try again');
     }

@@ -18,6 +18,7 @@ function info(group: string, plural: string): ResourceInfo {
 export const podStrategy: Strategy = {
   info: info('', 'pods'),
   nameRule: 'dns1123-subdomain',
+  returnDeletedObject: true,
   prepareForCreate(obj) {
     defaultPodSpec(obj.spec);
     // A new pod starts Pending whatever status the client sent; the scheduler and kubelet fill it in.

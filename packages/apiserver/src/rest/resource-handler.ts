@@ -2,7 +2,7 @@
 // Kubernetes generic registry does. Errors become Status objects; the server never dies of a bad request.
 import type { NextFunction, Request, Response } from 'express';
 import { apiVersionOf, StatusError, type KubeObject } from '@kubelab/api';
-import type { ObjectService } from '../registry/object-service';
+import type { ObjectService, PatchType } from '../registry/object-service';
 import { resourceKey, type Strategy } from '../registry/strategy';
 import { buildFilter } from './filters';
 import { parseRequestPath } from './request-info';
@@ -36,6 +36,41 @@ function decoded<T>(strategy: Strategy, write: () => T): T {
     }
     throw err;
   }
+}
+
+/** The patch media types kubelab serves: server-side apply (application/apply-patch+yaml) is not among them. */
+const patchTypes: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  // Kubernetes' strategic merge patch, served as a JSON merge patch (kubelab has no patch-strategy metadata).
+  'application/strategic-merge-patch+json': 'merge',
+};
+
+/** PATCH is read by its Content-Type, as Kubernetes does; any other type is 415 Unsupported Media Type. */
+function patchType(req: Request): PatchType {
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const type = patchTypes[mediaType];
+  if (!type) {
+    throw new StatusError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(patchTypes).join(', ')}`);
+  }
+  return type;
+}
+
+/**
+ * The body of a DELETE: the deleted object for kinds whose Kubernetes storage sets ReturnDeletedObject
+ * (pods) or finalizes asynchronously (namespaces), else a Success Status naming it, as the generic
+ * registry's finalizeDelete answers (details.kind is the resource, as there).
+ */
+function deleteResponse(strategy: Strategy, gone: KubeObject): object {
+  if (strategy.returnDeletedObject) return gone;
+  const { group, plural } = strategy.info;
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: gone.metadata.name, ...(group ? { group } : {}), kind: plural, uid: gone.metadata.uid },
+  };
 }
 
 function sendWrite(res: Response, code: number, result: { object: KubeObject; warnings: string[] }): void {
@@ -97,7 +132,7 @@ export function resourceHandler(service: ObjectService) {
         return;
       case 'PATCH':
         if (!name) throw new StatusError('MethodNotAllowed', 'PATCH needs an object name');
-        sendWrite(res, 200, decoded(strategy, () => service.patch(strategy, namespace, name, req.body, subresource)));
+        sendWrite(res, 200, decoded(strategy, () => service.patch(strategy, namespace, name, req.body, subresource, patchType(req))));
         return;
       case 'DELETE': {
         if (!name) {
@@ -106,7 +141,7 @@ export function resourceHandler(service: ObjectService) {
           res.json({ kind: `${strategy.info.kind}List`, apiVersion: apiVersionOf(strategy.info), metadata: {}, items: deleted });
           return;
         }
-        res.json(service.delete(strategy, namespace, name));
+        res.json(deleteResponse(strategy, service.delete(strategy, namespace, name)));
         return;
       }
       default:

@@ -81,7 +81,9 @@ export async function deleteAll(client: KubeClient, targets: DeleteTarget[], o: 
     try {
       const gone = await client.delete(t.resource, t.name, t.namespace);
       io.out(`${kindName(t.resource)} "${t.name}" deleted`);
-      deleted.push({ ...t, uid: (gone as { metadata?: { uid?: string } })?.metadata?.uid });
+      // Pods and namespaces come back as the object, other kinds as a Status naming the uid (as in Kubernetes).
+      const answer = gone as { metadata?: { uid?: string }; details?: { uid?: string } };
+      deleted.push({ ...t, uid: answer?.metadata?.uid ?? answer?.details?.uid });
     } catch (err) {
       if (err instanceof StatusError && err.reason === 'NotFound' && o.ignoreNotFound) continue;
       ok = false;
