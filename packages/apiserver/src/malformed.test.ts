@@ -132,3 +132,26 @@ describe('malformed requests', () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });
 });
+
+describe('probe headers and hosts that would break an HTTP request', () => {
+  it('are refused naming the field', async () => {
+    const s = await startApiServer({ port: 0, host: '127.0.0.1', log: pino({ level: 'silent' }) });
+    try {
+      const probe = { httpGet: { port: 8080, host: 'bad host/x', httpHeaders: [{ name: 'X Bad', value: 'a\r\nb' }] } };
+      const res = await fetch(`http://127.0.0.1:${s.port}/api/v1/namespaces/default/pods`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'i', readinessProbe: probe }] } }),
+      });
+      expect(res.status).toBe(422);
+      const fields = ((await res.json()) as { details: { causes: { field: string }[] } }).details.causes.map((c) => c.field);
+      expect(fields).toEqual(expect.arrayContaining([
+        'spec.containers[0].readinessProbe.httpGet.httpHeaders[0].name',
+        'spec.containers[0].readinessProbe.httpGet.httpHeaders[0].value',
+        'spec.containers[0].readinessProbe.httpGet.host',
+      ]));
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -24,6 +24,15 @@ async function start(role: string): Promise<Closable> {
   }
 }
 
+// Several roles share this process (the control plane runs the API server and a node agent), so one role's
+// stray rejection must not take the others down: log it and keep serving. A thrown exception may have left
+// state half-written, so that one still ends the process (Docker restarts the node container).
+process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
+process.on('uncaughtException', (err) => {
+  log.fatal({ err }, 'uncaught exception');
+  process.exit(1);
+});
+
 async function main(): Promise<void> {
   const roles = process.argv.slice(2);
   if (roles.length === 0) {

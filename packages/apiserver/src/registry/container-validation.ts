@@ -160,6 +160,22 @@ export function validatePortNumOrName(port: unknown, path: string): FieldError[]
   return [];
 }
 
+// k8s.io/kubernetes pkg/apis/core/validation ValidateHTTPHeaderName; values may not break the header line.
+function validateHttpHeaders(headers: unknown, path: string): FieldError[] {
+  if (headers === undefined) return [];
+  if (!Array.isArray(headers)) return [field.invalid(path, headers, 'must be a list of headers')];
+  const errs: FieldError[] = [];
+  headers.forEach((h, i) => {
+    const name = isObject(h) ? h.name : undefined;
+    const value = isObject(h) ? h.value : undefined;
+    if (typeof name !== 'string' || !/^[-A-Za-z0-9]+$/.test(name)) {
+      errs.push(field.invalid(`${path}[${i}].name`, name, "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')"));
+    }
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) errs.push(field.invalid(`${path}[${i}].value`, value, 'must be a string without line breaks'));
+  });
+  return errs;
+}
+
 function validateProbe(p: unknown, path: string, successMustBeOne: boolean): FieldError[] {
   if (!isObject(p)) return [field.invalid(path, p, 'must be an object')];
   const errs: FieldError[] = [];
@@ -171,6 +187,10 @@ function validateProbe(p: unknown, path: string, successMustBeOne: boolean): Fie
   if (httpGet) {
     errs.push(...validatePortNumOrName(httpGet.port, `${path}.httpGet.port`));
     if (httpGet.scheme !== undefined && httpGet.scheme !== 'HTTP' && httpGet.scheme !== 'HTTPS') errs.push(field.notSupported(`${path}.httpGet.scheme`, httpGet.scheme, ['HTTP', 'HTTPS']));
+    errs.push(...validateHttpHeaders(httpGet.httpHeaders, `${path}.httpGet.httpHeaders`));
+    if (httpGet.host !== undefined && (typeof httpGet.host !== 'string' || !/^[A-Za-z0-9.:\-\[\]]*$/.test(httpGet.host))) {
+      errs.push(field.invalid(`${path}.httpGet.host`, httpGet.host, 'must be a host name or IP address'));
+    }
   }
   const tcp = h('tcpSocket');
   if (tcp) errs.push(...validatePortNumOrName(tcp.port, `${path}.tcpSocket.port`));

@@ -96,6 +96,7 @@ export class Kubelet {
       probes: new ProbeManager(runtime, {
         changed: poke,
         unhealthy: (ref, name, _kind, message) => events.record(ref, 'Warning', 'Unhealthy', message, { name }),
+        error: (err) => log.error({ err }, 'probe run failed'),
       }),
       status: new StatusManager(client),
       ipam: new Ipam(config.podCidr),

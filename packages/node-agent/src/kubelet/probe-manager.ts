@@ -11,6 +11,8 @@ export interface ProbeListener {
   changed(uid: string): void;
   /** A probe failed (the kubelet's Warning event "Unhealthy"). */
   unhealthy(ref: PodRef, container: string, kind: ProbeKind, message: string): void;
+  /** A probe run failed unexpectedly; the worker keeps its schedule. */
+  error?(err: unknown): void;
 }
 
 interface Worker {
@@ -86,7 +88,9 @@ export class ProbeManager {
   private schedule(w: Worker, t: ProbeTiming, delayMs: number, run: () => Promise<void>): void {
     if (w.stopped) return;
     w.timer = setTimeout(() => {
-      void run().finally(() => this.schedule(w, t, t.periodMs, run));
+      void run()
+        .catch((err: unknown) => this.listener.error?.(err))
+        .finally(() => this.schedule(w, t, t.periodMs, run));
     }, delayMs);
     w.timer.unref?.();
   }

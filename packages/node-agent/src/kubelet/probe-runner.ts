@@ -39,11 +39,18 @@ function httpProbe(p: NonNullable<Probe['httpGet']>, t: ProbeTarget, timeoutMs: 
   for (const h of p.httpHeaders ?? []) headers[h.name.toLowerCase()] = h.value;
   return new Promise((resolve) => {
     const lib = scheme === 'https' ? https : http;
-    const req = lib.request(url, { method: 'GET', headers, agent: false, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
+    let req: http.ClientRequest;
+    try {
+      // Node throws synchronously on an invalid header or host; that is a failed probe, not a crashed agent.
+      req = lib.request(url, { method: 'GET', headers, agent: false, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
       res.resume();
       const code = res.statusCode ?? 0;
       resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, message: `HTTP probe failed with statuscode: ${code}` });
     });
+    } catch (err) {
+      resolve({ ok: false, message: `Get "${url}": ${(err as Error).message}` });
+      return;
+    }
     req.on('timeout', () => {
       req.destroy();
       resolve({ ok: false, message: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
