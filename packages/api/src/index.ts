@@ -9,3 +9,4 @@ export * from './manifest';
 export * from './time';
 export * from './workloads';
 export * from './docker-labels';
+export * from './stable-json';

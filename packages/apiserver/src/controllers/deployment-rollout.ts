@@ -2,7 +2,7 @@
 // the pod-template-hash, maxSurge / maxUnavailable resolution, how far the new ReplicaSet may grow and the
 // old ones shrink in one step, and the status with its Available / Progressing conditions.
 import type { Deployment, DeploymentCondition, PodTemplateSpec, ReplicaSet } from '@kubelab/api';
-import { stableJson } from '../registry/stable-json';
+import { stableJson } from '@kubelab/api';
 
 export const hashLabel = 'pod-template-hash';
 export const revisionAnnotation = 'deployment.kubernetes.io/revision';

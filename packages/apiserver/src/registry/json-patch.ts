@@ -3,7 +3,7 @@
 // operation that does not apply (a failed `test`, a missing path) is a 422 Invalid, with the reason given
 // as a cause.
 import { badRequest, StatusError } from '@kubelab/api';
-import { stableJson } from './stable-json';
+import { stableJson } from '@kubelab/api';
 
 interface Operation {
   op: string;

@@ -4,7 +4,7 @@
 import { dns1123Label, dns1123Subdomain, field, validateLabels, type FieldError, type PodSpec } from '@kubelab/api';
 import { validateContainer } from './container-validation';
 import { isObject } from './field-errors';
-import { stableJson } from './stable-json';
+import { stableJson } from '@kubelab/api';
 
 export interface PodSpecRules {
   /** Pod templates of ReplicaSets / Deployments: restartPolicy must be Always, no activeDeadlineSeconds. */

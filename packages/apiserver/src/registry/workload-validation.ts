@@ -3,7 +3,7 @@
 import { field, matchesSelector, qualifiedName, validateAnnotations, validateLabels, type FieldError, type LabelSelector } from '@kubelab/api';
 import { goStringMap, isObject, moreField, nonNegative } from './field-errors';
 import { validatePodSpec } from './pod-validation';
-import { stableJson } from './stable-json';
+import { stableJson } from '@kubelab/api';
 
 const emptySelector = 'v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}';
 const percentRe = /^[0-9]+%$/;

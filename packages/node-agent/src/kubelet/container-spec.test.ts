@@ -103,3 +103,12 @@ describe('names', () => {
     expect(containerName('kt', 'dns', ref, 2)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/);
   });
 });
+
+describe('containerHash', () => {
+  it('ignores key order, so a re-sent spec restarts nothing', () => {
+    expect(containerHash({ name: 'a', image: 'i', ports: [{ containerPort: 80, protocol: 'TCP' }] })).toBe(
+      containerHash({ ports: [{ protocol: 'TCP', containerPort: 80 }], image: 'i', name: 'a' }),
+    );
+    expect(containerHash({ name: 'a', image: 'i' })).not.toBe(containerHash({ name: 'a', image: 'j' }));
+  });
+});

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Container, Pod } from '@kubelab/api';
+import { stableJson } from '@kubelab/api';
 import type { EnvVarValue } from './env';
 import { expand, mapLookup } from './expansion';
 import { containerLabels, containerName, LABEL, type ContainerKind, type OwnerLabels, type PodRef } from './names';
@@ -22,9 +23,12 @@ export interface ContainerSpecInput {
   mounts: Docker.MountSettings[];
 }
 
-/** Changes to these fields restart the container (Kubernetes hashes the container spec the same way). */
+/**
+ * Changes to these fields restart the container (Kubernetes hashes the container spec the same way). Key
+ * order must not count: a label-only update that re-sends the spec in another order restarts nothing.
+ */
 export function containerHash(c: Container): string {
-  return createHash('sha256').update(JSON.stringify(c)).digest('hex').slice(0, 12);
+  return createHash('sha256').update(stableJson(c)).digest('hex').slice(0, 12);
 }
 
 /**

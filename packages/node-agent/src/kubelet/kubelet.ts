@@ -21,7 +21,8 @@ import { PodWorkers } from './pod-workers';
 import { syncPod, terminatePod } from './pod-sync';
 import { ProbeManager } from './probe-manager';
 import { PODS } from './resources';
-import { stableJson, StatusManager } from './status-manager';
+import { StatusManager } from './status-manager';
+import { stableJson } from '@kubelab/api';
 
 export interface KubeletOptions {
   config: AgentConfig;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { stableJson, statusPatch } from './status-manager';
+import { stableJson } from '@kubelab/api';
+import { statusPatch } from './status-manager';
 
 describe('status writes', () => {
   it('compares statuses independent of key order', () => {

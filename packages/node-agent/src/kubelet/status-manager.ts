@@ -1,16 +1,9 @@
 // Writes pod status through the status subresource, only when it changed: compared with what the API has
 // (the informer's copy) and with what this agent last wrote, so an informer lagging behind does not cause
 // the same status to be sent twice.
-import { StatusError, type Pod, type PodStatus } from '@kubelab/api';
+import { stableJson, StatusError, type Pod, type PodStatus } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { PODS } from './resources';
-
-/** JSON with sorted object keys: equal statuses compare equal whatever order the server stored them in. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
-  );
-}
 
 /** A merge patch replacing `old` by `next`: keys that disappeared are set to null. */
 export function statusPatch(old: PodStatus | undefined, next: PodStatus): Record<string, unknown> {

@@ -1,5 +1,5 @@
 // JSON with object keys sorted, so two objects that differ only in key order compare (and hash) equal:
-// pod spec immutability checks and the Deployment pod-template-hash depend on it.
+// pod spec immutability checks, the Deployment pod-template-hash and the kubelet's container hash depend on it.
 export function stableJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
