@@ -118,9 +118,12 @@ describe('pods and the routed pod network', () => {
     const { spawn } = await import('node:child_process');
     const watcher = spawn(process.execPath, [path.join(repoRoot, 'packages/cli/bin/kubelab.mjs'), '--cluster', c.name, 'get', 'pods', '-w', '-l', 'app=watched']);
     let out = '';
+    let err = '';
     watcher.stdout.on('data', (d) => (out += d));
+    watcher.stderr.on('data', (d) => (err += d));
     try {
-      await new Promise((r) => setTimeout(r, 1000));
+      // The watch has listed (and found nothing) before the pod exists, so its first state is seen.
+      await eventually('the watch to start', async () => (err.includes('No resources found') ? true : undefined), 30_000, 100);
       await c.run(['run', 'watched', '--image=kubelab/toolbox:latest', '--labels=app=watched']);
       await eventually('a Running row in the watch output', async () => (/watched\s+1\/1\s+Running/.test(out) ? true : undefined), 30_000);
       expect(out).toMatch(/watched\s+0\/1\s+(Pending|ContainerCreating)/);

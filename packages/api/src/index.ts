@@ -10,3 +10,4 @@ export * from './time';
 export * from './workloads';
 export * from './docker-labels';
 export * from './stable-json';
+export * from './lines';

@@ -46,7 +46,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   let file: SnapshotFile | undefined;
   const store = new Store(10_000, () => file?.schedule());
   if (opts.stateDir) {
-    file = new SnapshotFile(opts.stateDir, () => store.snapshot());
+    file = new SnapshotFile(opts.stateDir, () => store.snapshot(), 50, opts.log);
     const snap = file.read();
     if (snap) {
       store.load(snap);

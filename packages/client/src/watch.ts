@@ -1,6 +1,6 @@
 // Watch streams over undici: newline-delimited {"type","object"} events, delivered in order.
 import { request } from 'undici';
-import { collectionPath, StatusError, type KubeObject, type ResourceInfo, type Status, type WatchEvent } from '@kubelab/api';
+import { collectionPath, LineSplitter, StatusError, type KubeObject, type ResourceInfo, type Status, type WatchEvent } from '@kubelab/api';
 import { queryString, type KubeClient, type ListOptions } from './client';
 
 export interface WatchOptions extends ListOptions {
@@ -44,15 +44,10 @@ export async function watch<T extends KubeObject = KubeObject>(
     throw StatusError.fromStatus(status, res.statusCode);
   }
   let last = resourceVersion;
-  let buffer = '';
+  const lines = new LineSplitter();
   try {
     for await (const chunk of res.body) {
-      buffer += chunk.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (!line) continue;
+      for (const line of lines.push(chunk)) {
         const event = JSON.parse(line) as WatchEvent<T>;
         if (event.type === 'ERROR') throw StatusError.fromStatus(event.object as unknown as Status);
         last = event.object.metadata?.resourceVersion ?? last;

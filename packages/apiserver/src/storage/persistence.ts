@@ -2,6 +2,7 @@
 // state volume, shortly after each change (coalesced), atomically (write + rename), and once more on exit.
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import type { Snapshot } from './store';
 
 export class SnapshotFile {
@@ -11,6 +12,7 @@ export class SnapshotFile {
     private readonly dir: string,
     private readonly take: () => Snapshot,
     private readonly delayMs = 50,
+    private readonly log?: Logger,
   ) {}
 
   get file(): string {
@@ -27,7 +29,18 @@ export class SnapshotFile {
   }
 
   schedule(): void {
-    this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+    this.timer ??= setTimeout(() => {
+      try {
+        this.flush();
+      } catch (err) {
+        // A full or read-only volume must not take the API server down: keep serving, try again later.
+        this.log?.error({ err, file: this.file }, 'writing state failed; retrying');
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.schedule();
+        }, 1000);
+      }
+    }, this.delayMs);
   }
 
   flush(): void {

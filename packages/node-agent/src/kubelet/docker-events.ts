@@ -4,6 +4,7 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { LABEL, podContainerFilter, type OwnerLabels } from './names';
+import { LineSplitter } from '@kubelab/api';
 
 export interface DockerEventWatch {
   stop(): void;
@@ -24,14 +25,9 @@ export function watchPodContainerEvents(docker: Docker, owner: OwnerLabels, log:
       return;
     }
     if (stopped) return (stream as unknown as { destroy?: () => void }).destroy?.();
-    let buffer = '';
+    const lines = new LineSplitter();
     stream.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (!line) continue;
+      for (const line of lines.push(chunk)) {
         try {
           const ev = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
           const uid = ev.Actor?.Attributes?.[LABEL.podUid];
@@ -49,6 +45,8 @@ export function watchPodContainerEvents(docker: Docker, owner: OwnerLabels, log:
     };
     stream.on('end', again);
     stream.on('error', again);
+    // A daemon restart may just close the stream, with neither 'end' nor 'error'.
+    stream.on('close', again);
   };
   void connect();
   return {

@@ -88,7 +88,8 @@ export class DockerRuntime implements ExecRunner {
   async remove(id: string): Promise<void> {
     this.finished.delete(id);
     try {
-      await this.docker.getContainer(id).remove({ force: true, v: false });
+      // v: true removes anonymous volumes an image declares (VOLUME); named pod volumes are kept, as dockershim did.
+      await this.docker.getContainer(id).remove({ force: true, v: true });
     } catch (err) {
       if (isNotFound(err) || /removal of container .* is already in progress/.test(dockerMessage(err))) return;
       throw new RuntimeError(`removing container ${id.slice(0, 12)}`, err);
