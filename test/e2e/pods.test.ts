@@ -134,6 +134,24 @@ describe('pods and the routed pod network', () => {
     await c.run(['delete', 'pod', 'watched']);
   });
 
+  it('a failing init container under restartPolicy Never fails the pod (Init:Error)', async () => {
+    await c.run(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'badinit' },
+      spec: {
+        restartPolicy: 'Never',
+        initContainers: [{ name: 'setup', image: 'kubelab/toolbox:latest', command: ['sh', '-c', 'exit 2'] }],
+        containers: [{ name: 'main', image: 'kubelab/toolbox:latest' }],
+      },
+    }));
+    const p = await c.waitPod('badinit', 'Failed', (x) => x.status?.phase === 'Failed');
+    expect(p.status?.initContainerStatuses?.[0].state.terminated?.exitCode).toBe(2);
+    expect(p.status?.conditions?.find((x) => x.type === 'Initialized')?.status).toBe('False');
+    expect(await c.run(['get', 'pod', 'badinit'])).toMatch(/badinit\s+0\/1\s+Init:Error\s+0/);
+    await c.run(['delete', 'pod', 'badinit']);
+  });
+
   it('two pods on one node bind the same port', async () => {
     await c.run(['apply', '-f', '-'], echoPod('twin-a', workers[0]));
     await c.run(['apply', '-f', '-'], echoPod('twin-b', workers[0]));

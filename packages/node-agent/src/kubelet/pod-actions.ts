@@ -110,7 +110,8 @@ export function planPodActions(input: PlanInput): PodActions {
   const running = [...observed.containers.values()].flatMap((l) => l.filter((i) => i.state === 'running'));
   if (input.terminal || podCompleted(pod, observed)) {
     actions.completed = true;
-    actions.initialized = true;
+    // Keep the real answer: a pod that ended because an init container failed was never initialized.
+    actions.initialized = pod.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True') ?? false;
     for (const i of running) actions.kill.push({ id: i.id, name: i.name, message: `Stopping container ${i.name}` });
     const s = liveSandbox(observed);
     if (s) actions.stopSandbox = s.id;

@@ -110,6 +110,13 @@ describe('podPhase', () => {
   it('stays terminal once terminal', () => {
     expect(podPhase(pod({}, {}, { phase: 'Failed' }), [], [], true)).toBe('Failed');
   });
+  it('fails a Never pod whose init container failed, even after the kubelet stopped it as completed', () => {
+    const p = pod({ restartPolicy: 'Never', initContainers: [container('init')] });
+    const failedInit = [st({ terminated: { exitCode: 2 } })];
+    const neverStarted = [st({ waiting: { reason: 'PodInitializing' } })];
+    expect(podPhase(p, neverStarted, failedInit, false)).toBe('Failed');
+    expect(podPhase(p, neverStarted, failedInit, true)).toBe('Failed');
+  });
 });
 
 describe('qosClass', () => {

@@ -69,10 +69,10 @@ export function podPhase(pod: Pod, statuses: ContainerStatus[], initStatuses: Co
   const previous = pod.status?.phase;
   if (previous === 'Succeeded' || previous === 'Failed') return previous;
   const policy = pod.spec.restartPolicy ?? 'Always';
-  if (!initialized) {
-    const initFailed = initStatuses.some((s, i) => !isSidecar((pod.spec.initContainers ?? [])[i]) && (s.state.terminated?.exitCode ?? 0) !== 0);
-    return policy === 'Never' && initFailed ? 'Failed' : 'Pending';
-  }
+  const initFailed = initStatuses.some((s, i) => !isSidecar((pod.spec.initContainers ?? [])[i]) && (s.state.terminated?.exitCode ?? 0) !== 0);
+  // Under Never a failed init container fails the pod for good, whatever else was recorded.
+  if (policy === 'Never' && initFailed) return 'Failed';
+  if (!initialized) return 'Pending';
   let waiting = 0;
   let running = 0;
   let stopped = 0;
