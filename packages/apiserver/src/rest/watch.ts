@@ -15,6 +15,21 @@ export interface WatchOptions {
   initial: () => KubeObject[];
 }
 
+/**
+ * What a filtered watcher should see of a change, as the Kubernetes watch cache decides it: an object that
+ * starts matching the selector is ADDED, one that stops matching is DELETED, one that never matched is
+ * not sent at all.
+ */
+export function filteredType(e: StoredEvent, filter: ObjectFilter): StoredEvent['type'] | undefined {
+  const now = filter(e.object);
+  if (e.type !== 'MODIFIED') return now ? e.type : undefined;
+  const before = e.previous ? filter(e.previous) : now;
+  if (now && before) return 'MODIFIED';
+  if (now) return 'ADDED';
+  if (before) return 'DELETED';
+  return undefined;
+}
+
 export function serveWatch(store: Store, req: Request, res: Response, opts: WatchOptions): void {
   res.status(200);
   res.setHeader('Content-Type', 'application/json');
@@ -36,7 +51,8 @@ export function serveWatch(store: Store, req: Request, res: Response, opts: Watc
   const deliver = (e: StoredEvent): void => {
     if (!inScope(e) || e.resourceVersion <= lastSent) return;
     lastSent = e.resourceVersion;
-    if (opts.filter(e.object)) send({ type: e.type, object: e.object });
+    const type = filteredType(e, opts.filter);
+    if (type) send({ type, object: e.object });
   };
   const unsubscribe = store.subscribe((e) => (replaying ? buffered.push(e) : deliver(e)));
 

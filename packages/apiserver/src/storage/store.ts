@@ -8,6 +8,8 @@ export interface StoredEvent {
   /** "group/plural", e.g. "/nodes" or "apps/deployments". */
   resource: string;
   object: KubeObject;
+  /** The object before a MODIFIED change: lets filtered watches see objects enter and leave a selector. */
+  previous?: KubeObject;
   resourceVersion: number;
 }
 
@@ -75,8 +77,10 @@ export class Store {
   put(resource: string, object: KubeObject, type: 'ADDED' | 'MODIFIED'): KubeObject {
     this.rv++;
     const stored: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(this.rv) } };
-    this.objects.set(storeKey(resource, stored.metadata.namespace, stored.metadata.name!), { resource, object: stored });
-    this.record({ type, resource, object: stored, resourceVersion: this.rv });
+    const key = storeKey(resource, stored.metadata.namespace, stored.metadata.name!);
+    const previous = this.objects.get(key)?.object;
+    this.objects.set(key, { resource, object: stored });
+    this.record({ type, resource, object: stored, previous, resourceVersion: this.rv });
     return stored;
   }
 
