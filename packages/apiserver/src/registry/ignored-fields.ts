@@ -9,11 +9,14 @@ import { modelledVolumeSources } from './pod-validation';
 export const modelledPodSpecFields = new Set([
   'containers', 'initContainers', 'volumes', 'restartPolicy', 'nodeName', 'nodeSelector', 'tolerations',
   'hostname', 'subdomain', 'terminationGracePeriodSeconds', 'dnsPolicy', 'schedulerName',
+  // Applied by the kubelet: hosts entries, resolv.conf options, user/group/capabilities/privileged.
+  'hostAliases', 'dnsConfig', 'securityContext',
 ]);
 
 export const modelledContainerFields = new Set([
   'name', 'image', 'command', 'args', 'workingDir', 'ports', 'env', 'envFrom', 'resources', 'volumeMounts',
   'livenessProbe', 'readinessProbe', 'startupProbe', 'imagePullPolicy', 'restartPolicy', 'stdin', 'stdinOnce', 'tty',
+  'securityContext',
 ]);
 
 const modelledProbeFields = new Set(['exec', 'httpGet', 'tcpSocket', 'initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold']);

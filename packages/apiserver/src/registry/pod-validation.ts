@@ -16,7 +16,8 @@ const dnsPolicies = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None
 const taintEffects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const maxInt32 = 2147483647;
 /** The volume sources kubelab's kubelet provides; other sources are accepted and reported as ignored. */
-export const modelledVolumeSources = ['emptyDir', 'configMap', 'secret'];
+/** Volume sources the kubelet implements; others are accepted, warned about, and started as an empty directory. */
+export const modelledVolumeSources = ['emptyDir', 'configMap', 'secret', 'hostPath'];
 
 export function validatePodSpec(spec: unknown, path: string, rules: PodSpecRules = {}): FieldError[] {
   if (!isObject(spec)) return [field.required(path)];

@@ -87,14 +87,14 @@ describe('pod validation', () => {
     const { warnings } = service.create(
       podStrategy,
       'default',
-      pod({ affinity: { nodeAffinity: {} }, hostNetwork: true, enableServiceLinks: true, containers: [{ ...web, securityContext: { runAsUser: 1 }, imagePullPolicyy: 'Never' }], volumes: [{ name: 'h', hostPath: { path: '/' } }] }),
+      pod({ affinity: { nodeAffinity: {} }, hostNetwork: true, enableServiceLinks: true, containers: [{ ...web, securityContext: { runAsUser: 1 }, imagePullPolicyy: 'Never' }], volumes: [{ name: 'h', hostPath: { path: '/' } }, { name: 'data', persistentVolumeClaim: { claimName: 'x' } }] }),
     );
+    // securityContext and hostPath are applied by the kubelet: no warning. A PVC starts as an empty directory.
     expect(warnings).toEqual([
       'Pod "web": spec.affinity is accepted but not modelled by kubelab (ignored)',
       'Pod "web": spec.hostNetwork is accepted but not modelled by kubelab (ignored)',
-      'Pod "web": spec.containers[0].securityContext is accepted but not modelled by kubelab (ignored)',
       'Pod "web": spec.containers[0].imagePullPolicyy is accepted but not modelled by kubelab (ignored)',
-      'Pod "web": spec.volumes[0].hostPath is accepted but not modelled by kubelab (ignored)',
+      'Pod "web": spec.volumes[1].persistentVolumeClaim is accepted but not modelled by kubelab (ignored)',
     ]);
   });
 

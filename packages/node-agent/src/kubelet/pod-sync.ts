@@ -10,7 +10,7 @@ import { liveSandbox, type ContainerInstance, type ObservedPod } from './observe
 import { planPodActions, type PodActions } from './pod-actions';
 import { buildPodStatus } from './pod-status';
 import { createSandbox } from './sandbox';
-import { planVolumes, UnsupportedVolumeError, type VolumePlan } from './volumes';
+import { planVolumes, type VolumePlan } from './volumes';
 import { PODS } from './resources';
 
 export interface SyncHooks {
@@ -28,14 +28,7 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, hooks: SyncHooks): 
   const sandboxIp = observed.sandboxes[0]?.podIp;
   if (sandboxIp) ctx.ipam.claim(sandboxIp, ref.uid);
 
-  let plans: VolumePlan[];
-  try {
-    plans = planVolumes(pod, ref, ctx.owner);
-  } catch (err) {
-    if (!(err instanceof UnsupportedVolumeError)) throw err;
-    ctx.events.record(ref, 'Warning', 'FailedMount', err.message);
-    return writeStatus(ctx, pod, observed, { waiting: new Map(), initialized: false, completed: false });
-  }
+  const plans: VolumePlan[] = planVolumes(pod, ref, ctx.owner);
 
   const probeKills = new Map<string, string>();
   for (const list of observed.containers.values()) {
@@ -166,11 +159,7 @@ export async function terminatePod(ctx: KubeletContext, uid: string, pod: Pod | 
   await removePodVolumes(ctx, uid);
   // Also by name: a volume Docker created on its own (unlabelled) must not outlive the pod either.
   if (ref && pod) {
-    try {
-      for (const p of planVolumes(pod, ref, ctx.owner)) if (p.podScoped) await ctx.runtime.removeVolume(p.dockerVolume);
-    } catch (err) {
-      if (!(err instanceof UnsupportedVolumeError)) throw err;
-    }
+    for (const p of planVolumes(pod, ref, ctx.owner)) if (p.podScoped) await ctx.runtime.removeVolume(p.dockerVolume);
   }
   ctx.ipam.releaseOwner(uid);
   ctx.probes.forgetPod(uid);

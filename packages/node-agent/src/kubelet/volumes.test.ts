@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ContainerConfigError } from './env';
 import { container, pod } from './fixtures.test-util';
 import { podRef } from './names';
-import { containerMounts, planVolumes, projectedFiles, stagingMounts, subPaths, UnsupportedVolumeError } from './volumes';
+import { containerMounts, planVolumes, projectedFiles, stagingMounts, subPaths } from './volumes';
 
 const owner = { cluster: 'kt', node: 'kt-worker' };
 
@@ -45,11 +45,11 @@ describe('volumes', () => {
     expect(stagingMounts(plans).map((m) => m.Target)).toEqual(['/.kubelab/volumes/scratch', '/.kubelab/volumes/cfg', '/.kubelab/volumes/creds', '/.kubelab/volumes/host']);
   });
 
-  it('rejects unknown volumes, escaping subPaths and unsupported volume types', () => {
+  it('rejects unknown volumes and escaping subPaths; unsupported volume types start empty', () => {
     expect(() => containerMounts(container('a', { volumeMounts: [{ name: 'nope', mountPath: '/x' }] }), plans)).toThrow(ContainerConfigError);
     expect(() => containerMounts(container('a', { volumeMounts: [{ name: 'scratch', mountPath: '/x', subPath: '../etc' }] }), plans)).toThrow(/relative path/);
     const bad = pod({ volumes: [{ name: 'pvc', persistentVolumeClaim: { claimName: 'x' } }] });
-    expect(() => planVolumes(bad, podRef(bad), owner)).toThrow(UnsupportedVolumeError);
+    expect(planVolumes(bad, podRef(bad), owner).map((p) => p.source)).toEqual([{ kind: 'emptyDir' }]);
   });
 
   it('projects configMap keys, secret items (decoded), and reports missing sources like the kubelet', () => {

@@ -25,27 +25,20 @@ export interface VolumePlan {
   podScoped: boolean;
 }
 
-export class UnsupportedVolumeError extends Error {
-  readonly code = 'KUBELAB_UNSUPPORTED_VOLUME';
-  constructor(ref: PodRef, volume: string, type: string) {
-    super(`pod ${ref.namespace}/${ref.name}: volume "${volume}": ${type} volumes are not supported by kubelab (emptyDir, configMap, secret and hostPath are)`);
-    this.name = 'UnsupportedVolumeError';
-  }
-}
-
-function sourceOf(ref: PodRef, v: Volume): VolumeSource {
+function sourceOf(v: Volume): VolumeSource {
   if (v.emptyDir) return { kind: 'emptyDir' };
   if (v.configMap) return { kind: 'configMap', name: v.configMap.name, items: v.configMap.items, optional: !!v.configMap.optional };
   if (v.secret) return { kind: 'secret', name: v.secret.secretName, items: v.secret.items, optional: !!v.secret.optional };
   const hostPath = v.hostPath as { path?: string } | undefined;
   if (hostPath?.path) return { kind: 'hostPath', path: hostPath.path };
-  const type = Object.keys(v).find((k) => k !== 'name') ?? 'empty';
-  throw new UnsupportedVolumeError(ref, v.name, type);
+  // persistentVolumeClaim, projected, downwardAPI, ...: the API server warned they are not modelled; the pod
+  // still runs, with an empty directory in their place, so manifests from real clusters start here too.
+  return { kind: 'emptyDir' };
 }
 
 export function planVolumes(pod: Pod, ref: PodRef, owner: OwnerLabels): VolumePlan[] {
   return (pod.spec.volumes ?? []).map((v) => {
-    const source = sourceOf(ref, v);
+    const source = sourceOf(v);
     if (source.kind === 'hostPath') {
       return {
         name: v.name,
