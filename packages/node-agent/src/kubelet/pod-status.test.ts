@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerStatus } from '@kubelab/api';
 import { container, inst, observed, pod } from './fixtures.test-util';
-import { buildPodStatus, podPhase, qosClass, type StatusInput } from './pod-status';
+import { buildPodStatus, podPhase, type StatusInput } from './pod-status';
 
 const now = new Date('2024-05-01T12:00:00Z');
 const sandbox = inst('POD', { createdAt: 1000, podIp: '10.244.1.5' });
@@ -25,8 +25,9 @@ const cond = (s: ReturnType<typeof status>, type: string) => s.conditions?.find(
 describe('buildPodStatus', () => {
   it('a running, ready pod', () => {
     const app = inst('app', { startedAt: '2024-05-01T11:59:00Z' });
-    const s = status(pod(), observed('u', sandbox, app));
-    expect(s).toMatchObject({ phase: 'Running', podIP: '10.244.1.5', podIPs: [{ ip: '10.244.1.5' }], hostIP: '172.30.0.3', hostIPs: [{ ip: '172.30.0.3' }], startTime: '2024-05-01T12:00:00Z', qosClass: 'BestEffort' });
+    // qosClass was set by the API server at create; the kubelet carries it unchanged.
+    const s = status(pod({}, {}, { qosClass: 'Guaranteed' }), observed('u', sandbox, app));
+    expect(s).toMatchObject({ phase: 'Running', podIP: '10.244.1.5', podIPs: [{ ip: '10.244.1.5' }], hostIP: '172.30.0.3', hostIPs: [{ ip: '172.30.0.3' }], startTime: '2024-05-01T12:00:00Z', qosClass: 'Guaranteed' });
     expect(s.containerStatuses).toEqual([
       { name: 'app', image: 'kubelab/echo:latest', imageID: 'sha256:img', containerID: `docker://${app.id}`, ready: true, started: true, restartCount: 0, state: { running: { startedAt: '2024-05-01T11:59:00Z' } }, lastState: {} },
     ]);
@@ -119,10 +120,3 @@ describe('podPhase', () => {
   });
 });
 
-describe('qosClass', () => {
-  it('classifies', () => {
-    expect(qosClass(pod())).toBe('BestEffort');
-    expect(qosClass(pod({ containers: [container('a', { resources: { limits: { cpu: '1', memory: '1Gi' } } })] }))).toBe('Guaranteed');
-    expect(qosClass(pod({ containers: [container('a', { resources: { requests: { cpu: '100m' } } })] }))).toBe('Burstable');
-  });
-});

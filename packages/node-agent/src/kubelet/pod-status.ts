@@ -102,16 +102,6 @@ function condition(prev: PodCondition[] | undefined, now: string, c: Omit<PodCon
   return { ...c, lastProbeTime: null, lastTransitionTime };
 }
 
-export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const all = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])];
-  const any = all.some((c) => Object.keys(c.resources?.limits ?? {}).length || Object.keys(c.resources?.requests ?? {}).length);
-  if (!any) return 'BestEffort';
-  const guaranteed = all.every((c) =>
-    ['cpu', 'memory'].every((r) => c.resources?.limits?.[r] && (!c.resources?.requests?.[r] || c.resources.requests[r] === c.resources.limits[r])),
-  );
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
 export function buildPodStatus(input: StatusInput): PodStatus {
   const { pod, observed, now } = input;
   const stamp = rfc3339(now);
@@ -149,6 +139,7 @@ export function buildPodStatus(input: StatusInput): PodStatus {
     startTime: pod.status?.startTime ?? stamp,
     ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: statuses,
-    qosClass: qosClass(pod),
+    // Set once by the API server at create (it is immutable); carried so the status write keeps it.
+    ...(pod.status?.qosClass ? { qosClass: pod.status.qosClass } : {}),
   };
 }
