@@ -16,8 +16,8 @@ export interface Strategy {
   /** Names of fields kubelab accepts but does not act on, reported as warnings. */
   ignoredFields?(obj: KubeObject): string[];
   /**
-   * DELETE answers with the deleted object (Kubernetes' ReturnDeletedObject, e.g. pods; namespaces answer
-   * with the terminating Namespace) instead of a Success Status.
+   * DELETE answers with the deleted object (Kubernetes' ReturnDeletedObject, e.g. pods; Kubernetes answers
+   * with the Namespace for namespaces too) instead of a Success Status.
    */
   returnDeletedObject?: boolean;
   /** Sub-resources with their own representation or verbs (pods/binding, deployments/scale). */

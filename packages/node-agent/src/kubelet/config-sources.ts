@@ -1,5 +1,6 @@
-// Reads the ConfigMaps and Secrets a pod's containers and volumes reference, straight from the API (no
-// cache: pods start rarely, and a fresh read is what makes `kubectl create configmap` then a restart work).
+// Reads the ConfigMaps and Secrets a pod's containers and volumes reference, straight from the API on every
+// sync, without a cache: a fresh read is what makes `kubectl create configmap` then a restart work, and what
+// refreshes mounted configMap files on the periodic resync.
 import { StatusError, type ConfigMap, type Secret } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import type { ConfigObjects } from './env';

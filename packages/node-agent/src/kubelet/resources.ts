@@ -1,16 +1,14 @@
-// The API kinds the kubelet reads and writes. Described here rather than looked up in @kubelab/api's table,
-// so the kubelet does not depend on which kinds the API server has registered at import time: the paths
-// (/api/v1/namespaces/{ns}/pods, ...) are fixed by Kubernetes.
-import type { ResourceInfo } from '@kubelab/api';
+// The API kinds the kubelet reads and writes, from @kubelab/api's one resource table.
+import { resolveResource, type ResourceInfo } from '@kubelab/api';
 
-const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
-
-function core(kind: string, plural: string, namespaced = true): ResourceInfo {
-  return { group: '', version: 'v1', kind, plural, singular: kind.toLowerCase(), shortNames: [], namespaced, verbs };
+function kind(plural: string): ResourceInfo {
+  const r = resolveResource(plural);
+  if (!r) throw new Error(`@kubelab/api does not describe "${plural}"`);
+  return r;
 }
 
-export const PODS = core('Pod', 'pods');
-export const CONFIGMAPS = core('ConfigMap', 'configmaps');
-export const SECRETS = core('Secret', 'secrets');
-export const EVENTS = core('Event', 'events');
-export const NODES = core('Node', 'nodes', false);
+export const PODS = kind('pods');
+export const CONFIGMAPS = kind('configmaps');
+export const SECRETS = kind('secrets');
+export const EVENTS = kind('events');
+export const NODES = kind('nodes');
