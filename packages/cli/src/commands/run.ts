@@ -11,19 +11,10 @@ import { pollUntil, PollTimeout } from '../poll';
 import { namespaceOf } from '../resource-args';
 import { attachToPod } from './attach';
 import { createObject, type CreateFlags } from './create';
-import { buildRunPod } from './object-builders';
+import { buildRunPod, type RunSpec } from './object-builders';
 
-interface RunFlags extends CreateFlags {
-  image?: string;
-  port?: number;
-  env?: string[];
-  labels?: string;
-  annotations?: string[];
-  restart?: string;
-  imagePullPolicy?: string;
-  command?: boolean;
-  stdin?: boolean;
-  tty?: boolean;
+/** The flags that shape the Pod are RunSpec's; the rest steer attaching and clean-up. */
+interface RunFlags extends CreateFlags, Partial<Omit<RunSpec, 'name' | 'words'>> {
   attach?: boolean;
   rm?: boolean;
   quiet?: boolean;
