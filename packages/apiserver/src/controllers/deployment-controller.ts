@@ -12,7 +12,7 @@ import type { EventRecorder } from './events';
 import { claim, controllerReference, ownerReferencesAfter } from './ownership';
 import { isPodActive } from './pod-util';
 import type { ControllerTiming } from './replicaset-controller';
-import { SyncLoop } from './sync-loop';
+import { SyncLoop, syncEach } from './sync-loop';
 
 const component = 'deployment-controller';
 const revision = (rs: ReplicaSet): number => Number(rs.metadata.annotations?.[revisionAnnotation] ?? 0) || 0;
@@ -158,17 +158,9 @@ export function startDeploymentController(service: ObjectService, recorder: Even
 
   const sync = (): number | undefined => {
     const pods = service.list(podStrategy, undefined) as Pod[];
-    let next: number | undefined;
-    for (const d of service.list(deploymentStrategy, undefined) as Deployment[]) {
-      try {
-        const again = syncOne(d, pods.filter((p) => p.metadata.namespace === d.metadata.namespace));
-        if (again !== undefined) next = Math.min(next ?? Infinity, again);
-      } catch (err) {
-        log.warn({ err: (err as Error).message, deployment: `${d.metadata.namespace}/${d.metadata.name}` }, 'deployment sync failed');
-        next = Math.min(next ?? Infinity, 1000);
-      }
-    }
-    return next;
+    return syncEach(service.list(deploymentStrategy, undefined) as Deployment[], 'deployment', log, (d) =>
+      syncOne(d, pods.filter((p) => p.metadata.namespace === d.metadata.namespace)),
+    );
   };
 
   const loop = new SyncLoop({ name: component, sync, log, delayMs: timing.delayMs, resyncMs: timing.resyncMs });

@@ -9,7 +9,7 @@ import { podStrategy, replicaSetStrategy } from '../registry/workload-kinds';
 import type { EventRecorder } from './events';
 import { claim, controllerReference, ownerReferencesAfter } from './ownership';
 import { deletionOrder, isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-util';
-import { SyncLoop } from './sync-loop';
+import { SyncLoop, syncEach } from './sync-loop';
 
 const component = 'replicaset-controller';
 /** Pods created or deleted per ReplicaSet per sync (burstReplicas in kube-controller-manager). */
@@ -116,17 +116,9 @@ export function startReplicaSetController(service: ObjectService, recorder: Even
     const nowMs = now().getTime();
     const podsByNs = new Map<string, Pod[]>();
     for (const p of service.list(podStrategy, undefined) as Pod[]) podsByNs.set(p.metadata.namespace!, [...(podsByNs.get(p.metadata.namespace!) ?? []), p]);
-    let next: number | undefined;
-    for (const rs of service.list(replicaSetStrategy, undefined) as ReplicaSet[]) {
-      try {
-        const again = syncOne(rs, podsByNs.get(rs.metadata.namespace!) ?? [], nowMs);
-        if (again !== undefined) next = Math.min(next ?? Infinity, again);
-      } catch (err) {
-        log.warn({ err: (err as Error).message, replicaset: `${rs.metadata.namespace}/${rs.metadata.name}` }, 'replicaset sync failed');
-        next = Math.min(next ?? Infinity, 1000);
-      }
-    }
-    return next;
+    return syncEach(service.list(replicaSetStrategy, undefined) as ReplicaSet[], 'replicaset', log, (rs) =>
+      syncOne(rs, podsByNs.get(rs.metadata.namespace!) ?? [], nowMs),
+    );
   };
 
   const loop = new SyncLoop({ name: component, sync, log, delayMs: timing.delayMs, resyncMs: timing.resyncMs });

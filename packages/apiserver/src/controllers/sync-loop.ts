@@ -2,6 +2,7 @@
 // (the kube-proxy / controller habit). A periodic resync catches what no event announces (time passing,
 // e.g. minReadySeconds), and a failed sync is retried rather than lost.
 import type { Logger } from 'pino';
+import type { KubeObject } from '@kubelab/api';
 
 export interface SyncLoopOptions {
   name: string;
@@ -58,4 +59,27 @@ export class SyncLoop {
       this.poke(Math.max(this.delayMs, 500));
     }
   }
+}
+
+/**
+ * Syncs every object of a kind: one object's failure is logged and retried in a second without holding up
+ * the others; the answer is the earliest time any object asked to be looked at again (undefined: none did).
+ */
+export function syncEach<T extends KubeObject>(
+  objects: T[],
+  what: string,
+  log: Logger,
+  syncOne: (obj: T) => number | undefined,
+): number | undefined {
+  let next: number | undefined;
+  for (const obj of objects) {
+    try {
+      const again = syncOne(obj);
+      if (again !== undefined) next = Math.min(next ?? Infinity, again);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, [what]: `${obj.metadata.namespace}/${obj.metadata.name}` }, `${what} sync failed`);
+      next = Math.min(next ?? Infinity, 1000);
+    }
+  }
+  return next;
 }
