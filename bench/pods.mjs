@@ -33,7 +33,11 @@ async function until(what, fn, timeoutMs = 120_000) {
 }
 
 export async function benchPods({ name }) {
-  const port = execFileSync('docker', ['port', `${name}-control-plane`, '6443/tcp'], { encoding: 'utf8' }).trim().split('\n')[0].split(':').pop();
+  const port = execFileSync('docker', ['port', `${name}-control-plane`, '6443/tcp'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')[0]
+    .split(':')
+    .pop();
   const base = `http://127.0.0.1:${port}`;
   const nodes = await api(base, 'GET', '/api/v1/nodes');
   if (!nodes.items.length) return [['pod start', '', 'no nodes', '']];
@@ -64,13 +68,22 @@ export async function benchPods({ name }) {
       template: { metadata: { labels: { app: 'bench30' } }, spec: { containers: [{ name: 'echo', image: 'kubelab/echo:latest' }] } },
     },
   });
-  await until('30 replicas Ready', async () => (await api(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/bench30')).status?.readyReplicas === 30, 300_000);
+  await until(
+    '30 replicas Ready',
+    async () => (await api(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/bench30')).status?.readyReplicas === 30,
+    300_000,
+  );
   const deployMs = performance.now() - started;
   await api(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/bench30');
 
   const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
   return [
-    ['pod create -> Ready, p50 over 30 pods (one after another, kubelab/echo)', 'POST pod, poll until Ready', s(percentile(times, 50)), 'target < 1.2 s'],
+    [
+      'pod create -> Ready, p50 over 30 pods (one after another, kubelab/echo)',
+      'POST pod, poll until Ready',
+      s(percentile(times, 50)),
+      'target < 1.2 s',
+    ],
     ['pod create -> Ready, p95 over 30 pods', 'same', s(percentile(times, 95)), 'target < 2.5 s'],
     ['Deployment of 30 replicas, create -> 30 Ready', 'POST deployment, poll status.readyReplicas', s(deployMs), 'target < 15 s'],
   ];

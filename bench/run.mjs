@@ -35,7 +35,9 @@ function fmt(ms) {
 
 /** Sum of resident memory of the cluster's node containers (cgroup rss, as `docker stats` minus page cache). */
 function clusterRssMb() {
-  const ids = docker(['ps', '-q', '--no-trunc', '--filter', `label=kubelab.cluster=${name}`]).split('\n').filter(Boolean);
+  const ids = docker(['ps', '-q', '--no-trunc', '--filter', `label=kubelab.cluster=${name}`])
+    .split('\n')
+    .filter(Boolean);
   let total = 0;
   const per = [];
   for (const id of ids) {
@@ -81,12 +83,22 @@ for (let i = 0; i < 5; i++) {
   warm.push(kubelab(['cluster', 'up', '--name', name]).ms);
   if (i < 4) down.push(kubelab(['cluster', 'down', '--name', name]).ms);
 }
-rows.push(['cluster up, warm (1 control plane + 2 workers, to all nodes Ready), median of 5', 'kubelab cluster up --name klbench', fmt(median(warm)), 'target < 8 s']);
+rows.push([
+  'cluster up, warm (1 control plane + 2 workers, to all nodes Ready), median of 5',
+  'kubelab cluster up --name klbench',
+  fmt(median(warm)),
+  'target < 8 s',
+]);
 rows.push(['cluster down, median of 4', 'kubelab cluster down --name klbench', fmt(median(down)), '']);
 
 await new Promise((r) => setTimeout(r, 15_000));
 const rss = clusterRssMb();
-rows.push(['idle cluster memory (sum of container RSS, 15 s after up)', 'cgroup memory.stat total_rss', `${rss.total.toFixed(0)} MB`, `target < 250 MB (${rss.per.join('; ')})`]);
+rows.push([
+  'idle cluster memory (sum of container RSS, 15 s after up)',
+  'cgroup memory.stat total_rss',
+  `${rss.total.toFixed(0)} MB`,
+  `target < 250 MB (${rss.per.join('; ')})`,
+]);
 
 const podRows = await benchPods({ cli, root, name });
 rows.push(...podRows);

@@ -47,7 +47,9 @@ describe('cluster foundation', () => {
     expect(new Set(cidrs).size).toBe(3);
     for (const n of list) expect(n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address).toMatch(/^172\.30\./);
     const table = await kubelabOk([...cl, 'get', 'nodes', '-o', 'wide']);
-    expect(table.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP\s+EXTERNAL-IP\s+OS-IMAGE\s+KERNEL-VERSION\s+CONTAINER-RUNTIME$/);
+    expect(table.split('\n')[0]).toMatch(
+      /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP\s+EXTERNAL-IP\s+OS-IMAGE\s+KERNEL-VERSION\s+CONTAINER-RUNTIME$/,
+    );
     expect(table).toMatch(new RegExp(`${name}-control-plane\\s+Ready\\s+control-plane\\s+`));
     expect(table).toMatch(new RegExp(`${name}-worker\\s+Ready\\s+<none>\\s+`));
   });
@@ -91,7 +93,11 @@ describe('cluster foundation', () => {
     expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422 });
     expect(status.message).toMatch(/^Namespace "Not_Valid" is invalid: \[metadata\.name: Invalid value: "Not_Valid"/);
     expect(status.details?.causes?.map((c) => c.field)).toEqual(['metadata.name', 'metadata.labels[ok]']);
-    const garbage = await fetch(`${apiUrl}/api/v1/namespaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"kind":' });
+    const garbage = await fetch(`${apiUrl}/api/v1/namespaces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"kind":',
+    });
     expect(garbage.status).toBe(400);
     expect(((await garbage.json()) as Status).reason).toBe('BadRequest');
     expect(await (await fetch(`${apiUrl}/readyz`)).text()).toBe('ok');
@@ -142,7 +148,9 @@ describe('cluster foundation', () => {
   it('refuses a bad cluster name before doing anything', async () => {
     const r = await kubelab(['cluster', 'up', '--name', 'Bad_Name']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('error: cluster name "Bad_Name" is invalid: use lower-case letters, digits and "-", starting and ending with a letter or digit');
+    expect(r.stderr.trim()).toBe(
+      'error: cluster name "Bad_Name" is invalid: use lower-case letters, digits and "-", starting and ending with a letter or digit',
+    );
     expect(r.stdout).toBe('');
   });
 

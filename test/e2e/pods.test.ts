@@ -87,7 +87,9 @@ describe('pods and the routed pod network', () => {
 
     const wide = await c.run(['get', 'pods', '-o', 'wide']);
     expect(wide.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/);
-    expect(wide).toMatch(new RegExp(`server\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${server.status!.podIP!.replace(/\./g, '\\.')}\\s+${workers[1]}`));
+    expect(wide).toMatch(
+      new RegExp(`server\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${server.status!.podIP!.replace(/\./g, '\\.')}\\s+${workers[1]}`),
+    );
   });
 
   it("every pod's resolv.conf points at the cluster DNS with the Kubernetes search path", async () => {
@@ -98,15 +100,18 @@ describe('pods and the routed pod network', () => {
   });
 
   it('accepts fields kubelab does not model and reports them as warnings', async () => {
-    const r = await c.try(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'fancy' },
-      spec: {
-        priorityClassName: 'high',
-        containers: [{ name: 'main', image: 'kubelab/toolbox:latest', securityContext: { runAsNonRoot: false } }],
-      },
-    }));
+    const r = await c.try(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'fancy' },
+        spec: {
+          priorityClassName: 'high',
+          containers: [{ name: 'main', image: 'kubelab/toolbox:latest', securityContext: { runAsNonRoot: false } }],
+        },
+      }),
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('pod/fancy created');
     expect(r.stderr).toMatch(/^Warning: .*priorityClassName/m);
@@ -116,7 +121,16 @@ describe('pods and the routed pod network', () => {
 
   it('get -w prints a row for each change', async () => {
     const { spawn } = await import('node:child_process');
-    const watcher = spawn(process.execPath, [path.join(repoRoot, 'packages/cli/bin/kubelab.mjs'), '--cluster', c.name, 'get', 'pods', '-w', '-l', 'app=watched']);
+    const watcher = spawn(process.execPath, [
+      path.join(repoRoot, 'packages/cli/bin/kubelab.mjs'),
+      '--cluster',
+      c.name,
+      'get',
+      'pods',
+      '-w',
+      '-l',
+      'app=watched',
+    ]);
     let out = '';
     let err = '';
     watcher.stdout.on('data', (d) => (out += d));
@@ -135,16 +149,19 @@ describe('pods and the routed pod network', () => {
   });
 
   it('a failing init container under restartPolicy Never fails the pod (Init:Error)', async () => {
-    await c.run(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'badinit' },
-      spec: {
-        restartPolicy: 'Never',
-        initContainers: [{ name: 'setup', image: 'kubelab/toolbox:latest', command: ['sh', '-c', 'exit 2'] }],
-        containers: [{ name: 'main', image: 'kubelab/toolbox:latest' }],
-      },
-    }));
+    await c.run(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'badinit' },
+        spec: {
+          restartPolicy: 'Never',
+          initContainers: [{ name: 'setup', image: 'kubelab/toolbox:latest', command: ['sh', '-c', 'exit 2'] }],
+          containers: [{ name: 'main', image: 'kubelab/toolbox:latest' }],
+        },
+      }),
+    );
     const p = await c.waitPod('badinit', 'Failed', (x) => x.status?.phase === 'Failed');
     expect(p.status?.initContainerStatuses?.[0].state.terminated?.exitCode).toBe(2);
     expect(p.status?.conditions?.find((x) => x.type === 'Initialized')?.status).toBe('False');
@@ -158,7 +175,10 @@ describe('pods and the routed pod network', () => {
     const a = await c.waitReady('twin-a');
     const b = await c.waitReady('twin-b');
     expect(a.status?.podIP).not.toBe(b.status?.podIP);
-    for (const [p, name] of [[a, 'twin-a'], [b, 'twin-b']] as const) {
+    for (const [p, name] of [
+      [a, 'twin-a'],
+      [b, 'twin-b'],
+    ] as const) {
       expect(await c.run(['exec', 'client', '--', 'wget', '-qO-', `http://${p.status!.podIP}:8080/`])).toContain(`Hostname: ${name}`);
     }
   });
@@ -168,10 +188,14 @@ describe('pods and the routed pod network', () => {
     const before = old.status!.podIP;
     expect(await c.run(['delete', 'pod', 'twin-b'])).toContain('pod "twin-b" deleted');
     // Deleting a pod removes all its containers, the pause container included.
-    await eventually('the old pod containers to be removed', async () => {
-      const left = await docker.listContainers({ all: true, filters: { label: [`kubelab.pod-uid=${old.metadata.uid}`] } });
-      return left.length === 0 ? true : undefined;
-    }, 30_000);
+    await eventually(
+      'the old pod containers to be removed',
+      async () => {
+        const left = await docker.listContainers({ all: true, filters: { label: [`kubelab.pod-uid=${old.metadata.uid}`] } });
+        return left.length === 0 ? true : undefined;
+      },
+      30_000,
+    );
     await c.run(['apply', '-f', '-'], echoPod('twin-b', workers[0]));
     const after = await c.waitReady('twin-b');
     expect(after.status?.podIP).toBeTruthy();
@@ -191,19 +215,28 @@ describe('pods and the routed pod network', () => {
   });
 
   it('a failing readiness probe keeps the pod running but not Ready', async () => {
-    await c.run(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'unready' },
-      spec: {
-        containers: [{
-          name: 'echo',
-          image: 'kubelab/echo:latest',
-          readinessProbe: { httpGet: { path: '/status/503', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
-        }],
-      },
-    }));
-    const p = await c.waitPod('unready', 'Running', (x) => x.status?.phase === 'Running' && x.status?.containerStatuses?.[0]?.state.running !== undefined);
+    await c.run(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'unready' },
+        spec: {
+          containers: [
+            {
+              name: 'echo',
+              image: 'kubelab/echo:latest',
+              readinessProbe: { httpGet: { path: '/status/503', port: 8080 }, periodSeconds: 1, failureThreshold: 1 },
+            },
+          ],
+        },
+      }),
+    );
+    const p = await c.waitPod(
+      'unready',
+      'Running',
+      (x) => x.status?.phase === 'Running' && x.status?.containerStatuses?.[0]?.state.running !== undefined,
+    );
     await new Promise((r) => setTimeout(r, 3000));
     const later = await c.pod('unready');
     expect(podReady(later)).toBe(false);
@@ -227,13 +260,19 @@ describe('pods and the routed pod network', () => {
   });
 
   it('a deployment scales 1 -> 5 -> 2, spread over both workers', async () => {
-    expect(await c.run(['create', 'deployment', 'spread', '--image=kubelab/echo:latest', '--replicas=1'])).toContain('deployment.apps/spread created');
+    expect(await c.run(['create', 'deployment', 'spread', '--image=kubelab/echo:latest', '--replicas=1'])).toContain(
+      'deployment.apps/spread created',
+    );
     await c.run(['rollout', 'status', 'deployment/spread', '--timeout=90s']);
     expect(await c.run(['scale', 'deployment/spread', '--replicas=5'])).toContain('deployment.apps/spread scaled');
-    const five = await eventually('5 ready replicas', async () => {
-      const ps = (await c.pods('app=spread')).filter(podReady);
-      return ps.length === 5 ? ps : undefined;
-    }, 90_000);
+    const five = await eventually(
+      '5 ready replicas',
+      async () => {
+        const ps = (await c.pods('app=spread')).filter(podReady);
+        return ps.length === 5 ? ps : undefined;
+      },
+      90_000,
+    );
     expect(new Set(five.map((p) => p.spec.nodeName))).toEqual(new Set(workers));
     expect(new Set(five.map((p) => p.status?.podIP)).size).toBe(5);
     await c.run(['scale', 'deployment/spread', '--replicas=2']);
@@ -244,27 +283,32 @@ describe('pods and the routed pod network', () => {
   it('env comes from values, ConfigMaps, Secrets and the downward API; command and args map like Kubernetes', async () => {
     await c.run(['create', 'configmap', 'settings', '--from-literal=GREETING=hello', '--from-literal=COLOR=blue']);
     await c.run(['create', 'secret', 'generic', 'creds', '--from-literal=TOKEN=s3cr3t']);
-    await c.run(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'envy' },
-      spec: {
-        containers: [{
-          name: 'main',
-          image: 'kubelab/toolbox:latest',
-          command: ['sh', '-c'],
-          args: ['echo "$(GREETING) $COLOR $TOKEN $MY_POD $MY_IP" > /tmp/env.txt; sleep 3600'],
-          workingDir: '/tmp',
-          env: [
-            { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'settings', key: 'GREETING' } } },
-            { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'creds', key: 'TOKEN' } } },
-            { name: 'MY_POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-            { name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    await c.run(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'envy' },
+        spec: {
+          containers: [
+            {
+              name: 'main',
+              image: 'kubelab/toolbox:latest',
+              command: ['sh', '-c'],
+              args: ['echo "$(GREETING) $COLOR $TOKEN $MY_POD $MY_IP" > /tmp/env.txt; sleep 3600'],
+              workingDir: '/tmp',
+              env: [
+                { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'settings', key: 'GREETING' } } },
+                { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'creds', key: 'TOKEN' } } },
+                { name: 'MY_POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+              ],
+              envFrom: [{ configMapRef: { name: 'settings' } }],
+            },
           ],
-          envFrom: [{ configMapRef: { name: 'settings' } }],
-        }],
-      },
-    }));
+        },
+      }),
+    );
     const p = await c.waitReady('envy');
     const line = await eventually('the env file', async () => {
       const r = await c.try(['exec', 'envy', '--', 'cat', 'env.txt']);
@@ -274,12 +318,15 @@ describe('pods and the routed pod network', () => {
   });
 
   it('leaves an unschedulable pod Pending with an event that says why', async () => {
-    await c.run(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'picky' },
-      spec: { nodeSelector: { disktype: 'ssd' }, containers: [{ name: 'main', image: 'kubelab/toolbox:latest' }] },
-    }));
+    await c.run(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'picky' },
+        spec: { nodeSelector: { disktype: 'ssd' }, containers: [{ name: 'main', image: 'kubelab/toolbox:latest' }] },
+      }),
+    );
     const described = await eventually('a FailedScheduling event', async () => {
       const out = await c.run(['describe', 'pod', 'picky']);
       return out.includes('FailedScheduling') ? out : undefined;
@@ -291,19 +338,20 @@ describe('pods and the routed pod network', () => {
   });
 
   it('a template change rolls the deployment to a new ReplicaSet', async () => {
-    const manifest = (version: string): string => JSON.stringify({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'roll' },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: { app: 'roll' } },
-        template: {
-          metadata: { labels: { app: 'roll' } },
-          spec: { containers: [{ name: 'echo', image: 'kubelab/echo:latest', env: [{ name: 'VERSION', value: version }] }] },
+    const manifest = (version: string): string =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'roll' },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: 'roll' } },
+          template: {
+            metadata: { labels: { app: 'roll' } },
+            spec: { containers: [{ name: 'echo', image: 'kubelab/echo:latest', env: [{ name: 'VERSION', value: version }] }] },
+          },
         },
-      },
-    });
+      });
     expect(await c.run(['apply', '-f', '-'], manifest('v1'))).toContain('deployment.apps/roll created');
     await c.run(['rollout', 'status', 'deployment/roll', '--timeout=90s']);
     const firstPods = (await c.pods('app=roll')).map((p) => p.metadata.name);
@@ -323,19 +371,24 @@ describe('pods and the routed pod network', () => {
   });
 
   it('a failing liveness probe restarts the container', async () => {
-    await c.run(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'sickly' },
-      spec: {
-        containers: [{
-          name: 'main',
-          image: 'kubelab/toolbox:latest',
-          command: ['sh', '-c', 'touch /tmp/alive; sleep 3600'],
-          livenessProbe: { exec: { command: ['cat', '/tmp/alive'] }, periodSeconds: 1, failureThreshold: 2 },
-        }],
-      },
-    }));
+    await c.run(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'sickly' },
+        spec: {
+          containers: [
+            {
+              name: 'main',
+              image: 'kubelab/toolbox:latest',
+              command: ['sh', '-c', 'touch /tmp/alive; sleep 3600'],
+              livenessProbe: { exec: { command: ['cat', '/tmp/alive'] }, periodSeconds: 1, failureThreshold: 2 },
+            },
+          ],
+        },
+      }),
+    );
     await c.waitReady('sickly');
     await c.run(['exec', 'sickly', '--', 'rm', '/tmp/alive']);
     const p = await c.waitPod('sickly', 'restarted by liveness', (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 60_000);
@@ -348,7 +401,9 @@ describe('pods and the routed pod network', () => {
   it('an image that cannot be pulled shows ErrImagePull / ImagePullBackOff with the reason', async () => {
     // A registry on loopback that refuses at once: the pull fails without any traffic leaving the machine.
     await c.run(['run', 'nopull', '--image=127.0.0.1:1/nothing:1']);
-    const p = await c.waitPod('nopull', 'an image pull error', (x) => /ErrImagePull|ImagePullBackOff/.test(x.status?.containerStatuses?.[0]?.state.waiting?.reason ?? ''));
+    const p = await c.waitPod('nopull', 'an image pull error', (x) =>
+      /ErrImagePull|ImagePullBackOff/.test(x.status?.containerStatuses?.[0]?.state.waiting?.reason ?? ''),
+    );
     expect(p.status?.containerStatuses?.[0].state.waiting?.message).toMatch(/127\.0\.0\.1:1/);
     expect(await c.run(['get', 'pod', 'nopull'])).toMatch(/nopull\s+0\/1\s+(ErrImagePull|ImagePullBackOff)/);
     await c.run(['delete', 'pod', 'nopull']);
@@ -358,7 +413,10 @@ describe('pods and the routed pod network', () => {
     const before = await c.pod('server');
     const ids = before.status?.containerStatuses?.map((s) => s.containerID);
     await docker.getContainer(before.spec.nodeName!).restart({ t: 2 });
-    await eventually('the node Ready again', async () => (await c.run(['get', 'node', before.spec.nodeName!])).match(/\sReady\s/) ?? undefined);
+    await eventually(
+      'the node Ready again',
+      async () => (await c.run(['get', 'node', before.spec.nodeName!])).match(/\sReady\s/) ?? undefined,
+    );
     const after = await c.waitReady('server');
     expect(after.status?.podIP).toBe(before.status?.podIP);
     expect(after.status?.containerStatuses?.map((s) => s.containerID)).toEqual(ids);
@@ -367,7 +425,11 @@ describe('pods and the routed pod network', () => {
 
   it('pods of a stopped node are replaced on the other worker', async () => {
     await c.run(['scale', 'deployment/spread', '--replicas=4']);
-    await eventually('4 ready replicas', async () => ((await c.pods('app=spread')).filter(podReady).length === 4 ? true : undefined), 90_000);
+    await eventually(
+      '4 ready replicas',
+      async () => ((await c.pods('app=spread')).filter(podReady).length === 4 ? true : undefined),
+      90_000,
+    );
     const victim = workers[1];
     await docker.getContainer(victim).stop({ t: 1 });
     try {
@@ -383,7 +445,10 @@ describe('pods and the routed pod network', () => {
       expect(moved).toHaveLength(4);
       expect(await c.run(['get', 'nodes'])).toMatch(new RegExp(`${victim}\\s+NotReady`));
     } finally {
-      await docker.getContainer(victim).start().catch(() => {});
+      await docker
+        .getContainer(victim)
+        .start()
+        .catch(() => {});
     }
   });
 
@@ -391,10 +456,22 @@ describe('pods and the routed pod network', () => {
     const before = (await c.pods()).map((p) => p.metadata.name).sort();
     const cases: [string, RegExp][] = [
       ['apiVersion: v1\nkind: Gizmo\nmetadata: {name: g}\n', /no matches for kind "Gizmo" in version "v1"/],
-      ['apiVersion: v1\nkind: Pod\nmetadata: {name: noimage}\nspec: {containers: [{name: a}]}\n', /spec\.containers\[0\]\.image: Required value/],
-      ['apiVersion: v1\nkind: Pod\nmetadata: {name: badport}\nspec: {containers: [{name: a, image: kubelab/echo:latest, ports: [{containerPort: 70000}]}]}\n', /spec\.containers\[0\]\.ports\[0\]\.containerPort: Invalid value: 70000/],
-      ['apiVersion: v1\nkind: Pod\nmetadata: {name: badlabel, labels: {app: "no spaces allowed"}}\nspec: {containers: [{name: a, image: kubelab/echo:latest}]}\n', /metadata\.labels\[app\]: Invalid value: "no spaces allowed"/],
-      ['apiVersion: v1\nkind: Pod\nmetadata: {name: dup}\nspec: {containers: [{name: a, image: kubelab/echo:latest}, {name: a, image: kubelab/echo:latest}]}\n', /spec\.containers\[1\]\.name: Duplicate value: "a"/],
+      [
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: noimage}\nspec: {containers: [{name: a}]}\n',
+        /spec\.containers\[0\]\.image: Required value/,
+      ],
+      [
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: badport}\nspec: {containers: [{name: a, image: kubelab/echo:latest, ports: [{containerPort: 70000}]}]}\n',
+        /spec\.containers\[0\]\.ports\[0\]\.containerPort: Invalid value: 70000/,
+      ],
+      [
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: badlabel, labels: {app: "no spaces allowed"}}\nspec: {containers: [{name: a, image: kubelab/echo:latest}]}\n',
+        /metadata\.labels\[app\]: Invalid value: "no spaces allowed"/,
+      ],
+      [
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: dup}\nspec: {containers: [{name: a, image: kubelab/echo:latest}, {name: a, image: kubelab/echo:latest}]}\n',
+        /spec\.containers\[1\]\.name: Duplicate value: "a"/,
+      ],
     ];
     for (const [manifest, message] of cases) {
       const r = await c.try(['apply', '-f', '-'], manifest);

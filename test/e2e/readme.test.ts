@@ -6,15 +6,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubelab, kubelabOk, repoRoot } from '../support/cli';
+import { walkthrough } from '../support/readme';
 
 const run = promisify(execFile);
 const name = 'kltest-readme';
-
-export function walkthrough(readme: string): string {
-  const m = readme.match(/<!-- walkthrough:start -->\s*```sh\n([\s\S]*?)```\s*<!-- walkthrough:end -->/);
-  if (!m) throw new Error('README.md has no walk-through block');
-  return m[1];
-}
 
 describe('README walk-through', () => {
   beforeAll(async () => {

@@ -37,7 +37,10 @@ export function kubelab(args: string[], opts: { input?: string; env?: NodeJS.Pro
 }
 
 /** Like kubelab() but fails the test with the command's output when it exits non-zero. */
-export async function kubelabOk(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+export async function kubelabOk(
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<string> {
   const r = await kubelab(args, opts);
   if (r.code !== 0) throw new Error(`kubelab ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;

@@ -35,10 +35,14 @@ export async function startCluster(name: string, opts: { workers?: number; env?:
     try: (args, input) => kubelab(['--cluster', name, ...args], { input }),
     pod: (n, ns = 'default') => client.get<Pod>(pods!, n, ns),
     waitPod: (n, what, check, timeoutMs = 60_000) =>
-      eventually(`pod ${n} ${what}`, async () => {
-        const p = await cl.pod(n);
-        return check(p) ? p : undefined;
-      }, timeoutMs),
+      eventually(
+        `pod ${n} ${what}`,
+        async () => {
+          const p = await cl.pod(n);
+          return check(p) ? p : undefined;
+        },
+        timeoutMs,
+      ),
     waitReady: (n, timeoutMs) => cl.waitPod(n, 'Ready', podReady, timeoutMs),
     pods: async (selector) => (await client.list<Pod>(pods!, 'default', { labelSelector: selector })).items as Pod[],
     down: async () => {

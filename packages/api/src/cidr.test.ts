@@ -14,7 +14,9 @@ describe('cidr', () => {
   });
   it('parses what users type strictly, and Docker input leniently', () => {
     expect(formatCidr(parseCidrStrict('10.244.0.0/16'))).toBe('10.244.0.0/16');
-    expect(() => parseCidrStrict('10.244.1.0/16')).toThrow('invalid IPv4 CIDR "10.244.1.0/16": host bits set (did you mean 10.244.0.0/16?)');
+    expect(() => parseCidrStrict('10.244.1.0/16')).toThrow(
+      'invalid IPv4 CIDR "10.244.1.0/16": host bits set (did you mean 10.244.0.0/16?)',
+    );
     expect(tryParseCidr('10.244.1.0/16')).toEqual(parseCidr('10.244.0.0/16'));
     expect(tryParseCidr('fd00::/64')).toBeUndefined();
   });
@@ -43,7 +45,9 @@ describe('humanDuration', () => {
 
 describe('parseManifests', () => {
   it('reads multi-document YAML, skips empty documents, flattens Lists', () => {
-    const objs = parseManifests('apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: b}}\n');
+    const objs = parseManifests(
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: b}}\n',
+    );
     expect(objs.map((o) => o.metadata.name)).toEqual(['a', 'b']);
   });
   it('names the source and document of a problem', () => {

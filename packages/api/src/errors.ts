@@ -98,11 +98,11 @@ export function alreadyExists(plural: string, ref: ResourceRef): StatusError {
 }
 
 export function conflict(plural: string, ref: ResourceRef, why: string): StatusError {
-  return new StatusError(
-    'Conflict',
-    `Operation cannot be fulfilled on ${qualified(ref, plural)} "${ref.name}": ${why}`,
-    { name: ref.name, group: ref.group, kind: plural },
-  );
+  return new StatusError('Conflict', `Operation cannot be fulfilled on ${qualified(ref, plural)} "${ref.name}": ${why}`, {
+    name: ref.name,
+    group: ref.group,
+    kind: plural,
+  });
 }
 
 export function badRequest(message: string): StatusError {

@@ -20,7 +20,8 @@ export function parseManifests(text: string, source = '<stdin>'): KubeObject[] {
     if (doc.errors.length > 0) throw new ManifestError(source, `document ${i + 1}: ${doc.errors[0].message}`);
     const value = doc.toJS() as unknown;
     if (value === null || value === undefined) return;
-    if (typeof value !== 'object' || Array.isArray(value)) throw new ManifestError(source, `document ${i + 1}: expected a Kubernetes object (a mapping)`);
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw new ManifestError(source, `document ${i + 1}: expected a Kubernetes object (a mapping)`);
     const obj = value as KubeObject;
     if (obj.kind === 'List' || (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items))) {
       for (const item of obj.items as KubeObject[]) out.push(item);

@@ -26,7 +26,10 @@ export function parseSelector(text: string): Requirement[] {
     let m: RegExpMatchArray | null;
     if ((m = part.match(/^!\s*([^\s=!(),]+)$/))) reqs.push({ key: m[1], operator: 'DoesNotExist', values: [] });
     else if ((m = part.match(/^([^\s=!(),]+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
-      const values = m[3].split(',').map((v) => v.trim()).filter(Boolean);
+      const values = m[3]
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
       reqs.push({ key: m[1], operator: m[2] === 'in' ? 'In' : 'NotIn', values });
     } else if ((m = part.match(/^([^\s=!(),]+)\s*!=\s*([^\s=!(),]*)$/))) reqs.push({ key: m[1], operator: 'NotIn', values: [m[2]] });
     else if ((m = part.match(/^([^\s=!(),]+)\s*==?\s*([^\s=!(),]*)$/))) reqs.push({ key: m[1], operator: 'In', values: [m[2]] });
@@ -55,7 +58,7 @@ function splitTopLevel(text: string): string[] {
 export function matchesRequirements(reqs: Requirement[], labels: Labels): boolean {
   const l = labels ?? {};
   return reqs.every((r) => {
-    const has = Object.prototype.hasOwnProperty.call(l, r.key);
+    const has = Object.hasOwn(l, r.key);
     switch (r.operator) {
       case 'Exists':
         return has;

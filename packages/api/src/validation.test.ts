@@ -27,6 +27,11 @@ describe('invalid()', () => {
     const err = invalid('Pod', '', 'web', [{ field: 'spec.containers[0].image', type: 'FieldValueRequired', message: 'Required value' }]);
     expect(err.message).toBe('Pod "web" is invalid: spec.containers[0].image: Required value');
     expect(err.code).toBe(422);
-    expect(err.toStatus()).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid', details: { causes: [{ field: 'spec.containers[0].image' }] } });
+    expect(err.toStatus()).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Invalid',
+      details: { causes: [{ field: 'spec.containers[0].image' }] },
+    });
   });
 });

@@ -68,7 +68,8 @@ export function labelValue(value: string): string[] {
 
 export function validateLabels(labels: unknown, path: string): FieldError[] {
   if (labels === undefined || labels === null) return [];
-  if (typeof labels !== 'object' || Array.isArray(labels)) return [field.invalid(path, labels, 'must be a map of string keys to string values')];
+  if (typeof labels !== 'object' || Array.isArray(labels))
+    return [field.invalid(path, labels, 'must be a map of string keys to string values')];
   const errs: FieldError[] = [];
   for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
     for (const e of qualifiedName(k)) errs.push(field.invalid(path, k, e));
@@ -80,7 +81,8 @@ export function validateLabels(labels: unknown, path: string): FieldError[] {
 
 export function validateAnnotations(annotations: unknown, path: string): FieldError[] {
   if (annotations === undefined || annotations === null) return [];
-  if (typeof annotations !== 'object' || Array.isArray(annotations)) return [field.invalid(path, annotations, 'must be a map of string keys to string values')];
+  if (typeof annotations !== 'object' || Array.isArray(annotations))
+    return [field.invalid(path, annotations, 'must be a map of string keys to string values')];
   const errs: FieldError[] = [];
   for (const [k, v] of Object.entries(annotations as Record<string, unknown>)) {
     for (const e of qualifiedName(k)) errs.push(field.invalid(path, k, e));

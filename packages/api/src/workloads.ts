@@ -166,7 +166,13 @@ export interface PodTemplateSpec {
 
 export interface ReplicaSet extends KubeObject {
   spec: { replicas?: number; selector: LabelSelector; template: PodTemplateSpec; minReadySeconds?: number };
-  status?: { replicas: number; readyReplicas?: number; availableReplicas?: number; fullyLabeledReplicas?: number; observedGeneration?: number };
+  status?: {
+    replicas: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    fullyLabeledReplicas?: number;
+    observedGeneration?: number;
+  };
 }
 
 export interface DeploymentStrategy {

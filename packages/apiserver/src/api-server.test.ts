@@ -63,10 +63,16 @@ describe('API server', () => {
       .catch((e: StatusError) => e);
     expect(bad).toBeInstanceOf(StatusError);
     expect((bad as StatusError).code).toBe(422);
-    expect((bad as StatusError).message).toMatch(/^Node "Bad_Name" is invalid: \[metadata\.name: Invalid value: "Bad_Name".*spec\.podCIDR: Invalid value: "nope"/);
+    expect((bad as StatusError).message).toMatch(
+      /^Node "Bad_Name" is invalid: \[metadata\.name: Invalid value: "Bad_Name".*spec\.podCIDR: Invalid value: "nope"/,
+    );
     const notJson = await client.raw('POST', '/api/v1/nodes', undefined).catch((e: StatusError) => e);
     expect((notJson as StatusError).code).toBe(400);
-    const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/nodes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"kind": ' });
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/nodes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"kind": ',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
     expect((await client.list(nodes)).items).toEqual([]);

@@ -48,14 +48,27 @@ export async function startFakeCluster(): Promise<FakeCluster> {
     controllers: { syncDelayMs: 5, resyncMs: 500, schedulerRetryMs: 300 },
   });
   const client = new KubeClient({ baseUrl: `http://127.0.0.1:${server.port}` });
-  await client.create(res.nodes, nodeObject('kubelab-control-plane', [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]));
+  await client.create(
+    res.nodes,
+    nodeObject('kubelab-control-plane', [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]),
+  );
   for (const w of workers) await client.create(res.nodes, nodeObject(w));
   const alive = new Set(['kubelab-control-plane', ...workers]);
   const beat = setInterval(() => {
     for (const name of alive) {
       const stamp = rfc3339();
       void client
-        .patch(res.nodes, name, { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: stamp, lastTransitionTime: stamp }] } }, undefined, 'status')
+        .patch(
+          res.nodes,
+          name,
+          {
+            status: {
+              conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: stamp, lastTransitionTime: stamp }],
+            },
+          },
+          undefined,
+          'status',
+        )
         .catch(() => {});
     }
   }, 250);
@@ -74,15 +87,36 @@ export async function startFakeCluster(): Promise<FakeCluster> {
 /** What a kubelet posts once a pod's containers run and pass their readiness probes. */
 export async function markReady(client: KubeClient, pod: Pod): Promise<void> {
   const now = rfc3339();
-  const conditions = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: now }));
-  const containerStatuses = pod.spec.containers.map((c) => ({ name: c.name, image: c.image, ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } }));
-  await client.patch(res.pods, pod.metadata.name!, { status: { phase: 'Running', hostIP: '172.30.0.3', podIP: '10.244.1.5', conditions, containerStatuses } }, pod.metadata.namespace, 'status');
+  const conditions = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({
+    type,
+    status: 'True',
+    lastTransitionTime: now,
+  }));
+  const containerStatuses = pod.spec.containers.map((c) => ({
+    name: c.name,
+    image: c.image,
+    ready: true,
+    started: true,
+    restartCount: 0,
+    state: { running: { startedAt: now } },
+  }));
+  await client.patch(
+    res.pods,
+    pod.metadata.name!,
+    { status: { phase: 'Running', hostIP: '172.30.0.3', podIP: '10.244.1.5', conditions, containerStatuses } },
+    pod.metadata.namespace,
+    'status',
+  );
 }
 
 export const isReady = (p: Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 /** Polls until `check` returns a value (not undefined/false), or fails naming what it waited for. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 8000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 8000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -92,7 +126,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

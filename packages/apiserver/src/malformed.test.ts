@@ -97,10 +97,19 @@ describe('malformed requests', () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'd' },
-      spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'a', image: 'i' }] } } },
+      spec: {
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'a', image: 'i' }] } },
+      },
     };
     expect(await send('POST', '/apis/apps/v1/namespaces/default/deployments', dep)).toBe(201);
-    const targets = ['/api/v1/namespaces/default/pods/p', '/api/v1/namespaces/default/pods/p/status', '/apis/apps/v1/namespaces/default/deployments/d', '/apis/apps/v1/namespaces/default/deployments/d/scale', '/apis/apps/v1/namespaces/default/deployments/d/status'];
+    const targets = [
+      '/api/v1/namespaces/default/pods/p',
+      '/api/v1/namespaces/default/pods/p/status',
+      '/apis/apps/v1/namespaces/default/deployments/d',
+      '/apis/apps/v1/namespaces/default/deployments/d/scale',
+      '/apis/apps/v1/namespaces/default/deployments/d/status',
+    ];
     for (const path of targets) {
       for (const body of wrongShapes) {
         await send('PUT', path, body);
@@ -141,15 +150,22 @@ describe('probe headers and hosts that would break an HTTP request', () => {
       const res = await fetch(`http://127.0.0.1:${s.port}/api/v1/namespaces/default/pods`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'i', readinessProbe: probe }] } }),
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'p' },
+          spec: { containers: [{ name: 'a', image: 'i', readinessProbe: probe }] },
+        }),
       });
       expect(res.status).toBe(422);
       const fields = ((await res.json()) as { details: { causes: { field: string }[] } }).details.causes.map((c) => c.field);
-      expect(fields).toEqual(expect.arrayContaining([
-        'spec.containers[0].readinessProbe.httpGet.httpHeaders[0].name',
-        'spec.containers[0].readinessProbe.httpGet.httpHeaders[0].value',
-        'spec.containers[0].readinessProbe.httpGet.host',
-      ]));
+      expect(fields).toEqual(
+        expect.arrayContaining([
+          'spec.containers[0].readinessProbe.httpGet.httpHeaders[0].name',
+          'spec.containers[0].readinessProbe.httpGet.httpHeaders[0].value',
+          'spec.containers[0].readinessProbe.httpGet.host',
+        ]),
+      );
     } finally {
       await s.close();
     }

@@ -22,7 +22,13 @@ import { startApiServer, type RunningApiServer } from './api-server';
 const log = pino({ level: 'silent' });
 
 /** The Status object an ApiException carries (the generated client leaves error bodies as text). */
-function statusOf(err: unknown): { kind: string; code: number; reason: string; message: string; details?: { causes?: { field?: string; message?: string }[] } } {
+function statusOf(err: unknown): {
+  kind: string;
+  code: number;
+  reason: string;
+  message: string;
+  details?: { causes?: { field?: string; message?: string }[] };
+} {
   expect(err).toBeInstanceOf(ApiException);
   const body = (err as ApiException<unknown>).body;
   return typeof body === 'string' ? JSON.parse(body) : (body as never);
@@ -112,11 +118,18 @@ describe('official @kubernetes/client-node against kubelab', () => {
       ],
     });
     expect(patched.metadata?.labels).toEqual({ c: 'd' });
-    const failed = statusOf(await failure(core.patchNamespace({ name: 'oc-jsonpatch', body: [{ op: 'test', path: '/metadata/labels/c', value: 'x' }] })));
+    const failed = statusOf(
+      await failure(core.patchNamespace({ name: 'oc-jsonpatch', body: [{ op: 'test', path: '/metadata/labels/c', value: 'x' }] })),
+    );
     expect(failed).toMatchObject({ code: 422, reason: 'Invalid' });
     // Server-side apply is not served: 415, as Kubernetes answers for a patch type a resource does not take.
     const apply = statusOf(
-      await failure(core.patchNamespace({ name: 'oc-jsonpatch', body: { metadata: { labels: { e: 'f' } } } }, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply))),
+      await failure(
+        core.patchNamespace(
+          { name: 'oc-jsonpatch', body: { metadata: { labels: { e: 'f' } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+        ),
+      ),
     );
     expect(apply).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
     await core.deleteNamespace({ name: 'oc-jsonpatch' });
@@ -124,7 +137,9 @@ describe('official @kubernetes/client-node against kubelab', () => {
 
   it('creates a Node and Pods, and lists pods by label and field selector', async () => {
     await core.createNamespace({ body: { metadata: { name: 'oc-pods' } } });
-    const node = await core.createNode({ body: { metadata: { name: 'oc-node', labels: { role: 'worker' } }, spec: { podCIDR: '10.244.9.0/24' } } });
+    const node = await core.createNode({
+      body: { metadata: { name: 'oc-node', labels: { role: 'worker' } }, spec: { podCIDR: '10.244.9.0/24' } },
+    });
     expect(node.spec?.podCIDR).toBe('10.244.9.0/24');
     expect((await core.listNode({ labelSelector: 'role=worker' })).items.map((n) => n.metadata?.name)).toEqual(['oc-node']);
 
@@ -150,7 +165,11 @@ describe('official @kubernetes/client-node against kubelab', () => {
     expect((await core.listNamespacedPod({ namespace: 'oc-pods' })).items).toHaveLength(2);
     // Kinds without ReturnDeletedObject answer a DELETE with a Success Status naming the resource.
     const nodeGone = await core.deleteNode({ name: 'oc-node' });
-    expect(nodeGone).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'oc-node', kind: 'nodes', uid: node.metadata?.uid } });
+    expect(nodeGone).toMatchObject({
+      kind: 'Status',
+      status: 'Success',
+      details: { name: 'oc-node', kind: 'nodes', uid: node.metadata?.uid },
+    });
   });
 
   it('creates a Deployment and reads and replaces its scale sub-resource', async () => {
@@ -220,7 +239,10 @@ describe('official @kubernetes/client-node against kubelab', () => {
       (err) => (ended = err),
     );
     await core.createNamespace({ body: { metadata: { name: 'oc-watched' } } });
-    await core.patchNamespace({ name: 'oc-watched', body: { metadata: { labels: { x: 'y' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await core.patchNamespace(
+      { name: 'oc-watched', body: { metadata: { labels: { x: 'y' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     await core.deleteNamespace({ name: 'oc-watched' });
     await until('three watch events', () => events.length >= 3);
     request.abort();
@@ -247,7 +269,12 @@ describe('official @kubernetes/client-node against kubelab', () => {
     expect(added).toEqual(['before']);
     await core.createNamespacedPod({ namespace: 'oc-informer', body: pod('after', { app: 'inf' }) });
     await until('the informer to see the new pod', () => added.includes('after'));
-    expect(informer.list('oc-informer').map((p) => p.metadata?.name).sort()).toEqual(['after', 'before']);
+    expect(
+      informer
+        .list('oc-informer')
+        .map((p) => p.metadata?.name)
+        .sort(),
+    ).toEqual(['after', 'before']);
     stopped = true;
     await informer.stop();
     expect(errors).toEqual([]);

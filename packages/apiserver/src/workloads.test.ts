@@ -3,7 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment, Event, KubeObject, Node, Pod, ReplicaSet, WatchEvent } from '@kubelab/api';
 import { watch } from '@kubelab/client';
-import { isReady, kubeletPass, markReady, podsOf, res, startFakeCluster, waitFor, workers, type FakeCluster } from './fake-cluster.test-helper';
+import {
+  isReady,
+  kubeletPass,
+  markReady,
+  podsOf,
+  res,
+  startFakeCluster,
+  waitFor,
+  workers,
+  type FakeCluster,
+} from './fake-cluster.test-helper';
 
 const template = (image: string): Deployment['spec']['template'] => ({
   metadata: { labels: { app: 'web' } },
@@ -27,9 +37,16 @@ describe('workloads', () => {
   });
 
   const deployment = (): Promise<Deployment> => c.client.get<Deployment>(res.deployments, 'web', 'default');
-  const replicaSets = async (): Promise<ReplicaSet[]> => (await c.client.list<ReplicaSet>(res.replicasets, 'default', { labelSelector: 'app=web' })).items;
+  const replicaSets = async (): Promise<ReplicaSet[]> =>
+    (await c.client.list<ReplicaSet>(res.replicasets, 'default', { labelSelector: 'app=web' })).items;
   const activePods = async (): Promise<Pod[]> => podsOf(c.client, 'app=web');
-  const scaleTo = (replicas: number): Promise<unknown> => c.client.raw('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'web' }, spec: { replicas } });
+  const scaleTo = (replicas: number): Promise<unknown> =>
+    c.client.raw('PUT', '/apis/apps/v1/namespaces/default/deployments/web/scale', {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: 'web' },
+      spec: { replicas },
+    });
 
   /** Plays the kubelets until the deployment reports `replicas` available and fully updated. */
   async function settle(replicas: number): Promise<Deployment> {
@@ -37,7 +54,13 @@ describe('workloads', () => {
       await kubeletPass(c.client, 'app=web');
       const d = await deployment();
       const s = d.status ?? {};
-      return s.availableReplicas === replicas && s.updatedReplicas === replicas && s.replicas === replicas && s.observedGeneration === d.metadata.generation && d;
+      return (
+        s.availableReplicas === replicas &&
+        s.updatedReplicas === replicas &&
+        s.replicas === replicas &&
+        s.observedGeneration === d.metadata.generation &&
+        d
+      );
     });
   }
 
@@ -65,15 +88,26 @@ describe('workloads', () => {
       ]),
     );
     const events = (await c.client.list<Event>(res.events, 'default')).items;
-    expect(events.map((e) => e.message)).toEqual(expect.arrayContaining([`Successfully assigned default/${pods[0].metadata.name} to ${pods[0].spec.nodeName}`, `Scaled up replica set ${rs.metadata.name} from 0 to 3`]));
+    expect(events.map((e) => e.message)).toEqual(
+      expect.arrayContaining([
+        `Successfully assigned default/${pods[0].metadata.name} to ${pods[0].spec.nodeName}`,
+        `Scaled up replica set ${rs.metadata.name} from 0 to 3`,
+      ]),
+    );
   });
 
   it('scales 3 -> 5 -> 2 through the scale sub-resource, spreading over both workers', async () => {
     await scaleTo(5);
     await settle(5);
-    const perNode = (await activePods()).reduce<Record<string, number>>((m, p) => ({ ...m, [p.spec.nodeName!]: (m[p.spec.nodeName!] ?? 0) + 1 }), {});
+    const perNode: Record<string, number> = {};
+    for (const p of await activePods()) perNode[p.spec.nodeName!] = (perNode[p.spec.nodeName!] ?? 0) + 1;
     expect(Object.values(perNode).sort()).toEqual([2, 3]);
-    const scale = (await c.client.raw<{ spec: { replicas: number }; status: { replicas: number; selector: string } }>('GET', '/apis/apps/v1/namespaces/default/deployments/web/scale')).object;
+    const scale = (
+      await c.client.raw<{ spec: { replicas: number }; status: { replicas: number; selector: string } }>(
+        'GET',
+        '/apis/apps/v1/namespaces/default/deployments/web/scale',
+      )
+    ).object;
     expect(scale).toMatchObject({ spec: { replicas: 5 }, status: { replicas: 5, selector: 'app=web' } });
     await c.client.patch(res.deployments, 'web', { spec: { replicas: 2 } }, 'default', 'scale');
     await settle(2);
@@ -81,7 +115,12 @@ describe('workloads', () => {
   });
 
   it('rolls a template change to a new ReplicaSet without going below replicas - maxUnavailable ready pods', async () => {
-    await c.client.patch(res.deployments, 'web', { spec: { replicas: 4, strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } } } }, 'default');
+    await c.client.patch(
+      res.deployments,
+      'web',
+      { spec: { replicas: 4, strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } } } },
+      'default',
+    );
     await settle(4);
     // Watch every state of the pods in-process: the ready count must never drop below 4 - 1.
     let minReady = Infinity;
@@ -96,7 +135,14 @@ describe('workloads', () => {
       const rs = await replicaSets();
       const d = await deployment();
       const s = d.status ?? {};
-      return rs.length === 2 && rs.some((r) => r.spec.replicas === 0) && s.replicas === 4 && s.updatedReplicas === 4 && s.availableReplicas === 4 && d;
+      return (
+        rs.length === 2 &&
+        rs.some((r) => r.spec.replicas === 0) &&
+        s.replicas === 4 &&
+        s.updatedReplicas === 4 &&
+        s.availableReplicas === 4 &&
+        d
+      );
     });
     unsubscribe();
     expect(minReady).toBeGreaterThanOrEqual(3);
@@ -125,24 +171,40 @@ describe('workloads', () => {
   });
 
   it('leaves an unfitting pod Pending with the scheduler’s reasons, and binds it once a node fits', async () => {
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'picky' }, spec: { nodeSelector: { disk: 'ssd' }, containers: [{ name: 'c', image: 'kubelab/toolbox:latest' }] } };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'picky' },
+      spec: { nodeSelector: { disk: 'ssd' }, containers: [{ name: 'c', image: 'kubelab/toolbox:latest' }] },
+    };
     await c.client.create(res.pods, pod, 'default');
-    const message = "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector.";
+    const message =
+      "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector.";
     const pending = await waitFor('PodScheduled=False', async () => {
       const p = await c.client.get<Pod>(res.pods, 'picky', 'default');
       return p.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False') && p;
     });
     expect(pending.status?.phase).toBe('Pending');
-    expect(pending.status?.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message })]);
+    expect(pending.status?.conditions).toEqual([
+      expect.objectContaining({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }),
+    ]);
     const events = (await c.client.list<Event>(res.events, 'default', { fieldSelector: 'involvedObject.name=picky' })).items;
-    expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'FailedScheduling', message, source: { component: 'default-scheduler' } })]);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'Warning', reason: 'FailedScheduling', message, source: { component: 'default-scheduler' } }),
+    ]);
 
     // The kubelet's view: a watch of the pods bound to its node.
     const seen: WatchEvent<Pod>[] = [];
     const abort = new AbortController();
-    const watching = watch<Pod>(c.client, res.pods, undefined, { fieldSelector: 'spec.nodeName=kubelab-worker2', resourceVersion: pending.metadata.resourceVersion, signal: abort.signal }, (e) => {
-      if (e.object.metadata.name === 'picky') seen.push(e);
-    });
+    const watching = watch<Pod>(
+      c.client,
+      res.pods,
+      undefined,
+      { fieldSelector: 'spec.nodeName=kubelab-worker2', resourceVersion: pending.metadata.resourceVersion, signal: abort.signal },
+      (e) => {
+        if (e.object.metadata.name === 'picky') seen.push(e);
+      },
+    );
     await c.client.patch(res.nodes, 'kubelab-worker2', { metadata: { labels: { disk: 'ssd' } } });
     await waitFor('picky to be bound', () => seen.length > 0);
     abort.abort();
@@ -152,9 +214,19 @@ describe('workloads', () => {
   });
 
   it('binds through pods/binding for other schedulers, once', async () => {
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'manual' }, spec: { schedulerName: 'my-scheduler', containers: [{ name: 'c', image: 'busybox:1.36' }] } };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'manual' },
+      spec: { schedulerName: 'my-scheduler', containers: [{ name: 'c', image: 'busybox:1.36' }] },
+    };
     await c.client.create(res.pods, pod, 'default');
-    const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'manual' }, target: { apiVersion: 'v1', kind: 'Node', name: 'kubelab-worker' } };
+    const binding = {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'manual' },
+      target: { apiVersion: 'v1', kind: 'Node', name: 'kubelab-worker' },
+    };
     const ok = await c.client.raw('POST', '/api/v1/namespaces/default/pods/manual/binding', binding);
     expect(ok.object).toMatchObject({ kind: 'Status', status: 'Success', code: 201 });
     expect((await c.client.get<Pod>(res.pods, 'manual', 'default')).spec.nodeName).toBe('kubelab-worker');
@@ -162,26 +234,59 @@ describe('workloads', () => {
   });
 
   it('recreates: old pods are gone before new ones are created, and the steady state writes nothing', async () => {
-    const batch = { ...webDeployment, metadata: { name: 'batch', namespace: 'default' }, spec: { ...(webDeployment.spec as object), replicas: 2, strategy: { type: 'Recreate' }, selector: { matchLabels: { app: 'batch' } }, template: { ...template('kubelab/echo:latest'), metadata: { labels: { app: 'batch' } } } } };
+    const batch = {
+      ...webDeployment,
+      metadata: { name: 'batch', namespace: 'default' },
+      spec: {
+        ...(webDeployment.spec as object),
+        replicas: 2,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: { app: 'batch' } },
+        template: { ...template('kubelab/echo:latest'), metadata: { labels: { app: 'batch' } } },
+      },
+    };
     await c.client.create(res.deployments, batch);
     const settled = async (image: string): Promise<boolean> => {
       await kubeletPass(c.client, 'app=batch');
       const d = await c.client.get<Deployment>(res.deployments, 'batch', 'default');
       const pods = await podsOf(c.client, 'app=batch');
-      return d.status?.availableReplicas === 2 && d.status.updatedReplicas === 2 && pods.length === 2 && pods.every((p) => p.spec.containers[0].image === image);
+      return (
+        d.status?.availableReplicas === 2 &&
+        d.status.updatedReplicas === 2 &&
+        pods.length === 2 &&
+        pods.every((p) => p.spec.containers[0].image === image)
+      );
     };
     await waitFor('batch to run', () => settled('kubelab/echo:latest'));
     const store = c.server.service.store;
     const rvBefore = store.resourceVersion;
     await new Promise((r) => setTimeout(r, 300));
-    const writes = (store.changesSince('/pods', rvBefore) ?? []).length + (store.changesSince('apps/replicasets', rvBefore) ?? []).length + (store.changesSince('apps/deployments', rvBefore) ?? []).length;
+    const writes =
+      (store.changesSince('/pods', rvBefore) ?? []).length +
+      (store.changesSince('apps/replicasets', rvBefore) ?? []).length +
+      (store.changesSince('apps/deployments', rvBefore) ?? []).length;
     expect(writes).toBe(0);
     let mixed = false;
     const unsubscribe = store.subscribe(() => {
-      const images = new Set((store.list('/pods', 'default') as Pod[]).filter((p) => p.metadata.labels?.app === 'batch').map((p) => p.spec.containers[0].image));
+      const images = new Set(
+        (store.list('/pods', 'default') as Pod[]).filter((p) => p.metadata.labels?.app === 'batch').map((p) => p.spec.containers[0].image),
+      );
       if (images.size > 1) mixed = true;
     });
-    await c.client.patch(res.deployments, 'batch', { spec: { template: { spec: { containers: [{ name: 'web', image: 'kubelab/echo:v2', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 8080 }] }] } } } }, 'default');
+    await c.client.patch(
+      res.deployments,
+      'batch',
+      {
+        spec: {
+          template: {
+            spec: {
+              containers: [{ name: 'web', image: 'kubelab/echo:v2', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 8080 }] }],
+            },
+          },
+        },
+      },
+      'default',
+    );
     await waitFor('batch to run v2', () => settled('kubelab/echo:v2'));
     unsubscribe();
     expect(mixed).toBe(false);

@@ -31,9 +31,9 @@ describe('pollUntil', () => {
 
   it('gives up at the deadline, naming what it waited for', async () => {
     const clock = fakeClock();
-    await expect(pollUntil(async () => false, { intervalMs: 300, timeoutMs: 1000, waitingFor: 'the condition on pods/web', clock })).rejects.toThrow(
-      new PollTimeout('the condition on pods/web'),
-    );
+    await expect(
+      pollUntil(async () => false, { intervalMs: 300, timeoutMs: 1000, waitingFor: 'the condition on pods/web', clock }),
+    ).rejects.toThrow(new PollTimeout('the condition on pods/web'));
     expect(clock.t).toBe(1000);
   });
 });

@@ -17,7 +17,9 @@ export async function connect(name: string): Promise<{ client: KubeClient; clust
     throw new CliError(`cannot reach the Docker engine to find cluster "${name}": ${(err as Error).message}`);
   }
   if (!cluster) {
-    throw new CliError(`no cluster named "${name}" is running; start one with: npm run cluster:up${name === defaultClusterName ? '' : ` -- --name ${name}`}`);
+    throw new CliError(
+      `no cluster named "${name}" is running; start one with: npm run cluster:up${name === defaultClusterName ? '' : ` -- --name ${name}`}`,
+    );
   }
   return { client: new KubeClient({ baseUrl: cluster.apiUrl }), cluster };
 }

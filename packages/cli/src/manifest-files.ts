@@ -26,7 +26,7 @@ export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): 
 }
 
 async function filesOf(arg: string, recursive: boolean): Promise<string[]> {
-  let info;
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(arg);
   } catch {
@@ -44,7 +44,10 @@ async function filesOf(arg: string, recursive: boolean): Promise<string[]> {
   return out;
 }
 
-export async function readManifests(args: string[], opts: { recursive?: boolean; stdin?: () => Promise<string> } = {}): Promise<ReadResult> {
+export async function readManifests(
+  args: string[],
+  opts: { recursive?: boolean; stdin?: () => Promise<string> } = {},
+): Promise<ReadResult> {
   const items: ManifestItem[] = [];
   const errors: string[] = [];
   for (const arg of args) {

@@ -6,12 +6,18 @@ const plurals = (args: string[]) => parseResourceArgs(args).map((r) => [r.resour
 describe('parseResourceArgs', () => {
   it('takes TYPE NAME..., short names and comma lists', () => {
     expect(plurals(['po', 'a', 'b'])).toEqual([['pods', ['a', 'b']]]);
-    expect(plurals(['pods,deploy'])).toEqual([['pods', []], ['deployments', []]]);
+    expect(plurals(['pods,deploy'])).toEqual([
+      ['pods', []],
+      ['deployments', []],
+    ]);
     expect(plurals(['deployments.apps'])).toEqual([['deployments', []]]);
   });
 
   it('takes TYPE/NAME..., grouping names per type', () => {
-    expect(plurals(['pod/a', 'deploy/web', 'pod/b'])).toEqual([['pods', ['a', 'b']], ['deployments', ['web']]]);
+    expect(plurals(['pod/a', 'deploy/web', 'pod/b'])).toEqual([
+      ['pods', ['a', 'b']],
+      ['deployments', ['web']],
+    ]);
   });
 
   it('expands all to the served kinds of kubectl\'s "all" category, in its order', () => {

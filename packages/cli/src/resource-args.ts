@@ -10,7 +10,18 @@ export interface ResourceRequest {
 }
 
 /** kubectl's "all" category, in the order `kubectl get all` prints it; kinds kubelab does not serve are skipped. */
-const allCategory = ['pods', 'replicationcontrollers', 'services', 'daemonsets.apps', 'deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'horizontalpodautoscalers.autoscaling', 'cronjobs.batch', 'jobs.batch'];
+const allCategory = [
+  'pods',
+  'replicationcontrollers',
+  'services',
+  'daemonsets.apps',
+  'deployments.apps',
+  'replicasets.apps',
+  'statefulsets.apps',
+  'horizontalpodautoscalers.autoscaling',
+  'cronjobs.batch',
+  'jobs.batch',
+];
 
 export function resolveOrThrow(type: string): ResourceInfo {
   const r = resolveResource(type);

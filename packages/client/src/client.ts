@@ -1,15 +1,7 @@
 // A typed REST client for the kubelab API (undici), used by the CLI, the node agents and the other
 // in-cluster components. Failures come back as StatusError, exactly as the server described them.
 import { Agent, request, type Dispatcher } from 'undici';
-import {
-  collectionPath,
-  objectPath,
-  StatusError,
-  type KubeList,
-  type KubeObject,
-  type ResourceInfo,
-  type Status,
-} from '@kubelab/api';
+import { collectionPath, objectPath, StatusError, type KubeList, type KubeObject, type ResourceInfo, type Status } from '@kubelab/api';
 
 export interface ListOptions {
   labelSelector?: string;
@@ -62,10 +54,13 @@ export class KubeClient {
       parsed = undefined;
     }
     if (res.statusCode >= 400) {
-      const status = parsed && (parsed as Status).kind === 'Status' ? (parsed as Status) : { code: res.statusCode, message: text.trim() || `HTTP ${res.statusCode}` };
+      const status =
+        parsed && (parsed as Status).kind === 'Status'
+          ? (parsed as Status)
+          : { code: res.statusCode, message: text.trim() || `HTTP ${res.statusCode}` };
       throw StatusError.fromStatus(status, res.statusCode);
     }
-    const warningHeader = res.headers['warning'];
+    const warningHeader = res.headers.warning;
     const warnings = (Array.isArray(warningHeader) ? warningHeader : warningHeader ? [warningHeader] : []).flatMap(parseWarnings);
     return { object: (parsed ?? text) as T, warnings };
   }
@@ -87,7 +82,13 @@ export class KubeClient {
     return this.raw<T>('PUT', path, obj);
   }
 
-  async patch<T extends KubeObject = KubeObject>(r: ResourceInfo, name: string, patch: unknown, namespace?: string, subresource?: string): Promise<T> {
+  async patch<T extends KubeObject = KubeObject>(
+    r: ResourceInfo,
+    name: string,
+    patch: unknown,
+    namespace?: string,
+    subresource?: string,
+  ): Promise<T> {
     const path = objectPath(r, name, namespace) + (subresource ? `/${subresource}` : '');
     return (await this.raw<T>('PATCH', path, patch, 'application/merge-patch+json')).object;
   }

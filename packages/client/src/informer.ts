@@ -98,20 +98,26 @@ export class Informer<T extends KubeObject = KubeObject> {
             for (const w of this.syncWaiters.splice(0)) w();
           }
         }
-        rv = await watch<T>(this.client, this.resource, namespace, { ...filters, resourceVersion: rv, timeoutSeconds: 300, signal: this.abort.signal }, (e) => {
-          const key = cacheKey(e.object);
-          const old = this.items.get(key);
-          if (e.type === 'DELETED') {
-            this.items.delete(key);
-            this.emit('DELETED', e.object, old);
-          } else if (e.type === 'ADDED' || e.type === 'MODIFIED') {
-            this.items.set(key, e.object);
-            this.emit(old ? 'MODIFIED' : 'ADDED', e.object, old);
-          }
-        });
+        rv = await watch<T>(
+          this.client,
+          this.resource,
+          namespace,
+          { ...filters, resourceVersion: rv, timeoutSeconds: 300, signal: this.abort.signal },
+          (e) => {
+            const key = cacheKey(e.object);
+            const old = this.items.get(key);
+            if (e.type === 'DELETED') {
+              this.items.delete(key);
+              this.emit('DELETED', e.object, old);
+            } else if (e.type === 'ADDED' || e.type === 'MODIFIED') {
+              this.items.set(key, e.object);
+              this.emit(old ? 'MODIFIED' : 'ADDED', e.object, old);
+            }
+          },
+        );
       } catch (err) {
         if (this.abort.signal.aborted) return;
-        if (err instanceof StatusError && (err.code === 410)) rv = undefined;
+        if (err instanceof StatusError && err.code === 410) rv = undefined;
         else {
           onError?.(err);
           rv = undefined;

@@ -6,7 +6,13 @@ const bridge: ExistingNetwork = { name: 'bridge', subnets: ['172.17.0.0/16'] };
 describe('planAddresses', () => {
   it('uses slot 0 on a clean engine', () => {
     const plan = planAddresses({ workers: 2 }, [bridge]);
-    expect(plan).toMatchObject({ slot: 0, nodeSubnet: '172.30.0.0/24', nodeGateway: '172.30.0.1', podSubnet: '10.244.0.0/16', serviceCidr: '10.96.0.0/12' });
+    expect(plan).toMatchObject({
+      slot: 0,
+      nodeSubnet: '172.30.0.0/24',
+      nodeGateway: '172.30.0.1',
+      podSubnet: '10.244.0.0/16',
+      serviceCidr: '10.96.0.0/12',
+    });
     expect(plan.nodes).toEqual([
       { index: 0, ip: '172.30.0.2', podCIDR: '10.244.0.0/24', agentPodIp: '10.244.0.1', podGateway: '10.244.0.254' },
       { index: 1, ip: '172.30.0.3', podCIDR: '10.244.1.0/24', agentPodIp: '10.244.1.1', podGateway: '10.244.1.254' },
@@ -15,11 +21,7 @@ describe('planAddresses', () => {
   });
 
   it('skips slots whose node or pod subnet is taken', () => {
-    const existing = [
-      bridge,
-      { name: 'a-net', subnets: ['172.30.0.0/24'] },
-      { name: 'x-pods', subnets: ['fd00::/64', '10.245.3.0/24'] },
-    ];
+    const existing = [bridge, { name: 'a-net', subnets: ['172.30.0.0/24'] }, { name: 'x-pods', subnets: ['fd00::/64', '10.245.3.0/24'] }];
     const plan = planAddresses({ workers: 0 }, existing);
     expect(plan.slot).toBe(2);
     expect(plan.nodeSubnet).toBe('172.30.2.0/24');
@@ -49,9 +51,15 @@ describe('planAddresses', () => {
   });
 
   it('rejects unusable explicit subnets with the reason', () => {
-    expect(() => planAddresses({ workers: 4, nodeSubnet: '192.168.7.0/24', podSubnet: '10.50.0.0/22' }, [])).toThrow(/holds only 4 node \/24s, 5 needed/);
-    expect(() => planAddresses({ workers: 0, nodeSubnet: '192.168.7.0/24', podSubnet: '10.50.0.0/25' }, [])).toThrow(/must be a \/24 or larger/);
-    expect(() => planAddresses({ workers: 5, nodeSubnet: '192.168.7.0/29', podSubnet: '10.50.0.0/16' }, [])).toThrow(/too small for 6 nodes/);
+    expect(() => planAddresses({ workers: 4, nodeSubnet: '192.168.7.0/24', podSubnet: '10.50.0.0/22' }, [])).toThrow(
+      /holds only 4 node \/24s, 5 needed/,
+    );
+    expect(() => planAddresses({ workers: 0, nodeSubnet: '192.168.7.0/24', podSubnet: '10.50.0.0/25' }, [])).toThrow(
+      /must be a \/24 or larger/,
+    );
+    expect(() => planAddresses({ workers: 5, nodeSubnet: '192.168.7.0/29', podSubnet: '10.50.0.0/16' }, [])).toThrow(
+      /too small for 6 nodes/,
+    );
     expect(() => planAddresses({ workers: 0, nodeSubnet: '10.50.1.0/24', podSubnet: '10.50.0.0/16' }, [])).toThrow(/overlaps pod subnet/);
     expect(() => planAddresses({ workers: 0, podSubnet: '10.0.0.0/8' }, [])).toThrow(/overlaps the service CIDR 10.96.0.0\/12/);
     expect(() => planAddresses({ workers: 0, nodeSubnet: '172.30.0.1/24' }, [])).toThrow(/host bits set \(did you mean 172.30.0.0\/24\?\)/);

@@ -1,6 +1,16 @@
 // The addressing plan (DESIGN.md §2). Pure: Docker's existing networks come in as data, so slot choice and
 // clash messages are unit-tested without an engine.
-import { cidrSize, cidrsOverlap, formatCidr, nthAddress, nthSubnet, parseCidr, parseCidrStrict, tryParseCidr, type Cidr } from '@kubelab/api';
+import {
+  cidrSize,
+  cidrsOverlap,
+  formatCidr,
+  nthAddress,
+  nthSubnet,
+  parseCidr,
+  parseCidrStrict,
+  tryParseCidr,
+  type Cidr,
+} from '@kubelab/api';
 import { SERVICE_CIDR } from './names';
 
 export interface ExistingNetwork {
@@ -148,9 +158,7 @@ function buildPlan(slot: number | undefined, node: Cidr, pod: Cidr, nodeCount: n
 }
 
 /** Docker's network list reduced to what the planner needs. */
-export function toExistingNetworks(
-  list: Array<{ Name: string; IPAM?: { Config?: Array<{ Subnet?: string }> } }>,
-): ExistingNetwork[] {
+export function toExistingNetworks(list: Array<{ Name: string; IPAM?: { Config?: Array<{ Subnet?: string }> } }>): ExistingNetwork[] {
   return list.map((n) => ({
     name: n.Name,
     subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string'),

@@ -27,7 +27,11 @@ export async function clusterDown(name: string): Promise<{ removed: RemovedCount
   const removeContainers = async (ids: Array<{ Id: string; Names?: string[] }>): Promise<void> => {
     const done = await Promise.all(
       ids.map((c) =>
-        attempt(`container ${c.Names?.[0]?.replace(/^\//, '') ?? c.Id}`, () => docker().getContainer(c.Id).remove({ force: true, v: true }), errors),
+        attempt(
+          `container ${c.Names?.[0]?.replace(/^\//, '') ?? c.Id}`,
+          () => docker().getContainer(c.Id).remove({ force: true, v: true }),
+          errors,
+        ),
       ),
     );
     removed.containers += done.filter(Boolean).length;
@@ -44,9 +48,7 @@ export async function clusterDown(name: string): Promise<{ removed: RemovedCount
   }
 
   const networks = await docker().listNetworks({ filters });
-  const netDone = await Promise.all(
-    networks.map((n) => attempt(`network ${n.Name}`, () => removeNetwork(n.Id), errors)),
-  );
+  const netDone = await Promise.all(networks.map((n) => attempt(`network ${n.Name}`, () => removeNetwork(n.Id), errors)));
   removed.networks += netDone.filter(Boolean).length;
 
   const volumes = (await docker().listVolumes({ filters })).Volumes ?? [];
@@ -65,7 +67,10 @@ async function removeNetwork(id: string): Promise<void> {
     await docker().getNetwork(id).remove();
   } catch (err) {
     if (isStatus(err, 404)) throw err;
-    const info = await docker().getNetwork(id).inspect().catch(() => undefined);
+    const info = await docker()
+      .getNetwork(id)
+      .inspect()
+      .catch(() => undefined);
     const attached = Object.values(info?.Containers ?? {}).map((c) => c.Name);
     if (attached.length === 0) throw err;
     throw new Error(`still in use by container(s) ${attached.join(', ')} (not labelled for this cluster, so left alone)`);

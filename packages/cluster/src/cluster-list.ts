@@ -34,9 +34,6 @@ export async function findCluster(name: string): Promise<ClusterInfo | undefined
 
 export async function listClusters(): Promise<ClusterSummary[]> {
   const filters = { label: [LABEL.cluster] };
-  const [containers, networks] = await Promise.all([
-    docker().listContainers({ all: true, filters }),
-    docker().listNetworks({ filters }),
-  ]);
+  const [containers, networks] = await Promise.all([docker().listContainers({ all: true, filters }), docker().listNetworks({ filters })]);
   return summarize(containers, networks);
 }

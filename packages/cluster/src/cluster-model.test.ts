@@ -22,7 +22,13 @@ function listed(cluster: string, workers: number, states: string[] = [], port = 
 }
 
 const pod = (cluster: string): Docker.ContainerInfo =>
-  ({ Id: 'pod1', Labels: { 'kubelab.cluster': cluster, 'kubelab.role': 'pod' }, State: 'running', Ports: [], NetworkSettings: { Networks: {} } }) as unknown as Docker.ContainerInfo;
+  ({
+    Id: 'pod1',
+    Labels: { 'kubelab.cluster': cluster, 'kubelab.role': 'pod' },
+    State: 'running',
+    Ports: [],
+    NetworkSettings: { Networks: {} },
+  }) as unknown as Docker.ContainerInfo;
 
 describe('infoFromContainers', () => {
   it('reads a cluster back from labels, networks and published ports', () => {
@@ -36,9 +42,23 @@ describe('infoFromContainers', () => {
       serviceCidr: '10.96.0.0/12',
       image: 'kubelab/node:abc',
       nodes: [
-        { name: 'lab-control-plane', role: 'control-plane', ip: '172.30.0.2', podCIDR: '10.244.0.0/24', containerId: 'id-lab-control-plane', state: 'running' },
+        {
+          name: 'lab-control-plane',
+          role: 'control-plane',
+          ip: '172.30.0.2',
+          podCIDR: '10.244.0.0/24',
+          containerId: 'id-lab-control-plane',
+          state: 'running',
+        },
         { name: 'lab-worker', role: 'worker', ip: '172.30.0.3', podCIDR: '10.244.1.0/24', containerId: 'id-lab-worker', state: 'running' },
-        { name: 'lab-worker2', role: 'worker', ip: '172.30.0.4', podCIDR: '10.244.2.0/24', containerId: 'id-lab-worker2', state: 'running' },
+        {
+          name: 'lab-worker2',
+          role: 'worker',
+          ip: '172.30.0.4',
+          podCIDR: '10.244.2.0/24',
+          containerId: 'id-lab-worker2',
+          state: 'running',
+        },
       ],
     });
   });
@@ -61,7 +81,10 @@ describe('clusterHealth', () => {
   });
 
   it('names what is wrong', () => {
-    expect(clusterHealth(listed('lab', 2, ['running', 'exited', 'dead']))).toEqual({ healthy: false, reason: 'lab-worker exited, lab-worker2 dead' });
+    expect(clusterHealth(listed('lab', 2, ['running', 'exited', 'dead']))).toEqual({
+      healthy: false,
+      reason: 'lab-worker exited, lab-worker2 dead',
+    });
     expect(clusterHealth(listed('lab', 2).slice(0, 2))).toEqual({ healthy: false, reason: '1 of 3 nodes missing' });
     expect(clusterHealth(listed('lab', 2).slice(1))).toEqual({ healthy: false, reason: 'control plane missing' });
     expect(clusterHealth([pod('lab')]).healthy).toBe(false);

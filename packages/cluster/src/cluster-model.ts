@@ -71,10 +71,7 @@ export function clusterHealth(listed: Array<Pick<Docker.ContainerInfo, 'Labels' 
 }
 
 /** One summary per cluster name found on containers or networks. */
-export function summarize(
-  containers: Listed[],
-  networks: Array<Pick<Docker.NetworkInspectInfo, 'Labels'>>,
-): ClusterSummary[] {
+export function summarize(containers: Listed[], networks: Array<Pick<Docker.NetworkInspectInfo, 'Labels'>>): ClusterSummary[] {
   const names = new Set<string>();
   for (const o of [...containers, ...networks]) {
     const name = o.Labels?.[LABEL.cluster];

@@ -10,13 +10,20 @@ import { docker } from './docker';
 import { dockerMessage } from './docker-util';
 import { ensureEngine } from './engine';
 import { ensureImages } from './images';
-import {
-  clusterFilter, nodeNetworkName, validateApiPort, validateClusterName, validateLogLevel, validateWorkers,
-} from './names';
+import { clusterFilter, nodeNetworkName, validateApiPort, validateClusterName, validateLogLevel, validateWorkers } from './names';
 import { assertPortFree } from './port';
 import { waitForClusterReady } from './ready';
 import { silent, timed, type Report } from './report';
-import { nodeContainerSpec, tunablesFrom, nodeNetworkSpec, nodePlans, podNetworkConnect, podNetworkSpec, stateVolumeSpec, type NodePlan } from './spec';
+import {
+  nodeContainerSpec,
+  tunablesFrom,
+  nodeNetworkSpec,
+  nodePlans,
+  podNetworkConnect,
+  podNetworkSpec,
+  stateVolumeSpec,
+  type NodePlan,
+} from './spec';
 import type { ClusterInfo, ClusterUpOptions } from './types';
 
 export async function clusterUp(opts: ClusterUpOptions, report: Report = silent): Promise<ClusterInfo> {
@@ -70,7 +77,11 @@ export async function clusterUp(opts: ClusterUpOptions, report: Report = silent)
 
 async function create(opts: ClusterUpOptions, image: string, report: Report): Promise<ClusterInfo> {
   const { name } = opts;
-  const plan = await timed(report, () => createNetworks(opts), (p) => `networks: nodes ${p.nodeSubnet}, pods ${p.podSubnet}`);
+  const plan = await timed(
+    report,
+    () => createNetworks(opts),
+    (p) => `networks: nodes ${p.nodeSubnet}, pods ${p.podSubnet}`,
+  );
   const nodes = nodePlans(name, plan);
   await timed(report, () => docker().createVolume(stateVolumeSpec(name)), `volume ${name}-state`);
 
@@ -107,19 +118,17 @@ async function createNetworks(opts: ClusterUpOptions): Promise<AddressPlan> {
   const explicit = opts.nodeSubnet !== undefined && opts.podSubnet !== undefined;
   const taken: ExistingNetwork[] = [];
   for (let attempt = 1; ; attempt++) {
-    const plan = planAddresses(
-      { workers: opts.workers, nodeSubnet: opts.nodeSubnet, podSubnet: opts.podSubnet },
-      [...toExistingNetworks(await docker().listNetworks()), ...taken],
-    );
+    const plan = planAddresses({ workers: opts.workers, nodeSubnet: opts.nodeSubnet, podSubnet: opts.podSubnet }, [
+      ...toExistingNetworks(await docker().listNetworks()),
+      ...taken,
+    ]);
     const specs = [nodeNetworkSpec(opts.name, plan), ...nodePlans(opts.name, plan).map((n) => podNetworkSpec(opts.name, n))];
     const results = await Promise.allSettled(specs.map((s) => docker().createNetwork(s)));
     const failed = results.findIndex((r) => r.status === 'rejected');
     if (failed < 0) return plan;
     const reason = dockerMessage((results[failed] as PromiseRejectedResult).reason);
     // Undo this attempt's networks before retrying or giving up.
-    await Promise.all(
-      results.map((r) => (r.status === 'fulfilled' ? r.value.remove().catch(() => undefined) : undefined)),
-    );
+    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.remove().catch(() => undefined) : undefined)));
     const subnet = specs[failed].IPAM?.Config?.[0]?.Subnet ?? '?';
     if (explicit || attempt >= 5 || !/overlap/i.test(reason)) {
       throw new Error(`creating network ${specs[failed].Name} (${subnet}): ${reason}`);
@@ -133,7 +142,13 @@ async function createNetworks(opts: ClusterUpOptions): Promise<AddressPlan> {
 async function createNode(opts: ClusterUpOptions, image: string, plan: AddressPlan, node: NodePlan): Promise<Docker.Container> {
   let container: Docker.Container;
   try {
-    container = await docker().createContainer(nodeContainerSpec({ cluster: opts.name, image, apiPort: opts.apiPort, logLevel: opts.logLevel, tunables: tunablesFrom(process.env) }, plan, node));
+    container = await docker().createContainer(
+      nodeContainerSpec(
+        { cluster: opts.name, image, apiPort: opts.apiPort, logLevel: opts.logLevel, tunables: tunablesFrom(process.env) },
+        plan,
+        node,
+      ),
+    );
   } catch (err) {
     throw new Error(`creating node container ${node.name} on ${nodeNetworkName(opts.name)} (${node.addresses.ip}): ${dockerMessage(err)}`);
   }

@@ -24,7 +24,10 @@ describe('docker wire formats', () => {
   });
 
   it('reads dockerode errors', () => {
-    const err = Object.assign(new Error('(HTTP code 404) no such container - No such container: x'), { statusCode: 404, json: { message: 'No such container: x' } });
+    const err = Object.assign(new Error('(HTTP code 404) no such container - No such container: x'), {
+      statusCode: 404,
+      json: { message: 'No such container: x' },
+    });
     expect(isStatus(err, 404)).toBe(true);
     expect(isStatus(new Error('x'), 404)).toBe(false);
     expect(dockerMessage(err)).toBe('No such container: x');

@@ -57,7 +57,7 @@ export async function buildImage(req: BuildRequest): Promise<void> {
     stream.on('end', resolve);
     stream.on('error', reject);
   });
-  const last = parseBuildChunk(pending + '\n').events;
+  const last = parseBuildChunk(`${pending}\n`).events;
   for (const e of last) failure ??= buildEventError(e);
   if (failure) throw new Error(`building ${req.tag} failed: ${failure}\n${tail.join('\n')}`);
 }

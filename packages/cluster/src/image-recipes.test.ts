@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  baseDockerfile, baseTag, echoDockerfile, hostNodeIsPortable, nodeDockerfile, nodeImageHash, packagesFromScript,
+  baseDockerfile,
+  baseTag,
+  echoDockerfile,
+  hostNodeIsPortable,
+  nodeDockerfile,
+  nodeImageHash,
+  packagesFromScript,
   toolboxDockerfile,
 } from './image-recipes';
 

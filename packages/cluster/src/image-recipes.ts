@@ -9,8 +9,18 @@ export const TOOLBOX_IMAGE = 'kubelab/toolbox:latest';
 
 /** Used only when the debootstrap script cannot be read for its list. */
 const FALLBACK_PACKAGES = [
-  'iptables', 'iproute2', 'curl', 'wget', 'dnsutils', 'iputils-ping', 'netcat-openbsd', 'procps',
-  'ca-certificates', 'iperf3', 'tcpdump', 'conntrack',
+  'iptables',
+  'iproute2',
+  'curl',
+  'wget',
+  'dnsutils',
+  'iputils-ping',
+  'netcat-openbsd',
+  'procps',
+  'ca-certificates',
+  'iperf3',
+  'tcpdump',
+  'conntrack',
 ];
 
 export function shortHash(...parts: Array<string | Buffer>): string {
@@ -61,13 +71,7 @@ export function baseDockerfile(packages: string[], copyHostNode: boolean): strin
 }
 
 export function nodeDockerfile(baseImage: string): string {
-  return [
-    `FROM ${baseImage}`,
-    'COPY image/ /opt/kubelab/',
-    'WORKDIR /opt/kubelab',
-    `CMD ["node","${NODE_ENTRY}"]`,
-    '',
-  ].join('\n');
+  return [`FROM ${baseImage}`, 'COPY image/ /opt/kubelab/', 'WORKDIR /opt/kubelab', `CMD ["node","${NODE_ENTRY}"]`, ''].join('\n');
 }
 
 export interface ContextFile {
@@ -83,13 +87,7 @@ export function nodeImageHash(baseTagValue: string, dockerfile: string, files: C
 }
 
 export function echoDockerfile(nodeImage: string): string {
-  return [
-    `FROM ${nodeImage}`,
-    'ENV PORT=8080 ECHO_PORT=9000',
-    'EXPOSE 8080',
-    `CMD ["node","${NODE_ENTRY}","echo"]`,
-    '',
-  ].join('\n');
+  return [`FROM ${nodeImage}`, 'ENV PORT=8080 ECHO_PORT=9000', 'EXPOSE 8080', `CMD ["node","${NODE_ENTRY}","echo"]`, ''].join('\n');
 }
 
 export function toolboxDockerfile(nodeImage: string): string {

@@ -5,8 +5,20 @@ import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node
 import path from 'node:path';
 import { buildImage, docker, imageLabels } from './docker';
 import {
-  BASE_REPO, ECHO_IMAGE, NODE_REPO, TOOLBOX_IMAGE, baseDockerfile, baseTag, echoDockerfile, hostNodeIsPortable,
-  nodeDockerfile, nodeImageHash, packagesFromScript, shortHash, toolboxDockerfile, type ContextFile,
+  BASE_REPO,
+  ECHO_IMAGE,
+  NODE_REPO,
+  TOOLBOX_IMAGE,
+  baseDockerfile,
+  baseTag,
+  echoDockerfile,
+  hostNodeIsPortable,
+  nodeDockerfile,
+  nodeImageHash,
+  packagesFromScript,
+  shortHash,
+  toolboxDockerfile,
+  type ContextFile,
 } from './image-recipes';
 import { LABEL } from './names';
 import { findRepoRoot } from './repo';
@@ -31,7 +43,11 @@ export async function ensureImages(report: Report = silent): Promise<Images> {
     ensureDerived(ECHO_IMAGE, echoDockerfile(nodeImage), report),
     ensureDerived(TOOLBOX_IMAGE, toolboxDockerfile(nodeImage), report),
   ]);
-  await timed(report, () => pruneOldImages(nodeImage), (p) => `old kubelab images: ${p.tags} tag(s) removed, ${Math.round(p.bytes / 1e6)} MB reclaimed`);
+  await timed(
+    report,
+    () => pruneOldImages(nodeImage),
+    (p) => `old kubelab images: ${p.tags} tag(s) removed, ${Math.round(p.bytes / 1e6)} MB reclaimed`,
+  );
   return { baseImage, nodeImage, echoImage: ECHO_IMAGE, toolboxImage: TOOLBOX_IMAGE };
 }
 
@@ -122,7 +138,11 @@ async function ensureDerived(image: string, dockerfile: string, report: Report):
     report(`${image} (unchanged)`, 0);
     return;
   }
-  await timed(report, () => buildImage({ tag: image, labels: managed(source), files: [{ name: 'Dockerfile', content: dockerfile }] }), `${image} built`);
+  await timed(
+    report,
+    () => buildImage({ tag: image, labels: managed(source), files: [{ name: 'Dockerfile', content: dockerfile }] }),
+    `${image} built`,
+  );
 }
 
 /**

@@ -6,7 +6,14 @@ export { clusterDown } from './cluster-down';
 export { findCluster, listClusters } from './cluster-list';
 export { waitForClusterReady } from './ready';
 export { findRepoRoot } from './repo';
-export { planAddresses, defaultNodeSubnet, defaultPodSubnet, type AddressPlan, type ExistingNetwork, type NodeAddresses } from './addressing';
+export {
+  planAddresses,
+  defaultNodeSubnet,
+  defaultPodSubnet,
+  type AddressPlan,
+  type ExistingNetwork,
+  type NodeAddresses,
+} from './addressing';
 export { nodeNames, nodeNetworkName, podNetworkName, stateVolumeName, validateClusterName, LABEL, SERVICE_CIDR, API_PORT } from './names';
 export { ECHO_IMAGE, TOOLBOX_IMAGE } from './image-recipes';
 export type { Report } from './report';

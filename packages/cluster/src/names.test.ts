@@ -11,7 +11,8 @@ describe('names', () => {
     expect(() => validateClusterName('kubelab')).not.toThrow();
     expect(() => validateClusterName('a'.repeat(40))).not.toThrow();
     expect(() => validateClusterName('a'.repeat(41))).toThrow(/too long \(41 characters, at most 40\)/);
-    for (const bad of ['Lab', '-lab', 'lab-', 'la_b', 'la.b']) expect(() => validateClusterName(bad)).toThrow(`cluster name "${bad}" is invalid`);
+    for (const bad of ['Lab', '-lab', 'lab-', 'la_b', 'la.b'])
+      expect(() => validateClusterName(bad)).toThrow(`cluster name "${bad}" is invalid`);
     expect(() => validateClusterName('')).toThrow(/required/);
   });
 

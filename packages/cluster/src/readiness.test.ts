@@ -3,7 +3,14 @@ import { describeVerdict, judgeNodes } from './readiness';
 
 const node = (name: string, ready?: string, reason?: string) => ({
   metadata: { name },
-  status: { conditions: ready ? [{ type: 'MemoryPressure', status: 'False' }, { type: 'Ready', status: ready, reason }] : [] },
+  status: {
+    conditions: ready
+      ? [
+          { type: 'MemoryPressure', status: 'False' },
+          { type: 'Ready', status: ready, reason },
+        ]
+      : [],
+  },
 });
 
 describe('judgeNodes', () => {

@@ -24,7 +24,8 @@ export function judgeNodes(list: unknown, expected: string[]): NodesVerdict {
       continue;
     }
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-    if (ready?.status !== 'True') notReady.push(ready ? `${name} (Ready=${ready.status}${ready.reason ? `, ${ready.reason}` : ''})` : `${name} (no Ready condition)`);
+    if (ready?.status !== 'True')
+      notReady.push(ready ? `${name} (Ready=${ready.status}${ready.reason ? `, ${ready.reason}` : ''})` : `${name} (no Ready condition)`);
   }
   return { missing, notReady };
 }

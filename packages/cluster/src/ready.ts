@@ -23,7 +23,9 @@ async function getJson(url: string): Promise<{ status: number; body: unknown }> 
 }
 
 async function logsOf(nodes: ClusterNode[]): Promise<string> {
-  const tails = await Promise.all(nodes.slice(0, 3).map(async (n) => `--- last log lines of ${n.name} ---\n${await containerLogTail(n.containerId, 20)}`));
+  const tails = await Promise.all(
+    nodes.slice(0, 3).map(async (n) => `--- last log lines of ${n.name} ---\n${await containerLogTail(n.containerId, 20)}`),
+  );
   return tails.join('\n');
 }
 

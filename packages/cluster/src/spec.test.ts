@@ -59,7 +59,12 @@ describe('create specs', () => {
     ]);
     expect(spec.HostConfig).toMatchObject({
       CapAdd: ['NET_ADMIN', 'NET_RAW'],
-      Sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.default.rp_filter': '0', 'net.ipv4.conf.all.send_redirects': '0' },
+      Sysctls: {
+        'net.ipv4.ip_forward': '1',
+        'net.ipv4.conf.all.rp_filter': '0',
+        'net.ipv4.conf.default.rp_filter': '0',
+        'net.ipv4.conf.all.send_redirects': '0',
+      },
       Binds: ['/var/run/docker.sock:/var/run/docker.sock', 'lab-state:/var/lib/kubelab'],
       PortBindings: { '6443/tcp': [{ HostIp: '127.0.0.1', HostPort: '7443' }] },
       RestartPolicy: { Name: 'unless-stopped' },
@@ -92,6 +97,8 @@ describe('create specs', () => {
 describe('tunables', () => {
   it('passes timing knobs from the environment and refuses non-numbers', async () => {
     expect(tunablesFrom({ KUBELAB_HEARTBEAT_MS: '2000', OTHER: 'x' })).toEqual({ KUBELAB_HEARTBEAT_MS: '2000' });
-    expect(() => tunablesFrom({ KUBELAB_BACKOFF_BASE_MS: 'fast' })).toThrow('KUBELAB_BACKOFF_BASE_MS=fast: must be a whole number of milliseconds');
+    expect(() => tunablesFrom({ KUBELAB_BACKOFF_BASE_MS: 'fast' })).toThrow(
+      'KUBELAB_BACKOFF_BASE_MS=fast: must be a whole number of milliseconds',
+    );
   });
 });

@@ -3,7 +3,14 @@
 import type Docker from 'dockerode';
 import type { AddressPlan, NodeAddresses } from './addressing';
 import {
-  API_PORT, LABEL, NODE_ENTRY, STATE_DIR, nodeNames, nodeNetworkName, podNetworkName, stateVolumeName,
+  API_PORT,
+  LABEL,
+  NODE_ENTRY,
+  STATE_DIR,
+  nodeNames,
+  nodeNetworkName,
+  podNetworkName,
+  stateVolumeName,
   type NodeRole,
 } from './names';
 
@@ -127,9 +134,7 @@ export function nodeContainerSpec(opts: SpecOptions, plan: AddressPlan, node: No
         'net.ipv4.conf.all.send_redirects': '0',
       },
       Binds: ['/var/run/docker.sock:/var/run/docker.sock', ...(controlPlane ? [`${stateVolumeName(cluster)}:${STATE_DIR}`] : [])],
-      ...(controlPlane
-        ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: opts.apiPort ? String(opts.apiPort) : '' }] } }
-        : {}),
+      ...(controlPlane ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: opts.apiPort ? String(opts.apiPort) : '' }] } } : {}),
       RestartPolicy: { Name: 'unless-stopped' },
       NetworkMode: net,
     },

@@ -8,7 +8,11 @@ function readTar(buf: Buffer): Array<{ name: string; mode: number; content: stri
   while (i < buf.length) {
     const h = buf.subarray(i, i + 512);
     if (h.every((b) => b === 0)) break;
-    const str = (o: number, l: number) => h.subarray(o, o + l).toString('utf8').replace(/\0.*$/s, '');
+    const str = (o: number, l: number) =>
+      h
+        .subarray(o, o + l)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const sum = h.reduce((acc, b, k) => acc + (k >= 148 && k < 156 ? 32 : b), 0);
     expect(parseInt(str(148, 8), 8)).toBe(sum);
     expect(str(257, 6)).toBe('ustar');

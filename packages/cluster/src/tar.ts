@@ -19,7 +19,7 @@ function writeString(buf: Buffer, offset: number, length: number, value: string)
 
 function writeOctal(buf: Buffer, offset: number, length: number, value: number): void {
   // length-1 octal digits, then NUL
-  writeString(buf, offset, length, value.toString(8).padStart(length - 1, '0') + '\0');
+  writeString(buf, offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
 }
 
 /** Splits a long path into ustar's prefix (155) and name (100) fields at a "/" boundary. */
@@ -49,7 +49,7 @@ function header(entry: TarEntry, size: number): Buffer {
   writeString(h, 345, 155, prefix);
   let sum = 0;
   for (const byte of h) sum += byte;
-  writeString(h, 148, 8, sum.toString(8).padStart(6, '0') + '\0 ');
+  writeString(h, 148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
   return h;
 }
 

@@ -1,13 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import {
-  collectIps,
-  describeJson,
-  describeText,
-  formatRemoteAddr,
-  normalizeAddress,
-  type RequestDescription,
-} from './describe';
+import { collectIps, describeJson, describeText, formatRemoteAddr, normalizeAddress, type RequestDescription } from './describe';
 
 const base: RequestDescription = {
   hostname: 'web-7d9f-abcde',
@@ -76,9 +69,7 @@ describe('describeText', () => {
 
   it('prints one IP line per address and copes with no headers', () => {
     const text = describeText({ ...base, ips: ['10.0.0.1', '10.0.0.2'], rawHeaders: [], httpVersion: '1.0' });
-    expect(text).toBe(
-      'Hostname: web-7d9f-abcde\nIP: 10.0.0.1\nIP: 10.0.0.2\nRemoteAddr: 10.244.2.9:51234\nGET /hello?x=1 HTTP/1.0\n',
-    );
+    expect(text).toBe('Hostname: web-7d9f-abcde\nIP: 10.0.0.1\nIP: 10.0.0.2\nRemoteAddr: 10.244.2.9:51234\nGET /hello?x=1 HTTP/1.0\n');
   });
 });
 

@@ -44,10 +44,7 @@ export function formatRemoteAddr(address: string, port: number): string {
  * Non-loopback IPv4 addresses, plus the pod IP the lab assigned when the interfaces do not show it
  * (e.g. when the address lives on a NAT rule rather than on an interface of this container).
  */
-export function collectIps(
-  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>,
-  podIp?: string,
-): string[] {
+export function collectIps(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>, podIp?: string): string[] {
   const ips: string[] = [];
   for (const infos of Object.values(interfaces)) {
     for (const info of infos ?? []) {

@@ -47,12 +47,10 @@ export async function startEcho(options: EchoOptions = {}): Promise<EchoServer> 
   const { server, handler } = createHttpServer({ logger, hostname, podIp });
   const ws = attachWebSocketEcho(server, handler, logger);
   const httpPort = await listenTcp(server, options.port ?? DEFAULT_HTTP_PORT, host);
-  const echo = await startEchoServers(options.echoPort ?? DEFAULT_ECHO_PORT, host, logger).catch(
-    async (err: unknown): Promise<never> => {
-      await closeTcp(server);
-      throw err;
-    },
-  );
+  const echo = await startEchoServers(options.echoPort ?? DEFAULT_ECHO_PORT, host, logger).catch(async (err: unknown): Promise<never> => {
+    await closeTcp(server);
+    throw err;
+  });
   logger.info({ host, httpPort, echoPort: echo.port, hostname }, 'echo listening');
 
   let closing: Promise<void> | undefined;

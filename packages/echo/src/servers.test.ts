@@ -124,7 +124,8 @@ describe('HTTP', () => {
   });
 
   it('answers non-WebSocket upgrades (curl --http2) as plain HTTP/1.1', async () => {
-    const request = 'GET /status/404 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n';
+    const request =
+      'GET /status/404 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n';
     const answer = await rawExchange(echo.httpPort, request);
     expect(answer).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
     expect(answer).toContain('Connection: close');

@@ -40,10 +40,7 @@ export function attachWebSocketEcho(server: http.Server, handler: RequestHandler
     ws.on('message', (data, isBinary) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(data, { binary: isBinary });
     });
-    logger.info(
-      { method: req.method, url: req.url, status: 101, remote: normalizeAddress(req.socket.remoteAddress ?? '') },
-      'websocket',
-    );
+    logger.info({ method: req.method, url: req.url, status: 101, remote: normalizeAddress(req.socket.remoteAddress ?? '') }, 'websocket');
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

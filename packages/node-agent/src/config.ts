@@ -73,7 +73,8 @@ export function agentConfigFromEnv(env: NodeJS.ProcessEnv): AgentConfig {
   const clusterPodCidr = cidr(env, 'CLUSTER_POD_CIDR', '10.244.0.0/16');
   const serviceCidr = cidr(env, 'SERVICE_CIDR', '10.96.0.0/12');
   const agentPodIp = nthAddress(podCidr, 1);
-  if (!cidrContains(clusterPodCidr, agentPodIp)) throw new ConfigError('POD_CIDR', `${podCidr} is not inside CLUSTER_POD_CIDR ${clusterPodCidr}`);
+  if (!cidrContains(clusterPodCidr, agentPodIp))
+    throw new ConfigError('POD_CIDR', `${podCidr} is not inside CLUSTER_POD_CIDR ${clusterPodCidr}`);
   const backoffBaseMs = int(env, 'KUBELAB_BACKOFF_BASE_MS', 10_000, 1);
   return {
     cluster,

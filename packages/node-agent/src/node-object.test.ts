@@ -18,8 +18,15 @@ describe('nodeObject', () => {
   it('registers the control plane with its role label, taint, pod CIDR and addresses', () => {
     const n = nodeObject(id, new Date('2026-01-01T00:00:00Z'));
     expect(n.metadata.labels).toMatchObject({ 'node-role.kubernetes.io/control-plane': '', 'kubernetes.io/hostname': 'lab-control-plane' });
-    expect(n.spec).toEqual({ podCIDR: '10.244.0.0/24', podCIDRs: ['10.244.0.0/24'], taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] });
-    expect(n.status?.addresses).toEqual([{ type: 'InternalIP', address: '172.30.0.2' }, { type: 'Hostname', address: 'lab-control-plane' }]);
+    expect(n.spec).toEqual({
+      podCIDR: '10.244.0.0/24',
+      podCIDRs: ['10.244.0.0/24'],
+      taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+    });
+    expect(n.status?.addresses).toEqual([
+      { type: 'InternalIP', address: '172.30.0.2' },
+      { type: 'Hostname', address: 'lab-control-plane' },
+    ]);
     expect(n.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
   });
   it('workers carry no role label and no taint', () => {

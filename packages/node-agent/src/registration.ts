@@ -30,7 +30,8 @@ export function startHeartbeat(client: KubeClient, id: NodeIdentity, log: Logger
       const current = await client.get<Node>(nodes, id.name);
       await client.patch(nodes, id.name, { status: nodeStatus(id, new Date(), current.status?.conditions) }, undefined, 'status');
     } catch (err) {
-      if (err instanceof StatusError && err.reason === 'NotFound') await registerNode(client, id, log).catch((e) => log.warn({ err: e }, 're-register failed'));
+      if (err instanceof StatusError && err.reason === 'NotFound')
+        await registerNode(client, id, log).catch((e) => log.warn({ err: e }, 're-register failed'));
       else log.warn({ err: (err as Error).message }, 'heartbeat failed');
     }
     if (!stopped) timer = setTimeout(() => void beat(), intervalMs);

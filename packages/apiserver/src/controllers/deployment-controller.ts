@@ -7,7 +7,17 @@ import { rfc3339, StatusError, type Deployment, type Pod, type ReplicaSet } from
 import type { ObjectService } from '../registry/object-service';
 import { resourceKey } from '../registry/strategy';
 import { deploymentStrategy, podStrategy, replicaSetStrategy } from '../registry/workload-kinds';
-import { deploymentStatus, fenceposts, hashLabel, newReplicaSetSize, oldReplicaSetSizes, revisionAnnotation, sameTemplate, setCondition, templateHash } from './deployment-rollout';
+import {
+  deploymentStatus,
+  fenceposts,
+  hashLabel,
+  newReplicaSetSize,
+  oldReplicaSetSizes,
+  revisionAnnotation,
+  sameTemplate,
+  setCondition,
+  templateHash,
+} from './deployment-rollout';
 import type { EventRecorder } from './events';
 import { claim, controllerReference, ownerReferencesAfter } from './ownership';
 import { isPodActive } from './pod-util';
@@ -18,7 +28,12 @@ const component = 'deployment-controller';
 const revision = (rs: ReplicaSet): number => Number(rs.metadata.annotations?.[revisionAnnotation] ?? 0) || 0;
 const replicasOf = (rs: ReplicaSet): number => rs.spec.replicas ?? 0;
 
-export function startDeploymentController(service: ObjectService, recorder: EventRecorder, log: Logger, timing: ControllerTiming = {}): () => void {
+export function startDeploymentController(
+  service: ObjectService,
+  recorder: EventRecorder,
+  log: Logger,
+  timing: ControllerTiming = {},
+): () => void {
   const now = timing.now ?? (() => new Date());
 
   const scale = (d: Deployment, rs: ReplicaSet, to: number): void => {
@@ -29,7 +44,14 @@ export function startDeploymentController(service: ObjectService, recorder: Even
       'deployment.kubernetes.io/max-replicas': String((d.spec.replicas ?? 1) + fenceposts(d).maxSurge),
     };
     service.patch(replicaSetStrategy, rs.metadata.namespace, rs.metadata.name!, { metadata: { annotations }, spec: { replicas: to } });
-    if (from !== to) recorder.record(d, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${to}`, component);
+    if (from !== to)
+      recorder.record(
+        d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${to}`,
+        component,
+      );
   };
 
   /** Creates the ReplicaSet of the current template; undefined after a hash collision (retried next sync). */
@@ -76,12 +98,22 @@ export function startDeploymentController(service: ObjectService, recorder: Even
   /** One RollingUpdate step; true when it changed something (its writes bring the next sync). */
   const rolling = (d: Deployment, newRS: ReplicaSet, oldRSs: ReplicaSet[]): boolean => {
     const want = d.spec.replicas ?? 1;
-    if (replicasOf(newRS) > want) return scale(d, newRS, want), true;
+    if (replicasOf(newRS) > want) {
+      scale(d, newRS, want);
+      return true;
+    }
     if (replicasOf(newRS) < want) {
       const size = newReplicaSetSize(d, [...oldRSs, newRS], newRS);
-      if (size !== replicasOf(newRS)) return scale(d, newRS, size), true;
+      if (size !== replicasOf(newRS)) {
+        scale(d, newRS, size);
+        return true;
+      }
     }
-    const sizes = oldReplicaSetSizes(d, oldRSs.filter((rs) => replicasOf(rs) > 0), newRS);
+    const sizes = oldReplicaSetSizes(
+      d,
+      oldRSs.filter((rs) => replicasOf(rs) > 0),
+      newRS,
+    );
     for (const rs of oldRSs) if (sizes.has(rs.metadata.name!)) scale(d, rs, sizes.get(rs.metadata.name!)!);
     return sizes.size > 0;
   };
@@ -94,24 +126,33 @@ export function startDeploymentController(service: ObjectService, recorder: Even
     const oldUids = new Set(oldRSs.map((rs) => rs.metadata.uid));
     if (pods.some((p) => isPodActive(p) && p.metadata.ownerReferences?.some((r) => oldUids.has(r.uid)))) return false;
     if (!newRS) return !!createNewRS(d, oldRSs, rev);
-    if (replicasOf(newRS) !== (d.spec.replicas ?? 1)) return scale(d, newRS, d.spec.replicas ?? 1), true;
+    if (replicasOf(newRS) !== (d.spec.replicas ?? 1)) {
+      scale(d, newRS, d.spec.replicas ?? 1);
+      return true;
+    }
     return false;
   };
 
   /** Old ReplicaSets at 0 beyond revisionHistoryLimit are deleted, lowest revision first. */
   const cleanup = (d: Deployment, oldRSs: ReplicaSet[]): void => {
-    const cleanable = oldRSs.filter((rs) => replicasOf(rs) === 0 && (rs.status?.replicas ?? 0) === 0).sort((a, b) => revision(a) - revision(b));
+    const cleanable = oldRSs
+      .filter((rs) => replicasOf(rs) === 0 && (rs.status?.replicas ?? 0) === 0)
+      .sort((a, b) => revision(a) - revision(b));
     const excess = cleanable.length - (d.spec.revisionHistoryLimit ?? 10);
     for (const rs of cleanable.slice(0, Math.max(0, excess))) service.delete(replicaSetStrategy, rs.metadata.namespace, rs.metadata.name!);
   };
 
   const ownedReplicaSets = (d: Deployment): ReplicaSet[] =>
-    (service.list(replicaSetStrategy, d.metadata.namespace) as ReplicaSet[]).filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid));
+    (service.list(replicaSetStrategy, d.metadata.namespace) as ReplicaSet[]).filter((rs) =>
+      rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid),
+    );
 
   const syncOne = (d: Deployment, pods: Pod[]): number | undefined => {
     const c = claim(d, d.spec.selector, service.list(replicaSetStrategy, d.metadata.namespace) as ReplicaSet[]);
     for (const rs of [...c.adopt, ...c.release]) {
-      service.patch(replicaSetStrategy, rs.metadata.namespace, rs.metadata.name!, { metadata: { ownerReferences: ownerReferencesAfter(rs, d, c.adopt.includes(rs)) } });
+      service.patch(replicaSetStrategy, rs.metadata.namespace, rs.metadata.name!, {
+        metadata: { ownerReferences: ownerReferencesAfter(rs, d, c.adopt.includes(rs)) },
+      });
     }
     let owned = ownedReplicaSets(d);
     let newRS = owned.find((rs) => sameTemplate(rs.spec.template, d.spec.template));
@@ -120,12 +161,18 @@ export function startDeploymentController(service: ObjectService, recorder: Even
     const stamp = rfc3339(now());
     if (newRS && (revision(newRS) < rev || (newRS.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0))) {
       const annotations = { ...newRS.metadata.annotations, [revisionAnnotation]: String(Math.max(rev, revision(newRS))) };
-      service.patch(replicaSetStrategy, newRS.metadata.namespace, newRS.metadata.name!, { metadata: { annotations }, spec: { minReadySeconds: d.spec.minReadySeconds ?? 0 } });
+      service.patch(replicaSetStrategy, newRS.metadata.namespace, newRS.metadata.name!, {
+        metadata: { annotations },
+        spec: { minReadySeconds: d.spec.minReadySeconds ?? 0 },
+      });
     }
     let changed = false;
     if (d.spec.paused) {
       // Paused: scaling only, no rollout.
-      if (newRS && oldRSs.every((rs) => replicasOf(rs) === 0) && replicasOf(newRS) !== (d.spec.replicas ?? 1)) changed = (scale(d, newRS, d.spec.replicas ?? 1), true);
+      if (newRS && oldRSs.every((rs) => replicasOf(rs) === 0) && replicasOf(newRS) !== (d.spec.replicas ?? 1)) {
+        scale(d, newRS, d.spec.replicas ?? 1);
+        changed = true;
+      }
     } else if (d.spec.strategy?.type === 'Recreate') {
       changed = recreate(d, newRS, oldRSs, pods, rev);
     } else if (!newRS) {
@@ -137,17 +184,34 @@ export function startDeploymentController(service: ObjectService, recorder: Even
     newRS = owned.find((rs) => sameTemplate(rs.spec.template, d.spec.template));
     let current = service.get(deploymentStrategy, d.metadata.namespace, d.metadata.name!) as Deployment;
     if (created) {
-      const conditions = setCondition(current.status?.conditions ?? [], { type: 'Progressing', status: 'True', reason: 'NewReplicaSetCreated', message: `Created new replica set "${created.metadata.name}"` }, stamp, true);
+      const conditions = setCondition(
+        current.status?.conditions ?? [],
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetCreated',
+          message: `Created new replica set "${created.metadata.name}"`,
+        },
+        stamp,
+        true,
+      );
       current = { ...current, status: { ...current.status, conditions } };
     }
     const status = deploymentStatus(current, owned, newRS, stamp, now().getTime());
-    if (!changed && newRS && status.updatedReplicas === (d.spec.replicas ?? 1) && status.availableReplicas === status.updatedReplicas) cleanup(d, owned.filter((rs) => rs !== newRS));
+    if (!changed && newRS && status.updatedReplicas === (d.spec.replicas ?? 1) && status.availableReplicas === status.updatedReplicas)
+      cleanup(
+        d,
+        owned.filter((rs) => rs !== newRS),
+      );
     if (JSON.stringify(status) !== JSON.stringify(current.status ?? {}) || created) {
-      current = service.update(deploymentStrategy, d.metadata.namespace, d.metadata.name!, { ...current, status }, 'status').object as Deployment;
+      current = service.update(deploymentStrategy, d.metadata.namespace, d.metadata.name!, { ...current, status }, 'status')
+        .object as Deployment;
     }
     const wantRev = newRS?.metadata.annotations?.[revisionAnnotation];
     if (wantRev && current.metadata.annotations?.[revisionAnnotation] !== wantRev) {
-      service.patch(deploymentStrategy, d.metadata.namespace, d.metadata.name!, { metadata: { annotations: { [revisionAnnotation]: wantRev } } });
+      service.patch(deploymentStrategy, d.metadata.namespace, d.metadata.name!, {
+        metadata: { annotations: { [revisionAnnotation]: wantRev } },
+      });
     }
     // Wake up when the progress deadline passes, to report ProgressDeadlineExceeded.
     const progressing = status.conditions?.find((x) => x.type === 'Progressing');
@@ -159,7 +223,10 @@ export function startDeploymentController(service: ObjectService, recorder: Even
   const sync = (): number | undefined => {
     const pods = service.list(podStrategy, undefined) as Pod[];
     return syncEach(service.list(deploymentStrategy, undefined) as Deployment[], 'deployment', log, (d) =>
-      syncOne(d, pods.filter((p) => p.metadata.namespace === d.metadata.namespace)),
+      syncOne(
+        d,
+        pods.filter((p) => p.metadata.namespace === d.metadata.namespace),
+      ),
     );
   };
 

@@ -9,7 +9,12 @@ function deployment(replicas: number, maxSurge?: number | string, maxUnavailable
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web', generation: 1 },
-    spec: { replicas, selector: { matchLabels: { app: 'web' } }, template, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable } } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'web' } },
+      template,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable } },
+    },
   };
 }
 
@@ -55,7 +60,9 @@ describe('rollout arithmetic', () => {
     expect(oldReplicaSetSizes(d, [lagging], rs('new', 2, 1))).toEqual(new Map());
     expect(oldReplicaSetSizes(d, [lagging], rs('new', 2, 2))).toEqual(new Map([['old', 1]]));
     // Unavailable old pods go first.
-    expect(oldReplicaSetSizes(d, [rs('a', 2, 0, '2026-01-01T00:00:00Z'), rs('b', 2, 2, '2026-01-02T00:00:00Z')], rs('new', 1, 1))).toEqual(new Map([['a', 0]]));
+    expect(oldReplicaSetSizes(d, [rs('a', 2, 0, '2026-01-01T00:00:00Z'), rs('b', 2, 2, '2026-01-02T00:00:00Z')], rs('new', 1, 1))).toEqual(
+      new Map([['a', 0]]),
+    );
   });
 
   it('reports Available and Progressing with Kubernetes reasons', () => {
@@ -63,14 +70,29 @@ describe('rollout arithmetic', () => {
     const done = deploymentStatus(d, [rs('web-abc', 2, 2)], rs('web-abc', 2, 2), '2026-01-01T00:00:00Z', 0);
     expect(done).toMatchObject({ observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 });
     expect(done.conditions).toEqual([
-      expect.objectContaining({ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }),
-      expect.objectContaining({ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: 'ReplicaSet "web-abc" has successfully progressed.' }),
+      expect.objectContaining({
+        type: 'Available',
+        status: 'True',
+        reason: 'MinimumReplicasAvailable',
+        message: 'Deployment has minimum availability.',
+      }),
+      expect.objectContaining({
+        type: 'Progressing',
+        status: 'True',
+        reason: 'NewReplicaSetAvailable',
+        message: 'ReplicaSet "web-abc" has successfully progressed.',
+      }),
     ]);
     const starting = deploymentStatus(d, [rs('web-abc', 2, 0)], rs('web-abc', 2, 0), '2026-01-01T00:00:00Z', 0);
     expect(starting.unavailableReplicas).toBe(2);
     expect(starting.conditions).toEqual([
       expect.objectContaining({ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable' }),
-      expect.objectContaining({ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: 'ReplicaSet "web-abc" is progressing.' }),
+      expect.objectContaining({
+        type: 'Progressing',
+        status: 'True',
+        reason: 'ReplicaSetUpdated',
+        message: 'ReplicaSet "web-abc" is progressing.',
+      }),
     ]);
   });
 });

@@ -98,7 +98,13 @@ export function oldReplicaSetSizes(d: Deployment, oldRSs: ReplicaSet[], newRS: R
 export type DeploymentStatus = NonNullable<Deployment['status']> & { collisionCount?: number };
 
 /** calculateStatus + syncRolloutStatus: counts from the ReplicaSets' status, and the two conditions. */
-export function deploymentStatus(d: Deployment, all: ReplicaSet[], newRS: ReplicaSet | undefined, now: string, nowMs: number): DeploymentStatus {
+export function deploymentStatus(
+  d: Deployment,
+  all: ReplicaSet[],
+  newRS: ReplicaSet | undefined,
+  now: string,
+  nowMs: number,
+): DeploymentStatus {
   const old = (d.status ?? {}) as DeploymentStatus;
   const replicas = d.spec.replicas ?? 1;
   const counts = {
@@ -115,13 +121,36 @@ export function deploymentStatus(d: Deployment, all: ReplicaSet[], newRS: Replic
   const minAvailable = replicas - fenceposts(d).maxUnavailable;
   conditions =
     counts.availableReplicas >= minAvailable
-      ? setCondition(conditions, { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }, now)
-      : setCondition(conditions, { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' }, now);
+      ? setCondition(
+          conditions,
+          { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' },
+          now,
+        )
+      : setCondition(
+          conditions,
+          {
+            type: 'Available',
+            status: 'False',
+            reason: 'MinimumReplicasUnavailable',
+            message: 'Deployment does not have minimum availability.',
+          },
+          now,
+        );
   const rsName = newRS?.metadata.name ?? '';
   const progressing = conditions.find((c) => c.type === 'Progressing');
   if (d.spec.paused) {
-    conditions = setCondition(conditions, { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' }, now);
-  } else if (!(counts.replicas === counts.updatedReplicas && progressing?.reason === 'NewReplicaSetAvailable' && progressing.message?.includes(`"${rsName}"`))) {
+    conditions = setCondition(
+      conditions,
+      { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' },
+      now,
+    );
+  } else if (
+    !(
+      counts.replicas === counts.updatedReplicas &&
+      progressing?.reason === 'NewReplicaSetAvailable' &&
+      progressing.message?.includes(`"${rsName}"`)
+    )
+  ) {
     const complete = counts.updatedReplicas === replicas && counts.replicas === replicas && counts.availableReplicas === replicas;
     const moved =
       counts.updatedReplicas > (old.updatedReplicas ?? 0) ||
@@ -130,11 +159,41 @@ export function deploymentStatus(d: Deployment, all: ReplicaSet[], newRS: Replic
       (old.replicas ?? 0) - (old.updatedReplicas ?? 0) > counts.replicas - counts.updatedReplicas;
     const deadline = Date.parse(progressing?.lastUpdateTime ?? '') + (d.spec.progressDeadlineSeconds ?? 600) * 1000;
     if (complete && newRS) {
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }, now, true);
+      conditions = setCondition(
+        conditions,
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${rsName}" has successfully progressed.`,
+        },
+        now,
+        true,
+      );
     } else if (moved && newRS) {
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` }, now, true);
-    } else if (progressing && progressing.status !== 'False' && progressing.reason !== 'NewReplicaSetAvailable' && Number.isFinite(deadline) && deadline < nowMs) {
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }, now);
+      conditions = setCondition(
+        conditions,
+        { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` },
+        now,
+        true,
+      );
+    } else if (
+      progressing &&
+      progressing.status !== 'False' &&
+      progressing.reason !== 'NewReplicaSetAvailable' &&
+      Number.isFinite(deadline) &&
+      deadline < nowMs
+    ) {
+      conditions = setCondition(
+        conditions,
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: `ReplicaSet "${rsName}" has timed out progressing.`,
+        },
+        now,
+      );
     }
   }
   if (conditions.length) status.conditions = conditions;
@@ -148,6 +207,10 @@ export function deploymentStatus(d: Deployment, all: ReplicaSet[], newRS: Replic
 export function setCondition(list: DeploymentCondition[], c: DeploymentCondition, now: string, touch = false): DeploymentCondition[] {
   const prev = list.find((x) => x.type === c.type);
   if (prev && prev.status === c.status && prev.reason === c.reason && prev.message === c.message && !touch) return list;
-  const next: DeploymentCondition = { ...c, lastUpdateTime: now, lastTransitionTime: prev && prev.status === c.status ? prev.lastTransitionTime ?? now : now };
+  const next: DeploymentCondition = {
+    ...c,
+    lastUpdateTime: now,
+    lastTransitionTime: prev && prev.status === c.status ? (prev.lastTransitionTime ?? now) : now,
+  };
   return [...list.filter((x) => x.type !== c.type), next];
 }

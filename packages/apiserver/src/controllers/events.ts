@@ -40,7 +40,9 @@ export class EventRecorder {
     const stamp = rfc3339(this.now());
     try {
       const existing = this.names.get(key);
-      const current = existing ? (this.service.store.get(resourceKey(this.strategy.info), namespace, existing) as Event | undefined) : undefined;
+      const current = existing
+        ? (this.service.store.get(resourceKey(this.strategy.info), namespace, existing) as Event | undefined)
+        : undefined;
       if (current) {
         this.service.patch(this.strategy, namespace, existing!, { count: (current.count ?? 1) + 1, lastTimestamp: stamp });
         return;
@@ -80,6 +82,7 @@ export class EventRecorder {
         }
       }
     }
-    for (const [key, name] of this.names) if (!this.service.store.get(resourceKey(this.strategy.info), key.split('\u0000')[0], name)) this.names.delete(key);
+    for (const [key, name] of this.names)
+      if (!this.service.store.get(resourceKey(this.strategy.info), key.split('\u0000')[0], name)) this.names.delete(key);
   }
 }

@@ -17,7 +17,12 @@ describe('staleConditions', () => {
   });
   it('marks a silent node Ready=Unknown with the kubelet message', () => {
     const c = staleConditions(node('2026-01-01T00:00:00Z'), t0 + 41_000, 40_000)!;
-    expect(c[0]).toMatchObject({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
+    expect(c[0]).toMatchObject({
+      type: 'Ready',
+      status: 'Unknown',
+      reason: 'NodeStatusUnknown',
+      message: 'Kubelet stopped posting node status.',
+    });
   });
   it('does not rewrite a node already Unknown', () => {
     expect(staleConditions(node('2026-01-01T00:00:00Z', 'Unknown'), t0 + 100_000, 40_000)).toBeUndefined();

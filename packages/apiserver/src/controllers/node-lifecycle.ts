@@ -40,7 +40,8 @@ export function staleConditions(node: Node, nowMs: number, gracePeriodMs: number
 export function startNodeLifecycle(service: ObjectService, nodes: Strategy, log: Logger, opts: NodeLifecycleOptions): () => void {
   for (const key of ['podEvictionTimeoutMs', 'tickMs'] as const) {
     const v = opts[key];
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`node lifecycle: ${key} must be a number of milliseconds >= 0, got ${v}`);
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+      throw new RangeError(`node lifecycle: ${key} must be a number of milliseconds >= 0, got ${v}`);
   }
   const now = opts.now ?? Date.now;
   const tick = (): void => {
@@ -81,10 +82,14 @@ function evictPods(service: ObjectService, nodes: Strategy, pods: Strategy, log:
     try {
       service.delete(pods, pod.metadata.namespace, pod.metadata.name!);
     } catch (err) {
-      if (!(err instanceof StatusError && err.reason === 'NotFound')) log.warn({ err: (err as Error).message, pod: pod.metadata.name }, 'evicting pod failed');
+      if (!(err instanceof StatusError && err.reason === 'NotFound'))
+        log.warn({ err: (err as Error).message, pod: pod.metadata.name }, 'evicting pod failed');
       continue;
     }
-    log.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, node }, orphan ? 'deleted pod of a node that no longer exists' : 'evicted pod from a node that is not Ready');
+    log.warn(
+      { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, node },
+      orphan ? 'deleted pod of a node that no longer exists' : 'evicted pod from a node that is not Ready',
+    );
     const [reason, component] = orphan ? ['PodGC', 'pod-garbage-collector'] : ['TaintManagerEviction', 'taint-eviction-controller'];
     opts.recorder?.record(pod, 'Normal', reason, `Marking for deletion Pod ${pod.metadata.namespace}/${pod.metadata.name}`, component);
   }

@@ -5,7 +5,14 @@ import { matchesSelector, type KubeObject, type LabelSelector, type OwnerReferen
 import { controllerOf } from './pod-util';
 
 export function controllerReference(owner: KubeObject): OwnerReference {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name!,
+    uid: owner.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 export interface Claim<T> {

@@ -17,7 +17,8 @@ export interface Eviction {
 /** Seconds a pod tolerates the NoExecute form of the node's readiness taint; undefined = forever. */
 function toleratedMs(tolerations: Toleration[] | undefined, key: string, defaultMs: number): number | undefined {
   const t = (tolerations ?? []).find(
-    (x) => (!x.effect || x.effect === 'NoExecute') && (x.key ? x.key === key : x.operator === 'Exists') && (x.operator === 'Exists' || !x.value),
+    (x) =>
+      (!x.effect || x.effect === 'NoExecute') && (x.key ? x.key === key : x.operator === 'Exists') && (x.operator === 'Exists' || !x.value),
   );
   if (!t) return defaultMs;
   return t.tolerationSeconds === undefined || t.tolerationSeconds === null ? undefined : Math.max(0, t.tolerationSeconds) * 1000;
@@ -31,7 +32,12 @@ export function notReadySince(node: Node): number | undefined {
   return Number.isFinite(since) ? since : undefined;
 }
 
-export function podsOnUnhealthyNodes(nodes: Node[], pods: Pod[], nowMs: number, evictionTimeoutMs: number): { notReady: Pod[]; evict: Eviction[] } {
+export function podsOnUnhealthyNodes(
+  nodes: Node[],
+  pods: Pod[],
+  nowMs: number,
+  evictionTimeoutMs: number,
+): { notReady: Pod[]; evict: Eviction[] } {
   const unhealthy = new Map<string, { since: number; key: string }>();
   for (const n of nodes) {
     const since = notReadySince(n);

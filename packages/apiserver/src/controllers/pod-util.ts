@@ -10,7 +10,11 @@ export function getCondition(pod: Pod, type: PodCondition['type']): PodCondition
  * The conditions with `cond` set. lastTransitionTime moves only when the status flips, as in Kubernetes;
  * `changed` is false when nothing but timestamps would differ, so callers can skip the write.
  */
-export function withCondition(conditions: PodCondition[] | undefined, cond: PodCondition, now: Date): { conditions: PodCondition[]; changed: boolean } {
+export function withCondition(
+  conditions: PodCondition[] | undefined,
+  cond: PodCondition,
+  now: Date,
+): { conditions: PodCondition[]; changed: boolean } {
   const list = conditions ?? [];
   const prev = list.find((c) => c.type === cond.type);
   const changed = !prev || prev.status !== cond.status || prev.reason !== cond.reason || prev.message !== cond.message;

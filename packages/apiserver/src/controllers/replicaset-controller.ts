@@ -56,7 +56,12 @@ export function podFromTemplate(rs: ReplicaSet): Pod {
   };
 }
 
-export function startReplicaSetController(service: ObjectService, recorder: EventRecorder, log: Logger, timing: ControllerTiming = {}): () => void {
+export function startReplicaSetController(
+  service: ObjectService,
+  recorder: EventRecorder,
+  log: Logger,
+  timing: ControllerTiming = {},
+): () => void {
   const now = timing.now ?? (() => new Date());
 
   const createPod = (rs: ReplicaSet): void => {
@@ -75,7 +80,9 @@ export function startReplicaSetController(service: ObjectService, recorder: Even
   };
 
   const setOwner = (pod: KubeObject, rs: ReplicaSet, adopt: boolean): void => {
-    service.patch(podStrategy, pod.metadata.namespace, pod.metadata.name!, { metadata: { ownerReferences: ownerReferencesAfter(pod, rs, adopt) } });
+    service.patch(podStrategy, pod.metadata.namespace, pod.metadata.name!, {
+      metadata: { ownerReferences: ownerReferencesAfter(pod, rs, adopt) },
+    });
   };
 
   const syncOne = (rs: ReplicaSet, candidates: Pod[], nowMs: number): number | undefined => {
@@ -99,7 +106,9 @@ export function startReplicaSetController(service: ObjectService, recorder: Even
       active = active.filter((p) => !victims.includes(p));
     }
     if (diff < 0) {
-      const mine = (service.list(podStrategy, rs.metadata.namespace) as Pod[]).filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === rs.metadata.uid));
+      const mine = (service.list(podStrategy, rs.metadata.namespace) as Pod[]).filter((p) =>
+        p.metadata.ownerReferences?.some((r) => r.uid === rs.metadata.uid),
+      );
       active = mine.filter(isPodActive);
     }
     const status = replicaSetStatus(rs, active, nowMs, rs.status);
@@ -108,14 +117,17 @@ export function startReplicaSetController(service: ObjectService, recorder: Even
       service.update(replicaSetStrategy, rs.metadata.namespace, rs.metadata.name!, { ...current, status }, 'status');
     }
     // Come back when a ready pod passes minReadySeconds and turns available.
-    const waits = active.map((p) => msUntilAvailable(p, rs.spec.minReadySeconds ?? 0, nowMs)).filter((ms): ms is number => ms !== undefined);
+    const waits = active
+      .map((p) => msUntilAvailable(p, rs.spec.minReadySeconds ?? 0, nowMs))
+      .filter((ms): ms is number => ms !== undefined);
     return waits.length ? Math.min(...waits) + 5 : undefined;
   };
 
   const sync = (): number | undefined => {
     const nowMs = now().getTime();
     const podsByNs = new Map<string, Pod[]>();
-    for (const p of service.list(podStrategy, undefined) as Pod[]) podsByNs.set(p.metadata.namespace!, [...(podsByNs.get(p.metadata.namespace!) ?? []), p]);
+    for (const p of service.list(podStrategy, undefined) as Pod[])
+      podsByNs.set(p.metadata.namespace!, [...(podsByNs.get(p.metadata.namespace!) ?? []), p]);
     return syncEach(service.list(replicaSetStrategy, undefined) as ReplicaSet[], 'replicaset', log, (rs) =>
       syncOne(rs, podsByNs.get(rs.metadata.namespace!) ?? [], nowMs),
     );

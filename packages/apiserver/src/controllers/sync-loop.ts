@@ -7,7 +7,7 @@ import type { KubeObject } from '@kubelab/api';
 export interface SyncLoopOptions {
   name: string;
   /** Reconciles everything; may return "sync again in N ms" (e.g. when a pod turns available). */
-  sync: () => number | void;
+  sync: () => number | undefined;
   log: Logger;
   /** Delay between a poke and the sync, so a burst of changes costs one sync. */
   delayMs?: number;

@@ -15,7 +15,17 @@ const protocols = ['SCTP', 'TCP', 'UDP'];
 const envNameRe = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const envNameMsg =
   "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
-const fieldPaths = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs'];
+const fieldPaths = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+];
 const probeHandlers = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
 
 export function validateContainer(c: unknown, path: string, scope: ContainerScope): FieldError[] {
@@ -31,7 +41,8 @@ export function validateContainer(c: unknown, path: string, scope: ContainerScop
 
   for (const key of ['command', 'args']) {
     const v = c[key];
-    if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) errs.push(field.invalid(`${path}.${key}`, v, 'must be a list of strings'));
+    if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string')))
+      errs.push(field.invalid(`${path}.${key}`, v, 'must be a list of strings'));
   }
   if (c.imagePullPolicy !== undefined && !pullPolicies.includes(c.imagePullPolicy as string)) {
     errs.push(field.notSupported(`${path}.imagePullPolicy`, c.imagePullPolicy, pullPolicies));
@@ -49,7 +60,8 @@ export function validateContainer(c: unknown, path: string, scope: ContainerScop
   const sidecar = scope.init && c.restartPolicy === 'Always';
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
     if (c[probe] === undefined || c[probe] === null) continue;
-    if (scope.init && !sidecar) errs.push(field.forbidden(`${path}.${probe}`, 'may not be set for init containers without restartPolicy=Always'));
+    if (scope.init && !sidecar)
+      errs.push(field.forbidden(`${path}.${probe}`, 'may not be set for init containers without restartPolicy=Always'));
     else errs.push(...validateProbe(c[probe], `${path}.${probe}`, probe !== 'readinessProbe'));
   }
   return errs;
@@ -73,8 +85,10 @@ function validatePorts(ports: unknown, path: string): FieldError[] {
     }
     if (p.containerPort === undefined || p.containerPort === 0) errs.push(field.required(`${at}.containerPort`));
     else if (!isPortNumber(p.containerPort)) errs.push(field.invalid(`${at}.containerPort`, p.containerPort, portRange));
-    if (p.hostPort !== undefined && p.hostPort !== 0 && !isPortNumber(p.hostPort)) errs.push(field.invalid(`${at}.hostPort`, p.hostPort, portRange));
-    if (p.protocol !== undefined && !protocols.includes(p.protocol as string)) errs.push(field.notSupported(`${at}.protocol`, p.protocol, protocols));
+    if (p.hostPort !== undefined && p.hostPort !== 0 && !isPortNumber(p.hostPort))
+      errs.push(field.invalid(`${at}.hostPort`, p.hostPort, portRange));
+    if (p.protocol !== undefined && !protocols.includes(p.protocol as string))
+      errs.push(field.notSupported(`${at}.protocol`, p.protocol, protocols));
   });
   return errs;
 }
@@ -91,9 +105,13 @@ function validateEnv(env: unknown, path: string): FieldError[] {
     if (e.value !== undefined && typeof e.value !== 'string') errs.push(field.invalid(`${at}.value`, e.value, 'must be a string'));
     if (e.valueFrom === undefined || e.valueFrom === null) return;
     const from = isObject(e.valueFrom) ? e.valueFrom : {};
-    const sources = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'].filter((k) => from[k] !== undefined && from[k] !== null);
+    const sources = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'].filter(
+      (k) => from[k] !== undefined && from[k] !== null,
+    );
     if (sources.length === 0) {
-      errs.push(field.invalid(`${at}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+      errs.push(
+        field.invalid(`${at}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'),
+      );
     } else if (sources.length > 1) errs.push(field.invalid(`${at}.valueFrom`, '', 'may not have more than one field specified at a time'));
     else if (e.value) errs.push(field.invalid(`${at}.valueFrom`, '', 'may not be specified when `value` is not empty'));
     for (const ref of ['configMapKeyRef', 'secretKeyRef']) {
@@ -106,7 +124,13 @@ function validateEnv(env: unknown, path: string): FieldError[] {
       const fp = from.fieldRef.fieldPath;
       if (!fp) errs.push(field.required(`${at}.valueFrom.fieldRef.fieldPath`));
       else if (typeof fp !== 'string' || !(fieldPaths.includes(fp) || /^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp))) {
-        errs.push(field.notSupported(`${at}.valueFrom.fieldRef.fieldPath`, fp, [...fieldPaths, "metadata.annotations['<KEY>']", "metadata.labels['<KEY>']"]));
+        errs.push(
+          field.notSupported(`${at}.valueFrom.fieldRef.fieldPath`, fp, [
+            ...fieldPaths,
+            "metadata.annotations['<KEY>']",
+            "metadata.labels['<KEY>']",
+          ]),
+        );
       }
     }
   });
@@ -124,8 +148,16 @@ function validateEnvFrom(envFrom: unknown, path: string): FieldError[] {
       errs.push(field.invalid(`${at}.prefix`, e.prefix, envNameMsg));
     }
     const refs = ['configMapRef', 'secretRef'].filter((k) => e[k] !== undefined && e[k] !== null);
-    if (refs.length !== 1) errs.push(field.invalid(at, '', refs.length ? 'may not have more than one field specified at a time' : 'must specify one of: `configMapRef` or `secretRef`'));
-    for (const ref of refs) if (!isObject(e[ref]) || !(e[ref] as Record<string, unknown>).name) errs.push(field.required(`${at}.${ref}.name`));
+    if (refs.length !== 1)
+      errs.push(
+        field.invalid(
+          at,
+          '',
+          refs.length ? 'may not have more than one field specified at a time' : 'must specify one of: `configMapRef` or `secretRef`',
+        ),
+      );
+    for (const ref of refs)
+      if (!isObject(e[ref]) || !(e[ref] as Record<string, unknown>).name) errs.push(field.required(`${at}.${ref}.name`));
   });
   return errs;
 }
@@ -169,9 +201,16 @@ function validateHttpHeaders(headers: unknown, path: string): FieldError[] {
     const name = isObject(h) ? h.name : undefined;
     const value = isObject(h) ? h.value : undefined;
     if (typeof name !== 'string' || !/^[-A-Za-z0-9]+$/.test(name)) {
-      errs.push(field.invalid(`${path}[${i}].name`, name, "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')"));
+      errs.push(
+        field.invalid(
+          `${path}[${i}].name`,
+          name,
+          "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')",
+        ),
+      );
     }
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) errs.push(field.invalid(`${path}[${i}].value`, value, 'must be a string without line breaks'));
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value))
+      errs.push(field.invalid(`${path}[${i}].value`, value, 'must be a string without line breaks'));
   });
   return errs;
 }
@@ -186,9 +225,10 @@ function validateProbe(p: unknown, path: string, successMustBeOne: boolean): Fie
   const httpGet = h('httpGet');
   if (httpGet) {
     errs.push(...validatePortNumOrName(httpGet.port, `${path}.httpGet.port`));
-    if (httpGet.scheme !== undefined && httpGet.scheme !== 'HTTP' && httpGet.scheme !== 'HTTPS') errs.push(field.notSupported(`${path}.httpGet.scheme`, httpGet.scheme, ['HTTP', 'HTTPS']));
+    if (httpGet.scheme !== undefined && httpGet.scheme !== 'HTTP' && httpGet.scheme !== 'HTTPS')
+      errs.push(field.notSupported(`${path}.httpGet.scheme`, httpGet.scheme, ['HTTP', 'HTTPS']));
     errs.push(...validateHttpHeaders(httpGet.httpHeaders, `${path}.httpGet.httpHeaders`));
-    if (httpGet.host !== undefined && (typeof httpGet.host !== 'string' || !/^[A-Za-z0-9.:\-\[\]]*$/.test(httpGet.host))) {
+    if (httpGet.host !== undefined && (typeof httpGet.host !== 'string' || !/^[A-Za-z0-9.:\-[\]]*$/.test(httpGet.host))) {
       errs.push(field.invalid(`${path}.httpGet.host`, httpGet.host, 'must be a host name or IP address'));
     }
   }
@@ -204,6 +244,7 @@ function validateProbe(p: unknown, path: string, successMustBeOne: boolean): Fie
     if (typeof v !== 'number' || !Number.isInteger(v)) errs.push(field.invalid(`${path}.${k}`, v, 'must be an integer'));
     else if (v < 0) errs.push(field.invalid(`${path}.${k}`, v, nonNegative));
   }
-  if (successMustBeOne && p.successThreshold !== undefined && p.successThreshold !== 1) errs.push(field.invalid(`${path}.successThreshold`, p.successThreshold, 'must be 1'));
+  if (successMustBeOne && p.successThreshold !== undefined && p.successThreshold !== 1)
+    errs.push(field.invalid(`${path}.successThreshold`, p.successThreshold, 'must be 1'));
   return errs;
 }

@@ -34,16 +34,21 @@ export const nodeStrategy: Strategy = {
         errs.push(field.invalid('spec.podCIDR', spec.podCIDR, 'must be a valid CIDR'));
       }
     }
-    if (spec.taints !== undefined && !Array.isArray(spec.taints)) errs.push(field.invalid('spec.taints', spec.taints, 'must be a list of taints'));
-    else (spec.taints ?? []).forEach((t, i) => {
-      if (!t.key) errs.push(field.required(`spec.taints[${i}].key`));
-      if (!taintEffects.includes(t.effect)) errs.push(field.notSupported(`spec.taints[${i}].effect`, t.effect, taintEffects));
-    });
+    if (spec.taints !== undefined && !Array.isArray(spec.taints))
+      errs.push(field.invalid('spec.taints', spec.taints, 'must be a list of taints'));
+    else
+      (spec.taints ?? []).forEach((t, i) => {
+        if (!t.key) errs.push(field.required(`spec.taints[${i}].key`));
+        if (!taintEffects.includes(t.effect)) errs.push(field.notSupported(`spec.taints[${i}].effect`, t.effect, taintEffects));
+      });
     const addresses = node.status?.addresses;
-    if (addresses !== undefined && !Array.isArray(addresses)) errs.push(field.invalid('status.addresses', addresses, 'must be a list of addresses'));
-    else (addresses ?? []).forEach((a, i) => {
-      if (a.type === 'InternalIP' && !isIPv4(a.address)) errs.push(field.invalid(`status.addresses[${i}].address`, a.address, 'must be a valid IP address'));
-    });
+    if (addresses !== undefined && !Array.isArray(addresses))
+      errs.push(field.invalid('status.addresses', addresses, 'must be a list of addresses'));
+    else
+      (addresses ?? []).forEach((a, i) => {
+        if (a.type === 'InternalIP' && !isIPv4(a.address))
+          errs.push(field.invalid(`status.addresses[${i}].address`, a.address, 'must be a valid IP address'));
+      });
     return errs;
   },
   prepareForCreate(obj) {
@@ -58,7 +63,8 @@ export const eventStrategy: Strategy = {
     const errs: FieldError[] = [];
     const involved = obj.involvedObject as { kind?: string; name?: string } | undefined;
     if (!involved || typeof involved !== 'object') errs.push(field.required('involvedObject'));
-    if (obj.type !== undefined && obj.type !== 'Normal' && obj.type !== 'Warning') errs.push(field.notSupported('type', obj.type, ['Normal', 'Warning']));
+    if (obj.type !== undefined && obj.type !== 'Normal' && obj.type !== 'Warning')
+      errs.push(field.notSupported('type', obj.type, ['Normal', 'Warning']));
     return errs;
   },
 };

@@ -4,10 +4,22 @@
 import type { FieldError } from '@kubelab/api';
 
 export const moreField = {
-  notFound: (f: string, value: unknown): FieldError => ({ field: f, type: 'FieldValueNotFound' as FieldError['type'], message: `Not found: ${JSON.stringify(value)}` }),
-  tooLong: (f: string, max: number): FieldError => ({ field: f, type: 'FieldValueTooLong' as FieldError['type'], message: `Too long: must have at most ${max} bytes` }),
+  notFound: (f: string, value: unknown): FieldError => ({
+    field: f,
+    type: 'FieldValueNotFound' as FieldError['type'],
+    message: `Not found: ${JSON.stringify(value)}`,
+  }),
+  tooLong: (f: string, max: number): FieldError => ({
+    field: f,
+    type: 'FieldValueTooLong' as FieldError['type'],
+    message: `Too long: must have at most ${max} bytes`,
+  }),
   /** An invalid value whose rendering is already Go-formatted, e.g. `map[string]string{"app":"web"}`. */
-  invalidRaw: (f: string, rendered: string, detail: string): FieldError => ({ field: f, type: 'FieldValueInvalid', message: `Invalid value: ${rendered}: ${detail}` }),
+  invalidRaw: (f: string, rendered: string, detail: string): FieldError => ({
+    field: f,
+    type: 'FieldValueInvalid',
+    message: `Invalid value: ${rendered}: ${detail}`,
+  }),
 };
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -7,19 +7,56 @@ import { modelledVolumeSources } from './pod-validation';
 
 /** Pod spec fields kubelab's scheduler and kubelet act on. Extend when the kubelet learns a field. */
 export const modelledPodSpecFields = new Set([
-  'containers', 'initContainers', 'volumes', 'restartPolicy', 'nodeName', 'nodeSelector', 'tolerations',
-  'hostname', 'subdomain', 'terminationGracePeriodSeconds', 'dnsPolicy', 'schedulerName',
+  'containers',
+  'initContainers',
+  'volumes',
+  'restartPolicy',
+  'nodeName',
+  'nodeSelector',
+  'tolerations',
+  'hostname',
+  'subdomain',
+  'terminationGracePeriodSeconds',
+  'dnsPolicy',
+  'schedulerName',
   // Applied by the kubelet: hosts entries, resolv.conf options, user/group/capabilities/privileged.
-  'hostAliases', 'dnsConfig', 'securityContext',
-]);
-
-export const modelledContainerFields = new Set([
-  'name', 'image', 'command', 'args', 'workingDir', 'ports', 'env', 'envFrom', 'resources', 'volumeMounts',
-  'livenessProbe', 'readinessProbe', 'startupProbe', 'imagePullPolicy', 'restartPolicy', 'stdin', 'stdinOnce', 'tty',
+  'hostAliases',
+  'dnsConfig',
   'securityContext',
 ]);
 
-const modelledProbeFields = new Set(['exec', 'httpGet', 'tcpSocket', 'initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold']);
+export const modelledContainerFields = new Set([
+  'name',
+  'image',
+  'command',
+  'args',
+  'workingDir',
+  'ports',
+  'env',
+  'envFrom',
+  'resources',
+  'volumeMounts',
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+  'imagePullPolicy',
+  'restartPolicy',
+  'stdin',
+  'stdinOnce',
+  'tty',
+  'securityContext',
+]);
+
+const modelledProbeFields = new Set([
+  'exec',
+  'httpGet',
+  'tcpSocket',
+  'initialDelaySeconds',
+  'timeoutSeconds',
+  'periodSeconds',
+  'successThreshold',
+  'failureThreshold',
+]);
 
 /** Values that mean "the Kubernetes default", which kubelab matches anyway: not worth a warning. */
 const harmlessValues: Record<string, unknown[]> = {

@@ -1,6 +1,6 @@
 // JSON Patch (RFC 6902) as the API server applies it for application/json-patch+json.
 import { describe, expect, it } from 'vitest';
-import { StatusError } from '@kubelab/api';
+import type { StatusError } from '@kubelab/api';
 import { applyJsonPatch } from './json-patch';
 
 function failure(doc: unknown, patch: unknown): StatusError {
@@ -45,13 +45,19 @@ describe('JSON patch', () => {
     ];
     for (const [patch, cause] of cases) {
       const err = failure({ a: 1, list: [] }, patch);
-      expect(err).toMatchObject({ code: 422, reason: 'Invalid', message: 'the server rejected our request due to an error in our request' });
+      expect(err).toMatchObject({
+        code: 422,
+        reason: 'Invalid',
+        message: 'the server rejected our request due to an error in our request',
+      });
       expect(err.details?.causes?.[0].message).toBe(`operation 0: ${cause}`);
     }
   });
 
   it('sets a key named __proto__ as an own property, never the prototype', () => {
-    const out = applyJsonPatch({ a: {} }, [{ op: 'add', path: '/a/__proto__', value: { polluted: true } }]) as { a: Record<string, unknown> };
+    const out = applyJsonPatch({ a: {} }, [{ op: 'add', path: '/a/__proto__', value: { polluted: true } }]) as {
+      a: Record<string, unknown>;
+    };
     expect(Object.hasOwn(out.a, '__proto__')).toBe(true);
     expect((out.a as { polluted?: boolean }).polluted).toBeUndefined();
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();

@@ -40,8 +40,10 @@ function operation(raw: unknown): Operation {
   const op = raw as Record<string, unknown>;
   if (typeof op.op !== 'string') throw new NotApplicable('missing "op"');
   if (typeof op.path !== 'string') throw new NotApplicable(`${op.op} operation is missing "path"`);
-  if ((op.op === 'move' || op.op === 'copy') && typeof op.from !== 'string') throw new NotApplicable(`${op.op} operation is missing "from"`);
-  if ((op.op === 'add' || op.op === 'replace' || op.op === 'test') && !('value' in op)) throw new NotApplicable(`${op.op} operation is missing "value"`);
+  if ((op.op === 'move' || op.op === 'copy') && typeof op.from !== 'string')
+    throw new NotApplicable(`${op.op} operation is missing "from"`);
+  if ((op.op === 'add' || op.op === 'replace' || op.op === 'test') && !('value' in op))
+    throw new NotApplicable(`${op.op} operation is missing "value"`);
   return op as unknown as Operation;
 }
 

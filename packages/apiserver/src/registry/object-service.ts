@@ -61,13 +61,15 @@ export class ObjectService {
     const obj = this.checkBody(s, namespace, body);
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) {
-      meta.name = meta.generateName + Array.from({ length: 5 }, () => generateNameAlphabet[randomInt(generateNameAlphabet.length)]).join('');
+      meta.name =
+        meta.generateName + Array.from({ length: 5 }, () => generateNameAlphabet[randomInt(generateNameAlphabet.length)]).join('');
     }
     if (s.info.namespaced) this.requireNamespace(meta.namespace!);
     s.prepareForCreate?.(obj);
     this.validate(s, obj);
     const key = resourceKey(s.info);
-    if (this.store.get(key, meta.namespace, meta.name!)) throw alreadyExists(s.info.plural, { kind: s.info.kind, group: s.info.group, name: meta.name });
+    if (this.store.get(key, meta.namespace, meta.name!))
+      throw alreadyExists(s.info.plural, { kind: s.info.kind, group: s.info.group, name: meta.name });
     const now = rfc3339();
     obj.metadata = {
       ...meta,
@@ -89,7 +91,11 @@ export class ObjectService {
     }
     const old = this.get(s, namespace, name);
     if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== old.metadata.resourceVersion) {
-      throw conflict(s.info.plural, { kind: s.info.kind, group: s.info.group, name }, 'the object has been modified; please apply your changes to the latest version and try again');
+      throw conflict(
+        s.info.plural,
+        { kind: s.info.kind, group: s.info.group, name },
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     }
     return this.write(s, old, obj, subresource);
   }
@@ -98,9 +104,18 @@ export class ObjectService {
    * PATCH: a JSON merge patch (RFC 7386; also what kubelab does for strategic-merge-patch) or a JSON patch
    * (RFC 6902), applied to the stored object (or to a sub-resource's own representation, e.g. a Scale).
    */
-  patch(s: Strategy, namespace: string | undefined, name: string, patch: unknown, subresource?: string, type: PatchType = 'merge'): WriteResult {
-    if (type === 'merge' && (patch === null || typeof patch !== 'object' || Array.isArray(patch))) throw badRequest('the patch must be a JSON object');
-    const apply = (doc: KubeObject): KubeObject => (type === 'json' ? applyJsonPatch(doc, patch) : mergePatch(clone(doc), patch)) as KubeObject;
+  patch(
+    s: Strategy,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    subresource?: string,
+    type: PatchType = 'merge',
+  ): WriteResult {
+    if (type === 'merge' && (patch === null || typeof patch !== 'object' || Array.isArray(patch)))
+      throw badRequest('the patch must be a JSON object');
+    const apply = (doc: KubeObject): KubeObject =>
+      (type === 'json' ? applyJsonPatch(doc, patch) : mergePatch(clone(doc), patch)) as KubeObject;
     const old = this.get(s, namespace, name);
     const custom = subresource ? s.subresources?.[subresource] : undefined;
     if (custom?.get) return this.updateSubresource(s, old, subresource!, custom, apply(custom.get(old)));
@@ -109,7 +124,11 @@ export class ObjectService {
     // anything but the stored version conflicts.
     const precondition = merged?.metadata?.resourceVersion;
     if (precondition && precondition !== old.metadata.resourceVersion) {
-      throw conflict(s.info.plural, { kind: s.info.kind, group: s.info.group, name }, 'the object has been modified; please apply your changes to the latest version and try again');
+      throw conflict(
+        s.info.plural,
+        { kind: s.info.kind, group: s.info.group, name },
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     }
     const obj = this.checkBody(s, namespace, merged);
     if (obj.metadata.name !== name) throw badRequest('metadata.name cannot be changed by a patch');
@@ -147,13 +166,18 @@ export class ObjectService {
     const obj = this.subresourceBody(s, subresource, body);
     const rv = obj.metadata?.resourceVersion;
     if (rv && rv !== parent.metadata.resourceVersion) {
-      throw conflict(s.info.plural, { kind: s.info.kind, group: s.info.group, name: parent.metadata.name }, 'the object has been modified; please apply your changes to the latest version and try again');
+      throw conflict(
+        s.info.plural,
+        { kind: s.info.kind, group: s.info.group, name: parent.metadata.name },
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     }
     return { object: handler.update(this.subresourceContext(s, parent), parent, obj), warnings: [] };
   }
 
   private subresourceBody(s: Strategy, subresource: string, body: unknown): KubeObject {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest(`the request body of ${s.info.plural}/${subresource} must be an object`);
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw badRequest(`the request body of ${s.info.plural}/${subresource} must be an object`);
     const obj = clone(body) as KubeObject;
     obj.metadata ??= {};
     return obj;
@@ -172,7 +196,13 @@ export class ObjectService {
   /** Metadata no write may change, whatever the client sent. */
   private identity(old: KubeObject): Partial<KubeObject['metadata']> {
     const m = old.metadata;
-    return { uid: m.uid, creationTimestamp: m.creationTimestamp, namespace: m.namespace, generation: m.generation, deletionTimestamp: m.deletionTimestamp };
+    return {
+      uid: m.uid,
+      creationTimestamp: m.creationTimestamp,
+      namespace: m.namespace,
+      generation: m.generation,
+      deletionTimestamp: m.deletionTimestamp,
+    };
   }
 
   private persist(s: Strategy, old: KubeObject, obj: KubeObject): KubeObject {
@@ -215,7 +245,8 @@ export class ObjectService {
     const expected = apiVersionOf(s.info);
     const errs: FieldError[] = [];
     if (obj.kind !== undefined && obj.kind !== s.info.kind) errs.push(field.invalid('kind', obj.kind, `must be ${s.info.kind}`));
-    if (obj.apiVersion !== undefined && obj.apiVersion !== expected) errs.push(field.invalid('apiVersion', obj.apiVersion, `must be ${expected}`));
+    if (obj.apiVersion !== undefined && obj.apiVersion !== expected)
+      errs.push(field.invalid('apiVersion', obj.apiVersion, `must be ${expected}`));
     if (obj.metadata === undefined || obj.metadata === null || typeof obj.metadata !== 'object') {
       throw invalid(s.info.kind, s.info.group, undefined, [field.required('metadata')]);
     }
@@ -235,12 +266,17 @@ export class ObjectService {
   }
 
   private validate(s: Strategy, obj: KubeObject, old?: KubeObject): void {
-    const errs = [...validateObjectMeta(obj.metadata, { namespaced: s.info.namespaced, nameRule: s.nameRule }), ...(s.validate?.(obj, old) ?? [])];
+    const errs = [
+      ...validateObjectMeta(obj.metadata, { namespaced: s.info.namespaced, nameRule: s.nameRule }),
+      ...(s.validate?.(obj, old) ?? []),
+    ];
     if (errs.length) throw invalid(s.info.kind, s.info.group, obj.metadata.name ?? obj.metadata.generateName, errs);
   }
 
   private warnings(s: Strategy, obj: KubeObject): string[] {
-    return (s.ignoredFields?.(obj) ?? []).map((f) => `${s.info.kind} "${obj.metadata.name}": ${f} is accepted but not modelled by kubelab (ignored)`);
+    return (s.ignoredFields?.(obj) ?? []).map(
+      (f) => `${s.info.kind} "${obj.metadata.name}": ${f} is accepted but not modelled by kubelab (ignored)`,
+    );
   }
 
   private scope(s: Strategy, namespace: string | undefined): string | undefined {

@@ -57,7 +57,8 @@ export function defaultPodSpec(spec: unknown): void {
   spec.terminationGracePeriodSeconds ??= 30;
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.schedulerName ??= 'default-scheduler';
-  for (const key of ['initContainers', 'containers']) if (Array.isArray(spec[key])) for (const c of spec[key] as unknown[]) defaultContainer(c);
+  for (const key of ['initContainers', 'containers'])
+    if (Array.isArray(spec[key])) for (const c of spec[key] as unknown[]) defaultContainer(c);
   if (Array.isArray(spec.volumes)) {
     for (const v of spec.volumes) {
       if (!isObject(v)) continue;
@@ -100,7 +101,12 @@ function asArray(v: unknown): unknown[] {
 export function inheritPullPolicy(spec: unknown, old: unknown): void {
   if (!isObject(spec) || !isObject(old)) return;
   for (const key of ['initContainers', 'containers']) {
-    const before = new Map(asArray(old[key]).filter(isObject).map((c) => [c.name, c.imagePullPolicy]));
-    for (const c of asArray(spec[key])) if (isObject(c) && c.imagePullPolicy === undefined && before.get(c.name)) c.imagePullPolicy = before.get(c.name);
+    const before = new Map(
+      asArray(old[key])
+        .filter(isObject)
+        .map((c) => [c.name, c.imagePullPolicy]),
+    );
+    for (const c of asArray(spec[key]))
+      if (isObject(c) && c.imagePullPolicy === undefined && before.get(c.name)) c.imagePullPolicy = before.get(c.name);
   }
 }

@@ -25,7 +25,10 @@ export function validatePodSpec(spec: unknown, path: string, rules: PodSpecRules
   const volumes = validateVolumes(spec.volumes, `${path}.volumes`, errs);
   const names = new Set<string>();
   const hostPorts = new Set<string>();
-  for (const [key, init] of [['initContainers', true], ['containers', false]] as const) {
+  for (const [key, init] of [
+    ['initContainers', true],
+    ['containers', false],
+  ] as const) {
     const list = spec[key];
     if (list === undefined || list === null) {
       if (!init) errs.push(field.required(`${path}.containers`));
@@ -55,15 +58,23 @@ export function validatePodSpec(spec: unknown, path: string, rules: PodSpecRules
     });
   }
   if (rules.template) {
-    if (spec.restartPolicy !== undefined && spec.restartPolicy !== 'Always') errs.push(field.notSupported(`${path}.restartPolicy`, spec.restartPolicy, ['Always']));
-    if (spec.activeDeadlineSeconds !== undefined) errs.push(field.forbidden(`${path}.activeDeadlineSeconds`, 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+    if (spec.restartPolicy !== undefined && spec.restartPolicy !== 'Always')
+      errs.push(field.notSupported(`${path}.restartPolicy`, spec.restartPolicy, ['Always']));
+    if (spec.activeDeadlineSeconds !== undefined)
+      errs.push(field.forbidden(`${path}.activeDeadlineSeconds`, 'activeDeadlineSeconds in ReplicaSet is not Supported'));
   } else if (spec.restartPolicy !== undefined && !restartPolicies.includes(spec.restartPolicy as string)) {
     errs.push(field.notSupported(`${path}.restartPolicy`, spec.restartPolicy, restartPolicies));
   }
-  if (spec.dnsPolicy !== undefined && !dnsPolicies.includes(spec.dnsPolicy as string)) errs.push(field.notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, dnsPolicies));
-  if (spec.dnsPolicy === 'None' && !isObject(spec.dnsConfig)) errs.push(field.required(`${path}.dnsConfig`, 'Required value: must provide `dnsConfig` when `dnsPolicy` is None'));
+  if (spec.dnsPolicy !== undefined && !dnsPolicies.includes(spec.dnsPolicy as string))
+    errs.push(field.notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, dnsPolicies));
+  if (spec.dnsPolicy === 'None' && !isObject(spec.dnsConfig))
+    errs.push(field.required(`${path}.dnsConfig`, 'Required value: must provide `dnsConfig` when `dnsPolicy` is None'));
   errs.push(...validateLabels(spec.nodeSelector, `${path}.nodeSelector`));
-  for (const [key, check] of [['nodeName', dns1123Subdomain], ['hostname', dns1123Label], ['subdomain', dns1123Label]] as const) {
+  for (const [key, check] of [
+    ['nodeName', dns1123Subdomain],
+    ['hostname', dns1123Label],
+    ['subdomain', dns1123Label],
+  ] as const) {
     const v = spec[key];
     if (v === undefined || v === '') continue;
     if (typeof v !== 'string') errs.push(field.invalid(`${path}.${key}`, v, 'must be a string'));
@@ -74,7 +85,8 @@ export function validatePodSpec(spec: unknown, path: string, rules: PodSpecRules
     errs.push(field.invalid(`${path}.activeDeadlineSeconds`, ads, `must be between 1 and ${maxInt32}, inclusive`));
   }
   const grace = spec.terminationGracePeriodSeconds;
-  if (grace !== undefined && !(typeof grace === 'number' && Number.isInteger(grace))) errs.push(field.invalid(`${path}.terminationGracePeriodSeconds`, grace, 'must be an integer'));
+  if (grace !== undefined && !(typeof grace === 'number' && Number.isInteger(grace)))
+    errs.push(field.invalid(`${path}.terminationGracePeriodSeconds`, grace, 'must be an integer'));
   errs.push(...validateTolerations(spec.tolerations, `${path}.tolerations`));
   return errs;
 }
@@ -122,8 +134,10 @@ function validateKeyToPath(items: unknown, path: string): FieldError[] {
     const it = isObject(item) ? item : {};
     if (!it.key) errs.push(field.required(`${at}.key`));
     if (!it.path) errs.push(field.required(`${at}.path`));
-    else if (typeof it.path === 'string' && it.path.startsWith('/')) errs.push(field.invalid(`${at}.path`, it.path, 'must be a relative path'));
-    else if (typeof it.path === 'string' && it.path.split('/').includes('..')) errs.push(field.invalid(`${at}.path`, it.path, "must not contain '..'"));
+    else if (typeof it.path === 'string' && it.path.startsWith('/'))
+      errs.push(field.invalid(`${at}.path`, it.path, 'must be a relative path'));
+    else if (typeof it.path === 'string' && it.path.split('/').includes('..'))
+      errs.push(field.invalid(`${at}.path`, it.path, "must not contain '..'"));
     errs.push(...validateMode(it.mode, `${at}.mode`));
   });
   return errs;
@@ -145,11 +159,14 @@ function validateTolerations(tolerations: unknown, path: string): FieldError[] {
     if (t.key) errs.push(...validateLabels({ [String(t.key)]: '' }, `${at}.key`));
     const op = t.operator ?? 'Equal';
     if (!t.key && op !== 'Exists') {
-      errs.push(field.invalid(`${at}.operator`, op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+      errs.push(
+        field.invalid(`${at}.operator`, op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'),
+      );
     }
     if (op === 'Exists' && t.value) errs.push(field.invalid(`${at}.operator`, t.value, "value must be empty when `operator` is 'Exists'"));
     else if (op !== 'Equal' && op !== 'Exists') errs.push(field.notSupported(`${at}.operator`, op, ['Equal', 'Exists']));
-    if (t.effect !== undefined && t.effect !== '' && !taintEffects.includes(t.effect as string)) errs.push(field.notSupported(`${at}.effect`, t.effect, taintEffects));
+    if (t.effect !== undefined && t.effect !== '' && !taintEffects.includes(t.effect as string))
+      errs.push(field.notSupported(`${at}.effect`, t.effect, taintEffects));
     if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null && t.effect !== 'NoExecute') {
       errs.push(field.invalid(`${at}.effect`, t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
     }
@@ -172,8 +189,10 @@ export function validatePodSpecUpdate(spec: PodSpec, old: PodSpec): FieldError[]
   }
   const oldAds = old.activeDeadlineSeconds as number | undefined;
   const ads = spec.activeDeadlineSeconds as number | undefined;
-  if (oldAds !== undefined && ads === undefined) errs.push(field.invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'));
-  else if (oldAds !== undefined && typeof ads === 'number' && ads > oldAds) errs.push(field.invalid('spec.activeDeadlineSeconds', ads, 'must be less than or equal to previous value'));
+  if (oldAds !== undefined && ads === undefined)
+    errs.push(field.invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'));
+  else if (oldAds !== undefined && typeof ads === 'number' && ads > oldAds)
+    errs.push(field.invalid('spec.activeDeadlineSeconds', ads, 'must be less than or equal to previous value'));
   munged.activeDeadlineSeconds = old.activeDeadlineSeconds;
   const tolerations = (spec.tolerations ?? []).map(stableJson);
   const kept = (old.tolerations ?? []).every((t) => tolerations.includes(stableJson(t)));

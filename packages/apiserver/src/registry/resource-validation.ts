@@ -38,7 +38,13 @@ export function validateResources(r: unknown, path: string): FieldError[] {
     if (limit !== undefined && req > limit) {
       const limits = r.limits as Record<string, unknown>;
       const requests = r.requests as Record<string, unknown>;
-      errs.push(field.invalid(`${path}.requests[${name}]`, String(requests[name]), `must be less than or equal to ${name} limit of ${String(limits[name])}`));
+      errs.push(
+        field.invalid(
+          `${path}.requests[${name}]`,
+          String(requests[name]),
+          `must be less than or equal to ${name} limit of ${String(limits[name])}`,
+        ),
+      );
     }
   }
   return errs;

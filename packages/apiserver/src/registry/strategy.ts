@@ -66,6 +66,8 @@ export class Registry {
   }
 
   forKind(apiVersion: string, kind: string): Strategy | undefined {
-    return this.all().find((s) => (s.info.group ? `${s.info.group}/${s.info.version}` : s.info.version) === apiVersion && s.info.kind === kind);
+    return this.all().find(
+      (s) => (s.info.group ? `${s.info.group}/${s.info.version}` : s.info.version) === apiVersion && s.info.kind === kind,
+    );
   }
 }

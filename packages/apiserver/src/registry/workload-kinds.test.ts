@@ -5,7 +5,14 @@ import { Store } from '../storage/store';
 import { eventStrategy, namespaceStrategy, nodeStrategy } from './core-kinds';
 import { ObjectService } from './object-service';
 import { Registry } from './strategy';
-import { configMapStrategy, deploymentStrategy, podStrategy, replicaSetStrategy, secretStrategy, workloadStrategies } from './workload-kinds';
+import {
+  configMapStrategy,
+  deploymentStrategy,
+  podStrategy,
+  replicaSetStrategy,
+  secretStrategy,
+  workloadStrategies,
+} from './workload-kinds';
 
 let service: ObjectService;
 
@@ -33,17 +40,25 @@ const web = { name: 'web', image: 'kubelab/echo:latest' };
 
 describe('pod validation', () => {
   it('names the missing image like the Kubernetes API server', () => {
-    expect(createError(podStrategy, pod({ containers: [{ name: 'web' }] }))).toBe('Pod "web" is invalid: spec.containers[0].image: Required value');
+    expect(createError(podStrategy, pod({ containers: [{ name: 'web' }] }))).toBe(
+      'Pod "web" is invalid: spec.containers[0].image: Required value',
+    );
   });
 
   it('reports duplicate container names, bad ports and bad labels', () => {
-    expect(createError(podStrategy, pod({ containers: [web, { ...web }] }))).toBe('Pod "web" is invalid: spec.containers[1].name: Duplicate value: "web"');
+    expect(createError(podStrategy, pod({ containers: [web, { ...web }] }))).toBe(
+      'Pod "web" is invalid: spec.containers[1].name: Duplicate value: "web"',
+    );
     expect(createError(podStrategy, pod({ containers: [{ ...web, ports: [{ containerPort: 70000 }] }] }))).toBe(
       'Pod "web" is invalid: spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive',
     );
     const labelled = { ...pod({ containers: [web] }), metadata: { name: 'web', labels: { app: 'not valid!' } } };
-    expect(createError(podStrategy, labelled)).toMatch(/^Pod "web" is invalid: metadata\.labels\[app\]: Invalid value: "not valid!": a valid label must be/);
-    expect(createError(podStrategy, pod({ containers: [{ ...web, name: 'Web' }] }))).toMatch(/spec\.containers\[0\]\.name: Invalid value: "Web": a lowercase RFC 1123 label/);
+    expect(createError(podStrategy, labelled)).toMatch(
+      /^Pod "web" is invalid: metadata\.labels\[app\]: Invalid value: "not valid!": a valid label must be/,
+    );
+    expect(createError(podStrategy, pod({ containers: [{ ...web, name: 'Web' }] }))).toMatch(
+      /spec\.containers\[0\]\.name: Invalid value: "Web": a lowercase RFC 1123 label/,
+    );
   });
 
   it('checks probes, resources, env, volumes and restart policy', () => {
@@ -51,7 +66,10 @@ describe('pod validation', () => {
       podStrategy,
       pod({
         restartPolicy: 'Sometimes',
-        volumes: [{ name: 'data', emptyDir: {} }, { name: 'data', emptyDir: {} }],
+        volumes: [
+          { name: 'data', emptyDir: {} },
+          { name: 'data', emptyDir: {} },
+        ],
         containers: [
           {
             ...web,
@@ -66,7 +84,9 @@ describe('pod validation', () => {
     );
     expect(msg).toContain('spec.volumes[1].name: Duplicate value: "data"');
     expect(msg).toContain('spec.containers[0].env[0].name: Invalid value: "1BAD": a valid environment variable name');
-    expect(msg).toContain(`spec.containers[0].resources.limits[memory]: Invalid value: "lots": quantities must match the regular expression`);
+    expect(msg).toContain(
+      `spec.containers[0].resources.limits[memory]: Invalid value: "lots": quantities must match the regular expression`,
+    );
     expect(msg).toContain('spec.containers[0].resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1');
     expect(msg).toContain('spec.containers[0].livenessProbe.tcpSocket: Forbidden: may not specify more than 1 handler type');
     expect(msg).toContain('spec.containers[0].readinessProbe: Required value: must specify a handler type');
@@ -75,10 +95,22 @@ describe('pod validation', () => {
   });
 
   it('applies Kubernetes defaults and starts Pending', () => {
-    const created = service.create(podStrategy, 'default', pod({ containers: [{ ...web, image: 'nginx:1.27', ports: [{ containerPort: 80 }], resources: { limits: { cpu: 0.5 } } }, { name: 'side', image: 'busybox' }] }))
-      .object as Pod;
+    const created = service.create(
+      podStrategy,
+      'default',
+      pod({
+        containers: [
+          { ...web, image: 'nginx:1.27', ports: [{ containerPort: 80 }], resources: { limits: { cpu: 0.5 } } },
+          { name: 'side', image: 'busybox' },
+        ],
+      }),
+    ).object as Pod;
     expect(created.spec).toMatchObject({ restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst' });
-    expect(created.spec.containers[0]).toMatchObject({ imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80, protocol: 'TCP' }], resources: { limits: { cpu: '500m' }, requests: { cpu: '500m' } } });
+    expect(created.spec.containers[0]).toMatchObject({
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ containerPort: 80, protocol: 'TCP' }],
+      resources: { limits: { cpu: '500m' }, requests: { cpu: '500m' } },
+    });
     expect(created.spec.containers[1].imagePullPolicy).toBe('Always');
     expect(created.status).toEqual({ phase: 'Pending', conditions: [], qosClass: 'Burstable' });
   });
@@ -87,7 +119,16 @@ describe('pod validation', () => {
     const { warnings } = service.create(
       podStrategy,
       'default',
-      pod({ affinity: { nodeAffinity: {} }, hostNetwork: true, enableServiceLinks: true, containers: [{ ...web, securityContext: { runAsUser: 1 }, imagePullPolicyy: 'Never' }], volumes: [{ name: 'h', hostPath: { path: '/' } }, { name: 'data', persistentVolumeClaim: { claimName: 'x' } }] }),
+      pod({
+        affinity: { nodeAffinity: {} },
+        hostNetwork: true,
+        enableServiceLinks: true,
+        containers: [{ ...web, securityContext: { runAsUser: 1 }, imagePullPolicyy: 'Never' }],
+        volumes: [
+          { name: 'h', hostPath: { path: '/' } },
+          { name: 'data', persistentVolumeClaim: { claimName: 'x' } },
+        ],
+      }),
     );
     // securityContext and hostPath are applied by the kubelet: no warning. A PVC starts as an empty directory.
     expect(warnings).toEqual([
@@ -103,9 +144,17 @@ describe('pod validation', () => {
     expect(() => service.patch(podStrategy, 'default', 'web', { spec: { nodeName: 'n1' } })).toThrow(
       /^Pod "web" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/,
     );
-    const patched = service.patch(podStrategy, 'default', 'web', { metadata: { labels: { a: 'b' } }, spec: { containers: [{ ...web, image: 'kubelab/echo:v2' }] } }).object as Pod;
+    const patched = service.patch(podStrategy, 'default', 'web', {
+      metadata: { labels: { a: 'b' } },
+      spec: { containers: [{ ...web, image: 'kubelab/echo:v2' }] },
+    }).object as Pod;
     expect(patched.spec.containers[0].image).toBe('kubelab/echo:v2');
-    service.createSubresource(podStrategy, 'default', 'web', 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web' }, target: { kind: 'Node', name: 'n1' } });
+    service.createSubresource(podStrategy, 'default', 'web', 'binding', {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'web' },
+      target: { kind: 'Node', name: 'n1' },
+    });
     const bound = service.get(podStrategy, 'default', 'web') as Pod;
     expect(bound.spec.nodeName).toBe('n1');
     expect(bound.status?.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'True' })]);
@@ -127,41 +176,80 @@ describe('deployments, replicasets, configmaps, secrets', () => {
     expect(createError(deploymentStrategy, deployment({ selector: { matchLabels: { app: 'api' } }, template }))).toBe(
       'Deployment "web" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`',
     );
-    expect(createError(replicaSetStrategy, { ...deployment({ replicas: -1, selector: { matchLabels: { app: 'web' } }, template: { ...template, spec: { containers: [{ name: 'web' }] } } }), kind: 'ReplicaSet' })).toBe(
+    expect(
+      createError(replicaSetStrategy, {
+        ...deployment({
+          replicas: -1,
+          selector: { matchLabels: { app: 'web' } },
+          template: { ...template, spec: { containers: [{ name: 'web' }] } },
+        }),
+        kind: 'ReplicaSet',
+      }),
+    ).toBe(
       'ReplicaSet "web" is invalid: [spec.replicas: Invalid value: -1: must be greater than or equal to 0, spec.template.spec.containers[0].image: Required value]',
     );
   });
 
   it('defaults replicas, strategy and history, and checks the rolling update parameters', () => {
-    const d = service.create(deploymentStrategy, 'default', deployment({ selector: { matchLabels: { app: 'web' } }, template })).object as Deployment;
-    expect(d.spec).toMatchObject({ replicas: 1, revisionHistoryLimit: 10, progressDeadlineSeconds: 600, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } } });
+    const d = service.create(deploymentStrategy, 'default', deployment({ selector: { matchLabels: { app: 'web' } }, template }))
+      .object as Deployment;
+    expect(d.spec).toMatchObject({
+      replicas: 1,
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+    });
     expect(d.spec.template.spec.restartPolicy).toBe('Always');
-    expect(() => service.patch(deploymentStrategy, 'default', 'web', { spec: { strategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: '0%' } } } })).toThrow(
-      'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "0%": may not be 0 when `maxSurge` is 0',
-    );
-    expect(() => service.patch(deploymentStrategy, 'default', 'web', { spec: { selector: { matchLabels: { app: 'web', x: 'y' } } } })).toThrow(/spec\.selector: Invalid value: .*field is immutable/);
+    expect(() =>
+      service.patch(deploymentStrategy, 'default', 'web', { spec: { strategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: '0%' } } } }),
+    ).toThrow('spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "0%": may not be 0 when `maxSurge` is 0');
+    expect(() =>
+      service.patch(deploymentStrategy, 'default', 'web', { spec: { selector: { matchLabels: { app: 'web', x: 'y' } } } }),
+    ).toThrow(/spec\.selector: Invalid value: .*field is immutable/);
   });
 
   it('serves the scale sub-resource', () => {
     service.create(deploymentStrategy, 'default', deployment({ selector: { matchLabels: { app: 'web' } }, template }));
-    expect(service.getSubresource(deploymentStrategy, 'default', 'web', 'scale')).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 1 }, status: { replicas: 0, selector: 'app=web' } });
-    expect(service.patch(deploymentStrategy, 'default', 'web', { spec: { replicas: 4 } }, 'scale').object).toMatchObject({ kind: 'Scale', spec: { replicas: 4 } });
+    expect(service.getSubresource(deploymentStrategy, 'default', 'web', 'scale')).toMatchObject({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      spec: { replicas: 1 },
+      status: { replicas: 0, selector: 'app=web' },
+    });
+    expect(service.patch(deploymentStrategy, 'default', 'web', { spec: { replicas: 4 } }, 'scale').object).toMatchObject({
+      kind: 'Scale',
+      spec: { replicas: 4 },
+    });
     const d = service.get(deploymentStrategy, 'default', 'web');
     expect(d.metadata.generation).toBe(2);
-    expect(() => service.update(deploymentStrategy, 'default', 'web', { kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: -1 } }, 'scale')).toThrow(
-      'Scale "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
-    );
+    expect(() =>
+      service.update(deploymentStrategy, 'default', 'web', { kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: -1 } }, 'scale'),
+    ).toThrow('Scale "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
   });
 
   it('merges stringData into base64 data and defaults the secret type', () => {
-    const s = service.create(secretStrategy, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, data: { a: 'eA==' }, stringData: { password: 'hunter2' } }).object as Secret;
+    const s = service.create(secretStrategy, 'default', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds' },
+      data: { a: 'eA==' },
+      stringData: { password: 'hunter2' },
+    }).object as Secret;
     expect(s).toMatchObject({ type: 'Opaque', data: { a: 'eA==', password: Buffer.from('hunter2').toString('base64') } });
     expect(s.stringData).toBeUndefined();
-    expect(createError(secretStrategy, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'not base64!' } })).toBe(
+    expect(
+      createError(secretStrategy, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'tls' },
+        type: 'kubernetes.io/tls',
+        data: { 'tls.crt': 'not base64!' },
+      }),
+    ).toBe(
       'Secret "tls" is invalid: [data[tls.crt]: Invalid value: "<secret contents redacted>": illegal base64 data, data[tls.key]: Required value]',
     );
-    expect(createError(configMapStrategy, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { 'bad key': 'x' } })).toMatch(
-      /^ConfigMap "cm" is invalid: data\[bad key\]: Invalid value: "bad key": a valid config key must consist of/,
-    );
+    expect(
+      createError(configMapStrategy, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { 'bad key': 'x' } }),
+    ).toMatch(/^ConfigMap "cm" is invalid: data\[bad key\]: Invalid value: "bad key": a valid config key must consist of/);
   });
 });

@@ -30,7 +30,8 @@ export const podStrategy: Strategy = {
   },
   validate(obj, old) {
     const errs = validatePodSpec(obj.spec, 'spec');
-    if (old && !errs.length && isObject(obj.spec) && isObject(old.spec)) errs.push(...validatePodSpecUpdate(obj.spec as never, old.spec as never));
+    if (old && !errs.length && isObject(obj.spec) && isObject(old.spec))
+      errs.push(...validatePodSpecUpdate(obj.spec as never, old.spec as never));
     return errs;
   },
   ignoredFields: (obj) => [...unknownTopLevel(obj, ['spec', 'status']), ...ignoredPodSpecFields(obj.spec, 'spec')],
@@ -64,7 +65,8 @@ export const secretStrategy: Strategy = {
   prepareForUpdate: mergeStringData,
   validate(obj, old) {
     const errs: FieldError[] = validateSecret(obj, old);
-    if (obj.stringData !== undefined) errs.push(field.invalid('stringData', '<secret contents redacted>', 'must be a map of string keys to string values'));
+    if (obj.stringData !== undefined)
+      errs.push(field.invalid('stringData', '<secret contents redacted>', 'must be a map of string keys to string values'));
     return errs;
   },
   ignoredFields: (obj) => unknownTopLevel(obj, ['data', 'stringData', 'type', 'immutable']),
@@ -86,11 +88,23 @@ export const replicaSetStrategy: Strategy = {
     if (isObject(obj.spec)) defaultTemplate(obj.spec);
   },
   validate: (obj, old) => validateControllerSpec(obj.spec, old?.spec),
-  ignoredFields: (obj) => [...unknownTopLevel(obj, ['spec', 'status']), ...ignoredControllerFields(obj.spec, ['replicas', 'selector', 'template', 'minReadySeconds'])],
+  ignoredFields: (obj) => [
+    ...unknownTopLevel(obj, ['spec', 'status']),
+    ...ignoredControllerFields(obj.spec, ['replicas', 'selector', 'template', 'minReadySeconds']),
+  ],
   subresources: { scale: scaleSubresource },
 };
 
-const deploymentFields = ['replicas', 'selector', 'template', 'strategy', 'minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'paused'];
+const deploymentFields = [
+  'replicas',
+  'selector',
+  'template',
+  'strategy',
+  'minReadySeconds',
+  'revisionHistoryLimit',
+  'progressDeadlineSeconds',
+  'paused',
+];
 
 function defaultDeployment(obj: KubeObject): void {
   const spec = obj.spec;

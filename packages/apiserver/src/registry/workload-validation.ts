@@ -1,13 +1,22 @@
 // Validation of ReplicaSets, Deployments (pkg/apis/apps/validation), ConfigMaps and Secrets
 // (pkg/apis/core/validation), with Kubernetes' paths and messages. Pod templates reuse the pod rules.
-import { field, matchesSelector, qualifiedName, validateAnnotations, validateLabels, type FieldError, type LabelSelector } from '@kubelab/api';
+import {
+  field,
+  matchesSelector,
+  qualifiedName,
+  validateAnnotations,
+  validateLabels,
+  type FieldError,
+  type LabelSelector,
+} from '@kubelab/api';
 import { goStringMap, isObject, moreField, nonNegative } from './field-errors';
 import { validatePodSpec } from './pod-validation';
 import { stableJson } from '@kubelab/api';
 
 const emptySelector = 'v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}';
 const percentRe = /^[0-9]+%$/;
-const percentMsg = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+const percentMsg =
+  "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
 const maxObjectBytes = 1024 * 1024;
 
 function nonNegativeInt(v: unknown, path: string): FieldError[] {
@@ -27,9 +36,11 @@ export function validateSelector(sel: unknown, path: string): FieldError[] {
     for (const m of qualifiedName(String(x.key ?? ''))) errs.push(field.invalid(`${at}.key`, x.key ?? '', m));
     const values = Array.isArray(x.values) ? x.values : [];
     if (x.operator === 'In' || x.operator === 'NotIn') {
-      if (values.length === 0) errs.push(field.required(`${at}.values`, "Required value: must be specified when `operator` is 'In' or 'NotIn'"));
+      if (values.length === 0)
+        errs.push(field.required(`${at}.values`, "Required value: must be specified when `operator` is 'In' or 'NotIn'"));
     } else if (x.operator === 'Exists' || x.operator === 'DoesNotExist') {
-      if (values.length > 0) errs.push(field.forbidden(`${at}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      if (values.length > 0)
+        errs.push(field.forbidden(`${at}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
     } else errs.push(field.invalid(`${at}.operator`, x.operator ?? '', 'not a valid selector operator'));
   });
   return errs;
@@ -45,7 +56,8 @@ export function validateControllerSpec(spec: unknown, old?: unknown): FieldError
   else {
     const selErrs = validateSelector(sel, 'spec.selector');
     errs.push(...selErrs);
-    const empty = isObject(sel) && !Object.keys(sel.matchLabels ?? {}).length && !(Array.isArray(sel.matchExpressions) && sel.matchExpressions.length);
+    const empty =
+      isObject(sel) && !Object.keys(sel.matchLabels ?? {}).length && !(Array.isArray(sel.matchExpressions) && sel.matchExpressions.length);
     if (empty) errs.push(moreField.invalidRaw('spec.selector', emptySelector, 'empty selector is invalid for deployment'));
     selectorOk = !selErrs.length && !empty;
   }
@@ -57,11 +69,15 @@ export function validateControllerSpec(spec: unknown, old?: unknown): FieldError
     if (selectorOk && !matchesSelector(sel as LabelSelector, labels)) {
       errs.push(moreField.invalidRaw('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'));
     }
-    errs.push(...validateLabels(labels, 'spec.template.metadata.labels'), ...validateAnnotations(meta.annotations, 'spec.template.metadata.annotations'));
+    errs.push(
+      ...validateLabels(labels, 'spec.template.metadata.labels'),
+      ...validateAnnotations(meta.annotations, 'spec.template.metadata.annotations'),
+    );
     errs.push(...validatePodSpec(template.spec, 'spec.template.spec', { template: true }));
   }
   // apps/v1 made the selector immutable: changing it would orphan the running pods.
-  if (isObject(old) && sel !== undefined && stableJson(sel) !== stableJson(old.selector)) errs.push(field.invalid('spec.selector', sel, 'field is immutable'));
+  if (isObject(old) && sel !== undefined && stableJson(sel) !== stableJson(old.selector))
+    errs.push(field.invalid('spec.selector', sel, 'field is immutable'));
   return errs;
 }
 
@@ -78,7 +94,10 @@ function intOrPercent(v: unknown, path: string, maxHundred: boolean): { errs: Fi
 export function validateDeploymentSpec(spec: unknown, old?: unknown): FieldError[] {
   const errs = validateControllerSpec(spec, old);
   if (!isObject(spec)) return errs;
-  errs.push(...nonNegativeInt(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'), ...nonNegativeInt(spec.progressDeadlineSeconds, 'spec.progressDeadlineSeconds'));
+  errs.push(
+    ...nonNegativeInt(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'),
+    ...nonNegativeInt(spec.progressDeadlineSeconds, 'spec.progressDeadlineSeconds'),
+  );
   const pds = spec.progressDeadlineSeconds;
   if (typeof pds === 'number' && typeof spec.minReadySeconds === 'number' && pds <= spec.minReadySeconds) {
     errs.push(field.invalid('spec.progressDeadlineSeconds', pds, 'must be greater than minReadySeconds'));
@@ -93,7 +112,8 @@ export function validateDeploymentSpec(spec: unknown, old?: unknown): FieldError
     const unavailable = intOrPercent(ru.maxUnavailable, 'spec.strategy.rollingUpdate.maxUnavailable', true);
     const surge = intOrPercent(ru.maxSurge, 'spec.strategy.rollingUpdate.maxSurge', false);
     errs.push(...unavailable.errs, ...surge.errs);
-    if (unavailable.zero && surge.zero) errs.push(field.invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
+    if (unavailable.zero && surge.zero)
+      errs.push(field.invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
   }
   return errs;
 }
@@ -102,7 +122,9 @@ function configKeyErrors(key: string): string[] {
   const errs: string[] = [];
   if (key.length > 253) errs.push('must be no more than 253 characters');
   if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-    errs.push("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')");
+    errs.push(
+      "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+    );
   }
   if (key === '.') errs.push("must not be '.'");
   else if (key === '..') errs.push("must not be '..'");
@@ -139,15 +161,24 @@ function validateDataMaps(obj: Record<string, unknown>, maps: { name: string; ba
 }
 
 function immutableData(obj: Record<string, unknown>, old: Record<string, unknown> | undefined, keys: string[]): FieldError[] {
-  if (!old || old.immutable !== true) return [];
-  const errs = keys.filter((k) => stableJson(obj[k]) !== stableJson(old[k])).map((k) => field.forbidden(k, 'field is immutable when `immutable` is set'));
+  if (old?.immutable !== true) return [];
+  const errs = keys
+    .filter((k) => stableJson(obj[k]) !== stableJson(old[k]))
+    .map((k) => field.forbidden(k, 'field is immutable when `immutable` is set'));
   if (obj.immutable !== true) errs.push(field.forbidden('immutable', 'field is immutable when `immutable` is set'));
   return errs;
 }
 
 export function validateConfigMap(obj: Record<string, unknown>, old?: Record<string, unknown>): FieldError[] {
   return [
-    ...validateDataMaps(obj, [{ name: 'data', base64: false }, { name: 'binaryData', base64: true }], false),
+    ...validateDataMaps(
+      obj,
+      [
+        { name: 'data', base64: false },
+        { name: 'binaryData', base64: true },
+      ],
+      false,
+    ),
     ...immutableData(obj, old, ['data', 'binaryData']),
   ];
 }

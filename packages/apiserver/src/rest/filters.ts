@@ -31,6 +31,5 @@ export function buildFilter(labelSelector?: string, fieldSelector?: string): Obj
   const labels = labelSelector ? parseSelector(labelSelector) : [];
   const fields = fieldSelector ? parseFieldSelector(fieldSelector) : [];
   return (obj) =>
-    matchesRequirements(labels, obj.metadata.labels) &&
-    fields.every((f) => (fieldValue(obj, f.path) === f.value) !== f.negate);
+    matchesRequirements(labels, obj.metadata.labels) && fields.every((f) => (fieldValue(obj, f.path) === f.value) !== f.negate);
 }

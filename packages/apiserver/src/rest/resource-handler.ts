@@ -32,7 +32,10 @@ function decoded<T>(strategy: Strategy, write: () => T): T {
   } catch (err) {
     if (err instanceof TypeError) {
       const { kind, version, group } = strategy.info;
-      throw new StatusError('BadRequest', `${kind} in version "${group ? `${group}/${version}` : version}" cannot be handled as a ${kind}: ${err.message}`);
+      throw new StatusError(
+        'BadRequest',
+        `${kind} in version "${group ? `${group}/${version}` : version}" cannot be handled as a ${kind}: ${err.message}`,
+      );
     }
     throw err;
   }
@@ -51,7 +54,10 @@ function patchType(req: Request): PatchType {
   const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   const type = patchTypes[mediaType];
   if (!type) {
-    throw new StatusError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(patchTypes).join(', ')}`);
+    throw new StatusError(
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${Object.keys(patchTypes).join(', ')}`,
+    );
   }
   return type;
 }
@@ -124,20 +130,35 @@ export function resourceHandler(service: ObjectService) {
           return;
         }
         if (name) throw new StatusError('MethodNotAllowed', `POST is not supported on a named ${strategy.info.kind}`);
-        sendWrite(res, 201, decoded(strategy, () => service.create(strategy, namespace, req.body)));
+        sendWrite(
+          res,
+          201,
+          decoded(strategy, () => service.create(strategy, namespace, req.body)),
+        );
         return;
       case 'PUT':
         if (!name) throw new StatusError('MethodNotAllowed', 'PUT needs an object name');
-        sendWrite(res, 200, decoded(strategy, () => service.update(strategy, namespace, name, req.body, subresource)));
+        sendWrite(
+          res,
+          200,
+          decoded(strategy, () => service.update(strategy, namespace, name, req.body, subresource)),
+        );
         return;
       case 'PATCH':
         if (!name) throw new StatusError('MethodNotAllowed', 'PATCH needs an object name');
-        sendWrite(res, 200, decoded(strategy, () => service.patch(strategy, namespace, name, req.body, subresource, patchType(req))));
+        sendWrite(
+          res,
+          200,
+          decoded(strategy, () => service.patch(strategy, namespace, name, req.body, subresource, patchType(req))),
+        );
         return;
       case 'DELETE': {
         if (!name) {
           const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'));
-          const deleted = service.list(strategy, namespace).filter(filter).map((o) => service.delete(strategy, namespace, o.metadata.name!));
+          const deleted = service
+            .list(strategy, namespace)
+            .filter(filter)
+            .map((o) => service.delete(strategy, namespace, o.metadata.name!));
           res.json({ kind: `${strategy.info.kind}List`, apiVersion: apiVersionOf(strategy.info), metadata: {}, items: deleted });
           return;
         }

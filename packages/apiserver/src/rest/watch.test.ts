@@ -5,7 +5,13 @@ import { filteredType } from './watch';
 import type { StoredEvent } from '../storage/store';
 
 const pod = (app: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { app } } });
-const change = (before: string, after: string): StoredEvent => ({ type: 'MODIFIED', resource: '/pods', object: pod(after), previous: pod(before), resourceVersion: 2 });
+const change = (before: string, after: string): StoredEvent => ({
+  type: 'MODIFIED',
+  resource: '/pods',
+  object: pod(after),
+  previous: pod(before),
+  resourceVersion: 2,
+});
 
 describe('filteredType', () => {
   const web = buildFilter('app=web');

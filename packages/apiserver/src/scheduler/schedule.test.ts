@@ -2,20 +2,38 @@ import { describe, expect, it } from 'vitest';
 import type { Node, Pod, Taint } from '@kubelab/api';
 import { schedule } from './schedule';
 
-function node(name: string, opts: { ready?: 'True' | 'False' | 'Unknown'; taints?: Taint[]; labels?: Record<string, string>; unschedulable?: boolean; allocatable?: Record<string, string> } = {}): Node {
+function node(
+  name: string,
+  opts: {
+    ready?: 'True' | 'False' | 'Unknown';
+    taints?: Taint[];
+    labels?: Record<string, string>;
+    unschedulable?: boolean;
+    allocatable?: Record<string, string>;
+  } = {},
+): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name, labels: { 'kubernetes.io/hostname': name, ...opts.labels } },
     spec: { taints: opts.taints, unschedulable: opts.unschedulable },
-    status: { conditions: [{ type: 'Ready', status: opts.ready ?? 'True' }], allocatable: opts.allocatable ?? { cpu: '2', memory: '4Gi', pods: '110' } },
+    status: {
+      conditions: [{ type: 'Ready', status: opts.ready ?? 'True' }],
+      allocatable: opts.allocatable ?? { cpu: '2', memory: '4Gi', pods: '110' },
+    },
   };
 }
 
 let seq = 0;
 function pod(spec: Partial<Pod['spec']> = {}, nodeName?: string): Pod {
   seq++;
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${seq}`, namespace: 'default', uid: `uid-${seq}` }, spec: { containers: [{ name: 'c', image: 'x' }], nodeName, ...spec }, status: { phase: 'Running' } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `p${seq}`, namespace: 'default', uid: `uid-${seq}` },
+    spec: { containers: [{ name: 'c', image: 'x' }], nodeName, ...spec },
+    status: { phase: 'Running' },
+  };
 }
 
 const controlPlaneTaint: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
@@ -30,19 +48,26 @@ describe('schedule', () => {
       expect(result).toHaveProperty('node');
       placed.push({ ...p, spec: { ...p.spec, nodeName: (result as { node: string }).node } });
     }
-    const perNode = placed.reduce<Record<string, number>>((m, p) => ({ ...m, [p.spec.nodeName!]: (m[p.spec.nodeName!] ?? 0) + 1 }), {});
+    const perNode: Record<string, number> = {};
+    for (const p of placed) perNode[p.spec.nodeName!] = (perNode[p.spec.nodeName!] ?? 0) + 1;
     expect(perNode).toEqual({ 'kubelab-worker': 3, 'kubelab-worker2': 2 });
   });
 
   it('lets a toleration in and honours nodeSelector', () => {
-    const tolerant = pod({ tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }], nodeSelector: { 'kubernetes.io/hostname': 'kubelab-control-plane' } });
+    const tolerant = pod({
+      tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+      nodeSelector: { 'kubernetes.io/hostname': 'kubelab-control-plane' },
+    });
     expect(schedule(tolerant, cluster, [])).toEqual({ node: 'kubelab-control-plane' });
-    expect(schedule(pod({ nodeSelector: { 'kubernetes.io/hostname': 'kubelab-worker2' } }), cluster, [])).toEqual({ node: 'kubelab-worker2' });
+    expect(schedule(pod({ nodeSelector: { 'kubernetes.io/hostname': 'kubelab-worker2' } }), cluster, [])).toEqual({
+      node: 'kubelab-worker2',
+    });
   });
 
   it('explains an unschedulable pod like kube-scheduler', () => {
     expect(schedule(pod({ nodeSelector: { disk: 'ssd' } }), cluster, [])).toEqual({
-      reason: "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector.",
+      reason:
+        "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector.",
     });
     expect(schedule(pod(), [], [])).toEqual({ reason: 'no nodes available to schedule pods' });
   });
@@ -58,10 +83,16 @@ describe('schedule', () => {
 
   it('checks host ports and requested resources', () => {
     const nodes = [node('a', { allocatable: { cpu: '1', memory: '1Gi', pods: '2' } })];
-    const web = (hostPort: number): Partial<Pod['spec']> => ({ containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80, hostPort }] }] });
-    expect(schedule(pod(web(8080)), nodes, [pod(web(8080), 'a')])).toEqual({ reason: "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports." });
+    const web = (hostPort: number): Partial<Pod['spec']> => ({
+      containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80, hostPort }] }],
+    });
+    expect(schedule(pod(web(8080)), nodes, [pod(web(8080), 'a')])).toEqual({
+      reason: "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports.",
+    });
     const big = pod({ containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '1500m', memory: '2Gi' } } }] });
-    expect(schedule(big, nodes, [pod({}, 'a'), pod({}, 'a')])).toEqual({ reason: '0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory, 1 Too many pods.' });
+    expect(schedule(big, nodes, [pod({}, 'a'), pod({}, 'a')])).toEqual({
+      reason: '0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory, 1 Too many pods.',
+    });
   });
 
   it('ignores finished pods when counting load', () => {

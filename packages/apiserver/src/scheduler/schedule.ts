@@ -27,7 +27,9 @@ export function tolerates(tolerations: Toleration[] | undefined, taint: Taint): 
 }
 
 function hostPorts(pod: Pod): string[] {
-  return (pod.spec.containers ?? []).flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => `${p.hostIP || '0.0.0.0'}/${p.protocol ?? 'TCP'}/${p.hostPort}`));
+  return (pod.spec.containers ?? []).flatMap((c) =>
+    (c.ports ?? []).filter((p) => p.hostPort).map((p) => `${p.hostIP || '0.0.0.0'}/${p.protocol ?? 'TCP'}/${p.hostPort}`),
+  );
 }
 
 function portsClash(a: string, b: string): boolean {
@@ -38,21 +40,24 @@ function portsClash(a: string, b: string): boolean {
 
 /** Effective request of a pod: app containers summed, or the largest init container if that is more. */
 export function podRequest(pod: Pod, resource: string): number {
-  const req = (c: { resources?: { requests?: Record<string, string> } }): number => parseQuantity(c.resources?.requests?.[resource] ?? '0') ?? 0;
+  const req = (c: { resources?: { requests?: Record<string, string> } }): number =>
+    parseQuantity(c.resources?.requests?.[resource] ?? '0') ?? 0;
   const apps = (pod.spec.containers ?? []).reduce((n, c) => n + req(c), 0);
   return Math.max(apps, ...(pod.spec.initContainers ?? []).map(req));
 }
 
 function fitReasons(pod: Pod, node: Node, onNode: Pod[]): string[] {
   const tolerations = pod.spec.tolerations;
-  if (node.spec?.unschedulable && !tolerates(tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return ['node(s) were unschedulable'];
+  if (node.spec?.unschedulable && !tolerates(tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }))
+    return ['node(s) were unschedulable'];
   const taints = [...(node.spec?.taints ?? []).filter((t) => t.effect !== 'PreferNoSchedule')];
   const readiness = readinessTaint(node);
   if (readiness) taints.unshift(readiness);
   const untolerated = taints.find((t) => !tolerates(tolerations, t));
   if (untolerated) return [`node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`];
   const labels = node.metadata.labels ?? {};
-  if (!Object.entries(pod.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v)) return ["node(s) didn't match Pod's node affinity/selector"];
+  if (!Object.entries(pod.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v))
+    return ["node(s) didn't match Pod's node affinity/selector"];
   const used = onNode.flatMap(hostPorts);
   if (hostPorts(pod).some((p) => used.some((u) => portsClash(p, u)))) return ["node(s) didn't have free ports for the requested pod ports"];
   const reasons: string[] = [];
@@ -83,7 +88,9 @@ export function schedule(pod: Pod, nodes: Node[], pods: Pod[]): ScheduleResult {
     const reasons = fitReasons(pod, node, onNode);
     for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
     if (reasons.length) continue;
-    const preferAvoid = (node.spec?.taints ?? []).filter((t) => t.effect === 'PreferNoSchedule' && !tolerates(pod.spec.tolerations, t)).length;
+    const preferAvoid = (node.spec?.taints ?? []).filter(
+      (t) => t.effect === 'PreferNoSchedule' && !tolerates(pod.spec.tolerations, t),
+    ).length;
     feasible.push({ node, preferAvoid, load: onNode.length });
   }
   if (!feasible.length) {

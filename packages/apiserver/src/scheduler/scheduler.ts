@@ -4,7 +4,7 @@
 // when nodes change, when a bound pod goes away, or after `retryMs`.
 import type { Logger } from 'pino';
 import type { Node, Pod } from '@kubelab/api';
-import { EventRecorder } from '../controllers/events';
+import type { EventRecorder } from '../controllers/events';
 import { isPodActive, withCondition } from '../controllers/pod-util';
 import { SyncLoop } from '../controllers/sync-loop';
 import { nodeStrategy } from '../registry/core-kinds';
@@ -36,7 +36,12 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
   const bind = (pod: Pod, node: string): boolean => {
     const { name, namespace } = pod.metadata;
     try {
-      service.createSubresource(podStrategy, namespace, name!, 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } });
+      service.createSubresource(podStrategy, namespace, name!, 'binding', {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name, namespace },
+        target: { apiVersion: 'v1', kind: 'Node', name: node },
+      });
     } catch (err) {
       // Deleted or bound meanwhile: nothing to do for this pod.
       log.debug({ pod: `${namespace}/${name}`, err: (err as Error).message }, 'binding failed');
@@ -47,7 +52,11 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
   };
 
   const markUnschedulable = (pod: Pod, reason: string): void => {
-    const { conditions, changed } = withCondition(pod.status?.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: reason }, now());
+    const { conditions, changed } = withCondition(
+      pod.status?.conditions,
+      { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: reason },
+      now(),
+    );
     if (changed) service.patch(podStrategy, pod.metadata.namespace, pod.metadata.name!, { status: { conditions } }, 'status');
     opts.recorder.record(pod, 'Warning', 'FailedScheduling', reason, schedulerName);
   };
@@ -57,7 +66,11 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
     const pods = service.list(podStrategy, undefined) as Pod[];
     const pending = pods
       .filter((p) => !p.spec?.nodeName && isPodActive(p) && (p.spec?.schedulerName ?? schedulerName) === schedulerName)
-      .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
+      .sort(
+        (a, b) =>
+          (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+          Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion),
+      );
     const t = now().getTime();
     let retryIn: number | undefined;
     for (const pod of pending) {

@@ -26,11 +26,21 @@ afterAll(async () => {
 });
 
 function recorder(): Io & { out_: string[]; err_: string[] } {
-  const r = { out_: [] as string[], err_: [] as string[], out: (l: string) => void r.out_.push(l), err: (l: string) => void r.err_.push(l) };
+  const r = {
+    out_: [] as string[],
+    err_: [] as string[],
+    out: (l: string) => void r.out_.push(l),
+    err: (l: string) => void r.err_.push(l),
+  };
   return r;
 }
 
-const cm = (name: string, data: Record<string, string>, labels?: Record<string, string>): ConfigMap => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(labels ? { labels } : {}) }, data });
+const cm = (name: string, data: Record<string, string>, labels?: Record<string, string>): ConfigMap => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, ...(labels ? { labels } : {}) },
+  data,
+});
 
 describe('apply', () => {
   it('creates, then reports unchanged, then configured, deleting removed keys', async () => {
@@ -51,8 +61,12 @@ describe('apply', () => {
     ];
     expect(await applyItems(client, items, 'default', io)).toBe(false);
     expect(io.out_).toEqual(['configmap/after created']);
-    expect(io.err_[0]).toMatch(/^Error from server \(Invalid\): error when creating "x\.yaml": Pod "bad" is invalid: spec\.containers\[0\]\.image: Required value/);
-    expect(io.err_[1]).toBe('error: resource mapping not found for name: "f" namespace: "" from "x.yaml": no matches for kind "Foo" in version "v1"\nensure CRDs are installed first');
+    expect(io.err_[0]).toMatch(
+      /^Error from server \(Invalid\): error when creating "x\.yaml": Pod "bad" is invalid: spec\.containers\[0\]\.image: Required value/,
+    );
+    expect(io.err_[1]).toBe(
+      'error: resource mapping not found for name: "f" namespace: "" from "x.yaml": no matches for kind "Foo" in version "v1"\nensure CRDs are installed first',
+    );
   });
 });
 
@@ -65,7 +79,11 @@ describe('get', () => {
   });
 
   it('says so when a namespace has none', async () => {
-    expect(await get(client, ['secrets'], { namespace: 'kube-public' })).toEqual({ text: '', errors: [], empty: 'No resources found in kube-public namespace.' });
+    expect(await get(client, ['secrets'], { namespace: 'kube-public' })).toEqual({
+      text: '',
+      errors: [],
+      empty: 'No resources found in kube-public namespace.',
+    });
   });
 });
 
@@ -92,7 +110,11 @@ describe('scale and delete', () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web', labels: { app: 'web' } },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      },
     };
     await client.create(deploys, d, 'default');
     const io = recorder();
@@ -104,7 +126,12 @@ describe('scale and delete', () => {
   it('deletes by selector, waits until gone, and reports NotFound like kubectl', async () => {
     const io = recorder();
     const { targets } = await resolveTargets(client, ['cm'], { selector: 'watched=yes', wait: true }, io);
-    const { deleted, ok } = await deleteAll(client, [...targets, { resource: parseResourceArgs(['pods'])[0].resource, name: 'ghost', namespace: 'default' }], { wait: true }, io);
+    const { deleted, ok } = await deleteAll(
+      client,
+      [...targets, { resource: parseResourceArgs(['pods'])[0].resource, name: 'ghost', namespace: 'default' }],
+      { wait: true },
+      io,
+    );
     await waitGone(client, deleted, 5000);
     expect(ok).toBe(false);
     expect(io.out_).toEqual(['configmap "w1" deleted']);

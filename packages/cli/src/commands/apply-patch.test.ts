@@ -44,7 +44,10 @@ describe('decideApply', () => {
 
   it('is unchanged when the manifest is what was applied, even with server fields and defaults in list items', () => {
     const current = live(withLastApplied(manifest(spec)));
-    (current.spec as typeof spec).template.spec.containers[0] = { ...spec.template.spec.containers[0], imagePullPolicy: 'IfNotPresent' } as never;
+    (current.spec as typeof spec).template.spec.containers[0] = {
+      ...spec.template.spec.containers[0],
+      imagePullPolicy: 'IfNotPresent',
+    } as never;
     expect(decideApply(manifest(spec), current)).toEqual({ action: 'unchanged' });
   });
 
@@ -78,15 +81,23 @@ describe('decideApply', () => {
 
   it('changes one field of a keyed list item, keeping what the server defaulted in it (strategic-merge-like)', () => {
     const current = live(withLastApplied(manifest(spec)));
-    (current.spec as typeof spec).template.spec.containers[0] = { ...spec.template.spec.containers[0], imagePullPolicy: 'IfNotPresent' } as never;
+    (current.spec as typeof spec).template.spec.containers[0] = {
+      ...spec.template.spec.containers[0],
+      imagePullPolicy: 'IfNotPresent',
+    } as never;
     const changed = { ...spec, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1.27' }] } } };
     const d = decideApply(manifest(changed), current);
     if (d.action !== 'patch') throw new Error('expected a patch');
-    expect(d.patch.spec).toEqual({ template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1.27', imagePullPolicy: 'IfNotPresent' }] } } });
+    expect(d.patch.spec).toEqual({
+      template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1.27', imagePullPolicy: 'IfNotPresent' }] } },
+    });
   });
 
   it('deletes a field removed inside a list item by sending the list again', () => {
-    const withEnv = { ...spec, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1.25', env: [{ name: 'A', value: '1' }] }] } } };
+    const withEnv = {
+      ...spec,
+      template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1.25', env: [{ name: 'A', value: '1' }] }] } },
+    };
     const current = live(withLastApplied(manifest(withEnv)));
     const d = decideApply(manifest(spec), current);
     if (d.action !== 'patch') throw new Error('expected a patch');
@@ -108,7 +119,10 @@ describe('threeWayMergePatch', () => {
 });
 
 describe('place', () => {
-  const item = (ns?: string, kind = 'Pod', apiVersion = 'v1') => ({ source: 'x.yaml', object: { apiVersion, kind, metadata: { name: 'web', ...(ns ? { namespace: ns } : {}) } } });
+  const item = (ns?: string, kind = 'Pod', apiVersion = 'v1') => ({
+    source: 'x.yaml',
+    object: { apiVersion, kind, metadata: { name: 'web', ...(ns ? { namespace: ns } : {}) } },
+  });
 
   it("uses the manifest's namespace, else -n, else default; cluster-scoped kinds lose theirs", () => {
     expect(place(item('team'), undefined, 'default').object.metadata.namespace).toBe('team');

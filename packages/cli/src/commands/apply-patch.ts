@@ -15,7 +15,11 @@ export function canonicalJson(value: unknown): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
     if (!isObj(v)) return v;
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sort(v[k])]),
+    );
   };
   return JSON.stringify(sort(value));
 }
@@ -36,7 +40,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isObj(a) && isObj(b)) {
     const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
 }
@@ -64,7 +68,8 @@ function mergeKeyOf(items: unknown[]): string | undefined {
 function mergeList(original: unknown, modified: unknown[], current: unknown): unknown[] {
   const key = mergeKeyOf(modified);
   if (!key || !Array.isArray(current)) return modified;
-  const find = (list: unknown, item: Obj): Obj | undefined => (Array.isArray(list) ? list.find((x) => isObj(x) && x[key] === item[key]) : undefined) as Obj | undefined;
+  const find = (list: unknown, item: Obj): Obj | undefined =>
+    (Array.isArray(list) ? list.find((x) => isObj(x) && x[key] === item[key]) : undefined) as Obj | undefined;
   return (modified as Obj[]).map((m) => {
     const live = find(current, m);
     return live ? (mergePatch(structuredClone(live), threeWayMergePatch(find(original, m), m, live)) as Obj) : m;

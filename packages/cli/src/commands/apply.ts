@@ -56,7 +56,10 @@ function describeTarget(p: Placement): string {
 async function applyOne(client: KubeClient, item: ManifestItem, p: Placement, io: Io): Promise<void> {
   const { resource: r, object } = p;
   const name = object.metadata.name;
-  if (!name) throw new CliError(`error when retrieving current configuration of:\n${describeTarget(p)}\nfrom server for: "${item.source}": resource name may not be empty`);
+  if (!name)
+    throw new CliError(
+      `error when retrieving current configuration of:\n${describeTarget(p)}\nfrom server for: "${item.source}": resource name may not be empty`,
+    );
   let live: KubeObject | undefined;
   try {
     live = await client.get(r, name, object.metadata.namespace);
@@ -90,7 +93,11 @@ async function applyOne(client: KubeClient, item: ManifestItem, p: Placement, io
     printWarnings(io, res.warnings);
   } catch (err) {
     const patchText = JSON.stringify(decision.patch);
-    throw withSource(withSource(err, 'patching', item.source), `applying patch:\n${patchText}\nto:\n${describeTarget(p)}\nfor:`, item.source);
+    throw withSource(
+      withSource(err, 'patching', item.source),
+      `applying patch:\n${patchText}\nto:\n${describeTarget(p)}\nfor:`,
+      item.source,
+    );
   }
   io.out(`${objectRef(r, name)} configured`);
 }
@@ -102,7 +109,12 @@ export interface ApplyOptions {
 }
 
 /** Applies everything it can; returns false when anything failed (each failure already printed). */
-export async function applyItems(client: KubeClient, items: ManifestItem[], explicitNamespace: string | undefined, io: Io): Promise<boolean> {
+export async function applyItems(
+  client: KubeClient,
+  items: ManifestItem[],
+  explicitNamespace: string | undefined,
+  io: Io,
+): Promise<boolean> {
   let ok = true;
   for (const item of items) {
     try {

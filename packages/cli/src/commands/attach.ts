@@ -1,7 +1,7 @@
 // `kubelab attach POD [-c C] [-i] [-t]`, and the attach half of `run -i/-t [--rm]`: connects the terminal to a
 // container's main process through Docker, as exec does (see docker/pod-runtime.ts).
 import type { Command } from 'commander';
-import { type Pod } from '@kubelab/api';
+import type { Pod } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, withClient, type CliEnv } from '../command-kit';
 import { chooseContainer, execTarget } from '../docker/pod-containers';

@@ -63,7 +63,9 @@ export function summary(info: ClusterInfo): string {
 
 export async function buildImages(print: Print): Promise<void> {
   await step(print, 'Docker engine ready', () => ensureEngine());
-  const images = await step(print, 'Images ready', () => ensureImages((what: string, ms: number) => print(`   · ${what} (${seconds(ms)})`)));
+  const images = await step(print, 'Images ready', () =>
+    ensureImages((what: string, ms: number) => print(`   · ${what} (${seconds(ms)})`)),
+  );
   print(`Node image: ${images.nodeImage} (also tagged kubelab/node:latest)`);
 }
 

@@ -37,7 +37,7 @@ const createFlags = (cmd: Command): Command =>
 export async function createObject(connectClient: () => Promise<KubeClient>, obj: KubeObject, flags: CreateFlags, io: Io): Promise<void> {
   const r = resourceForKind(obj.apiVersion, obj.kind);
   if (!r) throw new CliError(`no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`);
-  const strategy = flags.dryRun === true ? 'client' : (flags.dryRun || 'none');
+  const strategy = flags.dryRun === true ? 'client' : flags.dryRun || 'none';
   if (strategy !== 'client' && strategy !== 'none') throw new CliError(`--dry-run=${strategy} is not supported by kubelab (only "client")`);
   const dryRun = strategy === 'client';
   const format = flags.output ? parseOutputFormat(flags.output) : undefined;
@@ -52,7 +52,8 @@ export async function createObject(connectClient: () => Promise<KubeClient>, obj
     printWarnings(io, res.warnings);
     object = res.object;
   }
-  if (format && format !== 'table' && format !== 'wide') io.out(formatObjects([object], r.kind, format, { single: true, output: flags.output }));
+  if (format && format !== 'table' && format !== 'wide')
+    io.out(formatObjects([object], r.kind, format, { single: true, output: flags.output }));
   else io.out(`${objectRef(r, object.metadata.name!)} created${dryRun ? ' (dry run)' : ''}`);
 }
 
@@ -109,7 +110,8 @@ export function registerCreate(program: Command, env: CliEnv): void {
     if (!o.filename?.length) throw new CliError('must specify one of -f and -k');
     await createFromFiles(env, o.filename, o);
   });
-  const send = (obj: KubeObject, cmd: Command): Promise<void> => lazyClient(env, (c) => createObject(c, obj, cmd.optsWithGlobals<CreateFlags>(), env.io));
+  const send = (obj: KubeObject, cmd: Command): Promise<void> =>
+    lazyClient(env, (c) => createObject(c, obj, cmd.optsWithGlobals<CreateFlags>(), env.io));
 
   create
     .command('deployment')

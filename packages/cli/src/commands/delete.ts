@@ -38,7 +38,12 @@ export function parseBoolFlag(value: string | boolean | undefined): boolean {
 }
 
 /** Which objects the arguments name; lists for -l / --all. Errors are kubectl's. */
-export async function resolveTargets(client: KubeClient, args: string[], o: DeleteOptions, io: Io): Promise<{ targets: DeleteTarget[]; ok: boolean }> {
+export async function resolveTargets(
+  client: KubeClient,
+  args: string[],
+  o: DeleteOptions,
+  io: Io,
+): Promise<{ targets: DeleteTarget[]; ok: boolean }> {
   if (o.filename?.length) {
     if (args.length) throw new CliError('cannot specify both -f and resource arguments');
     const { items, errors } = await readManifests(o.filename, { recursive: o.recursive });
@@ -74,7 +79,12 @@ export async function resolveTargets(client: KubeClient, args: string[], o: Dele
 }
 
 /** Deletes each target, printing as it goes; returns the uids that were deleted, for waiting. */
-export async function deleteAll(client: KubeClient, targets: DeleteTarget[], o: DeleteOptions, io: Io): Promise<{ deleted: (DeleteTarget & { uid?: string })[]; ok: boolean }> {
+export async function deleteAll(
+  client: KubeClient,
+  targets: DeleteTarget[],
+  o: DeleteOptions,
+  io: Io,
+): Promise<{ deleted: (DeleteTarget & { uid?: string })[]; ok: boolean }> {
   const deleted: (DeleteTarget & { uid?: string })[] = [];
   let ok = true;
   for (const t of targets) {
@@ -94,7 +104,12 @@ export async function deleteAll(client: KubeClient, targets: DeleteTarget[], o: 
 }
 
 /** Polls until every object is gone, or replaced by a new object of the same name (a different uid). */
-export async function waitGone(client: KubeClient, targets: (DeleteTarget & { uid?: string })[], timeoutMs: number | undefined, clock?: Clock): Promise<void> {
+export async function waitGone(
+  client: KubeClient,
+  targets: (DeleteTarget & { uid?: string })[],
+  timeoutMs: number | undefined,
+  clock?: Clock,
+): Promise<void> {
   for (const t of targets) {
     await pollUntil(
       async () => {

@@ -1,7 +1,16 @@
 // `kubelab describe TYPE [NAME_PREFIX...] | TYPE/NAME [-n NS | -A] [-l SEL]`: kubectl's describers, fed with
 // the object's events (fieldSelector on involvedObject) and the related pods / replica sets they show.
 import type { Command } from 'commander';
-import { resolveResource, StatusError, type Event, type KubeObject, type LabelSelector, type Pod, type ReplicaSet, type ResourceInfo } from '@kubelab/api';
+import {
+  resolveResource,
+  StatusError,
+  type Event,
+  type KubeObject,
+  type LabelSelector,
+  type Pod,
+  type ReplicaSet,
+  type ResourceInfo,
+} from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, withClient, type CliEnv } from '../command-kit';
 import { describeError } from '../errors';
@@ -29,7 +38,12 @@ async function findByName(client: KubeClient, r: ResourceInfo, name: string, ns:
   }
 }
 
-async function listOrEmpty<T extends KubeObject>(client: KubeClient, plural: string, ns: string | undefined, opts: { labelSelector?: string; fieldSelector?: string }): Promise<T[] | undefined> {
+async function listOrEmpty<T extends KubeObject>(
+  client: KubeClient,
+  plural: string,
+  ns: string | undefined,
+  opts: { labelSelector?: string; fieldSelector?: string },
+): Promise<T[] | undefined> {
   const r = resolveResource(plural);
   if (!r) return undefined; // kind not served (yet): the describer leaves the section out
   return (await client.list<T>(r, ns, opts)).items;

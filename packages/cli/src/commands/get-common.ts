@@ -30,4 +30,3 @@ export function emptyMessage(found: Found[], opts: GetOptions): string {
   const namespaced = found.some((f) => f.request.resource.namespaced);
   return namespaced && !opts.allNamespaces ? `No resources found in ${namespaceOf(opts)} namespace.` : 'No resources found';
 }
-

@@ -15,7 +15,9 @@ export async function watchAndPrint(client: KubeClient, args: string[], opts: Ge
   const format = parseOutputFormat(opts.output);
   const requests = parseResourceArgs(args);
   if (requests.length !== 1 || requests[0].names.length > 1) {
-    throw new CliError(`watch is only supported on individual resources and resource collections, but ${requests.reduce((n, r) => n + Math.max(1, r.names.length), 0)} resources were found`);
+    throw new CliError(
+      `watch is only supported on individual resources and resource collections, but ${requests.reduce((n, r) => n + Math.max(1, r.names.length), 0)} resources were found`,
+    );
   }
   const request = requests[0];
   const r = request.resource;

@@ -46,7 +46,11 @@ async function fetch(client: KubeClient, request: ResourceRequest, opts: GetOpti
 }
 
 /** Renders what was found; pure, so the layout rules are tested without a server. */
-export function render(found: Found[], format: OutputFormat, opts: GetOptions & { withKind: boolean; singleObject: boolean; now?: number }): string {
+export function render(
+  found: Found[],
+  format: OutputFormat,
+  opts: GetOptions & { withKind: boolean; singleObject: boolean; now?: number },
+): string {
   const all = found.flatMap((f) => f.objects);
   switch (format) {
     case 'json':

@@ -133,8 +133,14 @@ export interface DataSources {
 function collectData(kind: 'ConfigMap' | 'Secret', name: string, src: DataSources): Record<string, Buffer> {
   const data: Record<string, Buffer> = {};
   const add = (key: string, value: Buffer): void => {
-    if (!keyRe.test(key)) throw new CliError(`"${key}" is not a valid key name for a ${kind}: a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`);
-    if (key in data) throw new CliError(`cannot add key ${key}, another key by that name already exists in ${kind === 'ConfigMap' ? 'Data' : 'data'} for ${kind} "${name}"`);
+    if (!keyRe.test(key))
+      throw new CliError(
+        `"${key}" is not a valid key name for a ${kind}: a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
+      );
+    if (key in data)
+      throw new CliError(
+        `cannot add key ${key}, another key by that name already exists in ${kind === 'ConfigMap' ? 'Data' : 'data'} for ${kind} "${name}"`,
+      );
     data[key] = value;
   };
   for (const lit of src.literals ?? []) {

@@ -12,7 +12,10 @@ const deploy = (generation: number, status: Deployment['status'], replicas = 3):
 
 describe('deploymentRolloutStatus (kubectl rollout status)', () => {
   it('waits until the controller observed the current generation', () => {
-    expect(deploymentRolloutStatus(deploy(2, { observedGeneration: 1 }))).toEqual({ message: 'Waiting for deployment spec update to be observed...', done: false });
+    expect(deploymentRolloutStatus(deploy(2, { observedGeneration: 1 }))).toEqual({
+      message: 'Waiting for deployment spec update to be observed...',
+      done: false,
+    });
   });
 
   it('walks through updated, old-pending and available stages', () => {
@@ -22,9 +25,9 @@ describe('deploymentRolloutStatus (kubectl rollout status)', () => {
     expect(deploymentRolloutStatus(deploy(2, { observedGeneration: 2, updatedReplicas: 3, replicas: 4 })).message).toBe(
       'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...',
     );
-    expect(deploymentRolloutStatus(deploy(2, { observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 1 })).message).toBe(
-      'Waiting for deployment "web" rollout to finish: 1 of 3 updated replicas are available...',
-    );
+    expect(
+      deploymentRolloutStatus(deploy(2, { observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 1 })).message,
+    ).toBe('Waiting for deployment "web" rollout to finish: 1 of 3 updated replicas are available...');
   });
 
   it('is done when all updated replicas are available', () => {
@@ -35,7 +38,10 @@ describe('deploymentRolloutStatus (kubectl rollout status)', () => {
   });
 
   it('fails when the progress deadline passed', () => {
-    const d = deploy(1, { observedGeneration: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] });
+    const d = deploy(1, {
+      observedGeneration: 1,
+      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+    });
     expect(() => deploymentRolloutStatus(d)).toThrow('deployment "web" exceeded its progress deadline');
   });
 });

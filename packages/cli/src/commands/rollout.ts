@@ -24,13 +24,22 @@ export function deploymentRolloutStatus(d: Deployment): RolloutStatus {
     const desired = d.spec?.replicas ?? 1;
     const updated = st.updatedReplicas ?? 0;
     if (d.spec?.replicas !== undefined && updated < desired) {
-      return { message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated...`, done: false };
+      return {
+        message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${desired} new replicas have been updated...`,
+        done: false,
+      };
     }
     if ((st.replicas ?? 0) > updated) {
-      return { message: `Waiting for deployment "${name}" rollout to finish: ${(st.replicas ?? 0) - updated} old replicas are pending termination...`, done: false };
+      return {
+        message: `Waiting for deployment "${name}" rollout to finish: ${(st.replicas ?? 0) - updated} old replicas are pending termination...`,
+        done: false,
+      };
     }
     if ((st.availableReplicas ?? 0) < updated) {
-      return { message: `Waiting for deployment "${name}" rollout to finish: ${st.availableReplicas ?? 0} of ${updated} updated replicas are available...`, done: false };
+      return {
+        message: `Waiting for deployment "${name}" rollout to finish: ${st.availableReplicas ?? 0} of ${updated} updated replicas are available...`,
+        done: false,
+      };
     }
     return { message: `deployment "${name}" successfully rolled out`, done: true };
   }
@@ -39,13 +48,22 @@ export function deploymentRolloutStatus(d: Deployment): RolloutStatus {
 
 function targetOf(args: string[]): { resource: ResourceInfo; name: string } {
   const requests = parseResourceArgs(args);
-  if (requests.length !== 1 || requests[0].names.length !== 1) throw new CliError('rollout status needs exactly one resource, e.g. deployment/web');
+  if (requests.length !== 1 || requests[0].names.length !== 1)
+    throw new CliError('rollout status needs exactly one resource, e.g. deployment/web');
   const { resource, names } = requests[0];
-  if (resource.kind !== 'Deployment') throw new CliError(`no status viewer has been implemented for ${resource.kind}${resource.group ? `.${resource.group}` : ''}`);
+  if (resource.kind !== 'Deployment')
+    throw new CliError(`no status viewer has been implemented for ${resource.kind}${resource.group ? `.${resource.group}` : ''}`);
   return { resource, name: names[0] };
 }
 
-export async function rolloutStatus(client: KubeClient, r: ResourceInfo, name: string, ns: string, opts: { watch: boolean; timeoutMs?: number }, io: Io): Promise<void> {
+export async function rolloutStatus(
+  client: KubeClient,
+  r: ResourceInfo,
+  name: string,
+  ns: string,
+  opts: { watch: boolean; timeoutMs?: number },
+  io: Io,
+): Promise<void> {
   const filters = { fieldSelector: `metadata.name=${name}` };
   const list = await client.list<Deployment>(r, ns, filters);
   const first = list.items[0];
@@ -56,7 +74,12 @@ export async function rolloutStatus(client: KubeClient, r: ResourceInfo, name: s
 
   const abort = new AbortController();
   let timedOut = false;
-  const timer = opts.timeoutMs ? setTimeout(() => ((timedOut = true), abort.abort()), opts.timeoutMs) : undefined;
+  const timer = opts.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        abort.abort();
+      }, opts.timeoutMs)
+    : undefined;
   let done = false;
   let resourceVersion = list.metadata.resourceVersion;
   try {

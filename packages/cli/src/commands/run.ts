@@ -86,12 +86,26 @@ export function registerRun(program: Command, env: CliEnv, runtime: () => PodRun
     .action(async (name: string, words: string[], o: RunFlags) => {
       if (!o.image) throw new CliError('required flag(s) "image" not set');
       if (o.command && words.length === 0) throw new CliError('--command requires a command after --');
-      const pod = buildRunPod({ name, image: o.image, port: o.port, env: o.env, labels: o.labels, annotations: o.annotations, restart: o.restart, imagePullPolicy: o.imagePullPolicy, command: o.command, words, stdin: o.stdin, tty: o.tty });
+      const pod = buildRunPod({
+        name,
+        image: o.image,
+        port: o.port,
+        env: o.env,
+        labels: o.labels,
+        annotations: o.annotations,
+        restart: o.restart,
+        imagePullPolicy: o.imagePullPolicy,
+        command: o.command,
+        words,
+        stdin: o.stdin,
+        tty: o.tty,
+      });
       if (o.tty && !o.stdin) throw new CliError('-i/--stdin is required for containers with -t/--tty=true');
       const attach = o.attach ?? !!o.stdin;
       if (o.rm && !attach) throw new CliError('--rm should only be used for attached containers');
       if (!attach) return lazyClient(env, (c) => createObject(c, pod, o, env.io));
-      if (o.dryRun && o.dryRun !== 'none') throw new CliError("--dry-run can't be used with attached containers options (--attach, --stdin, or --tty)");
+      if (o.dryRun && o.dryRun !== 'none')
+        throw new CliError("--dry-run can't be used with attached containers options (--attach, --stdin, or --tty)");
       const code = await withClient(env, (client) => runAttached(client, env, pod, o, runtime()));
       if (code) throw new AlreadyReported(code);
     });

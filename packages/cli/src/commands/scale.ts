@@ -20,7 +20,14 @@ export interface ScaleOptions {
   all?: boolean;
 }
 
-export async function scaleOne(client: KubeClient, r: ResourceInfo, name: string, namespace: string | undefined, o: ScaleOptions, io: Io): Promise<void> {
+export async function scaleOne(
+  client: KubeClient,
+  r: ResourceInfo,
+  name: string,
+  namespace: string | undefined,
+  o: ScaleOptions,
+  io: Io,
+): Promise<void> {
   const path = `${objectPath(r, name, namespace)}/scale`;
   if (o.currentReplicas !== undefined) {
     const current = (await client.raw<Scale>('GET', path)).object;
@@ -59,7 +66,9 @@ export function registerScale(program: Command, env: CliEnv): void {
           let targets = names;
           if (targets.length === 0) {
             if (!o.all && !o.selector) throw new CliError('resource(s) were provided, but no name was specified');
-            targets = (await client.list(resource, resource.namespaced ? ns : undefined, { labelSelector: o.selector })).items.map((x) => x.metadata.name!);
+            targets = (await client.list(resource, resource.namespaced ? ns : undefined, { labelSelector: o.selector })).items.map(
+              (x) => x.metadata.name!,
+            );
           }
           for (const name of targets) {
             count++;

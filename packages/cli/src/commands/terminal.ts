@@ -9,7 +9,11 @@ export interface TerminalFlags {
   quiet?: boolean;
 }
 
-export async function terminalSession<T>(flags: TerminalFlags, io: Io, run: (streams: Omit<AttachRequest, 'containerId'>) => Promise<T>): Promise<T> {
+export async function terminalSession<T>(
+  flags: TerminalFlags,
+  io: Io,
+  run: (streams: Omit<AttachRequest, 'containerId'>) => Promise<T>,
+): Promise<T> {
   let tty = !!flags.tty && !!flags.stdin;
   if (tty && !process.stdin.isTTY) {
     if (!flags.quiet) io.err('Unable to use a TTY - input is not a terminal or the right kind of file');

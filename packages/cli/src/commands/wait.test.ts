@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@kubelab/api';
 import { conditionMet, parseWaitFor } from './wait';
 
-const pod = (status: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, status: { conditions: [{ type: 'Ready', status }] } });
+const pod = (status: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p' },
+  status: { conditions: [{ type: 'Ready', status }] },
+});
 
 describe('wait', () => {
   it('parses --for like kubectl', () => {

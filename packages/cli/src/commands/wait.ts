@@ -25,7 +25,14 @@ export function conditionMet(obj: KubeObject, want: { condition: string; status:
   return (status?.conditions ?? []).some((c) => c.type.toLowerCase() === want.condition && c.status.toLowerCase() === want.status);
 }
 
-async function waitOne(client: KubeClient, r: ResourceInfo, name: string, ns: string | undefined, forWhat: WaitFor, timeoutMs: number): Promise<string> {
+async function waitOne(
+  client: KubeClient,
+  r: ResourceInfo,
+  name: string,
+  ns: string | undefined,
+  forWhat: WaitFor,
+  timeoutMs: number,
+): Promise<string> {
   const ref = `${kindName(r)}/${name}`;
   if ('delete' in forWhat) {
     await pollUntil(

@@ -6,28 +6,59 @@ const pod = (extra: Partial<Pod> = {}): Pod => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name: 'web', namespace: 'default', uid: 'u1' },
-  spec: { containers: [{ name: 'app', image: 'x' }, { name: 'sidecar', image: 'y' }], initContainers: [{ name: 'setup', image: 'z' }] },
+  spec: {
+    containers: [
+      { name: 'app', image: 'x' },
+      { name: 'sidecar', image: 'y' },
+    ],
+    initContainers: [{ name: 'setup', image: 'z' }],
+  },
   status: { phase: 'Running' },
   ...extra,
 });
 
-const inst = (name: string, attempt: number, state: string, podUid = 'u1', id = `${name}-${attempt}`): ContainerInstance => ({ id, name, attempt, state, podUid });
+const inst = (name: string, attempt: number, state: string, podUid = 'u1', id = `${name}-${attempt}`): ContainerInstance => ({
+  id,
+  name,
+  attempt,
+  state,
+  podUid,
+});
 
 describe('labels', () => {
   it('reads the node agent labels and filters by cluster, namespace and pod', () => {
-    expect(fromLabels('abc', 'running', { 'kubelab.container': 'app', 'kubelab.attempt': '2', 'kubelab.pod-uid': 'u1' })).toEqual({ id: 'abc', name: 'app', attempt: 2, state: 'running', podUid: 'u1' });
-    expect(podFilters('kl', 'default', 'web')).toEqual(['kubelab.cluster=kl', 'kubelab.role=pod', 'kubelab.namespace=default', 'kubelab.pod=web']);
+    expect(fromLabels('abc', 'running', { 'kubelab.container': 'app', 'kubelab.attempt': '2', 'kubelab.pod-uid': 'u1' })).toEqual({
+      id: 'abc',
+      name: 'app',
+      attempt: 2,
+      state: 'running',
+      podUid: 'u1',
+    });
+    expect(podFilters('kl', 'default', 'web')).toEqual([
+      'kubelab.cluster=kl',
+      'kubelab.role=pod',
+      'kubelab.namespace=default',
+      'kubelab.pod=web',
+    ]);
   });
 });
 
 describe('chooseContainer', () => {
   it("defaults to the first container and says so when there are several, in kubectl's words", () => {
-    expect(chooseContainer(pod(), undefined)).toEqual({ name: 'app', notice: 'Defaulted container "app" out of: app, sidecar, setup (init)' });
-    expect(chooseContainer(pod({ spec: { containers: [{ name: 'only', image: 'x' }] } }), undefined)).toEqual({ name: 'only', notice: undefined });
+    expect(chooseContainer(pod(), undefined)).toEqual({
+      name: 'app',
+      notice: 'Defaulted container "app" out of: app, sidecar, setup (init)',
+    });
+    expect(chooseContainer(pod({ spec: { containers: [{ name: 'only', image: 'x' }] } }), undefined)).toEqual({
+      name: 'only',
+      notice: undefined,
+    });
   });
   it('honours -c and the default-container annotation; rejects unknown names', () => {
     expect(chooseContainer(pod(), 'sidecar')).toEqual({ name: 'sidecar' });
-    expect(chooseContainer(pod({ metadata: { name: 'web', annotations: { 'kubectl.kubernetes.io/default-container': 'sidecar' } } }), undefined)).toEqual({ name: 'sidecar' });
+    expect(
+      chooseContainer(pod({ metadata: { name: 'web', annotations: { 'kubectl.kubernetes.io/default-container': 'sidecar' } } }), undefined),
+    ).toEqual({ name: 'sidecar' });
     expect(() => chooseContainer(pod(), 'nope')).toThrow('container nope is not valid for pod web');
   });
 });
@@ -38,7 +69,9 @@ describe('execTarget', () => {
     expect(execTarget(pod(), all, 'app').id).toBe('app-1');
   });
   it("reports kubectl's errors for a completed pod and a container that is not running", () => {
-    expect(() => execTarget(pod({ status: { phase: 'Succeeded' } }), [], 'app')).toThrow('cannot exec into a container in a completed pod; current phase is Succeeded');
+    expect(() => execTarget(pod({ status: { phase: 'Succeeded' } }), [], 'app')).toThrow(
+      'cannot exec into a container in a completed pod; current phase is Succeeded',
+    );
     expect(() => execTarget(pod(), [inst('app', 0, 'exited')], 'app')).toThrow('unable to upgrade connection: container not found ("app")');
   });
 });
@@ -52,17 +85,36 @@ describe('logsTarget', () => {
   });
 
   it('while backing off (CrashLoopBackOff) --previous is the instance that just exited', () => {
-    const crashing = pod({ status: { phase: 'Running', containerStatuses: [{ name: 'app', image: 'x', ready: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } } }] } });
+    const crashing = pod({
+      status: {
+        phase: 'Running',
+        containerStatuses: [{ name: 'app', image: 'x', ready: false, restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } } }],
+      },
+    });
     const exited = [inst('app', 0, 'exited'), inst('app', 1, 'exited')];
     expect(logsTarget(crashing, exited, 'app', true).id).toBe('app-1');
     expect(logsTarget(crashing, exited, 'app', false).id).toBe('app-1');
   });
 
   it("reports kubectl's errors when there is no previous or no container yet", () => {
-    expect(() => logsTarget(pod(), [inst('app', 0, 'running')], 'app', true)).toThrow('previous terminated container "app" in pod "web" not found');
-    const creating = pod({ status: { phase: 'Pending', containerStatuses: [{ name: 'app', image: 'x', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] } });
+    expect(() => logsTarget(pod(), [inst('app', 0, 'running')], 'app', true)).toThrow(
+      'previous terminated container "app" in pod "web" not found',
+    );
+    const creating = pod({
+      status: {
+        phase: 'Pending',
+        containerStatuses: [
+          { name: 'app', image: 'x', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } },
+        ],
+      },
+    });
     expect(() => logsTarget(creating, [], 'app', false)).toThrow('container "app" in pod "web" is waiting to start: ContainerCreating');
-    const pulling = pod({ status: { phase: 'Pending', containerStatuses: [{ name: 'app', image: 'x', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull' } } }] } });
-    expect(() => logsTarget(pulling, [], 'app', false)).toThrow("container \"app\" in pod \"web\" is waiting to start: image can't be pulled");
+    const pulling = pod({
+      status: {
+        phase: 'Pending',
+        containerStatuses: [{ name: 'app', image: 'x', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull' } } }],
+      },
+    });
+    expect(() => logsTarget(pulling, [], 'app', false)).toThrow('container "app" in pod "web" is waiting to start: image can\'t be pulled');
   });
 });

@@ -36,9 +36,7 @@ export function podFilters(cluster: string, namespace: string, pod: string): str
 
 /** Newest attempt first; containers of an older pod with the same name (another uid) are dropped. */
 export function instancesOf(all: ContainerInstance[], container: string, podUid: string | undefined): ContainerInstance[] {
-  return all
-    .filter((c) => c.name === container && (!podUid || !c.podUid || c.podUid === podUid))
-    .sort((a, b) => b.attempt - a.attempt);
+  return all.filter((c) => c.name === container && (!podUid || !c.podUid || c.podUid === podUid)).sort((a, b) => b.attempt - a.attempt);
 }
 
 export class ContainerLookupError extends Error {
@@ -86,8 +84,13 @@ export function logsTarget(pod: Pod, all: ContainerInstance[], container: string
   }
   if (current) return current;
   const reason = status?.state?.waiting?.reason ?? (pod.status?.phase === 'Pending' ? 'ContainerCreating' : undefined);
-  if (reason === 'ErrImagePull') throw new ContainerLookupError(`container "${container}" in pod "${podName}" is waiting to start: image can't be pulled`, 'server');
-  if (reason === 'ImagePullBackOff') throw new ContainerLookupError(`container "${container}" in pod "${podName}" is waiting to start: trying and failing to pull image`, 'server');
+  if (reason === 'ErrImagePull')
+    throw new ContainerLookupError(`container "${container}" in pod "${podName}" is waiting to start: image can't be pulled`, 'server');
+  if (reason === 'ImagePullBackOff')
+    throw new ContainerLookupError(
+      `container "${container}" in pod "${podName}" is waiting to start: trying and failing to pull image`,
+      'server',
+    );
   if (reason) throw new ContainerLookupError(`container "${container}" in pod "${podName}" is waiting to start: ${reason}`, 'server');
   throw new ContainerLookupError(`container "${container}" in pod "${podName}" is waiting to start - no logs yet`, 'server');
 }
@@ -105,7 +108,8 @@ export function allContainerNames(pod: Pod): string {
 export function chooseContainer(pod: Pod, requested: string | undefined): { name: string; notice?: string } {
   const names = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])].map((c) => c.name);
   if (requested) {
-    if (!names.includes(requested)) throw new ContainerLookupError(`container ${requested} is not valid for pod ${pod.metadata.name}`, 'server');
+    if (!names.includes(requested))
+      throw new ContainerLookupError(`container ${requested} is not valid for pod ${pod.metadata.name}`, 'server');
     return { name: requested };
   }
   const annotated = pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'];

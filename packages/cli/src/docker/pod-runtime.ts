@@ -77,7 +77,13 @@ export class DockerPodRuntime implements PodRuntime {
 
   async attach(req: AttachRequest): Promise<number | undefined> {
     const container = this.docker.getContainer(req.containerId);
-    const stream = (await container.attach({ stream: true, stdin: !!req.stdin, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
+    const stream = (await container.attach({
+      stream: true,
+      stdin: !!req.stdin,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    })) as NodeJS.ReadWriteStream;
     await this.session(stream, req, (size) => container.resize(size));
     // The stream can close a moment before the engine records the exit; give it a second to catch up.
     for (let i = 0; i < 10; i++) {
@@ -93,7 +99,11 @@ export class DockerPodRuntime implements PodRuntime {
    * stdout/stderr, stdin piped in (its end half-closes the socket, delivering EOF like kubectl's stdin
    * stream), and terminal resizes forwarded.
    */
-  private async session(stream: NodeJS.ReadWriteStream, req: AttachRequest, resize: (size: { h: number; w: number }) => Promise<unknown>): Promise<void> {
+  private async session(
+    stream: NodeJS.ReadWriteStream,
+    req: AttachRequest,
+    resize: (size: { h: number; w: number }) => Promise<unknown>,
+  ): Promise<void> {
     let stopResize: (() => void) | undefined;
     if (req.tty && req.size) {
       const sendSize = (): void => {

@@ -18,7 +18,9 @@ describe('jsonpath', () => {
     expect(formatJsonPath('{.items[1].status.podIP}', list)).toBe('10.244.2.2');
   });
   it('ranges with literal strings', () => {
-    expect(formatJsonPath('{range .items[*]}{.metadata.name}{"\\t"}{.status.podIP}{"\\n"}{end}', list)).toBe('a\t10.244.1.2\nb\t10.244.2.2\n');
+    expect(formatJsonPath('{range .items[*]}{.metadata.name}{"\\t"}{.status.podIP}{"\\n"}{end}', list)).toBe(
+      'a\t10.244.1.2\nb\t10.244.2.2\n',
+    );
   });
   it('prints nothing for missing fields and JSON for objects', () => {
     expect(formatJsonPath('{.spec.nodeName}', list.items[0])).toBe('');

@@ -86,7 +86,9 @@ function render(pieces: Piece[], ctx: unknown): string {
     .map((p) => {
       if ('text' in p) return p.text;
       if ('path' in p) return evaluate(p.path, ctx).map(show).join(' ');
-      return evaluate(p.range, ctx).map((item) => render(p.body, item)).join('');
+      return evaluate(p.range, ctx)
+        .map((item) => render(p.body, item))
+        .join('');
     })
     .join('');
 }

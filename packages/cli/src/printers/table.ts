@@ -56,7 +56,13 @@ const columnsByKind: Record<string, Column[]> = {
     { header: 'LAST SEEN', value: (o, now) => (o.lastTimestamp ? humanDuration(now - Date.parse(String(o.lastTimestamp))) : age(o, now)) },
     { header: 'TYPE', value: (o) => String(o.type ?? '') },
     { header: 'REASON', value: (o) => String(o.reason ?? '') },
-    { header: 'OBJECT', value: (o) => { const i = o.involvedObject as { kind?: string; name?: string }; return `${(i?.kind ?? '').toLowerCase()}/${i?.name ?? ''}`; } },
+    {
+      header: 'OBJECT',
+      value: (o) => {
+        const i = o.involvedObject as { kind?: string; name?: string };
+        return `${(i?.kind ?? '').toLowerCase()}/${i?.name ?? ''}`;
+      },
+    },
     { header: 'MESSAGE', value: (o) => String(o.message ?? '') },
   ],
   Pod: podColumns,
@@ -83,7 +89,12 @@ export function renderTable(rows: string[][]): string {
   if (rows.length === 0) return '';
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows
-    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(cellWidth(widths[i])))).join('').trimEnd())
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(cellWidth(widths[i]))))
+        .join('')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -161,6 +172,9 @@ export class WatchRowPrinter {
 
   private format(cells: string[]): string {
     this.widths = this.widths.map((w, i) => Math.max(w, cells[i].length));
-    return cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(cellWidth(this.widths[i])))).join('').trimEnd();
+    return cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(cellWidth(this.widths[i]))))
+      .join('')
+      .trimEnd();
   }
 }

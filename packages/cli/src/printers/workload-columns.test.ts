@@ -5,9 +5,22 @@ import { selectorString } from './workload-columns';
 
 const now = Date.parse('2024-05-01T12:00:00Z');
 const created = new Date(now - 5 * 60_000).toISOString();
-const meta = (name: string, extra: Partial<KubeObject['metadata']> = {}) => ({ name, namespace: 'default', creationTimestamp: created, ...extra });
+const meta = (name: string, extra: Partial<KubeObject['metadata']> = {}) => ({
+  name,
+  namespace: 'default',
+  creationTimestamp: created,
+  ...extra,
+});
 
-const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.25' }, { name: 'side', image: 'busybox' }] } };
+const template = {
+  metadata: { labels: { app: 'web' } },
+  spec: {
+    containers: [
+      { name: 'nginx', image: 'nginx:1.25' },
+      { name: 'side', image: 'busybox' },
+    ],
+  },
+};
 const deployment: Deployment = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
@@ -27,7 +40,12 @@ const pod: Pod = {
   kind: 'Pod',
   metadata: meta('web-5d4f8b7c9d-abcde', { labels: { app: 'web', 'pod-template-hash': '5d4f8b7c9d' } }),
   spec: { containers: [{ name: 'nginx', image: 'nginx' }], nodeName: 'kl-worker' },
-  status: { phase: 'Running', podIP: '10.244.1.7', podIPs: [{ ip: '10.244.1.7' }], containerStatuses: [{ name: 'nginx', image: 'nginx', ready: true, restartCount: 0, state: { running: {} } }] },
+  status: {
+    phase: 'Running',
+    podIP: '10.244.1.7',
+    podIPs: [{ ip: '10.244.1.7' }],
+    containerStatuses: [{ name: 'nginx', image: 'nginx', ready: true, restartCount: 0, state: { running: {} } }],
+  },
 };
 
 describe('get tables per kind', () => {
@@ -42,18 +60,28 @@ describe('get tables per kind', () => {
   });
 
   it('deployments, and -o wide with sorted selector', () => {
-    expect(printTable([deployment], 'Deployment', { now })).toBe('NAME   READY   UP-TO-DATE   AVAILABLE   AGE\nweb    2/3     3            2           5m');
+    expect(printTable([deployment], 'Deployment', { now })).toBe(
+      'NAME   READY   UP-TO-DATE   AVAILABLE   AGE\nweb    2/3     3            2           5m',
+    );
     expect(printTable([deployment], 'Deployment', { now, wide: true }).split('\n')[1]).toBe(
       'web    2/3     3            2           5m    nginx,side   nginx:1.25,busybox   app=web,tier=fe',
     );
   });
 
   it('replicasets', () => {
-    expect(printTable([replicaSet], 'ReplicaSet', { now })).toBe('NAME             DESIRED   CURRENT   READY   AGE\nweb-5d4f8b7c9d   3         3         1       5m');
+    expect(printTable([replicaSet], 'ReplicaSet', { now })).toBe(
+      'NAME             DESIRED   CURRENT   READY   AGE\nweb-5d4f8b7c9d   3         3         1       5m',
+    );
   });
 
   it('configmaps and secrets count their keys', () => {
-    const cm: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('conf'), data: { a: '1', b: '2' }, binaryData: { c: 'AA==' } };
+    const cm: ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta('conf'),
+      data: { a: '1', b: '2' },
+      binaryData: { c: 'AA==' },
+    };
     const secret: Secret = { apiVersion: 'v1', kind: 'Secret', metadata: meta('creds'), type: 'Opaque', data: { user: 'dQ==' } };
     expect(printTable([cm], 'ConfigMap', { now })).toBe('NAME   DATA   AGE\nconf   3      5m');
     expect(printTable([secret], 'Secret', { now })).toBe('NAME    TYPE     DATA   AGE\ncreds   Opaque   1      5m');
@@ -78,9 +106,15 @@ describe('get tables per kind', () => {
 
 describe('selectorString', () => {
   it('sorts by key and prints expressions like labels.Selector', () => {
-    expect(selectorString({ matchLabels: { tier: 'fe', app: 'web' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['prod', 'dev'] }, { key: 'legacy', operator: 'DoesNotExist' }] })).toBe(
-      'app=web,env in (dev,prod),!legacy,tier=fe',
-    );
+    expect(
+      selectorString({
+        matchLabels: { tier: 'fe', app: 'web' },
+        matchExpressions: [
+          { key: 'env', operator: 'In', values: ['prod', 'dev'] },
+          { key: 'legacy', operator: 'DoesNotExist' },
+        ],
+      }),
+    ).toBe('app=web,env in (dev,prod),!legacy,tier=fe');
     expect(selectorString(undefined)).toBe('');
   });
 });
@@ -90,7 +124,15 @@ describe('WatchRowPrinter', () => {
     const cols = tableColumns('Pod', {});
     const initial = [cols.map((c) => c.header), ...tableRows([pod], cols, now)];
     const rows = new WatchRowPrinter(cols, initial);
-    const pending: Pod = { ...pod, status: { phase: 'Pending', containerStatuses: [{ name: 'nginx', image: 'nginx', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] } };
+    const pending: Pod = {
+      ...pod,
+      status: {
+        phase: 'Pending',
+        containerStatuses: [
+          { name: 'nginx', image: 'nginx', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } },
+        ],
+      },
+    };
     expect(rows.row(pod, now)).toBe('web-5d4f8b7c9d-abcde   1/1     Running   0          5m');
     expect(rows.row(pending, now)).toBe('web-5d4f8b7c9d-abcde   0/1     ContainerCreating   0          5m');
     expect(rows.row(pod, now)).toBe('web-5d4f8b7c9d-abcde   1/1     Running             0          5m');

@@ -14,7 +14,9 @@ export function selectorString(sel: LabelSelector | undefined): string {
   const reqs: { key: string; text: string }[] = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => ({ key: k, text: `${k}=${v}` }));
   for (const e of sel.matchExpressions ?? []) {
     const values = [...(e.values ?? [])].sort().join(',');
-    const text = { In: `${e.key} in (${values})`, NotIn: `${e.key} notin (${values})`, Exists: e.key, DoesNotExist: `!${e.key}` }[e.operator];
+    const text = { In: `${e.key} in (${values})`, NotIn: `${e.key} notin (${values})`, Exists: e.key, DoesNotExist: `!${e.key}` }[
+      e.operator
+    ];
     reqs.push({ key: e.key, text });
   }
   return reqs
@@ -43,13 +45,23 @@ export const podColumns: Column[] = [
   ageColumn,
   { header: 'IP', value: (o) => podIP(o as Pod), wide: true },
   { header: 'NODE', value: (o) => (o as Pod).spec?.nodeName || '<none>', wide: true },
-  { header: 'NOMINATED NODE', value: (o) => ((o as Pod).status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName || '<none>', wide: true },
+  {
+    header: 'NOMINATED NODE',
+    value: (o) => ((o as Pod).status as { nominatedNodeName?: string } | undefined)?.nominatedNodeName || '<none>',
+    wide: true,
+  },
   { header: 'READINESS GATES', value: (o) => readinessGates(o as Pod), wide: true },
 ];
 
 export const deploymentColumns: Column[] = [
   name,
-  { header: 'READY', value: (o) => { const d = o as Deployment; return `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`; } },
+  {
+    header: 'READY',
+    value: (o) => {
+      const d = o as Deployment;
+      return `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`;
+    },
+  },
   { header: 'UP-TO-DATE', value: (o) => String((o as Deployment).status?.updatedReplicas ?? 0) },
   { header: 'AVAILABLE', value: (o) => String((o as Deployment).status?.availableReplicas ?? 0) },
   ageColumn,
@@ -71,14 +83,26 @@ export const replicaSetColumns: Column[] = [
 
 export const configMapColumns: Column[] = [
   name,
-  { header: 'DATA', value: (o) => { const c = o as ConfigMap; return String(Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length); } },
+  {
+    header: 'DATA',
+    value: (o) => {
+      const c = o as ConfigMap;
+      return String(Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length);
+    },
+  },
   ageColumn,
 ];
 
 export const secretColumns: Column[] = [
   name,
   { header: 'TYPE', value: (o) => (o as Secret).type ?? 'Opaque' },
-  { header: 'DATA', value: (o) => { const s = o as Secret; return String(new Set([...Object.keys(s.data ?? {}), ...Object.keys(s.stringData ?? {})]).size); } },
+  {
+    header: 'DATA',
+    value: (o) => {
+      const s = o as Secret;
+      return String(new Set([...Object.keys(s.data ?? {}), ...Object.keys(s.stringData ?? {})]).size);
+    },
+  },
   ageColumn,
 ];
 
@@ -115,12 +139,18 @@ export const serviceColumns: Column[] = [
   {
     header: 'PORT(S)',
     value: (o) =>
-      ((o as ServiceLike).spec?.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',') || '<none>',
+      ((o as ServiceLike).spec?.ports ?? [])
+        .map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)
+        .join(',') || '<none>',
   },
   ageColumn,
   {
     header: 'SELECTOR',
-    value: (o) => Object.entries((o as ServiceLike).spec?.selector ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',') || '<none>',
+    value: (o) =>
+      Object.entries((o as ServiceLike).spec?.selector ?? {})
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',') || '<none>',
     wide: true,
   },
 ];

@@ -54,7 +54,17 @@ describe('buildContainerSpec', () => {
     expect(spec.HostConfig?.NetworkMode).toBe('container:sandbox123');
     expect(spec.HostConfig?.IpcMode).toBe('container:sandbox123');
     expect(spec.Hostname).toBeUndefined();
-    const plain = buildContainerSpec({ owner, ref, pod: p, container: container('x'), kind: 'app', attempt: 0, sandboxId: 's', env: [], mounts: [] });
+    const plain = buildContainerSpec({
+      owner,
+      ref,
+      pod: p,
+      container: container('x'),
+      kind: 'app',
+      attempt: 0,
+      sandboxId: 's',
+      env: [],
+      mounts: [],
+    });
     expect(plain.HostConfig?.CapAdd).toBeUndefined();
     expect(plain.HostConfig?.Privileged).toBeUndefined();
   });
@@ -86,7 +96,17 @@ describe('buildContainerSpec', () => {
   });
 
   it('runAsUser/runAsGroup become User', () => {
-    const s = buildContainerSpec({ owner, ref, pod: pod({ securityContext: { runAsUser: 1000 } }), container: container('x', { securityContext: { runAsGroup: 5 } }), kind: 'init', attempt: 0, sandboxId: 's', env: [], mounts: [] });
+    const s = buildContainerSpec({
+      owner,
+      ref,
+      pod: pod({ securityContext: { runAsUser: 1000 } }),
+      container: container('x', { securityContext: { runAsGroup: 5 } }),
+      kind: 'init',
+      attempt: 0,
+      sandboxId: 's',
+      env: [],
+      mounts: [],
+    });
     expect(s.User).toBe('1000:5');
     expect(s.Labels?.['kubelab.container-kind']).toBe('init');
   });

@@ -46,15 +46,31 @@ export async function startContainer(ctx: KubeletContext, s: StartContext, actio
     const res = fail(image.reason, image.message);
     return { ...res, retryInMs: ctx.images.retryInMs(c.image) };
   }
-  ctx.events.record(s.ref, 'Normal', 'Pulled', image.pulled ? `Successfully pulled image "${c.image}"` : `Container image "${c.image}" already present on machine`, who);
+  ctx.events.record(
+    s.ref,
+    'Normal',
+    'Pulled',
+    image.pulled ? `Successfully pulled image "${c.image}"` : `Container image "${c.image}" already present on machine`,
+    who,
+  );
 
-  let spec;
+  let spec: ReturnType<typeof buildContainerSpec>;
   try {
     const objects = await ctx.sources.fetch(s.ref.namespace, envReferences(c));
     const base = kubernetesServiceEnv(nthAddress(ctx.config.serviceCidr, 1));
     const env = resolveEnv(s.pod, c, objects, { podIP: s.podIp, hostIP: ctx.config.nodeIp, nodeName: ctx.config.nodeName }, base);
     const mounts = containerMounts(c, s.plans, s.mountpoints);
-    spec = buildContainerSpec({ owner: ctx.owner, ref: s.ref, pod: s.pod, container: c, kind: action.kind, attempt: action.attempt, sandboxId: s.sandboxId, env, mounts });
+    spec = buildContainerSpec({
+      owner: ctx.owner,
+      ref: s.ref,
+      pod: s.pod,
+      container: c,
+      kind: action.kind,
+      attempt: action.attempt,
+      sandboxId: s.sandboxId,
+      env,
+      mounts,
+    });
   } catch (err) {
     if (!(err instanceof ContainerConfigError)) throw err;
     ctx.events.record(s.ref, 'Warning', 'Failed', `Error: ${err.message}`, who);

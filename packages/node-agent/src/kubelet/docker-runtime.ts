@@ -63,7 +63,10 @@ export class DockerRuntime implements ExecRunner {
   async observe(uid: string): Promise<ObservedPod> {
     const list = await this.listPodContainers(uid);
     const instances = await Promise.all(list.map((c) => this.inspect(c.Id)));
-    return groupInstances(uid, instances.filter((i): i is ContainerInstance => i !== undefined));
+    return groupInstances(
+      uid,
+      instances.filter((i): i is ContainerInstance => i !== undefined),
+    );
   }
 
   async create(spec: Docker.ContainerCreateOptions): Promise<string> {
@@ -98,10 +101,13 @@ export class DockerRuntime implements ExecRunner {
 
   async ensureVolume(name: string, labels: Record<string, string>): Promise<string> {
     return wrap(`creating volume ${name}`, async () => {
-      const existing = await this.docker.getVolume(name).inspect().catch((err) => {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      });
+      const existing = await this.docker
+        .getVolume(name)
+        .inspect()
+        .catch((err) => {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        });
       if (existing) return existing.Mountpoint;
       await this.docker.createVolume({ Name: name, Labels: labels });
       return (await this.docker.getVolume(name).inspect()).Mountpoint;
@@ -123,12 +129,16 @@ export class DockerRuntime implements ExecRunner {
   }
 
   async putArchive(id: string, path: string, archive: Buffer): Promise<void> {
-    await wrap(`writing files to ${path} in container ${id.slice(0, 12)}`, () => this.docker.getContainer(id).putArchive(archive, { path }));
+    await wrap(`writing files to ${path} in container ${id.slice(0, 12)}`, () =>
+      this.docker.getContainer(id).putArchive(archive, { path }),
+    );
   }
 
   async exec(id: string, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
     const container = this.docker.getContainer(id);
-    const exec = await wrap(`exec in container ${id.slice(0, 12)}`, () => container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
+    const exec = await wrap(`exec in container ${id.slice(0, 12)}`, () =>
+      container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }),
+    );
     const stream = await wrap(`exec in container ${id.slice(0, 12)}`, () => exec.start({ hijack: true, stdin: false }));
     const chunks: Buffer[] = [];
     const done = new Promise<void>((resolve, reject) => {

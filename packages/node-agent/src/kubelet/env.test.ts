@@ -3,9 +3,25 @@ import type { ConfigMap, Secret } from '@kubelab/api';
 import { ContainerConfigError, envReferences, resolveEnv, type ConfigObjects } from './env';
 import { container, pod } from './fixtures.test-util';
 
-const cm: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { MODE: 'fast', 'bad=key': 'x', LEVEL: '3' } };
-const secret: Secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { PASSWORD: Buffer.from('s3cret').toString('base64') } };
-const objects: ConfigObjects = { configMaps: new Map([['cfg', cm], ['gone', null]]), secrets: new Map([['creds', secret]]) };
+const cm: ConfigMap = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'cfg', namespace: 'default' },
+  data: { MODE: 'fast', 'bad=key': 'x', LEVEL: '3' },
+};
+const secret: Secret = {
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'creds', namespace: 'default' },
+  data: { PASSWORD: Buffer.from('s3cret').toString('base64') },
+};
+const objects: ConfigObjects = {
+  configMaps: new Map([
+    ['cfg', cm],
+    ['gone', null],
+  ]),
+  secrets: new Map([['creds', secret]]),
+};
 const fields = { podIP: '10.244.1.7', hostIP: '172.30.0.3', nodeName: 'kt-worker' };
 
 function asMap(list: { name: string; value: string }[]): Record<string, string> {
@@ -29,7 +45,9 @@ describe('resolveEnv', () => {
         { name: 'LATER', value: 'x' },
       ],
     });
-    const env = asMap(resolveEnv(pod({}, { labels: { app: 'web' } }), c, objects, fields, [{ name: 'KUBERNETES_SERVICE_HOST', value: '10.96.0.1' }]));
+    const env = asMap(
+      resolveEnv(pod({}, { labels: { app: 'web' } }), c, objects, fields, [{ name: 'KUBERNETES_SERVICE_HOST', value: '10.96.0.1' }]),
+    );
     expect(env).toMatchObject({
       MODE: 'fast',
       LEVEL: '3',
@@ -52,7 +70,10 @@ describe('resolveEnv', () => {
     const p = pod();
     const cases: [Parameters<typeof container>[1], string][] = [
       [{ envFrom: [{ configMapRef: { name: 'gone' } }] }, 'configmap "gone" not found'],
-      [{ env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'NOPE' } } }] }, "couldn't find key NOPE in ConfigMap default/cfg"],
+      [
+        { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'NOPE' } } }] },
+        "couldn't find key NOPE in ConfigMap default/cfg",
+      ],
       [{ env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'nosuch', key: 'k' } } }] }, 'secret "nosuch" not found'],
       [{ env: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'spec.bogus' } } }] }, 'unsupported fieldPath: spec.bogus'],
     ];
@@ -72,7 +93,12 @@ describe('resolveEnv', () => {
   });
 
   it('lists the objects a container references', () => {
-    const refs = envReferences(container('a', { envFrom: [{ configMapRef: { name: 'a' } }], env: [{ name: 'x', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }));
+    const refs = envReferences(
+      container('a', {
+        envFrom: [{ configMapRef: { name: 'a' } }],
+        env: [{ name: 'x', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+      }),
+    );
     expect([...refs.configMaps]).toEqual(['a']);
     expect([...refs.secrets]).toEqual(['s']);
   });

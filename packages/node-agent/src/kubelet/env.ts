@@ -93,7 +93,13 @@ export function fieldRefValue(pod: Pod, path: string, fields: PodFieldValues): s
  * Resolves env and envFrom. `base` holds variables defined before the container's own (Kubernetes' service
  * links: KUBERNETES_SERVICE_HOST and friends); the container's own definitions override them.
  */
-export function resolveEnv(pod: Pod, c: Container, objects: ConfigObjects, fields: PodFieldValues, base: EnvVarValue[] = []): EnvVarValue[] {
+export function resolveEnv(
+  pod: Pod,
+  c: Container,
+  objects: ConfigObjects,
+  fields: PodFieldValues,
+  base: EnvVarValue[] = [],
+): EnvVarValue[] {
   const ns = pod.metadata.namespace ?? 'default';
   const env = new Map<string, string>(base.map((e) => [e.name, e.value]));
   for (const src of c.envFrom ?? []) {

@@ -26,12 +26,16 @@ describe('ImageManager', () => {
     expect(rt.pulls).toEqual([]);
   });
 
-  it('a missing image: one pull, ErrImagePull with Docker\'s message, then ImagePullBackOff until the back-off ends', async () => {
+  it("a missing image: one pull, ErrImagePull with Docker's message, then ImagePullBackOff until the back-off ends", async () => {
     let t = 1_000_000;
     const rt = fakeRuntime({});
     const m = new ImageManager(rt, { pullTimeoutMs: 1000, backoffBaseMs: 10_000, backoffMaxMs: 300_000 }, listener, () => t);
     const c = container('a', { image: 'nosuch:1' });
-    expect(await m.ensure(c)).toMatchObject({ ok: false, reason: 'ErrImagePull', message: 'Failed to pull image "nosuch:1": dial tcp: lookup registry-1.docker.io: no such host' });
+    expect(await m.ensure(c)).toMatchObject({
+      ok: false,
+      reason: 'ErrImagePull',
+      message: 'Failed to pull image "nosuch:1": dial tcp: lookup registry-1.docker.io: no such host',
+    });
     expect(await m.ensure(c)).toEqual({ ok: false, reason: 'ImagePullBackOff', message: 'Back-off pulling image "nosuch:1"' });
     expect(rt.pulls).toEqual(['nosuch:1']);
     expect(m.retryInMs('nosuch:1')).toBe(10_000);
@@ -42,10 +46,16 @@ describe('ImageManager', () => {
   });
 
   it('never hangs: a pull that does not finish is abandoned after the timeout', async () => {
-    const rt = fakeRuntime({ pull: (_ref, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))) });
+    const rt = fakeRuntime({
+      pull: (_ref, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+    });
     const m = new ImageManager(rt, { pullTimeoutMs: 50, backoffBaseMs: 10_000, backoffMaxMs: 300_000 }, listener);
     const res = await m.ensure(container('a', { image: 'slow:1' }));
-    expect(res).toMatchObject({ ok: false, reason: 'ErrImagePull', message: 'Failed to pull image "slow:1": pull did not finish within 50 ms' });
+    expect(res).toMatchObject({
+      ok: false,
+      reason: 'ErrImagePull',
+      message: 'Failed to pull image "slow:1": pull did not finish within 50 ms',
+    });
   });
 
   it('reports a successful pull once, and Never never pulls', async () => {
@@ -57,6 +67,10 @@ describe('ImageManager', () => {
     const m = new ImageManager(rt, { pullTimeoutMs: 1000, backoffBaseMs: 10_000, backoffMaxMs: 300_000 }, listener);
     expect(await m.ensure(container('a', { image: 'x:1' }))).toMatchObject({ ok: true, pulled: true });
     expect(await m.ensure(container('a', { image: 'x:1' }))).toMatchObject({ ok: true, pulled: false });
-    expect(await m.ensure(container('a', { image: 'y:1', imagePullPolicy: 'Never' }))).toEqual({ ok: false, reason: 'ErrImageNeverPull', message: 'Container image "y:1" is not present with pull policy of Never' });
+    expect(await m.ensure(container('a', { image: 'y:1', imagePullPolicy: 'Never' }))).toEqual({
+      ok: false,
+      reason: 'ErrImageNeverPull',
+      message: 'Container image "y:1" is not present with pull policy of Never',
+    });
   });
 });

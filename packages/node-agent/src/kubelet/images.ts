@@ -8,7 +8,12 @@ import { dockerMessage, type DockerRuntime } from './docker-runtime';
 
 export type ImageResult =
   | { ok: true; imageId: string; pulled: boolean }
-  | { ok: false; reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'ContainerCreating'; message: string; pulling?: boolean };
+  | {
+      ok: false;
+      reason: 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'ContainerCreating';
+      message: string;
+      pulling?: boolean;
+    };
 
 export interface ImageListener {
   pulling(image: string): void;

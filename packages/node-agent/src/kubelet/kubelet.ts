@@ -39,12 +39,18 @@ export async function sandboxImage(docker: Docker, config: AgentConfig): Promise
     const info = await docker.getContainer(self).inspect();
     return info.Config.Image || info.Image;
   } catch (err) {
-    throw new Error(`kubelet: cannot find the node image by inspecting container "${self}" (set KUBELAB_NODE_IMAGE): ${(err as Error).message}`);
+    throw new Error(
+      `kubelet: cannot find the node image by inspecting container "${self}" (set KUBELAB_NODE_IMAGE): ${(err as Error).message}`,
+    );
   }
 }
 
 function specChanged(a: Pod, b: Pod): boolean {
-  return a.metadata.uid !== b.metadata.uid || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp || stableJson(a.spec) !== stableJson(b.spec);
+  return (
+    a.metadata.uid !== b.metadata.uid ||
+    a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp ||
+    stableJson(a.spec) !== stableJson(b.spec)
+  );
 }
 
 export class Kubelet {

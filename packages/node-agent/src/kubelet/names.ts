@@ -73,7 +73,13 @@ export function podLabels(owner: OwnerLabels, ref: PodRef): Record<string, strin
   };
 }
 
-export function containerLabels(owner: OwnerLabels, ref: PodRef, container: string, kind: ContainerKind, attempt: number): Record<string, string> {
+export function containerLabels(
+  owner: OwnerLabels,
+  ref: PodRef,
+  container: string,
+  kind: ContainerKind,
+  attempt: number,
+): Record<string, string> {
   return {
     ...podLabels(owner, ref),
     [LABEL.container]: container,

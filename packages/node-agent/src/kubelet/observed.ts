@@ -42,7 +42,13 @@ function time(t: string | undefined): string | undefined {
 export function instanceFromInspect(info: Docker.ContainerInspectInfo): ContainerInstance {
   const labels = info.Config.Labels ?? {};
   const s = info.State;
-  const state: InstanceState = s.Running ? 'running' : s.Status === 'created' ? 'created' : s.Status === 'exited' || s.Status === 'dead' ? 'exited' : 'unknown';
+  const state: InstanceState = s.Running
+    ? 'running'
+    : s.Status === 'created'
+      ? 'created'
+      : s.Status === 'exited' || s.Status === 'dead'
+        ? 'exited'
+        : 'unknown';
   const started = time(s.StartedAt);
   return {
     id: info.Id,

@@ -7,7 +7,16 @@ import { planPodActions, podCompleted, type PlanInput } from './pod-actions';
 const noBackoff = (): { remainingMs: number; delayMs: number } => ({ remainingMs: 0, delayMs: 0 });
 
 function plan(p: ReturnType<typeof pod>, o: ReturnType<typeof observed>, extra: Partial<PlanInput> = {}) {
-  return planPodActions({ pod: p, ref: podRef(p), observed: o, backoff: noBackoff, probeKills: new Map(), started: () => true, terminal: false, ...extra });
+  return planPodActions({
+    pod: p,
+    ref: podRef(p),
+    observed: o,
+    backoff: noBackoff,
+    probeKills: new Map(),
+    started: () => true,
+    terminal: false,
+    ...extra,
+  });
 }
 
 const sandbox = (extra = {}) => inst('POD', { createdAt: 1000, podIp: '10.244.1.5', ...extra });
@@ -44,7 +53,10 @@ describe('planPodActions', () => {
     expect(running.initialized).toBe(false);
     const done = plan(p, observed('u', sandbox(), inst('i1', { kind: 'init', state: 'exited', exitCode: 0 })));
     expect(done.start.map((s) => s.container.name)).toEqual(['i2']);
-    const all = plan(p, observed('u', sandbox(), inst('i1', { state: 'exited', exitCode: 0 }), inst('i2', { state: 'exited', exitCode: 0 })));
+    const all = plan(
+      p,
+      observed('u', sandbox(), inst('i1', { state: 'exited', exitCode: 0 }), inst('i2', { state: 'exited', exitCode: 0 })),
+    );
     expect(all.start.map((s) => s.container.name)).toEqual(['app']);
     expect(all.initialized).toBe(true);
   });
@@ -107,7 +119,9 @@ describe('planPodActions', () => {
     const p = pod({ containers: [container('a'), container('b', { image: 'new:2' })] });
     const a = inst('a');
     const b = inst('b', { hash: containerHash(container('b', { image: 'old:1' })) });
-    const res = plan(p, observed('u', sandbox(), a, b), { probeKills: new Map([[a.id, 'Container a failed liveness probe, will be restarted']]) });
+    const res = plan(p, observed('u', sandbox(), a, b), {
+      probeKills: new Map([[a.id, 'Container a failed liveness probe, will be restarted']]),
+    });
     expect(res.kill).toEqual([
       { id: a.id, name: 'a', message: 'Container a failed liveness probe, will be restarted' },
       { id: b.id, name: 'b', message: 'Container b definition changed, will be restarted' },

@@ -97,15 +97,31 @@ export function podCompleted(pod: Pod, observed: ObservedPod): boolean {
 function superseded(list: ContainerInstance[]): string[] {
   if (list.length <= 1) return [];
   const keepFinished = hasFinished(list[0]) ? list[0] : list.slice(1).find(hasFinished);
-  return list.slice(1).filter((i) => i !== keepFinished && i.state !== 'running').map((i) => i.id);
+  return list
+    .slice(1)
+    .filter((i) => i !== keepFinished && i.state !== 'running')
+    .map((i) => i.id);
 }
 
 export function planPodActions(input: PlanInput): PodActions {
   const { pod, ref, observed } = input;
   const policy: Policy = pod.spec.restartPolicy ?? 'Always';
-  const actions: PodActions = { createSandbox: false, kill: [], start: [], remove: [], waiting: new Map(), initialized: false, completed: false };
+  const actions: PodActions = {
+    createSandbox: false,
+    kill: [],
+    start: [],
+    remove: [],
+    waiting: new Map(),
+    initialized: false,
+    completed: false,
+  };
   for (const list of observed.containers.values()) actions.remove.push(...superseded(list));
-  actions.remove.push(...observed.sandboxes.slice(1).filter((s) => s.state !== 'running').map((s) => s.id));
+  actions.remove.push(
+    ...observed.sandboxes
+      .slice(1)
+      .filter((s) => s.state !== 'running')
+      .map((s) => s.id),
+  );
 
   const running = [...observed.containers.values()].flatMap((l) => l.filter((i) => i.state === 'running'));
   if (input.terminal || podCompleted(pod, observed)) {
@@ -121,7 +137,12 @@ export function planPodActions(input: PlanInput): PodActions {
   const sandbox = liveSandbox(observed);
   if (!sandbox) {
     actions.createSandbox = true;
-    for (const i of running) actions.kill.push({ id: i.id, name: i.name, message: `Stopping container ${i.name}: the pod sandbox changed, it will be killed and re-created` });
+    for (const i of running)
+      actions.kill.push({
+        id: i.id,
+        name: i.name,
+        message: `Stopping container ${i.name}: the pod sandbox changed, it will be killed and re-created`,
+      });
     return actions;
   }
 
@@ -132,7 +153,10 @@ export function planPodActions(input: PlanInput): PodActions {
     const finished = finishedAtMs(cur);
     const { remainingMs, delayMs } = input.backoff(c.name, finished);
     if (remainingMs > 0) {
-      actions.waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delayMs)} restarting failed container=${c.name} pod=${formatPod(ref)}` });
+      actions.waiting.set(c.name, {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${goDuration(delayMs)} restarting failed container=${c.name} pod=${formatPod(ref)}`,
+      });
       requeue(remainingMs);
     } else {
       actions.start.push({ container: c, kind, attempt: cur.attempt + 1, restartOf: finished });

@@ -27,17 +27,40 @@ describe('buildPodStatus', () => {
     const app = inst('app', { startedAt: '2024-05-01T11:59:00Z' });
     // qosClass was set by the API server at create; the kubelet carries it unchanged.
     const s = status(pod({}, {}, { qosClass: 'Guaranteed' }), observed('u', sandbox, app));
-    expect(s).toMatchObject({ phase: 'Running', podIP: '10.244.1.5', podIPs: [{ ip: '10.244.1.5' }], hostIP: '172.30.0.3', hostIPs: [{ ip: '172.30.0.3' }], startTime: '2024-05-01T12:00:00Z', qosClass: 'Guaranteed' });
+    expect(s).toMatchObject({
+      phase: 'Running',
+      podIP: '10.244.1.5',
+      podIPs: [{ ip: '10.244.1.5' }],
+      hostIP: '172.30.0.3',
+      hostIPs: [{ ip: '172.30.0.3' }],
+      startTime: '2024-05-01T12:00:00Z',
+      qosClass: 'Guaranteed',
+    });
     expect(s.containerStatuses).toEqual([
-      { name: 'app', image: 'kubelab/echo:latest', imageID: 'sha256:img', containerID: `docker://${app.id}`, ready: true, started: true, restartCount: 0, state: { running: { startedAt: '2024-05-01T11:59:00Z' } }, lastState: {} },
+      {
+        name: 'app',
+        image: 'kubelab/echo:latest',
+        imageID: 'sha256:img',
+        containerID: `docker://${app.id}`,
+        ready: true,
+        started: true,
+        restartCount: 0,
+        state: { running: { startedAt: '2024-05-01T11:59:00Z' } },
+        lastState: {},
+      },
     ]);
-    for (const t of ['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready', 'PodScheduled']) expect(cond(s, t)?.status).toBe('True');
+    for (const t of ['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready', 'PodScheduled'])
+      expect(cond(s, t)?.status).toBe('True');
   });
 
   it('readiness failure: container and pod not ready, with the kubelet message', () => {
     const s = status(pod(), observed('u', sandbox, inst('app')), { ready: () => false });
     expect(s.containerStatuses?.[0].ready).toBe(false);
-    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]' });
+    expect(cond(s, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotReady',
+      message: 'containers with unready status: [app]',
+    });
     expect(cond(s, 'ContainersReady')?.status).toBe('False');
     expect(s.phase).toBe('Running');
   });
@@ -62,15 +85,23 @@ describe('buildPodStatus', () => {
 
   it('init containers: Pending with Initialized=False until they complete', () => {
     const p = pod({ initContainers: [container('init')] });
-    const s = status(p, observed('u', sandbox, inst('init', { kind: 'init' })), { actions: { waiting: new Map(), initialized: false, completed: false } });
+    const s = status(p, observed('u', sandbox, inst('init', { kind: 'init' })), {
+      actions: { waiting: new Map(), initialized: false, completed: false },
+    });
     expect(s.phase).toBe('Pending');
-    expect(cond(s, 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [init]' });
+    expect(cond(s, 'Initialized')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotInitialized',
+      message: 'containers with incomplete status: [init]',
+    });
     expect(s.containerStatuses?.[0].state).toEqual({ waiting: { reason: 'PodInitializing' } });
     expect(s.initContainerStatuses?.[0].state.running).toBeDefined();
   });
 
   it('completed pods: Succeeded or Failed, Ready=False PodCompleted', () => {
-    const ok = status(pod({ restartPolicy: 'Never' }), observed('u', sandbox, inst('app', { state: 'exited', exitCode: 0 })), { actions: { waiting: new Map(), initialized: true, completed: true } });
+    const ok = status(pod({ restartPolicy: 'Never' }), observed('u', sandbox, inst('app', { state: 'exited', exitCode: 0 })), {
+      actions: { waiting: new Map(), initialized: true, completed: true },
+    });
     expect(ok.phase).toBe('Succeeded');
     expect(ok.containerStatuses?.[0].state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(cond(ok, 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
@@ -79,14 +110,20 @@ describe('buildPodStatus', () => {
   });
 
   it('a start error is a terminated StartError', () => {
-    const s = status(pod({ restartPolicy: 'Never' }), observed('u', sandbox, inst('app', { state: 'created', error: 'exec: "nope": executable file not found in $PATH', exitCode: 127 })));
+    const s = status(
+      pod({ restartPolicy: 'Never' }),
+      observed('u', sandbox, inst('app', { state: 'created', error: 'exec: "nope": executable file not found in $PATH', exitCode: 127 })),
+    );
     expect(s.containerStatuses?.[0].state.terminated).toMatchObject({ reason: 'StartError', exitCode: 127 });
   });
 
-  it('keeps lastTransitionTime while a condition holds, and the scheduler\'s PodScheduled', () => {
+  it("keeps lastTransitionTime while a condition holds, and the scheduler's PodScheduled", () => {
     const before = { type: 'Ready' as const, status: 'True' as const, lastTransitionTime: '2024-01-01T00:00:00Z' };
     const scheduled = { type: 'PodScheduled' as const, status: 'True' as const, lastTransitionTime: '2023-12-31T00:00:00Z' };
-    const s = status(pod({}, {}, { conditions: [before, scheduled], startTime: '2024-01-01T00:00:00Z' }), observed('u', sandbox, inst('app')));
+    const s = status(
+      pod({}, {}, { conditions: [before, scheduled], startTime: '2024-01-01T00:00:00Z' }),
+      observed('u', sandbox, inst('app')),
+    );
     expect(cond(s, 'Ready')?.lastTransitionTime).toBe('2024-01-01T00:00:00Z');
     expect(cond(s, 'PodScheduled')).toEqual(scheduled);
     expect(s.startTime).toBe('2024-01-01T00:00:00Z');
@@ -96,7 +133,14 @@ describe('buildPodStatus', () => {
 });
 
 describe('podPhase', () => {
-  const st = (state: ContainerStatus['state'], lastState: ContainerStatus['lastState'] = {}): ContainerStatus => ({ name: 'c', image: 'i', ready: false, restartCount: 0, state, lastState });
+  const st = (state: ContainerStatus['state'], lastState: ContainerStatus['lastState'] = {}): ContainerStatus => ({
+    name: 'c',
+    image: 'i',
+    ready: false,
+    restartCount: 0,
+    state,
+    lastState,
+  });
   it.each([
     ['Always', [st({ running: {} })], 'Running'],
     ['Always', [st({ waiting: { reason: 'ContainerCreating' } })], 'Pending'],
@@ -119,4 +163,3 @@ describe('podPhase', () => {
     expect(podPhase(p, neverStarted, failedInit, true)).toBe('Failed');
   });
 });
-

@@ -1,6 +1,14 @@
 // The pod status the kubelet reports, from what Docker shows and what the probes say: the kubelet's
 // generateAPIPodStatus and getPhase. Pure; time comes in as an argument.
-import { rfc3339, type Container, type ContainerState, type ContainerStatus, type Pod, type PodCondition, type PodStatus } from '@kubelab/api';
+import {
+  rfc3339,
+  type Container,
+  type ContainerState,
+  type ContainerStatus,
+  type Pod,
+  type PodCondition,
+  type PodStatus,
+} from '@kubelab/api';
 import { isSidecar, type PodActions, type Waiting } from './pod-actions';
 import { exitCodeOf, hasFinished, liveSandbox, type ContainerInstance, type ObservedPod } from './observed';
 
@@ -36,7 +44,16 @@ function containerStatus(input: StatusInput, c: Container, kind: 'init' | 'app')
   const latest = list[0];
   const previous = list.slice(1).find(hasFinished);
   const override = input.actions.waiting.get(c.name) ?? input.startErrors.get(c.name);
-  const status: ContainerStatus = { name: c.name, image: c.image, imageID: latest?.imageId ?? '', ready: false, started: false, restartCount: latest?.attempt ?? 0, state: {}, lastState: {} };
+  const status: ContainerStatus = {
+    name: c.name,
+    image: c.image,
+    imageID: latest?.imageId ?? '',
+    ready: false,
+    started: false,
+    restartCount: latest?.attempt ?? 0,
+    state: {},
+    lastState: {},
+  };
   if (latest) status.containerID = `docker://${latest.id}`;
   if (!latest) {
     const reason = kind === 'init' || !input.actions.initialized ? 'PodInitializing' : 'ContainerCreating';
@@ -69,7 +86,9 @@ export function podPhase(pod: Pod, statuses: ContainerStatus[], initStatuses: Co
   const previous = pod.status?.phase;
   if (previous === 'Succeeded' || previous === 'Failed') return previous;
   const policy = pod.spec.restartPolicy ?? 'Always';
-  const initFailed = initStatuses.some((s, i) => !isSidecar((pod.spec.initContainers ?? [])[i]) && (s.state.terminated?.exitCode ?? 0) !== 0);
+  const initFailed = initStatuses.some(
+    (s, i) => !isSidecar((pod.spec.initContainers ?? [])[i]) && (s.state.terminated?.exitCode ?? 0) !== 0,
+  );
   // Under Never a failed init container fails the pod for good, whatever else was recorded.
   if (policy === 'Never' && initFailed) return 'Failed';
   if (!initialized) return 'Pending';
@@ -96,7 +115,11 @@ export function podPhase(pod: Pod, statuses: ContainerStatus[], initStatuses: Co
   return 'Pending';
 }
 
-function condition(prev: PodCondition[] | undefined, now: string, c: Omit<PodCondition, 'lastTransitionTime' | 'lastProbeTime'>): PodCondition {
+function condition(
+  prev: PodCondition[] | undefined,
+  now: string,
+  c: Omit<PodCondition, 'lastTransitionTime' | 'lastProbeTime'>,
+): PodCondition {
   const old = prev?.find((p) => p.type === c.type);
   const lastTransitionTime = old && old.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : now;
   return { ...c, lastProbeTime: null, lastTransitionTime };
@@ -113,18 +136,33 @@ export function buildPodStatus(input: StatusInput): PodStatus {
   const sandbox = liveSandbox(observed);
   const podIP = observed.sandboxes[0]?.podIp ?? pod.status?.podIP;
 
-  const incompleteInit = (pod.spec.initContainers ?? []).filter((c, i) => !(isSidecar(c) ? initStatuses[i].started : initStatuses[i].ready)).map((c) => c.name);
+  const incompleteInit = (pod.spec.initContainers ?? [])
+    .filter((c, i) => !(isSidecar(c) ? initStatuses[i].started : initStatuses[i].ready))
+    .map((c) => c.name);
   const sidecarStatuses = initStatuses.filter((_, i) => isSidecar((pod.spec.initContainers ?? [])[i]));
   const unready = [...sidecarStatuses, ...statuses].filter((s) => !s.ready).map((s) => s.name);
   const initialized = input.actions.initialized || incompleteInit.length === 0;
   const containersReady = !terminal && unready.length === 0;
-  const readyReason = terminal ? { reason: 'PodCompleted' } : containersReady ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
+  const readyReason = terminal
+    ? { reason: 'PodCompleted' }
+    : containersReady
+      ? {}
+      : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
 
   const conditions: PodCondition[] = [
     condition(prev, stamp, { type: 'PodReadyToStartContainers', status: sandbox ? 'True' : 'False' }),
-    condition(prev, stamp, initialized
-      ? { type: 'Initialized', status: 'True', ...(terminal && !pod.spec.initContainers?.length ? { reason: 'PodCompleted' } : {}) }
-      : { type: 'Initialized', status: 'False', reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${incompleteInit.join(' ')}]` }),
+    condition(
+      prev,
+      stamp,
+      initialized
+        ? { type: 'Initialized', status: 'True', ...(terminal && !pod.spec.initContainers?.length ? { reason: 'PodCompleted' } : {}) }
+        : {
+            type: 'Initialized',
+            status: 'False',
+            reason: 'ContainersNotInitialized',
+            message: `containers with incomplete status: [${incompleteInit.join(' ')}]`,
+          },
+    ),
     condition(prev, stamp, { type: 'Ready', status: containersReady ? 'True' : 'False', ...readyReason }),
     condition(prev, stamp, { type: 'ContainersReady', status: containersReady ? 'True' : 'False', ...readyReason }),
     prev?.find((c) => c.type === 'PodScheduled') ?? condition(prev, stamp, { type: 'PodScheduled', status: 'True' }),

@@ -55,9 +55,11 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, hooks: SyncHooks): 
   }
 
   if (actions.createSandbox) {
-    if (observed.sandboxes.length) ctx.events.record(ref, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    if (observed.sandboxes.length)
+      ctx.events.record(ref, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
     // Sharing the node's network namespace would let the pause script rewrite the node's routes and DNS.
-    if (pod.spec.hostNetwork) ctx.events.record(ref, 'Warning', 'HostNetworkUnsupported', 'hostNetwork is not supported by kubelab: the pod gets its own pod IP');
+    if (pod.spec.hostNetwork)
+      ctx.events.record(ref, 'Warning', 'HostNetworkUnsupported', 'hostNetwork is not supported by kubelab: the pod gets its own pod IP');
     try {
       await createSandbox(ctx, pod, ref, observed, plans);
     } catch (err) {
@@ -88,7 +90,10 @@ async function applyKillsAndRemovals(ctx: KubeletContext, pod: Pod, ref: PodRef,
   const grace = Math.min(pod.spec.terminationGracePeriodSeconds ?? 30, ctx.config.maxGraceSeconds);
   await Promise.all(
     actions.kill.map(async (k) => {
-      ctx.events.record(ref, 'Normal', 'Killing', k.message, { name: k.name, init: pod.spec.initContainers?.some((c) => c.name === k.name) });
+      ctx.events.record(ref, 'Normal', 'Killing', k.message, {
+        name: k.name,
+        init: pod.spec.initContainers?.some((c) => c.name === k.name),
+      });
       await ctx.runtime.stop(k.id, grace);
     }),
   );
@@ -101,7 +106,14 @@ async function applyKillsAndRemovals(ctx: KubeletContext, pod: Pod, ref: PodRef,
  * Volumes of a running sandbox, every sync: configMap/secret contents follow their sources (rewritten when
  * they change, as the kubelet refreshes them). A missing source keeps the pod in ContainerCreating.
  */
-async function prepareVolumes(ctx: KubeletContext, pod: Pod, ref: PodRef, plans: VolumePlan[], sandboxId: string, actions: PodActions): Promise<Map<string, string> | undefined> {
+async function prepareVolumes(
+  ctx: KubeletContext,
+  pod: Pod,
+  ref: PodRef,
+  plans: VolumePlan[],
+  sandboxId: string,
+  actions: PodActions,
+): Promise<Map<string, string> | undefined> {
   try {
     const mountpoints = await ensureVolumes(ctx, plans);
     await populateVolumes(ctx, pod, ref, plans, sandboxId);
@@ -109,12 +121,22 @@ async function prepareVolumes(ctx: KubeletContext, pod: Pod, ref: PodRef, plans:
   } catch (err) {
     if (!(err instanceof ContainerConfigError)) throw err;
     ctx.events.record(ref, 'Warning', 'FailedMount', err.message);
-    for (const a of actions.start) ctx.memory.errorsOf(ref.uid).set(a.container.name, { reason: a.kind === 'init' ? 'PodInitializing' : 'ContainerCreating' });
+    for (const a of actions.start)
+      ctx.memory.errorsOf(ref.uid).set(a.container.name, { reason: a.kind === 'init' ? 'PodInitializing' : 'ContainerCreating' });
     return undefined;
   }
 }
 
-async function startContainers(ctx: KubeletContext, pod: Pod, ref: PodRef, sandbox: ContainerInstance, plans: VolumePlan[], mountpoints: Map<string, string>, actions: PodActions, hooks: SyncHooks): Promise<void> {
+async function startContainers(
+  ctx: KubeletContext,
+  pod: Pod,
+  ref: PodRef,
+  sandbox: ContainerInstance,
+  plans: VolumePlan[],
+  mountpoints: Map<string, string>,
+  actions: PodActions,
+  hooks: SyncHooks,
+): Promise<void> {
   const s = { pod, ref, sandboxId: sandbox.id, podIp: sandbox.podIp ?? '', plans, mountpoints };
   for (const a of actions.start) {
     const res = await startContainer(ctx, s, a);
@@ -124,7 +146,12 @@ async function startContainers(ctx: KubeletContext, pod: Pod, ref: PodRef, sandb
   }
 }
 
-async function writeStatus(ctx: KubeletContext, pod: Pod, observed: ObservedPod, actions: Pick<PodActions, 'waiting' | 'initialized' | 'completed'>): Promise<void> {
+async function writeStatus(
+  ctx: KubeletContext,
+  pod: Pod,
+  observed: ObservedPod,
+  actions: Pick<PodActions, 'waiting' | 'initialized' | 'completed'>,
+): Promise<void> {
   const status = buildPodStatus({
     pod,
     observed,
@@ -149,10 +176,12 @@ export async function terminatePod(ctx: KubeletContext, uid: string, pod: Pod | 
   const grace = Math.min(pod?.spec.terminationGracePeriodSeconds ?? 30, ctx.config.maxGraceSeconds);
   const apps = [...observed.containers.values()].flat();
   await Promise.all(
-    apps.filter((i) => i.state === 'running').map(async (i) => {
-      if (ref) ctx.events.record(ref, 'Normal', 'Killing', `Stopping container ${i.name}`, { name: i.name, init: i.kind === 'init' });
-      await ctx.runtime.stop(i.id, grace);
-    }),
+    apps
+      .filter((i) => i.state === 'running')
+      .map(async (i) => {
+        if (ref) ctx.events.record(ref, 'Normal', 'Killing', `Stopping container ${i.name}`, { name: i.name, init: i.kind === 'init' });
+        await ctx.runtime.stop(i.id, grace);
+      }),
   );
   for (const s of observed.sandboxes) await ctx.runtime.stop(s.id, 0);
   for (const i of [...apps, ...observed.sandboxes]) await ctx.runtime.remove(i.id);
@@ -174,8 +203,14 @@ async function finalizeDeletion(ctx: KubeletContext, pod: Pod): Promise<void> {
   const ns = pod.metadata.namespace ?? 'default';
   const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/${PODS.plural}/${encodeURIComponent(pod.metadata.name!)}?gracePeriodSeconds=0`;
   try {
-    await ctx.client.raw('DELETE', path, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+    await ctx.client.raw('DELETE', path, {
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      gracePeriodSeconds: 0,
+      preconditions: { uid: pod.metadata.uid },
+    });
   } catch (err) {
-    if ((err as { reason?: string }).reason !== 'NotFound') ctx.log.warn({ pod: `${ns}/${pod.metadata.name}`, err: (err as Error).message }, 'final delete failed');
+    if ((err as { reason?: string }).reason !== 'NotFound')
+      ctx.log.warn({ pod: `${ns}/${pod.metadata.name}`, err: (err as Error).message }, 'final delete failed');
   }
 }

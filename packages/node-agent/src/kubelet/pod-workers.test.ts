@@ -13,12 +13,15 @@ describe('PodWorkers', () => {
   it('serializes syncs of one pod and coalesces events that arrive meanwhile into one more sync', async () => {
     const calls: string[] = [];
     const gates: ReturnType<typeof deferred>[] = [];
-    const w = new PodWorkers(async (k) => {
-      calls.push(k);
-      const d = deferred();
-      gates.push(d);
-      await d.promise;
-    }, { concurrency: 4, onError: () => undefined });
+    const w = new PodWorkers(
+      async (k) => {
+        calls.push(k);
+        const d = deferred();
+        gates.push(d);
+        await d.promise;
+      },
+      { concurrency: 4, onError: () => undefined },
+    );
     w.enqueue('a');
     w.enqueue('a');
     w.enqueue('a');
@@ -35,12 +38,15 @@ describe('PodWorkers', () => {
   it('limits concurrency across pods', async () => {
     let active = 0;
     let peak = 0;
-    const w = new PodWorkers(async () => {
-      active++;
-      peak = Math.max(peak, active);
-      await tick();
-      active--;
-    }, { concurrency: 2, onError: () => undefined });
+    const w = new PodWorkers(
+      async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await tick();
+        active--;
+      },
+      { concurrency: 2, onError: () => undefined },
+    );
     for (const k of ['a', 'b', 'c', 'd', 'e']) w.enqueue(k);
     await w.stop().catch(() => undefined);
     await new Promise((r) => setTimeout(r, 20));
@@ -50,10 +56,13 @@ describe('PodWorkers', () => {
   it('reports errors and keeps going; enqueueAfter keeps the earliest timer', async () => {
     const errors: string[] = [];
     const calls: string[] = [];
-    const w = new PodWorkers(async (k) => {
-      calls.push(k);
-      if (k === 'bad') throw new Error('boom');
-    }, { concurrency: 1, onError: (k, e) => errors.push(`${k}: ${(e as Error).message}`) });
+    const w = new PodWorkers(
+      async (k) => {
+        calls.push(k);
+        if (k === 'bad') throw new Error('boom');
+      },
+      { concurrency: 1, onError: (k, e) => errors.push(`${k}: ${(e as Error).message}`) },
+    );
     w.enqueue('bad');
     w.enqueueAfter('x', 50);
     w.enqueueAfter('x', 5);

@@ -41,10 +41,13 @@ export class PodWorkers {
     const existing = this.timers.get(key);
     if (existing && existing.at <= at) return;
     if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      this.enqueue(key);
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(key);
+        this.enqueue(key);
+      },
+      Math.max(0, ms),
+    );
     timer.unref?.();
     this.timers.set(key, { at, timer });
   }

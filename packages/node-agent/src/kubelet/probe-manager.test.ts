@@ -11,8 +11,13 @@ describe('ProbeManager', () => {
     let exitCode = 0;
     const changed: string[] = [];
     const unhealthy: string[] = [];
-    const m = new ProbeManager({ exec: async () => ({ exitCode, output: exitCode ? 'not yet' : '' }) }, { changed: (u) => changed.push(u), unhealthy: (_r, c, _k, msg) => unhealthy.push(`${c}: ${msg}`) });
-    const p = pod({ containers: [container('web', { readinessProbe: { exec: { command: ['check'] }, periodSeconds: 1, failureThreshold: 2 } })] });
+    const m = new ProbeManager(
+      { exec: async () => ({ exitCode, output: exitCode ? 'not yet' : '' }) },
+      { changed: (u) => changed.push(u), unhealthy: (_r, c, _k, msg) => unhealthy.push(`${c}: ${msg}`) },
+    );
+    const p = pod({
+      containers: [container('web', { readinessProbe: { exec: { command: ['check'] }, periodSeconds: 1, failureThreshold: 2 } })],
+    });
     const web = inst('web', { startedAt: '2024-05-01T12:00:00Z' });
     m.sync(p, podRef(p), '10.244.1.5', observed(p.metadata.uid!, undefined, web));
     expect(m.ready(web.id)).toBe(false);

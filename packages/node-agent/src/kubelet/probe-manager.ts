@@ -67,7 +67,7 @@ export class ProbeManager {
     const specs = [...(pod.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'), ...pod.spec.containers];
     for (const c of specs) {
       const cur = observed.containers.get(c.name)?.[0];
-      if (!cur || cur.state !== 'running' || !podIp) continue;
+      if (cur?.state !== 'running' || !podIp) continue;
       for (const kind of ['startup', 'liveness', 'readiness'] as ProbeKind[]) {
         const probe = probeOf(c, kind);
         if (!probe) continue;
@@ -104,7 +104,8 @@ export class ProbeManager {
     if (w.stopped) return;
     const before = w.state.result;
     w.state = observeProbe(w.kind, w.state, outcome.ok, t);
-    if (!outcome.ok) this.listener.unhealthy(ref, c.name, w.kind, `${kindLabel[w.kind]} probe failed: ${outcome.message ?? 'unknown error'}`);
+    if (!outcome.ok)
+      this.listener.unhealthy(ref, c.name, w.kind, `${kindLabel[w.kind]} probe failed: ${outcome.message ?? 'unknown error'}`);
     if (w.state.result !== before) this.listener.changed(w.uid);
   }
 

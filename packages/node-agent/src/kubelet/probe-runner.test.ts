@@ -24,7 +24,10 @@ describe('HTTP probes', () => {
 
   it('succeeds on 2xx and fails with the status code otherwise', async () => {
     expect(await runProbe({ httpGet: { port, path: '/ok' } }, target, 1000, noExec)).toEqual({ ok: true });
-    expect(await runProbe({ httpGet: { port, path: '/bad' } }, target, 1000, noExec)).toEqual({ ok: false, message: 'HTTP probe failed with statuscode: 503' });
+    expect(await runProbe({ httpGet: { port, path: '/bad' } }, target, 1000, noExec)).toEqual({
+      ok: false,
+      message: 'HTTP probe failed with statuscode: 503',
+    });
   });
 
   it('reports a header Node refuses as a failed probe instead of throwing', async () => {

@@ -43,10 +43,10 @@ function httpProbe(p: NonNullable<Probe['httpGet']>, t: ProbeTarget, timeoutMs: 
     try {
       // Node throws synchronously on an invalid header or host; that is a failed probe, not a crashed agent.
       req = lib.request(url, { method: 'GET', headers, agent: false, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
-      res.resume();
-      const code = res.statusCode ?? 0;
-      resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, message: `HTTP probe failed with statuscode: ${code}` });
-    });
+        res.resume();
+        const code = res.statusCode ?? 0;
+        resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, message: `HTTP probe failed with statuscode: ${code}` });
+      });
     } catch (err) {
       resolve({ ok: false, message: `Get "${url}": ${(err as Error).message}` });
       return;
@@ -61,7 +61,8 @@ function httpProbe(p: NonNullable<Probe['httpGet']>, t: ProbeTarget, timeoutMs: 
 }
 
 function dialError(host: string, port: number, err: NodeJS.ErrnoException): string {
-  const what = err.code === 'ECONNREFUSED' ? 'connect: connection refused' : err.code === 'EHOSTUNREACH' ? 'connect: no route to host' : err.message;
+  const what =
+    err.code === 'ECONNREFUSED' ? 'connect: connection refused' : err.code === 'EHOSTUNREACH' ? 'connect: no route to host' : err.message;
   return `dial tcp ${host}:${port}: ${what}`;
 }
 

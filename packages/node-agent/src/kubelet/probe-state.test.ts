@@ -8,8 +8,18 @@ function run(kind: ProbeKind, outcomes: boolean[], t = { successThreshold: 1, fa
 
 describe('probe thresholds', () => {
   it('defaults like Kubernetes', () => {
-    expect(probeTiming('readiness', {})).toEqual({ initialDelayMs: 0, periodMs: 10_000, timeoutMs: 1000, successThreshold: 1, failureThreshold: 3 });
-    expect(probeTiming('liveness', { successThreshold: 5, periodSeconds: 2, initialDelaySeconds: 3 })).toMatchObject({ successThreshold: 1, periodMs: 2000, initialDelayMs: 3000 });
+    expect(probeTiming('readiness', {})).toEqual({
+      initialDelayMs: 0,
+      periodMs: 10_000,
+      timeoutMs: 1000,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
+    expect(probeTiming('liveness', { successThreshold: 5, periodSeconds: 2, initialDelaySeconds: 3 })).toMatchObject({
+      successThreshold: 1,
+      periodMs: 2000,
+      initialDelayMs: 3000,
+    });
   });
 
   it('initial results: readiness failure, liveness success, startup unknown', () => {
@@ -19,12 +29,31 @@ describe('probe thresholds', () => {
   });
 
   it('readiness flips to ready after successThreshold successes and back after failureThreshold failures', () => {
-    expect(run('readiness', [true, false, false, false, true], { successThreshold: 1, failureThreshold: 3 })).toEqual(['success', 'success', 'success', 'failure', 'success']);
-    expect(run('readiness', [true, true, false, true, true], { successThreshold: 2, failureThreshold: 1 })).toEqual(['failure', 'success', 'failure', 'failure', 'success']);
+    expect(run('readiness', [true, false, false, false, true], { successThreshold: 1, failureThreshold: 3 })).toEqual([
+      'success',
+      'success',
+      'success',
+      'failure',
+      'success',
+    ]);
+    expect(run('readiness', [true, true, false, true, true], { successThreshold: 2, failureThreshold: 1 })).toEqual([
+      'failure',
+      'success',
+      'failure',
+      'failure',
+      'success',
+    ]);
   });
 
   it('liveness fails only after failureThreshold consecutive failures; a success resets the run', () => {
-    expect(run('liveness', [false, false, true, false, false, false])).toEqual(['success', 'success', 'success', 'success', 'success', 'failure']);
+    expect(run('liveness', [false, false, true, false, false, false])).toEqual([
+      'success',
+      'success',
+      'success',
+      'success',
+      'success',
+      'failure',
+    ]);
   });
 
   it('liveness starts counting over after it has failed (the container gets restarted)', () => {

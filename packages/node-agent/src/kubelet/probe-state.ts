@@ -38,7 +38,12 @@ export function initialProbeState(kind: ProbeKind): ProbeState {
 }
 
 /** Folds one probe outcome into the state. */
-export function observeProbe(kind: ProbeKind, state: ProbeState, ok: boolean, t: Pick<ProbeTiming, 'successThreshold' | 'failureThreshold'>): ProbeState {
+export function observeProbe(
+  kind: ProbeKind,
+  state: ProbeState,
+  ok: boolean,
+  t: Pick<ProbeTiming, 'successThreshold' | 'failureThreshold'>,
+): ProbeState {
   const run = state.last === ok ? state.run + 1 : 1;
   const reached = ok ? run >= t.successThreshold : run >= t.failureThreshold;
   if (!reached) return { result: state.result, last: ok, run };

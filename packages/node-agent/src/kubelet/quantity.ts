@@ -7,7 +7,9 @@ const decimal: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1
 export function parseQuantity(text: string | number | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (typeof text === 'number') return Number.isFinite(text) ? text : undefined;
-  const m = String(text).trim().match(/^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/);
+  const m = String(text)
+    .trim()
+    .match(/^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/);
   if (!m) return undefined;
   const base = Number(m[1]) * (m[2] ? 10 ** Number(m[2]) : 1);
   const suffix = m[3] ?? '';

@@ -70,7 +70,7 @@ export function hostsFile(pod: Pod, podIp: string, clusterDomain: string): strin
   const extra = ((pod.spec.hostAliases ?? []) as { ip: string; hostnames?: string[] }[])
     .map((a) => `${a.ip}\t${(a.hostnames ?? []).join('\t')}`)
     .join('\n');
-  return [
+  return `${[
     '# Kubernetes-managed hosts file (kubelab).',
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -80,21 +80,23 @@ export function hostsFile(pod: Pod, podIp: string, clusterDomain: string): strin
     'fe00::2\tip6-allrouters',
     `${podIp}\t${names}`,
     ...(extra ? ['', '# Entries added by HostAliases.', extra] : []),
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 }
 
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function sandboxScript(input: Pick<SandboxSpecInput, 'pod' | 'podIp' | 'podCidr' | 'agentIp' | 'clusterDns' | 'clusterDomain'>): string {
+export function sandboxScript(
+  input: Pick<SandboxSpecInput, 'pod' | 'podIp' | 'podCidr' | 'agentIp' | 'clusterDns' | 'clusterDomain'>,
+): string {
   const { pod, podIp, podCidr, agentIp } = input;
   const resolv = resolvConf(pod, input.clusterDns, input.clusterDomain);
   return [
     'set -eu',
     // Find the interface by address: Docker names it, we never assume eth0.
     `set -- $(ip -o -4 addr show to ${podIp}/32)`,
-    '[ -n "${2:-}" ] || { echo "kubelab pause: no interface holds ' + podIp + '" >&2; exit 1; }',
+    `[ -n "\${2:-}" ] || { echo "kubelab pause: no interface holds ${podIp}" >&2; exit 1; }`,
     'dev="${2%%@*}"',
     `ip route replace ${agentIp} dev "$dev" scope link`,
     `ip route replace default via ${agentIp} dev "$dev"`,

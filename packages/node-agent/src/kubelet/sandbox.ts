@@ -23,9 +23,17 @@ async function waitReady(ctx: KubeletContext, ref: PodRef, id: string): Promise<
   const until = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     const inst = await ctx.runtime.inspect(id);
-    if (!inst || inst.state !== 'running') {
-      const logs = await ctx.runtime.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: 20 }).catch(() => Buffer.alloc(0));
-      throw new SandboxError(ref, `pause container exited (code ${inst?.exitCode ?? '?'}): ${String(logs).replace(/[\x00-\x08]/g, '').trim()}`);
+    if (inst?.state !== 'running') {
+      const logs = await ctx.runtime.docker
+        .getContainer(id)
+        .logs({ stdout: true, stderr: true, tail: 20 })
+        .catch(() => Buffer.alloc(0));
+      throw new SandboxError(
+        ref,
+        `pause container exited (code ${inst?.exitCode ?? '?'}): ${String(logs)
+          .replace(/[\x00-\x08]/g, '')
+          .trim()}`,
+      );
     }
     const res = await ctx.runtime.exec(id, ['test', '-f', SANDBOX_READY_FILE], 5_000).catch(() => ({ exitCode: 1, output: '' }));
     if (res.exitCode === 0) return;
@@ -35,7 +43,13 @@ async function waitReady(ctx: KubeletContext, ref: PodRef, id: string): Promise<
 }
 
 /** Replaces any old sandbox (its containers were killed by the caller) and returns the new one's id and IP. */
-export async function createSandbox(ctx: KubeletContext, pod: Pod, ref: PodRef, observed: ObservedPod, plans: VolumePlan[]): Promise<{ id: string; ip: string }> {
+export async function createSandbox(
+  ctx: KubeletContext,
+  pod: Pod,
+  ref: PodRef,
+  observed: ObservedPod,
+  plans: VolumePlan[],
+): Promise<{ id: string; ip: string }> {
   for (const old of observed.sandboxes) {
     await ctx.runtime.stop(old.id, 0);
     await ctx.runtime.remove(old.id);

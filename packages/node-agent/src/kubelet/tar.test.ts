@@ -8,11 +8,13 @@ import { filesToEntries, tar } from './tar';
 describe('tar', () => {
   it('writes an archive the system tar extracts, with parent directories and long paths', () => {
     const long = `${'d'.repeat(80)}/${'e'.repeat(60)}/file.txt`;
-    const archive = tar(filesToEntries([
-      { path: 'app.conf', content: Buffer.from('a=1\n') },
-      { path: 'nested/dir/key', content: Buffer.from('secret') },
-      { path: long, content: Buffer.alloc(1000, 120) },
-    ]));
+    const archive = tar(
+      filesToEntries([
+        { path: 'app.conf', content: Buffer.from('a=1\n') },
+        { path: 'nested/dir/key', content: Buffer.from('secret') },
+        { path: long, content: Buffer.alloc(1000, 120) },
+      ]),
+    );
     expect(archive.length % 512).toBe(0);
     const dir = mkdtempSync(path.join(tmpdir(), 'kubelab-tar-'));
     try {

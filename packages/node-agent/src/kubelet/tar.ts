@@ -11,7 +11,7 @@ export interface TarEntry {
 const BLOCK = 512;
 
 function octal(n: number, width: number): string {
-  return n.toString(8).padStart(width - 1, '0') + '\0';
+  return `${n.toString(8).padStart(width - 1, '0')}\0`;
 }
 
 /** ustar keeps 100 bytes of name plus a 155-byte prefix, split at a slash. */
@@ -42,7 +42,7 @@ function header(entry: TarEntry, size: number, mtime: number): Buffer {
   h.write(prefix, 345, 155, 'utf8');
   let sum = 0;
   for (const byte of h) sum += byte;
-  h.write(octal(sum, 7) + ' ', 148, 'ascii');
+  h.write(`${octal(sum, 7)} `, 148, 'ascii');
   return h;
 }
 

@@ -30,7 +30,10 @@ export async function populateVolumes(ctx: KubeletContext, pod: Pod, ref: PodRef
   const hashes = ctx.memory.hashesOf(ref.uid);
   for (const p of plans) {
     if (p.source.kind !== 'configMap' && p.source.kind !== 'secret') continue;
-    const obj = p.source.kind === 'configMap' ? await ctx.sources.configMap(ref.namespace, p.source.name) : await ctx.sources.secret(ref.namespace, p.source.name);
+    const obj =
+      p.source.kind === 'configMap'
+        ? await ctx.sources.configMap(ref.namespace, p.source.name)
+        : await ctx.sources.secret(ref.namespace, p.source.name);
     let files: ProjectedFile[];
     try {
       files = projectedFiles(p.source, obj);
@@ -42,7 +45,8 @@ export async function populateVolumes(ctx: KubeletContext, pod: Pod, ref: PodRef
     const dir = `${STAGING_DIR}/${p.name}`;
     // Clear first so keys removed from the source disappear from the volume.
     const cleared = await ctx.runtime.exec(sandboxId, ['find', dir, '-mindepth', '1', '-delete'], 10_000);
-    if (cleared.exitCode !== 0) throw new Error(`pod ${ref.namespace}/${ref.name}: clearing volume "${p.name}" failed: ${cleared.output.trim()}`);
+    if (cleared.exitCode !== 0)
+      throw new Error(`pod ${ref.namespace}/${ref.name}: clearing volume "${p.name}" failed: ${cleared.output.trim()}`);
     if (files.length) await ctx.runtime.putArchive(sandboxId, dir, tar(filesToEntries(files)));
     hashes.set(p.name, hash);
   }

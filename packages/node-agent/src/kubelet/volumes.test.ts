@@ -24,7 +24,12 @@ describe('volumes', () => {
       ['creds', 'kt_vol_creds_web_default_1234abcd', true],
       ['host', 'kt_hostpath_kt-worker_var_log_app', false],
     ]);
-    expect(plans[0].labels).toMatchObject({ 'kubelab.cluster': 'kt', 'kubelab.role': 'pod-volume', 'kubelab.pod-uid': p.metadata.uid, 'kubelab.node': 'kt-worker' });
+    expect(plans[0].labels).toMatchObject({
+      'kubelab.cluster': 'kt',
+      'kubelab.role': 'pod-volume',
+      'kubelab.pod-uid': p.metadata.uid,
+      'kubelab.node': 'kt-worker',
+    });
   });
 
   it('mounts configMap/secret read-only, emptyDir as asked, subPath as a bind into the volume', () => {
@@ -42,20 +47,37 @@ describe('volumes', () => {
       { Type: 'bind', Source: '/var/lib/docker/volumes/x/_data/logs', Target: '/logs', ReadOnly: true },
     ]);
     expect(subPaths([c])).toEqual([{ volume: 'scratch', subPath: 'logs' }]);
-    expect(stagingMounts(plans).map((m) => m.Target)).toEqual(['/.kubelab/volumes/scratch', '/.kubelab/volumes/cfg', '/.kubelab/volumes/creds', '/.kubelab/volumes/host']);
+    expect(stagingMounts(plans).map((m) => m.Target)).toEqual([
+      '/.kubelab/volumes/scratch',
+      '/.kubelab/volumes/cfg',
+      '/.kubelab/volumes/creds',
+      '/.kubelab/volumes/host',
+    ]);
   });
 
   it('rejects unknown volumes and escaping subPaths; unsupported volume types start empty', () => {
-    expect(() => containerMounts(container('a', { volumeMounts: [{ name: 'nope', mountPath: '/x' }] }), plans)).toThrow(ContainerConfigError);
-    expect(() => containerMounts(container('a', { volumeMounts: [{ name: 'scratch', mountPath: '/x', subPath: '../etc' }] }), plans)).toThrow(/relative path/);
+    expect(() => containerMounts(container('a', { volumeMounts: [{ name: 'nope', mountPath: '/x' }] }), plans)).toThrow(
+      ContainerConfigError,
+    );
+    expect(() =>
+      containerMounts(container('a', { volumeMounts: [{ name: 'scratch', mountPath: '/x', subPath: '../etc' }] }), plans),
+    ).toThrow(/relative path/);
     const bad = pod({ volumes: [{ name: 'pvc', persistentVolumeClaim: { claimName: 'x' } }] });
     expect(planVolumes(bad, podRef(bad), owner).map((p) => p.source)).toEqual([{ kind: 'emptyDir' }]);
   });
 
   it('projects configMap keys, secret items (decoded), and reports missing sources like the kubelet', () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config' }, data: { 'b.conf': 'B', 'a.conf': 'A' } };
-    expect(projectedFiles(plans[1].source, cm).map((f) => [f.path, f.content.toString()])).toEqual([['a.conf', 'A'], ['b.conf', 'B']]);
-    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, data: { password: Buffer.from('hunter2').toString('base64') } };
+    expect(projectedFiles(plans[1].source, cm).map((f) => [f.path, f.content.toString()])).toEqual([
+      ['a.conf', 'A'],
+      ['b.conf', 'B'],
+    ]);
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db' },
+      data: { password: Buffer.from('hunter2').toString('base64') },
+    };
     expect(projectedFiles(plans[2].source, secret).map((f) => [f.path, f.content.toString()])).toEqual([['db/pw', 'hunter2']]);
     expect(() => projectedFiles(plans[1].source, null)).toThrow('configmap "app-config" not found');
     expect(() => projectedFiles(plans[2].source, { ...secret, data: {} })).toThrow('secret references non-existent secret key: password');

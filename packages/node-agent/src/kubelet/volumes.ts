@@ -48,13 +48,25 @@ export function planVolumes(pod: Pod, ref: PodRef, owner: OwnerLabels): VolumePl
         podScoped: false,
       };
     }
-    return { name: v.name, source, dockerVolume: podVolumeName(owner.cluster, ref, v.name), labels: volumeLabels(owner, ref, v.name), podScoped: true };
+    return {
+      name: v.name,
+      source,
+      dockerVolume: podVolumeName(owner.cluster, ref, v.name),
+      labels: volumeLabels(owner, ref, v.name),
+      podScoped: true,
+    };
   });
 }
 
 function volumeMount(source: string, target: string, readOnly: boolean): Docker.MountSettings {
   // NoCopy: an emptyDir starts empty, it never inherits what the image has at the mount path.
-  return { Type: 'volume', Source: source, Target: target, ReadOnly: readOnly, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] };
+  return {
+    Type: 'volume',
+    Source: source,
+    Target: target,
+    ReadOnly: readOnly,
+    VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'],
+  };
 }
 
 /** The pause container's mounts: every pod volume, writable, under STAGING_DIR/<volume>. */
@@ -78,7 +90,9 @@ export function subPaths(containers: Container[]): { volume: string; subPath: st
 
 function checkSubPath(c: Container, subPath: string): void {
   if (subPath.startsWith('/') || subPath.split('/').includes('..')) {
-    throw new ContainerConfigError(`failed to prepare subPath for volumeMount of container ${c.name}: subPath "${subPath}" must be a relative path without ".."`);
+    throw new ContainerConfigError(
+      `failed to prepare subPath for volumeMount of container ${c.name}: subPath "${subPath}" must be a relative path without ".."`,
+    );
   }
 }
 
@@ -86,7 +100,11 @@ function checkSubPath(c: Container, subPath: string): void {
  * Mounts for one container. A subPath becomes a bind mount of that directory inside the volume
  * (`mountpoints` maps Docker volume names to their host paths): Docker 20.10 volumes have no subpath option.
  */
-export function containerMounts(c: Container, plans: VolumePlan[], mountpoints: ReadonlyMap<string, string> = new Map()): Docker.MountSettings[] {
+export function containerMounts(
+  c: Container,
+  plans: VolumePlan[],
+  mountpoints: ReadonlyMap<string, string> = new Map(),
+): Docker.MountSettings[] {
   return (c.volumeMounts ?? []).map((m) => {
     const plan = plans.find((p) => p.name === m.name);
     if (!plan) throw new ContainerConfigError(`cannot find volume "${m.name}" to mount into container "${c.name}"`);
@@ -94,7 +112,8 @@ export function containerMounts(c: Container, plans: VolumePlan[], mountpoints: 
     if (!m.subPath) return volumeMount(plan.dockerVolume, m.mountPath, readOnly);
     checkSubPath(c, m.subPath);
     const root = mountpoints.get(plan.dockerVolume);
-    if (!root) throw new ContainerConfigError(`failed to prepare subPath for volumeMount "${m.name}" of container ${c.name}: volume is not ready`);
+    if (!root)
+      throw new ContainerConfigError(`failed to prepare subPath for volumeMount "${m.name}" of container ${c.name}: volume is not ready`);
     return { Type: 'bind', Source: `${root}/${m.subPath}`, Target: m.mountPath, ReadOnly: readOnly };
   });
 }
@@ -126,15 +145,17 @@ export function projectedFiles(source: VolumeSource, obj: ConfigMap | Secret | n
     for (const [k, v] of Object.entries(s.stringData ?? {})) data.set(k, Buffer.from(v, 'utf8'));
   }
   if (!source.items?.length) return [...data].sort(([a], [b]) => a.localeCompare(b)).map(([path, content]) => ({ path, content }));
-  return source.items.map((item) => {
-    const content = data.get(item.key);
-    if (content === undefined) {
-      if (source.optional) return undefined;
-      throw new ContainerConfigError(`${what} references non-existent ${what === 'configmap' ? 'config' : 'secret'} key: ${item.key}`);
-    }
-    if (item.path.startsWith('/') || item.path.split('/').includes('..')) {
-      throw new ContainerConfigError(`${what} "${source.name}": item path "${item.path}" must be relative without ".."`);
-    }
-    return { path: item.path, content };
-  }).filter((f): f is ProjectedFile => f !== undefined);
+  return source.items
+    .map((item) => {
+      const content = data.get(item.key);
+      if (content === undefined) {
+        if (source.optional) return undefined;
+        throw new ContainerConfigError(`${what} references non-existent ${what === 'configmap' ? 'config' : 'secret'} key: ${item.key}`);
+      }
+      if (item.path.startsWith('/') || item.path.split('/').includes('..')) {
+        throw new ContainerConfigError(`${what} "${source.name}": item path "${item.path}" must be relative without ".."`);
+      }
+      return { path: item.path, content };
+    })
+    .filter((f): f is ProjectedFile => f !== undefined);
 }

@@ -6,7 +6,15 @@ import type { Node } from '@kubelab/api';
 import { Informer, type KubeClient } from '@kubelab/client';
 import type { AgentConfig } from '../config';
 import { NODES } from '../kubelet/resources';
-import { deleteRoute, ensureForwarding, ensurePostroutingJump, interfaceWithAddress, iptablesRestore, listRoutes, replaceRoute } from './host';
+import {
+  deleteRoute,
+  ensureForwarding,
+  ensurePostroutingJump,
+  interfaceWithAddress,
+  iptablesRestore,
+  listRoutes,
+  replaceRoute,
+} from './host';
 import { renderNatRules } from './iptables';
 import { desiredRoutes, diffRoutes } from './routes';
 
@@ -29,16 +37,25 @@ export class NodeNetwork {
     private readonly log: Logger,
     private readonly nodeInterface: string,
   ) {
-    this.informer = new Informer<Node>(client, NODES, { onError: (err) => log.warn({ err: (err as Error).message }, 'node watch failed, re-listing') });
+    this.informer = new Informer<Node>(client, NODES, {
+      onError: (err) => log.warn({ err: (err as Error).message }, 'node watch failed, re-listing'),
+    });
     this.informer.on((type, node, old) => {
-      if (type === 'MODIFIED' && old && old.spec?.podCIDR === node.spec?.podCIDR && JSON.stringify(old.status?.addresses) === JSON.stringify(node.status?.addresses)) return;
+      if (
+        type === 'MODIFIED' &&
+        old &&
+        old.spec?.podCIDR === node.spec?.podCIDR &&
+        JSON.stringify(old.status?.addresses) === JSON.stringify(node.status?.addresses)
+      )
+        return;
       this.poke();
     });
   }
 
   static async start(config: AgentConfig, client: KubeClient, log: Logger): Promise<NodeNetwork> {
     const netLog = log.child({ role: 'network' });
-    if (!(await ensureForwarding())) netLog.warn('net.ipv4.ip_forward is 0 and cannot be changed here: pods on other nodes are unreachable');
+    if (!(await ensureForwarding()))
+      netLog.warn('net.ipv4.ip_forward is 0 and cannot be changed here: pods on other nodes are unreachable');
     const nodeInterface = await interfaceWithAddress(config.nodeIp);
     const net = new NodeNetwork(config, client, netLog, nodeInterface);
     await net.applyNat();
@@ -94,7 +111,11 @@ export class NodeNetwork {
   }
 
   private async applyNat(): Promise<void> {
-    const rules = renderNatRules({ podCidr: this.config.podCidr, clusterPodCidr: this.config.clusterPodCidr, nodeInterface: this.nodeInterface });
+    const rules = renderNatRules({
+      podCidr: this.config.podCidr,
+      clusterPodCidr: this.config.clusterPodCidr,
+      nodeInterface: this.nodeInterface,
+    });
     if (rules === this.lastRules) return;
     await iptablesRestore(rules);
     await ensurePostroutingJump();

@@ -3,11 +3,17 @@ import type { Node } from '@kubelab/api';
 import { desiredRoutes, diffRoutes } from './routes';
 
 function node(name: string, podCIDR?: string, ip?: string): Node {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { podCIDR }, status: { addresses: ip ? [{ type: 'InternalIP', address: ip }] : [] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name },
+    spec: { podCIDR },
+    status: { addresses: ip ? [{ type: 'InternalIP', address: ip }] : [] },
+  };
 }
 
 describe('desiredRoutes', () => {
-  it('routes every other node\'s pod CIDR via its InternalIP, skipping self and incomplete nodes', () => {
+  it("routes every other node's pod CIDR via its InternalIP, skipping self and incomplete nodes", () => {
     const nodes = [
       node('kt-worker2', '10.244.2.0/24', '172.30.0.4'),
       node('kt-control-plane', '10.244.0.0/24', '172.30.0.2'),
@@ -49,7 +55,12 @@ describe('diffRoutes', () => {
   });
 
   it('is a no-op when everything matches', () => {
-    const d = diffRoutes(current.filter((r) => r.dst !== '10.244.3.0/24' && r.dst !== '10.244.2.0/24'), desired.slice(0, 1), '10.244.0.0/16', '10.244.1.0/24');
+    const d = diffRoutes(
+      current.filter((r) => r.dst !== '10.244.3.0/24' && r.dst !== '10.244.2.0/24'),
+      desired.slice(0, 1),
+      '10.244.0.0/16',
+      '10.244.1.0/24',
+    );
     expect(d).toEqual({ replace: [], remove: [] });
   });
 });

@@ -49,7 +49,12 @@ function normalizeDst(dst: string): string {
  * delete gateway routes inside the cluster pod range that no node claims any more. The kernel's own link
  * route for this node's pod network and anything outside the cluster pod range are left alone.
  */
-export function diffRoutes(current: RouteRow[], desired: PodRoute[], clusterPodCidr: string, ownPodCidr: string): { replace: PodRoute[]; remove: RouteRow[] } {
+export function diffRoutes(
+  current: RouteRow[],
+  desired: PodRoute[],
+  clusterPodCidr: string,
+  ownPodCidr: string,
+): { replace: PodRoute[]; remove: RouteRow[] } {
   const cluster = parseCidr(clusterPodCidr);
   const managed = current.filter((r) => {
     if (r.dst === 'default' || !r.gateway) return false;

@@ -42,7 +42,9 @@ const maxAnnotationLen = 140;
 
 /** printAnnotationsMultiline: `key: value`, the last-applied annotation hidden, long values on their own lines. */
 export function annotationsMultiline(w: PrefixWriter, title: string, annotations: Record<string, string> | undefined): void {
-  const keys = Object.keys(annotations ?? {}).filter((k) => k !== lastApplied).sort();
+  const keys = Object.keys(annotations ?? {})
+    .filter((k) => k !== lastApplied)
+    .sort();
   w.write(0, `${title}:\t`);
   if (keys.length === 0) return w.write(0, '<none>\n');
   keys.forEach((k, i) => {
@@ -50,7 +52,8 @@ export function annotationsMultiline(w: PrefixWriter, title: string, annotations
     const value = annotations![k].replace(/\n$/, '');
     if (value.length + k.length + 2 > maxAnnotationLen || value.includes('\n')) {
       w.write(0, `${indent}${k}:\n`);
-      for (const s of value.split('\n')) w.write(0, `\t  ${s.length > maxAnnotationLen - 2 ? `${s.slice(0, maxAnnotationLen - 2)}...` : s}\n`);
+      for (const s of value.split('\n'))
+        w.write(0, `\t  ${s.length > maxAnnotationLen - 2 ? `${s.slice(0, maxAnnotationLen - 2)}...` : s}\n`);
     } else w.write(0, `${indent}${k}: ${value}\n`);
   });
 }

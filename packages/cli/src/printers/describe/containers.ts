@@ -60,9 +60,15 @@ function describeEnv(w: PrefixWriter, c: Container, resolve: EnvResolver): void 
     } else if (v.fieldRef) {
       w.write(3, `${e.name}:\t${resolve ? resolve(e) : ''} (${v.fieldRef.apiVersion ?? 'v1'}:${v.fieldRef.fieldPath})\n`);
     } else if (v.secretKeyRef) {
-      w.write(3, `${e.name}:\t<set to the key '${v.secretKeyRef.key}' in secret '${v.secretKeyRef.name}'>\tOptional: ${v.secretKeyRef.optional === true}\n`);
+      w.write(
+        3,
+        `${e.name}:\t<set to the key '${v.secretKeyRef.key}' in secret '${v.secretKeyRef.name}'>\tOptional: ${v.secretKeyRef.optional === true}\n`,
+      );
     } else if (v.configMapKeyRef) {
-      w.write(3, `${e.name}:\t<set to the key '${v.configMapKeyRef.key}' of config map '${v.configMapKeyRef.name}'>\tOptional: ${v.configMapKeyRef.optional === true}\n`);
+      w.write(
+        3,
+        `${e.name}:\t<set to the key '${v.configMapKeyRef.key}' of config map '${v.configMapKeyRef.name}'>\tOptional: ${v.configMapKeyRef.optional === true}\n`,
+      );
     }
   }
 }
@@ -89,7 +95,10 @@ export function describeContainers(
     const hp = ports(c, true);
     w.write(2, hp.includes(',') ? `Host Ports:\t${hp}\n` : `Host Port:\t${hp || '<none>'}\n`);
     if (c.restartPolicy) w.write(2, `Restart Policy:\t${c.restartPolicy}\n`);
-    for (const [title, words] of [['Command', c.command], ['Args', c.args]] as const) {
+    for (const [title, words] of [
+      ['Command', c.command],
+      ['Args', c.args],
+    ] as const) {
       if (!words?.length) continue;
       w.write(2, `${title}:\n`);
       for (const word of words) for (const line of word.split('\n')) w.write(3, `${line}\n`);
@@ -100,7 +109,10 @@ export function describeContainers(
       w.write(2, `Ready:\t${st.ready ? 'True' : 'False'}\n`);
       w.write(2, `Restart Count:\t${st.restartCount ?? 0}\n`);
     }
-    for (const [title, list] of [['Limits', c.resources?.limits], ['Requests', c.resources?.requests]] as const) {
+    for (const [title, list] of [
+      ['Limits', c.resources?.limits],
+      ['Requests', c.resources?.requests],
+    ] as const) {
       if (!list || Object.keys(list).length === 0) continue;
       w.write(2, `${title}:\n`);
       for (const k of Object.keys(list).sort()) w.write(3, `${k}:\t${list[k]}\n`);
@@ -124,11 +136,20 @@ export function describeVolumes(w: PrefixWriter, volumes: Volume[] | undefined, 
   for (const v of volumes) {
     w.write(1, `${space ? ' ' : ''}${v.name}:\n`);
     if (v.emptyDir) {
-      w.write(2, `Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n    Medium:\t${v.emptyDir.medium ?? ''}\n    SizeLimit:\t${v.emptyDir.sizeLimit ?? '<unset>'}\n`);
+      w.write(
+        2,
+        `Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n    Medium:\t${v.emptyDir.medium ?? ''}\n    SizeLimit:\t${v.emptyDir.sizeLimit ?? '<unset>'}\n`,
+      );
     } else if (v.configMap) {
-      w.write(2, `Type:\tConfigMap (a volume populated by a ConfigMap)\n    Name:\t${v.configMap.name}\n    Optional:\t${v.configMap.optional === true}\n`);
+      w.write(
+        2,
+        `Type:\tConfigMap (a volume populated by a ConfigMap)\n    Name:\t${v.configMap.name}\n    Optional:\t${v.configMap.optional === true}\n`,
+      );
     } else if (v.secret) {
-      w.write(2, `Type:\tSecret (a volume populated by a Secret)\n    SecretName:\t${v.secret.secretName}\n    Optional:\t${v.secret.optional === true}\n`);
+      w.write(
+        2,
+        `Type:\tSecret (a volume populated by a Secret)\n    SecretName:\t${v.secret.secretName}\n    Optional:\t${v.secret.optional === true}\n`,
+      );
     } else if (v.hostPath) {
       const hp = v.hostPath as { path: string; type?: string };
       w.write(2, `Type:\tHostPath (bare host directory volume)\n    Path:\t${hp.path}\n    HostPathType:\t${hp.type || '<none>'}\n`);

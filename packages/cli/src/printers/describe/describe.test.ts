@@ -5,25 +5,103 @@ import type { Pod, Deployment, Node, ReplicaSet, Event } from '@kubelab/api';
 const now = Date.parse('2024-05-01T12:00:00Z');
 const ctx = { now, utcOffsetMinutes: 0 };
 const pod: Pod = {
-  apiVersion: 'v1', kind: 'Pod',
-  metadata: { name: 'web-abc', namespace: 'default', uid: 'u', creationTimestamp: '2024-05-01T11:55:00Z', labels: { app: 'web', 'pod-template-hash': 'abc' }, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d4f', uid: 'rs', controller: true }] },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    name: 'web-abc',
+    namespace: 'default',
+    uid: 'u',
+    creationTimestamp: '2024-05-01T11:55:00Z',
+    labels: { app: 'web', 'pod-template-hash': 'abc' },
+    annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d4f', uid: 'rs', controller: true }],
+  },
   spec: {
     nodeName: 'kl-worker',
     initContainers: [{ name: 'setup', image: 'busybox', command: ['sh', '-c', 'echo hi'] }],
-    containers: [{ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 80, protocol: 'TCP' }], env: [{ name: 'MODE', value: 'prod' }, { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }, { name: 'PW', valueFrom: { secretKeyRef: { name: 'creds', key: 'pw' } } }], readinessProbe: { httpGet: { path: '/healthz', port: 80 } }, volumeMounts: [{ name: 'conf', mountPath: '/etc/nginx/conf.d', readOnly: true }] }],
-    volumes: [{ name: 'conf', configMap: { name: 'nginx-conf' } }, { name: 'tmp', emptyDir: {} }],
+    containers: [
+      {
+        name: 'nginx',
+        image: 'nginx:1.25',
+        ports: [{ containerPort: 80, protocol: 'TCP' }],
+        env: [
+          { name: 'MODE', value: 'prod' },
+          { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+          { name: 'PW', valueFrom: { secretKeyRef: { name: 'creds', key: 'pw' } } },
+        ],
+        readinessProbe: { httpGet: { path: '/healthz', port: 80 } },
+        volumeMounts: [{ name: 'conf', mountPath: '/etc/nginx/conf.d', readOnly: true }],
+      },
+    ],
+    volumes: [
+      { name: 'conf', configMap: { name: 'nginx-conf' } },
+      { name: 'tmp', emptyDir: {} },
+    ],
     tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
   },
   status: {
-    phase: 'Running', hostIP: '172.30.0.3', podIP: '10.244.1.7', podIPs: [{ ip: '10.244.1.7' }], startTime: '2024-05-01T11:55:00Z',
-    conditions: [{ type: 'Initialized', status: 'True' }, { type: 'Ready', status: 'True' }, { type: 'ContainersReady', status: 'True' }, { type: 'PodScheduled', status: 'True' }],
-    initContainerStatuses: [{ name: 'setup', image: 'busybox', ready: true, restartCount: 0, containerID: 'docker://aaa', state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: '2024-05-01T11:55:01Z', finishedAt: '2024-05-01T11:55:02Z' } } }],
-    containerStatuses: [{ name: 'nginx', image: 'nginx:1.25', ready: true, restartCount: 1, containerID: 'docker://bbb', state: { running: { startedAt: '2024-05-01T11:56:00Z' } }, lastState: { terminated: { exitCode: 137, reason: 'Error', startedAt: '2024-05-01T11:55:03Z', finishedAt: '2024-05-01T11:55:59Z' } } }],
+    phase: 'Running',
+    hostIP: '172.30.0.3',
+    podIP: '10.244.1.7',
+    podIPs: [{ ip: '10.244.1.7' }],
+    startTime: '2024-05-01T11:55:00Z',
+    conditions: [
+      { type: 'Initialized', status: 'True' },
+      { type: 'Ready', status: 'True' },
+      { type: 'ContainersReady', status: 'True' },
+      { type: 'PodScheduled', status: 'True' },
+    ],
+    initContainerStatuses: [
+      {
+        name: 'setup',
+        image: 'busybox',
+        ready: true,
+        restartCount: 0,
+        containerID: 'docker://aaa',
+        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: '2024-05-01T11:55:01Z', finishedAt: '2024-05-01T11:55:02Z' } },
+      },
+    ],
+    containerStatuses: [
+      {
+        name: 'nginx',
+        image: 'nginx:1.25',
+        ready: true,
+        restartCount: 1,
+        containerID: 'docker://bbb',
+        state: { running: { startedAt: '2024-05-01T11:56:00Z' } },
+        lastState: {
+          terminated: { exitCode: 137, reason: 'Error', startedAt: '2024-05-01T11:55:03Z', finishedAt: '2024-05-01T11:55:59Z' },
+        },
+      },
+    ],
   },
 };
 const events: Event[] = [
-  { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1' }, involvedObject: { kind: 'Pod', name: 'web-abc' }, type: 'Normal', reason: 'Scheduled', message: 'Successfully assigned default/web-abc to kl-worker', firstTimestamp: '2024-05-01T11:55:00Z', lastTimestamp: '2024-05-01T11:55:00Z', source: { component: 'default-scheduler' } },
-  { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e2' }, involvedObject: { kind: 'Pod', name: 'web-abc' }, type: 'Normal', reason: 'Pulled', message: 'Container image "nginx:1.25" already present on machine', count: 2, firstTimestamp: '2024-05-01T11:55:02Z', lastTimestamp: '2024-05-01T11:56:00Z', source: { component: 'kubelet', host: 'kl-worker' } },
+  {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'e1' },
+    involvedObject: { kind: 'Pod', name: 'web-abc' },
+    type: 'Normal',
+    reason: 'Scheduled',
+    message: 'Successfully assigned default/web-abc to kl-worker',
+    firstTimestamp: '2024-05-01T11:55:00Z',
+    lastTimestamp: '2024-05-01T11:55:00Z',
+    source: { component: 'default-scheduler' },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'e2' },
+    involvedObject: { kind: 'Pod', name: 'web-abc' },
+    type: 'Normal',
+    reason: 'Pulled',
+    message: 'Container image "nginx:1.25" already present on machine',
+    count: 2,
+    firstTimestamp: '2024-05-01T11:55:02Z',
+    lastTimestamp: '2024-05-01T11:56:00Z',
+    source: { component: 'kubelet', host: 'kl-worker' },
+  },
 ];
 describe('describe layouts', () => {
   it('pod: kubectl describePod, with init containers, last state, env sources, volumes and events', () => {
@@ -111,12 +189,56 @@ describe('describe layouts', () => {
   });
 
   it('deployment, replica set and node', () => {
-  const d: Deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default', uid: 'd1', generation: 2, creationTimestamp: '2024-05-01T11:00:00Z', labels: { app: 'web' }, annotations: { 'deployment.kubernetes.io/revision': '2' } },
-    spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 80 }] }] } } },
-    status: { replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] } };
-  const rs: ReplicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-5d4f', namespace: 'default', uid: 'rs', creationTimestamp: '2024-05-01T11:00:00Z', labels: { app: 'web', 'pod-template-hash': '5d4f' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'd1', controller: true }] },
-    spec: { replicas: 3, selector: { matchLabels: { app: 'web', 'pod-template-hash': '5d4f' } }, template: { metadata: { labels: { app: 'web', 'pod-template-hash': '5d4f' } }, spec: d.spec.template.spec } }, status: { replicas: 3 } };
-  expect(describeObject(d, { replicaSets: [rs], events: [] }, ctx)).toMatchInlineSnapshot(`
+    const d: Deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'web',
+        namespace: 'default',
+        uid: 'd1',
+        generation: 2,
+        creationTimestamp: '2024-05-01T11:00:00Z',
+        labels: { app: 'web' },
+        annotations: { 'deployment.kubernetes.io/revision': '2' },
+      },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 80 }] }] },
+        },
+      },
+      status: {
+        replicas: 3,
+        updatedReplicas: 3,
+        readyReplicas: 3,
+        availableReplicas: 3,
+        conditions: [
+          { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' },
+          { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+        ],
+      },
+    };
+    const rs: ReplicaSet = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: 'web-5d4f',
+        namespace: 'default',
+        uid: 'rs',
+        creationTimestamp: '2024-05-01T11:00:00Z',
+        labels: { app: 'web', 'pod-template-hash': '5d4f' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'd1', controller: true }],
+      },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web', 'pod-template-hash': '5d4f' } },
+        template: { metadata: { labels: { app: 'web', 'pod-template-hash': '5d4f' } }, spec: d.spec.template.spec },
+      },
+      status: { replicas: 3 },
+    };
+    expect(describeObject(d, { replicaSets: [rs], events: [] }, ctx)).toMatchInlineSnapshot(`
     "Name:                   web
     Namespace:              default
     CreationTimestamp:      Wed, 01 May 2024 11:00:00 +0000
@@ -149,7 +271,7 @@ describe('describe layouts', () => {
     Events:          <none>
     "
   `);
-  expect(describeObject(rs, { pods: [pod], events: [] }, ctx)).toMatchInlineSnapshot(`
+    expect(describeObject(rs, { pods: [pod], events: [] }, ctx)).toMatchInlineSnapshot(`
     "Name:           web-5d4f
     Namespace:      default
     Selector:       app=web,pod-template-hash=5d4f
@@ -175,10 +297,42 @@ describe('describe layouts', () => {
     Events:            <none>
     "
   `);
-  const node: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'kl-worker', creationTimestamp: '2024-05-01T10:00:00Z', labels: { 'kubernetes.io/hostname': 'kl-worker', 'kubernetes.io/os': 'linux' } },
-    spec: { podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'] },
-    status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: '2024-05-01T11:59:50Z', lastTransitionTime: '2024-05-01T10:00:05Z' }], addresses: [{ type: 'InternalIP', address: '172.30.0.3' }, { type: 'Hostname', address: 'kl-worker' }], capacity: { pods: '110', cpu: '2', memory: '4026532Ki' }, nodeInfo: { kubeletVersion: 'v1.30.0-kubelab', osImage: 'Debian', kernelVersion: '6.1', containerRuntimeVersion: 'docker://27', operatingSystem: 'linux', architecture: 'amd64' } } };
-  expect(describeObject(node, { pods: [pod], events: [] }, ctx)).toMatchInlineSnapshot(`
+    const node: Node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: 'kl-worker',
+        creationTimestamp: '2024-05-01T10:00:00Z',
+        labels: { 'kubernetes.io/hostname': 'kl-worker', 'kubernetes.io/os': 'linux' },
+      },
+      spec: { podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'] },
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'KubeletReady',
+            message: 'kubelet is posting ready status',
+            lastHeartbeatTime: '2024-05-01T11:59:50Z',
+            lastTransitionTime: '2024-05-01T10:00:05Z',
+          },
+        ],
+        addresses: [
+          { type: 'InternalIP', address: '172.30.0.3' },
+          { type: 'Hostname', address: 'kl-worker' },
+        ],
+        capacity: { pods: '110', cpu: '2', memory: '4026532Ki' },
+        nodeInfo: {
+          kubeletVersion: 'v1.30.0-kubelab',
+          osImage: 'Debian',
+          kernelVersion: '6.1',
+          containerRuntimeVersion: 'docker://27',
+          operatingSystem: 'linux',
+          architecture: 'amd64',
+        },
+      },
+    };
+    expect(describeObject(node, { pods: [pod], events: [] }, ctx)).toMatchInlineSnapshot(`
     "Name:               kl-worker
     Roles:              <none>
     Labels:             kubernetes.io/hostname=kl-worker
@@ -221,7 +375,18 @@ describe('describe layouts', () => {
   });
 
   it('namespace, configmap and secret', () => {
-    expect(describeObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev', labels: { 'kubernetes.io/metadata.name': 'dev' } }, status: { phase: 'Active' } }, {}, ctx)).toMatchInlineSnapshot(`
+    expect(
+      describeObject(
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: 'dev', labels: { 'kubernetes.io/metadata.name': 'dev' } },
+          status: { phase: 'Active' },
+        },
+        {},
+        ctx,
+      ),
+    ).toMatchInlineSnapshot(`
       "Name:         dev
       Labels:       kubernetes.io/metadata.name=dev
       Annotations:  <none>
@@ -232,7 +397,13 @@ describe('describe layouts', () => {
       No LimitRange resource.
       "
     `);
-    expect(describeObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'conf', namespace: 'default' }, data: { 'app.conf': 'x=1' } }, { events: [] }, ctx)).toMatchInlineSnapshot(`
+    expect(
+      describeObject(
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'conf', namespace: 'default' }, data: { 'app.conf': 'x=1' } },
+        { events: [] },
+        ctx,
+      ),
+    ).toMatchInlineSnapshot(`
       "Name:         conf
       Namespace:    default
       Labels:       <none>
@@ -251,7 +422,19 @@ describe('describe layouts', () => {
       Events:  <none>
       "
     `);
-    expect(describeObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, type: 'Opaque', data: { pw: 'aHVudGVyMg==' } }, { events: [] }, ctx)).toMatchInlineSnapshot(`
+    expect(
+      describeObject(
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'creds', namespace: 'default' },
+          type: 'Opaque',
+          data: { pw: 'aHVudGVyMg==' },
+        },
+        { events: [] },
+        ctx,
+      ),
+    ).toMatchInlineSnapshot(`
       "Name:         creds
       Namespace:    default
       Labels:       <none>

@@ -30,12 +30,18 @@ export function describeNode(node: Node, pods: Pod[] | undefined, events: Event[
     w.write(0, 'Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n');
     w.write(1, '----\t------\t-----------------\t------------------\t------\t-------\n');
     for (const c of st.conditions) {
-      w.write(1, `${c.type} \t${c.status} \t${rfc1123z(c.lastHeartbeatTime, ctx)} \t${rfc1123z(c.lastTransitionTime, ctx)} \t${c.reason ?? ''} \t${c.message ?? ''}\n`);
+      w.write(
+        1,
+        `${c.type} \t${c.status} \t${rfc1123z(c.lastHeartbeatTime, ctx)} \t${rfc1123z(c.lastTransitionTime, ctx)} \t${c.reason ?? ''} \t${c.message ?? ''}\n`,
+      );
     }
   }
   w.write(0, 'Addresses:\n');
   for (const a of st.addresses ?? []) w.write(1, `${a.type}:\t${a.address}\n`);
-  for (const [title, list] of [['Capacity', st.capacity], ['Allocatable', st.allocatable]] as const) {
+  for (const [title, list] of [
+    ['Capacity', st.capacity],
+    ['Allocatable', st.allocatable],
+  ] as const) {
     if (!list || Object.keys(list).length === 0) continue;
     w.write(0, `${title}:\n`);
     for (const k of sortedResourceNames(list)) w.write(0, `  ${k}:\t${list[k]}\n`);

@@ -1,7 +1,16 @@
 // `kubelab describe pod`: kubectl's describePod layout, field for field where kubelab has the data.
 import type { Event, EnvVar, Pod } from '@kubelab/api';
 import { PrefixWriter } from '../tabwriter';
-import { annotationsMultiline, controllerOf, eventsSection, labelsMultiline, rfc1123z, since, tolerationsMultiline, type DescribeContext } from './common';
+import {
+  annotationsMultiline,
+  controllerOf,
+  eventsSection,
+  labelsMultiline,
+  rfc1123z,
+  since,
+  tolerationsMultiline,
+  type DescribeContext,
+} from './common';
 import { describeContainers, describeVolumes } from './containers';
 
 /** QoS class as the kubelet computes it (pkg/apis/core/v1/helper/qos), when the status does not say. */
@@ -47,7 +56,8 @@ export function describePod(pod: Pod, events: Event[] | undefined, ctx: Describe
   annotationsMultiline(w, 'Annotations', pod.metadata.annotations);
   if (pod.metadata.deletionTimestamp && st.phase !== 'Failed' && st.phase !== 'Succeeded') {
     w.write(0, `Status:\tTerminating (lasts ${since(pod.metadata.deletionTimestamp, ctx.now)})\n`);
-    const grace = (pod.metadata as { deletionGracePeriodSeconds?: number }).deletionGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
+    const grace =
+      (pod.metadata as { deletionGracePeriodSeconds?: number }).deletionGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
     w.write(0, `Termination Grace Period:\t${grace}s\n`);
   } else {
     w.write(0, `Status:\t${st.phase ?? ''}\n`);
@@ -64,7 +74,8 @@ export function describePod(pod: Pod, events: Event[] | undefined, ctx: Describe
   const controller = controllerOf(pod);
   if (controller) w.write(0, `Controlled By:\t${controller}\n`);
   const resolve = envResolver(pod);
-  if (spec.initContainers?.length) describeContainers(w, 'Init Containers', spec.initContainers, st.initContainerStatuses, '', resolve, ctx);
+  if (spec.initContainers?.length)
+    describeContainers(w, 'Init Containers', spec.initContainers, st.initContainerStatuses, '', resolve, ctx);
   describeContainers(w, 'Containers', spec.containers ?? [], st.containerStatuses, '', resolve, ctx);
   if (st.conditions?.length) {
     w.write(0, 'Conditions:\n  Type\tStatus\n');

@@ -3,7 +3,15 @@
 import type { Deployment, Event, Pod, PodTemplateSpec, ReplicaSet } from '@kubelab/api';
 import { PrefixWriter } from '../tabwriter';
 import { selectorString } from '../workload-columns';
-import { annotationsMultiline, controllerOf, eventsSection, labelsMultiline, rfc1123z, tolerationsMultiline, type DescribeContext } from './common';
+import {
+  annotationsMultiline,
+  controllerOf,
+  eventsSection,
+  labelsMultiline,
+  rfc1123z,
+  tolerationsMultiline,
+  type DescribeContext,
+} from './common';
 import { describeContainers, describeVolumes } from './containers';
 
 export function describePodTemplate(w: PrefixWriter, template: PodTemplateSpec | undefined, ctx: DescribeContext): void {
@@ -21,7 +29,9 @@ export function describePodTemplate(w: PrefixWriter, template: PodTemplateSpec |
 }
 
 function replicaSetsText(list: ReplicaSet[]): string {
-  return list.map((rs) => `${rs.metadata.name} (${rs.status?.replicas ?? 0}/${rs.spec?.replicas ?? 0} replicas created)`).join(', ') || '<none>';
+  return (
+    list.map((rs) => `${rs.metadata.name} (${rs.status?.replicas ?? 0}/${rs.spec?.replicas ?? 0} replicas created)`).join(', ') || '<none>'
+  );
 }
 
 /** The ReplicaSets a Deployment owns, split like deploymentutil.GetAllReplicaSets: the newest template match is new. */
@@ -37,7 +47,12 @@ export function splitReplicaSets(d: Deployment, owned: ReplicaSet[]): { newRS?: 
   return { newRS, oldRSs: byAge.filter((rs) => rs !== newRS && (rs.spec.replicas ?? 0) > 0) };
 }
 
-export function describeDeployment(d: Deployment, replicaSets: ReplicaSet[] | undefined, events: Event[] | undefined, ctx: DescribeContext): string {
+export function describeDeployment(
+  d: Deployment,
+  replicaSets: ReplicaSet[] | undefined,
+  events: Event[] | undefined,
+  ctx: DescribeContext,
+): string {
   const w = new PrefixWriter();
   const st = d.status ?? {};
   w.write(0, `Name:\t${d.metadata.name}\n`);
@@ -47,7 +62,10 @@ export function describeDeployment(d: Deployment, replicaSets: ReplicaSet[] | un
   annotationsMultiline(w, 'Annotations', d.metadata.annotations);
   w.write(0, `Selector:\t${selectorString(d.spec.selector) || '<none>'}\n`);
   const unavailable = st.unavailableReplicas ?? Math.max(0, (st.replicas ?? 0) - (st.availableReplicas ?? 0));
-  w.write(0, `Replicas:\t${d.spec.replicas ?? 1} desired | ${st.updatedReplicas ?? 0} updated | ${st.replicas ?? 0} total | ${st.availableReplicas ?? 0} available | ${unavailable} unavailable\n`);
+  w.write(
+    0,
+    `Replicas:\t${d.spec.replicas ?? 1} desired | ${st.updatedReplicas ?? 0} updated | ${st.replicas ?? 0} total | ${st.availableReplicas ?? 0} available | ${unavailable} unavailable\n`,
+  );
   const strategy = d.spec.strategy?.type ?? 'RollingUpdate';
   w.write(0, `StrategyType:\t${strategy}\n`);
   w.write(0, `MinReadySeconds:\t${d.spec.minReadySeconds ?? 0}\n`);
@@ -83,7 +101,10 @@ export function describeReplicaSet(rs: ReplicaSet, pods: Pod[] | undefined, even
   if (pods === undefined) w.write(0, 'Pods Status:\terror in fetching pods\n');
   else {
     const count = (phase: string): number => pods.filter((p) => (p.status?.phase ?? 'Pending') === phase).length;
-    w.write(0, `Pods Status:\t${count('Running')} Running / ${count('Pending')} Waiting / ${count('Succeeded')} Succeeded / ${count('Failed')} Failed\n`);
+    w.write(
+      0,
+      `Pods Status:\t${count('Running')} Running / ${count('Pending')} Waiting / ${count('Succeeded')} Succeeded / ${count('Failed')} Failed\n`,
+    );
   }
   describePodTemplate(w, rs.spec.template, ctx);
   eventsSection(w, events, ctx);
