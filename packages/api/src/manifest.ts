@@ -1,5 +1,5 @@
 // Multi-document YAML/JSON manifests as users write them for real Kubernetes.
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify, type ParseOptions, type SchemaOptions, type ToStringOptions } from 'yaml';
 import type { KubeObject } from './types';
 
 export class ManifestError extends Error {
@@ -12,9 +12,25 @@ export class ManifestError extends Error {
   }
 }
 
+// Kubernetes reads manifests with sigs.k8s.io/yaml, which is go-yaml v2: YAML 1.1 scalars (`0755` is octal,
+// `yes`/`on`/`y` are booleans, `<<: *anchor` merges), except that go-yaml v2 keeps timestamp-looking values as
+// strings when decoding into interface{} and has no sexagesimal numbers (`1:20` stays a string). So: the
+// yaml library's 1.1 schema, minus its timestamp and base-60 tags.
+const yaml11: ParseOptions & SchemaOptions = {
+  version: '1.1',
+  merge: true,
+  customTags: (tags) => tags.filter((t) => typeof t === 'string' || (!t.tag.endsWith(':timestamp') && t.format !== 'TIME')),
+};
+
+/** Renders YAML that reads back the same under YAML 1.1 (strings such as "yes" or "0755" come out quoted). */
+export function toYaml(value: unknown): string {
+  const opts: SchemaOptions & ToStringOptions = { version: '1.1' };
+  return stringify(value, opts);
+}
+
 /** Parses every document; `kind: List` documents are flattened into their items. Empty documents are skipped. */
 export function parseManifests(text: string, source = '<stdin>'): KubeObject[] {
-  const docs = parseAllDocuments(text);
+  const docs = parseAllDocuments(text, yaml11);
   const out: KubeObject[] = [];
   docs.forEach((doc, i) => {
     if (doc.errors.length > 0) throw new ManifestError(source, `document ${i + 1}: ${doc.errors[0].message}`);

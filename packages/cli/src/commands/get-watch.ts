@@ -1,8 +1,7 @@
 // `get -w` / `--watch-only`: the listing, then one row per change without repeating the header, until Ctrl-C.
 // Watches resume from the last resourceVersion when the server closes the stream (its timeout), and re-list
 // when that version is too old (410 Gone), as reflectors do.
-import { stringify } from 'yaml';
-import { StatusError, type KubeObject } from '@kubelab/api';
+import { StatusError, toYaml, type KubeObject } from '@kubelab/api';
 import { watch, type KubeClient } from '@kubelab/client';
 import type { Io } from '../command-kit';
 import { CliError } from '../errors';
@@ -79,6 +78,6 @@ export async function watchAndPrint(client: KubeClient, args: string[], opts: Ge
 
 function single(obj: KubeObject, format: string, kind: string): string {
   if (format === 'json') return JSON.stringify(obj, null, 4);
-  if (format === 'yaml') return `---\n${stringify(obj).trimEnd()}`;
+  if (format === 'yaml') return `---\n${toYaml(obj).trimEnd()}`;
   return `${kind}/${obj.metadata.name}`;
 }

@@ -1,7 +1,6 @@
 // -o json|yaml|name|wide. json/yaml print objects exactly as the API returned them; several objects are
 // wrapped in a `List`, as kubectl does.
-import { stringify } from 'yaml';
-import type { KubeObject } from '@kubelab/api';
+import { toYaml, type KubeObject } from '@kubelab/api';
 import { formatJsonPath } from './jsonpath';
 import { printTable } from './table';
 
@@ -29,7 +28,7 @@ export function asList(items: KubeObject[]): object {
 export function formatStructured(objs: KubeObject[], format: 'json' | 'yaml' | 'jsonpath', single: boolean, output?: string): string {
   const data = single && objs.length === 1 ? objs[0] : asList(objs);
   if (format === 'json') return JSON.stringify(data, null, 4);
-  if (format === 'yaml') return stringify(data).trimEnd();
+  if (format === 'yaml') return toYaml(data).trimEnd();
   return formatJsonPath(jsonPathTemplate(output)!, data);
 }
 
