@@ -1,5 +1,5 @@
 // Multi-document YAML/JSON manifests as users write them for real Kubernetes.
-import { parseAllDocuments, stringify, type ParseOptions, type SchemaOptions, type ToStringOptions } from 'yaml';
+import { parseAllDocuments, stringify, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions } from 'yaml';
 import type { KubeObject } from './types';
 
 export class ManifestError extends Error {
@@ -16,7 +16,7 @@ export class ManifestError extends Error {
 // `yes`/`on`/`y` are booleans, `<<: *anchor` merges), except that go-yaml v2 keeps timestamp-looking values as
 // strings when decoding into interface{} and has no sexagesimal numbers (`1:20` stays a string). So: the
 // yaml library's 1.1 schema, minus its timestamp and base-60 tags.
-const yaml11: ParseOptions & SchemaOptions = {
+const yaml11: ParseOptions & DocumentOptions & SchemaOptions = {
   version: '1.1',
   merge: true,
   customTags: (tags) => tags.filter((t) => typeof t === 'string' || (!t.tag.endsWith(':timestamp') && t.format !== 'TIME')),
@@ -24,7 +24,7 @@ const yaml11: ParseOptions & SchemaOptions = {
 
 /** Renders YAML that reads back the same under YAML 1.1 (strings such as "yes" or "0755" come out quoted). */
 export function toYaml(value: unknown): string {
-  const opts: SchemaOptions & ToStringOptions = { version: '1.1' };
+  const opts: DocumentOptions & SchemaOptions & ToStringOptions = { version: '1.1' };
   return stringify(value, opts);
 }
 
