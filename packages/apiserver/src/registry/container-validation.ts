@@ -133,8 +133,46 @@ function validateEnv(env: unknown, path: string): FieldError[] {
         );
       }
     }
+    if (isObject(from.resourceFieldRef)) errs.push(...validateResourceFieldRef(from.resourceFieldRef, `${at}.valueFrom.resourceFieldRef`));
   });
   return errs;
+}
+
+const resourceFieldResources = [
+  'limits.cpu',
+  'limits.ephemeral-storage',
+  'limits.memory',
+  'requests.cpu',
+  'requests.ephemeral-storage',
+  'requests.memory',
+];
+const cpuDivisors = ['1m', '1'];
+const memoryDivisors = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
+
+// kubernetes pkg/apis/core/validation validateContainerResourceFieldSelector and validateContainerResourceDivisor.
+function validateResourceFieldRef(ref: Record<string, unknown>, at: string): FieldError[] {
+  const resource = ref.resource;
+  if (resource === undefined || resource === '') return [field.required(`${at}.resource`)];
+  if (typeof resource !== 'string' || !resourceFieldResources.includes(resource)) {
+    return [field.notSupported(`${at}.resource`, resource, resourceFieldResources)];
+  }
+  const divisor = ref.divisor;
+  if (divisor === undefined || divisor === null || divisor === '' || divisor === 0 || divisor === '0') return [];
+  const text = String(divisor);
+  if (resource.endsWith('.cpu') && !cpuDivisors.includes(text)) {
+    return [field.invalid(`${at}.divisor`, divisor, "only divisor's values 1m and 1 are supported with the cpu resource")];
+  }
+  if (!resource.endsWith('.cpu') && !memoryDivisors.includes(text)) {
+    const what = resource.endsWith('.memory') ? 'memory' : 'local ephemeral storage';
+    return [
+      field.invalid(
+        `${at}.divisor`,
+        divisor,
+        `only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the ${what} resource`,
+      ),
+    ];
+  }
+  return [];
 }
 
 function validateEnvFrom(envFrom: unknown, path: string): FieldError[] {

@@ -253,3 +253,20 @@ describe('deployments, replicasets, configmaps, secrets', () => {
     ).toMatch(/^ConfigMap "cm" is invalid: data\[bad key\]: Invalid value: "bad key": a valid config key must consist of/);
   });
 });
+
+describe('downward API resourceFieldRef validation', () => {
+  const withEnv = (valueFrom: Record<string, unknown>) => pod({ containers: [{ ...web, env: [{ name: 'X', valueFrom }] }] });
+
+  it('accepts the documented resources and divisors', () => {
+    service.create(podStrategy, 'default', withEnv({ resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } }));
+  });
+
+  it('refuses unknown resources and divisors with Kubernetes wording', () => {
+    expect(createError(podStrategy, withEnv({ resourceFieldRef: { resource: 'limits.gpu' } }))).toMatch(
+      /spec\.containers\[0\]\.env\[0\]\.valueFrom\.resourceFieldRef\.resource: Unsupported value: "limits\.gpu": supported values: "limits\.cpu"/,
+    );
+    expect(createError(podStrategy, withEnv({ resourceFieldRef: { resource: 'limits.cpu', divisor: '2' } }))).toContain(
+      'resourceFieldRef.divisor: Invalid value: "2": only divisor\'s values 1m and 1 are supported with the cpu resource',
+    );
+  });
+});

@@ -1,6 +1,7 @@
 // Starting one container of a pod: image, environment, mounts, create, start, with the kubelet's events
 // (Pulling/Pulled/Created/Started/Failed/BackOff). A failure before the container exists is remembered as a
 // waiting reason (ErrImagePull, ImagePullBackOff, CreateContainerConfigError) for the status.
+import os from 'node:os';
 import { nthAddress, type Pod } from '@kubelab/api';
 import { backoffKey, type KubeletContext } from './context';
 import { buildContainerSpec } from './container-spec';
@@ -58,7 +59,19 @@ export async function startContainer(ctx: KubeletContext, s: StartContext, actio
   try {
     const objects = await ctx.sources.fetch(s.ref.namespace, envReferences(c));
     const base = kubernetesServiceEnv(nthAddress(ctx.config.serviceCidr, 1));
-    const env = resolveEnv(s.pod, c, objects, { podIP: s.podIp, hostIP: ctx.config.nodeIp, nodeName: ctx.config.nodeName }, base);
+    const env = resolveEnv(
+      s.pod,
+      c,
+      objects,
+      {
+        podIP: s.podIp,
+        hostIP: ctx.config.nodeIp,
+        nodeName: ctx.config.nodeName,
+        // The node object reports the same figures as capacity = allocatable (node-object.ts).
+        allocatable: { cpu: os.cpus().length, memory: Math.floor(os.totalmem() / 1024) * 1024 },
+      },
+      base,
+    );
     const mounts = containerMounts(c, s.plans, s.mountpoints);
     spec = buildContainerSpec({
       owner: ctx.owner,

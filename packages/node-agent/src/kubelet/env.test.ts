@@ -103,3 +103,57 @@ describe('resolveEnv', () => {
     expect([...refs.secrets]).toEqual(['s']);
   });
 });
+
+// Downward API resource values: kubernetes pkg/api/v1/resource/helpers.go ExtractContainerResourceValue and
+// the kubelet's defaultPodLimitsForDownwardAPI (unset limits are the node's allocatable).
+describe('resourceFieldRef', () => {
+  const withNode = { ...fields, allocatable: { cpu: 2, memory: 8 * 2 ** 30 } };
+  const ref = (resource: string, extra: Record<string, unknown> = {}) => ({
+    name: resource.replace(/\W/g, '_').toUpperCase(),
+    valueFrom: { resourceFieldRef: { resource, ...extra } },
+  });
+
+  it('divides by the divisor and rounds up, cpu in millicores', () => {
+    const c = container('app', {
+      resources: { limits: { cpu: '250m', memory: '64Mi' }, requests: { cpu: '100m', memory: '1500k' } },
+      env: [
+        ref('limits.cpu'),
+        { ...ref('limits.cpu', { divisor: '1m' }), name: 'CPU_MILLI' },
+        ref('limits.memory'),
+        { ...ref('limits.memory', { divisor: '1Mi' }), name: 'MEM_MI' },
+        ref('requests.cpu', { divisor: '1m' }),
+        { ...ref('requests.memory', { divisor: '1Mi' }), name: 'REQ_MEM_MI' },
+      ],
+    });
+    expect(asMap(resolveEnv(pod({ containers: [c] }), c, objects, withNode))).toMatchObject({
+      LIMITS_CPU: '1',
+      CPU_MILLI: '250',
+      LIMITS_MEMORY: String(64 * 2 ** 20),
+      MEM_MI: '64',
+      REQUESTS_CPU: '100',
+      REQ_MEM_MI: '2',
+    });
+  });
+
+  it('an unset limit is the node allocatable, an unset request 0', () => {
+    const c = container('app', { env: [ref('limits.cpu'), ref('limits.memory', { divisor: '1Gi' }), ref('requests.cpu')] });
+    expect(asMap(resolveEnv(pod({ containers: [c] }), c, objects, withNode))).toMatchObject({
+      LIMITS_CPU: '2',
+      LIMITS_MEMORY: '8',
+      REQUESTS_CPU: '0',
+    });
+  });
+
+  it('reads another container of the pod by containerName', () => {
+    const side = container('side', { resources: { limits: { memory: '32Mi' } } });
+    const c = container('app', { env: [ref('limits.memory', { containerName: 'side', divisor: '1Mi' })] });
+    expect(asMap(resolveEnv(pod({ containers: [c, side] }), c, objects, withNode)).LIMITS_MEMORY).toBe('32');
+    const bad = container('app', { env: [ref('limits.memory', { containerName: 'nope' })] });
+    expect(() => resolveEnv(pod({ containers: [bad] }), bad, objects, withNode)).toThrow(ContainerConfigError);
+  });
+
+  it('`value: ""` beside valueFrom takes valueFrom, as the kubelet does', () => {
+    const c = container('app', { env: [{ name: 'N', value: '', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] });
+    expect(asMap(resolveEnv(pod(), c, objects, fields)).N).toBe('web');
+  });
+});

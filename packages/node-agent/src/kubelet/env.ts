@@ -3,6 +3,7 @@
 // Secrets are fetched beforehand (config-sources.ts) and passed in.
 import type { ConfigMap, Container, Pod, Secret } from '@kubelab/api';
 import { expand, mapLookup } from './expansion';
+import { parseQuantity } from './quantity';
 
 /** The kubelet reports these as waiting reason CreateContainerConfigError with this message. */
 export class ContainerConfigError extends Error {
@@ -23,6 +24,8 @@ export interface PodFieldValues {
   podIP: string;
   hostIP: string;
   nodeName: string;
+  /** The node's allocatable cpu (cores) and memory (bytes): what an unset limit means to the downward API. */
+  allocatable?: { cpu: number; memory: number; 'ephemeral-storage'?: number };
 }
 
 export interface EnvVarValue {
@@ -89,6 +92,31 @@ export function fieldRefValue(pod: Pod, path: string, fields: PodFieldValues): s
   }
 }
 
+type ResourceFieldRef = NonNullable<NonNullable<NonNullable<Container['env']>[number]['valueFrom']>['resourceFieldRef']>;
+
+/**
+ * A resourceFieldRef's value as the kubelet computes it (pkg/api/v1/resource ExtractContainerResourceValue):
+ * the quantity divided by the divisor (default 1), rounded up; cpu counted in millicores. An unset limit is the
+ * node's allocatable (kubelet defaultPodLimitsForDownwardAPI); an unset request is 0.
+ */
+export function resourceFieldRefValue(pod: Pod, self: Container, ref: ResourceFieldRef, fields: PodFieldValues): string {
+  const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+  const c = ref.containerName ? all.find((x) => x.name === ref.containerName) : self;
+  if (!c) throw new ContainerConfigError(`resourceFieldRef: container "${ref.containerName}" not found in pod`);
+  const m = ref.resource.match(/^(limits|requests)\.(cpu|memory|ephemeral-storage)$/);
+  if (!m) throw new ContainerConfigError(`unsupported container resource : "${ref.resource}"`);
+  const [, kind, name] = m as unknown as [string, 'limits' | 'requests', 'cpu' | 'memory' | 'ephemeral-storage'];
+  const set = c.resources?.[kind]?.[name];
+  const fallback = kind === 'limits' ? (fields.allocatable?.[name] ?? 0) : 0;
+  const amount = set === undefined ? fallback : (parseQuantity(set) ?? 0);
+  const divisor = parseQuantity(ref.divisor === undefined || ref.divisor === '' || ref.divisor === 0 ? '1' : ref.divisor) ?? 1;
+  if (name === 'cpu') return String(Math.ceil(milli(amount) / Math.max(1, milli(divisor))));
+  return String(Math.ceil(Math.ceil(amount) / Math.max(1, divisor)));
+}
+
+// Quantity.MilliValue rounds up to the next millicore.
+const milli = (cores: number): number => Math.ceil(Math.round(cores * 1e9) / 1e6);
+
 /**
  * Resolves env and envFrom. `base` holds variables defined before the container's own (Kubernetes' service
  * links: KUBERNETES_SERVICE_HOST and friends); the container's own definitions override them.
@@ -118,7 +146,7 @@ export function resolveEnv(
     for (const [k, v] of Object.entries(data ?? {})) if (!(prefix + k).includes('=') && prefix + k) env.set(prefix + k, v);
   }
   for (const e of c.env ?? []) {
-    const value = envValue(pod, ns, e, objects, fields, env);
+    const value = envValue(pod, c, ns, e, objects, fields, env);
     if (value !== undefined) env.set(e.name, value);
   }
   return [...env].map(([name, value]) => ({ name, value }));
@@ -126,16 +154,19 @@ export function resolveEnv(
 
 function envValue(
   pod: Pod,
+  self: Container,
   ns: string,
   e: NonNullable<Container['env']>[number],
   objects: ConfigObjects,
   fields: PodFieldValues,
   defined: Map<string, string>,
 ): string | undefined {
-  if (e.value !== undefined) return expand(e.value, mapLookup(defined));
+  // kubelet makeEnvironmentVariables: a non-empty value wins; `value: ""` falls through to valueFrom.
+  if (e.value) return expand(e.value, mapLookup(defined));
   const from = e.valueFrom;
   if (!from) return '';
   if (from.fieldRef) return fieldRefValue(pod, from.fieldRef.fieldPath, fields);
+  if (from.resourceFieldRef) return resourceFieldRefValue(pod, self, from.resourceFieldRef, fields);
   if (from.configMapKeyRef) {
     const ref = from.configMapKeyRef;
     const cm = objects.configMaps.get(ref.name);
