@@ -91,7 +91,7 @@ describe('workloads', () => {
     expect(events.map((e) => e.message)).toEqual(
       expect.arrayContaining([
         `Successfully assigned default/${pods[0].metadata.name} to ${pods[0].spec.nodeName}`,
-        `Scaled up replica set ${rs.metadata.name} from 0 to 3`,
+        `Scaled up replica set ${rs.metadata.name} to 3 from 0`,
       ]),
     );
   });

@@ -25,6 +25,41 @@ import type { ControllerTiming } from './replicaset-controller';
 import { SyncLoop, syncEach } from './sync-loop';
 
 const component = 'deployment-controller';
+const revisionHistoryAnnotation = 'deployment.kubernetes.io/revision-history';
+// deploymentutil annotationsToSkip: what is not copied from a Deployment to its ReplicaSets.
+const notCopied = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  revisionAnnotation,
+  revisionHistoryAnnotation,
+  'deployment.kubernetes.io/desired-replicas',
+  'deployment.kubernetes.io/max-replicas',
+  'deprecated.deployment.rollback.to',
+]);
+
+/** copyDeploymentAnnotationsToReplicaSet: kubernetes.io/change-cause and the user's own annotations. */
+function copiedAnnotations(d: Deployment): Record<string, string> {
+  return Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !notCopied.has(k)));
+}
+
+/**
+ * SetNewReplicaSetAnnotations: the Deployment's annotations copied, the revision raised to `rev`, and, when an
+ * old ReplicaSet comes back (rollout undo), its earlier revisions kept in revision-history. Undefined when
+ * nothing changes.
+ */
+export function newReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, rev: number): Record<string, string> | undefined {
+  const before = rs.metadata.annotations ?? {};
+  const next: Record<string, string> = { ...before, ...copiedAnnotations(d) };
+  const old = revision(rs);
+  if (old < rev) {
+    next[revisionAnnotation] = String(rev);
+    if (before[revisionAnnotation]) {
+      const history = before[revisionHistoryAnnotation];
+      next[revisionHistoryAnnotation] = history ? `${history},${old}` : String(old);
+    }
+  }
+  const changed = Object.keys(next).some((k) => next[k] !== before[k]);
+  return changed ? next : undefined;
+}
 const revision = (rs: ReplicaSet): number => Number(rs.metadata.annotations?.[revisionAnnotation] ?? 0) || 0;
 const replicasOf = (rs: ReplicaSet): number => rs.spec.replicas ?? 0;
 
@@ -49,7 +84,7 @@ export function startDeploymentController(
         d,
         'Normal',
         'ScalingReplicaSet',
-        `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${to}`,
+        `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} to ${to} from ${from}`,
         component,
       );
   };
@@ -69,6 +104,7 @@ export function startDeploymentController(
         namespace: d.metadata.namespace,
         labels,
         annotations: {
+          ...copiedAnnotations(d),
           [revisionAnnotation]: String(rev),
           'deployment.kubernetes.io/desired-replicas': String(d.spec.replicas ?? 1),
           'deployment.kubernetes.io/max-replicas': String((d.spec.replicas ?? 1) + fenceposts(d).maxSurge),
@@ -84,7 +120,7 @@ export function startDeploymentController(
     };
     try {
       const created = service.create(replicaSetStrategy, d.metadata.namespace, rs).object as ReplicaSet;
-      if (replicas > 0) recorder.record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${name} from 0 to ${replicas}`, component);
+      if (replicas > 0) recorder.record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${name} to ${replicas} from 0`, component);
       return created;
     } catch (err) {
       if (!(err instanceof StatusError && err.reason === 'AlreadyExists')) throw err;
@@ -159,12 +195,14 @@ export function startDeploymentController(
     const oldRSs = owned.filter((rs) => rs !== newRS);
     const rev = Math.max(0, ...oldRSs.map(revision)) + 1;
     const stamp = rfc3339(now());
-    if (newRS && (revision(newRS) < rev || (newRS.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0))) {
-      const annotations = { ...newRS.metadata.annotations, [revisionAnnotation]: String(Math.max(rev, revision(newRS))) };
-      service.patch(replicaSetStrategy, newRS.metadata.namespace, newRS.metadata.name!, {
-        metadata: { annotations },
-        spec: { minReadySeconds: d.spec.minReadySeconds ?? 0 },
-      });
+    if (newRS) {
+      const annotations = newReplicaSetAnnotations(d, newRS, rev);
+      if (annotations || (newRS.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0)) {
+        service.patch(replicaSetStrategy, newRS.metadata.namespace, newRS.metadata.name!, {
+          metadata: { annotations: annotations ?? newRS.metadata.annotations },
+          spec: { minReadySeconds: d.spec.minReadySeconds ?? 0 },
+        });
+      }
     }
     let changed = false;
     if (d.spec.paused) {

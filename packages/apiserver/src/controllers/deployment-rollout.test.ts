@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment, ReplicaSet } from '@kubelab/api';
+import { newReplicaSetAnnotations } from './deployment-controller';
 import { deploymentStatus, fenceposts, newReplicaSetSize, oldReplicaSetSizes, sameTemplate, templateHash } from './deployment-rollout';
 
 const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'kubelab/echo:latest' }] } };
@@ -94,5 +95,45 @@ describe('rollout arithmetic', () => {
         message: 'ReplicaSet "web-abc" is progressing.',
       }),
     ]);
+  });
+
+  // A typed client (client-go, kubectl rollout undo) sends the template back with Go's zero values spelled out;
+  // EqualIgnoreHash compares semantically, so it is the same template and the same ReplicaSet.
+  it('treats a typed round trip of the template as the same template, with the same hash', () => {
+    const roundTrip = {
+      metadata: { creationTimestamp: null, labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: 'kubelab/echo:latest', resources: {}, env: [] }], securityContext: {} },
+    };
+    expect(sameTemplate(template, roundTrip as never)).toBe(true);
+    expect(templateHash(roundTrip as never)).toBe(templateHash(template));
+    const withVolume = (v: Record<string, unknown>) => ({ ...template, spec: { ...template.spec, volumes: [{ name: 'v', ...v }] } });
+    expect(sameTemplate(withVolume({ emptyDir: {} }) as never, withVolume({}) as never)).toBe(false);
+  });
+
+  // deploymentutil.MaxUnavailable is 0 for Recreate: `kubectl wait --for=condition=Available` must wait.
+  it('a Recreate Deployment is Available only when all replicas are', () => {
+    const d: Deployment = { ...deployment(2), spec: { ...deployment(2).spec, strategy: { type: 'Recreate' } } };
+    const none = deploymentStatus(d, [rs('web-abc', 2, 0)], rs('web-abc', 2, 0), '2026-01-01T00:00:00Z', 0);
+    expect(none.conditions).toContainEqual(expect.objectContaining({ type: 'Available', status: 'False' }));
+    const all = deploymentStatus(d, [rs('web-abc', 2, 2)], rs('web-abc', 2, 2), '2026-01-01T00:00:00Z', 0);
+    expect(all.conditions).toContainEqual(expect.objectContaining({ type: 'Available', status: 'True' }));
+  });
+
+  it('copies the change-cause to the new ReplicaSet and keeps old revisions on undo', () => {
+    const d = deployment(2);
+    d.metadata.annotations = {
+      'kubernetes.io/change-cause': 'kubectl set image deploy/web web=v2',
+      'kubectl.kubernetes.io/last-applied-configuration': '{}',
+      'deployment.kubernetes.io/revision': '3',
+    };
+    const old = rs('web-abc', 0, 0);
+    old.metadata.annotations = { 'deployment.kubernetes.io/revision': '1' };
+    expect(newReplicaSetAnnotations(d, old, 3)).toEqual({
+      'deployment.kubernetes.io/revision': '3',
+      'deployment.kubernetes.io/revision-history': '1',
+      'kubernetes.io/change-cause': 'kubectl set image deploy/web web=v2',
+    });
+    const settled = { ...old, metadata: { ...old.metadata, annotations: newReplicaSetAnnotations(d, old, 3) } };
+    expect(newReplicaSetAnnotations(d, settled, 3)).toBeUndefined();
   });
 });

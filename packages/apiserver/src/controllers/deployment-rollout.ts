@@ -12,7 +12,28 @@ function withoutHash(t: PodTemplateSpec | undefined): unknown {
   if (!t) return t;
   const labels = { ...t.metadata?.labels };
   delete labels[hashLabel];
-  return { ...t, metadata: { ...t.metadata, labels } };
+  return semanticForm({ ...t, metadata: { ...t.metadata, labels } });
+}
+
+/**
+ * The template as Go would see it after decoding: nulls gone, and empty maps, lists and value structs equal to
+ * absent ones (apimachinery's semantic DeepEqual treats empty and nil slices/maps alike; `resources: {}` is a
+ * struct value). So a typed client's round trip (`creationTimestamp: null`, `resources: {}`) is the same
+ * template. `emptyDir: {}` is a volume source whose presence is its meaning, so it stays.
+ */
+export function semanticForm(v: unknown, key = ''): unknown {
+  if (Array.isArray(v)) {
+    const items = v.map((x) => semanticForm(x));
+    return items.length ? items : undefined;
+  }
+  if (v === null || v === undefined) return undefined;
+  if (typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const y = semanticForm(x, k);
+    if (y !== undefined) out[k] = y;
+  }
+  return Object.keys(out).length || key === 'emptyDir' ? out : undefined;
 }
 
 /** fnv-1a (32 bit) of the template, rendered with rand.SafeEncodeString as Kubernetes renders its hash. */
@@ -118,7 +139,10 @@ export function deploymentStatus(
   for (const [k, v] of Object.entries(counts)) if (v) (status as Record<string, number>)[k] = v;
   if (old.collisionCount) status.collisionCount = old.collisionCount;
   let conditions = old.conditions ?? [];
-  const minAvailable = replicas - fenceposts(d).maxUnavailable;
+  // deploymentutil.MaxUnavailable: 0 unless RollingUpdate, so a Recreate Deployment is Available only with all
+  // its replicas available.
+  const maxUnavailable = d.spec.strategy?.type === 'Recreate' || replicas === 0 ? 0 : fenceposts(d).maxUnavailable;
+  const minAvailable = replicas - maxUnavailable;
   conditions =
     counts.availableReplicas >= minAvailable
       ? setCondition(
