@@ -1,10 +1,11 @@
 // Starts what makes workloads run, in the API server's process: the scheduler, the ReplicaSet and
-// Deployment controllers, and the event recorder they share (with its TTL sweep).
+// Deployment controllers, the garbage collector, and the event recorder they share (with its TTL sweep).
 import type { Logger } from 'pino';
 import type { ObjectService } from '../registry/object-service';
 import { startScheduler } from '../scheduler/scheduler';
 import { startDeploymentController } from './deployment-controller';
 import { EventRecorder } from './events';
+import { GarbageCollector } from './garbage-collector';
 import { startReplicaSetController } from './replicaset-controller';
 
 export interface WorkloadControllerOptions {
@@ -20,13 +21,16 @@ export interface WorkloadControllerOptions {
 
 export interface WorkloadControllers {
   recorder: EventRecorder;
+  gc: GarbageCollector;
   stop(): void;
 }
 
 export function startWorkloadControllers(service: ObjectService, log: Logger, opts: WorkloadControllerOptions = {}): WorkloadControllers {
   const recorder = new EventRecorder(service, { log, ttlMs: opts.eventTtlMs });
   const timing = { delayMs: opts.syncDelayMs, resyncMs: opts.resyncMs };
+  const gc = new GarbageCollector(service, { log: log.child({ component: 'garbage-collector' }) });
   const stops = [
+    gc.start(),
     startScheduler(service, { log, recorder, retryMs: opts.schedulerRetryMs, delayMs: opts.syncDelayMs }),
     startReplicaSetController(service, recorder, log.child({ component: 'replicaset-controller' }), timing),
     startDeploymentController(service, recorder, log.child({ component: 'deployment-controller' }), timing),
@@ -35,6 +39,7 @@ export function startWorkloadControllers(service: ObjectService, log: Logger, op
   sweeper.unref();
   return {
     recorder,
+    gc,
     stop() {
       clearInterval(sweeper);
       for (const stop of stops) stop();

@@ -1,6 +1,7 @@
 // The generic verbs (get, list, create, update, patch, delete) for any kind, applied to the store with
 // Kubernetes semantics: uid/creationTimestamp/generation stamping, optimistic concurrency on
-// resourceVersion, status sub-resources, generateName, namespace existence, owner-reference cascade.
+// resourceVersion, status sub-resources, generateName, namespace existence, deletion with finalizers
+// (the garbage collector's orphan and foregroundDeletion; dependents are its work, done in the background).
 import { randomUUID, randomInt } from 'node:crypto';
 import {
   alreadyExists,
@@ -18,6 +19,8 @@ import {
   type KubeObject,
 } from '@kubelab/api';
 import type { Store } from '../storage/store';
+import { finalizersFor, foregroundFinalizer, orphanFinalizer, propagationOf, type DeleteOptions } from './delete-options';
+import { assertNestingDepth } from './decode';
 import { applyJsonPatch } from './json-patch';
 import { resourceKey, type Registry, type Strategy, type SubresourceContext, type SubresourceHandler } from './strategy';
 
@@ -27,6 +30,12 @@ export type PatchType = 'merge' | 'json';
 export interface WriteResult {
   object: KubeObject;
   warnings: string[];
+}
+
+export interface DeleteResult {
+  /** The deleted object, or (deleted false) the object now waiting for its finalizers. */
+  object: KubeObject;
+  deleted: boolean;
 }
 
 const protectedNamespaces = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
@@ -79,6 +88,7 @@ export class ObjectService {
     };
     delete obj.metadata.resourceVersion;
     delete obj.metadata.deletionTimestamp;
+    delete obj.metadata.deletionGracePeriodSeconds;
     return { object: this.store.put(key, obj, 'ADDED'), warnings: this.warnings(s, obj) };
   }
 
@@ -135,16 +145,56 @@ export class ObjectService {
     return this.write(s, old, obj, subresource);
   }
 
-  delete(s: Strategy, namespace: string | undefined, name: string): KubeObject {
+  /** Deletes an object and returns it (or, when finalizers hold it, the object marked for deletion). */
+  delete(s: Strategy, namespace: string | undefined, name: string, opts: DeleteOptions = {}): KubeObject {
+    return this.deleteObject(s, namespace, name, opts).object;
+  }
+
+  /**
+   * DELETE as the generic registry does it: preconditions, then either removal, or (when finalizers remain,
+   * e.g. the garbage collector's `orphan` / `foregroundDeletion` for those propagation policies)
+   * deletionTimestamp set and the object left for its finalizers. Dependents are never touched here: the
+   * garbage collector finds them through the store's owner index, in the background (Background policy).
+   */
+  deleteObject(s: Strategy, namespace: string | undefined, name: string, opts: DeleteOptions = {}): DeleteResult {
     const ns = this.scope(s, namespace);
     if (s.info.plural === 'namespaces' && s.info.group === '' && protectedNamespaces.has(name)) {
       throw new StatusError('MethodNotAllowed', `namespaces "${name}" is forbidden: this namespace may not be deleted`);
     }
     const existing = this.get(s, ns, name);
+    const ref = { kind: s.info.kind, group: s.info.group, name };
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== existing.metadata.uid) {
+      throw conflict(
+        s.info.plural,
+        ref,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata.uid}`,
+      );
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== existing.metadata.resourceVersion) {
+      throw conflict(
+        s.info.plural,
+        ref,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`,
+      );
+    }
+    let finalizers = finalizersFor(existing, propagationOf(existing, opts));
+    // With no dependents there is nothing to orphan or wait for: the collector would drop its finalizer at once.
+    if (!existing.metadata.uid || !this.store.hasDependents(existing.metadata.uid))
+      finalizers = finalizers.filter((f) => f !== orphanFinalizer && f !== foregroundFinalizer);
+    const key = resourceKey(s.info);
+    if (finalizers.length) {
+      const m = existing.metadata;
+      const same = m.deletionTimestamp && (m.finalizers ?? []).join('\u0000') === finalizers.join('\u0000');
+      if (same) return { object: existing, deleted: false };
+      const marked = {
+        ...existing,
+        metadata: { ...m, finalizers, deletionTimestamp: m.deletionTimestamp ?? rfc3339(), deletionGracePeriodSeconds: 0 },
+      };
+      return { object: this.store.put(key, marked, 'MODIFIED'), deleted: false };
+    }
     if (s.info.plural === 'namespaces' && s.info.group === '') this.deleteNamespaceContents(name);
-    const gone = this.store.remove(resourceKey(s.info), ns, name)!;
-    this.cascade(existing);
-    return gone;
+    return { object: this.store.remove(key, ns, name)!, deleted: true };
   }
 
   /** GET of a sub-resource: its own representation when it has one (scale), else the parent (status). */
@@ -202,11 +252,18 @@ export class ObjectService {
       namespace: m.namespace,
       generation: m.generation,
       deletionTimestamp: m.deletionTimestamp,
+      deletionGracePeriodSeconds: m.deletionGracePeriodSeconds,
     };
   }
 
   private persist(s: Strategy, old: KubeObject, obj: KubeObject): KubeObject {
     if (desiredState(s, obj) !== desiredState(s, old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    // The write that removes the last finalizer of an object marked for deletion deletes it
+    // (generic registry's ShouldDeleteDuringUpdate).
+    const grace = old.metadata.deletionGracePeriodSeconds;
+    if (old.metadata.deletionTimestamp && !obj.metadata.finalizers?.length && (grace === undefined || grace === 0)) {
+      return this.store.remove(resourceKey(s.info), old.metadata.namespace, old.metadata.name!)!;
+    }
     return this.store.put(resourceKey(s.info), obj, 'MODIFIED');
   }
 
@@ -219,6 +276,7 @@ export class ObjectService {
       namespace: old.metadata.namespace,
       generation: old.metadata.generation,
       deletionTimestamp: old.metadata.deletionTimestamp,
+      deletionGracePeriodSeconds: old.metadata.deletionGracePeriodSeconds,
     };
     const hasStatus = s.info.subresources?.includes('status');
     if (subresource === 'status') {
@@ -241,6 +299,8 @@ export class ObjectService {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw badRequest(`the request body must be a ${s.info.kind} object`);
     }
+    // Also a patch's result: a JSON patch can nest a body deeper than any one request did.
+    assertNestingDepth(s.info, body);
     const obj = clone(body) as KubeObject;
     const expected = apiVersionOf(s.info);
     const errs: FieldError[] = [];
@@ -274,9 +334,12 @@ export class ObjectService {
   }
 
   private warnings(s: Strategy, obj: KubeObject): string[] {
-    return (s.ignoredFields?.(obj) ?? []).map(
-      (f) => `${s.info.kind} "${obj.metadata.name}": ${f} is accepted but not modelled by kubelab (ignored)`,
-    );
+    return [
+      ...(s.ignoredFields?.(obj) ?? []).map(
+        (f) => `${s.info.kind} "${obj.metadata.name}": ${f} is accepted but not modelled by kubelab (ignored)`,
+      ),
+      ...(s.warnings?.(obj) ?? []),
+    ];
   }
 
   private scope(s: Strategy, namespace: string | undefined): string | undefined {
@@ -291,20 +354,6 @@ export class ObjectService {
     for (const s of this.registry.all()) {
       if (!s.info.namespaced) continue;
       for (const o of this.store.list(resourceKey(s.info), ns)) this.store.remove(resourceKey(s.info), ns, o.metadata.name!);
-    }
-  }
-
-  /** Background cascading deletion: dependents whose owner is gone are deleted too (garbage collector). */
-  private cascade(owner: KubeObject): void {
-    const uid = owner.metadata.uid;
-    if (!uid) return;
-    for (const s of this.registry.all()) {
-      for (const o of this.store.list(resourceKey(s.info), s.info.namespaced ? owner.metadata.namespace : undefined)) {
-        if (o.metadata.ownerReferences?.some((r) => r.uid === uid)) {
-          const gone = this.store.remove(resourceKey(s.info), o.metadata.namespace, o.metadata.name!);
-          if (gone) this.cascade(gone);
-        }
-      }
     }
   }
 }

@@ -2,11 +2,13 @@
 // Kubernetes generic registry does. Errors become Status objects; the server never dies of a bad request.
 import type { NextFunction, Request, Response } from 'express';
 import { apiVersionOf, StatusError, type KubeObject } from '@kubelab/api';
+import { parseDeleteOptions } from '../registry/delete-options';
 import type { ObjectService, PatchType } from '../registry/object-service';
 import { resourceKey, type Strategy } from '../registry/strategy';
+import { assertNestingDepth, decodeError } from '../registry/decode';
 import { buildFilter } from './filters';
 import { parseRequestPath } from './request-info';
-import { serveWatch } from './watch';
+import { serveWatch, watchTimeoutSeconds } from './watch';
 
 function query(req: Request, name: string): string | undefined {
   const v = req.query[name];
@@ -30,13 +32,7 @@ function decoded<T>(strategy: Strategy, write: () => T): T {
   try {
     return write();
   } catch (err) {
-    if (err instanceof TypeError) {
-      const { kind, version, group } = strategy.info;
-      throw new StatusError(
-        'BadRequest',
-        `${kind} in version "${group ? `${group}/${version}` : version}" cannot be handled as a ${kind}: ${err.message}`,
-      );
-    }
+    if (err instanceof TypeError) throw decodeError(strategy.info, err.message);
     throw err;
   }
 }
@@ -67,8 +63,9 @@ function patchType(req: Request): PatchType {
  * (pods) or finalizes asynchronously (namespaces), else a Success Status naming it, as the generic
  * registry's finalizeDelete answers (details.kind is the resource, as there).
  */
-function deleteResponse(strategy: Strategy, gone: KubeObject): object {
-  if (strategy.returnDeletedObject) return gone;
+function deleteResponse(strategy: Strategy, gone: KubeObject, deleted: boolean): object {
+  // An object left for its finalizers (e.g. foreground deletion) comes back as it now is, for every kind.
+  if (strategy.returnDeletedObject || !deleted) return gone;
   const { group, plural } = strategy.info;
   return {
     kind: 'Status',
@@ -95,6 +92,8 @@ export function resourceHandler(service: ObjectService) {
     const { namespace, name, subresource } = info;
 
     if (subresource && !(strategy.info.subresources ?? []).includes(subresource)) throw notFoundPath(req);
+    // Refused before anything reads it: a body nested deeper than the store can serialize (issue 6).
+    if (req.body !== undefined) assertNestingDepth(strategy.info, req.body);
 
     switch (req.method) {
       case 'GET': {
@@ -104,12 +103,11 @@ export function resourceHandler(service: ObjectService) {
         }
         const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'));
         if (isTrue(query(req, 'watch'))) {
-          const timeout = Number(query(req, 'timeoutSeconds'));
           serveWatch(service.store, req, res, {
             resource: resourceKey(strategy.info),
             namespace: strategy.info.namespaced ? namespace : undefined,
             resourceVersion: query(req, 'resourceVersion'),
-            timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
+            timeoutSeconds: watchTimeoutSeconds(query(req, 'timeoutSeconds')),
             filter,
             initial: () => service.list(strategy, namespace),
           });
@@ -153,16 +151,18 @@ export function resourceHandler(service: ObjectService) {
         );
         return;
       case 'DELETE': {
+        const options = parseDeleteOptions(req.body, req.query as Record<string, unknown>);
         if (!name) {
           const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'));
           const deleted = service
             .list(strategy, namespace)
             .filter(filter)
-            .map((o) => service.delete(strategy, namespace, o.metadata.name!));
+            .map((o) => service.delete(strategy, namespace, o.metadata.name!, options));
           res.json({ kind: `${strategy.info.kind}List`, apiVersion: apiVersionOf(strategy.info), metadata: {}, items: deleted });
           return;
         }
-        res.json(deleteResponse(strategy, service.delete(strategy, namespace, name)));
+        const result = service.deleteObject(strategy, namespace, name, options);
+        res.json(deleteResponse(strategy, result.object, result.deleted));
         return;
       }
       default:

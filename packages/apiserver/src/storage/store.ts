@@ -1,5 +1,8 @@
 // The object store: every object of every kind in one map, one global resourceVersion counter (as etcd's
-// revision), and a bounded history of changes so watches can resume from a resourceVersion.
+// revision), and a bounded history of changes so watches can resume from a resourceVersion. Indexes keep
+// the hot questions cheap at 10 000 objects: the objects of one kind (kept in key order, as etcd lists
+// them), an object by uid, and the dependents of an owner (the garbage collector's graph, keyed by the
+// ownerReferences' uid, as kube-controller-manager's GraphBuilder keeps it).
 import { EventEmitter } from 'node:events';
 import type { KubeObject, WatchEventType } from '@kubelab/api';
 
@@ -22,8 +25,25 @@ export function storeKey(resource: string, namespace: string | undefined, name: 
   return `${resource}|${namespace ?? ''}|${name}`;
 }
 
+interface Entry {
+  resource: string;
+  object: KubeObject;
+}
+
+/** Key order within a kind: namespace, then name, compared as strings (etcd's byte order of keys). */
+function orderKey(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
 export class Store {
-  private readonly objects = new Map<string, { resource: string; object: KubeObject }>();
+  private readonly objects = new Map<string, Entry>();
+  /** resource -> key -> entry: a list touches only its own kind. */
+  private readonly byResource = new Map<string, Map<string, Entry>>();
+  /** resource -> its keys in list order; dropped when an object of the kind is added or removed. */
+  private readonly sorted = new Map<string, string[]>();
+  private readonly byUid = new Map<string, string>();
+  /** owner uid -> keys of the objects that name it in ownerReferences. */
+  private readonly owners = new Map<string, Set<string>>();
   private readonly history: StoredEvent[] = [];
   private readonly events = new EventEmitter();
   private rv = 0;
@@ -47,10 +67,12 @@ export class Store {
 
   load(snapshot: Snapshot): void {
     this.objects.clear();
+    this.byResource.clear();
+    this.sorted.clear();
+    this.byUid.clear();
+    this.owners.clear();
     this.rv = snapshot.resourceVersion;
-    for (const o of snapshot.objects) {
-      this.objects.set(storeKey(o.resource, o.object.metadata.namespace, o.object.metadata.name!), o);
-    }
+    for (const o of snapshot.objects) this.index(storeKey(o.resource, o.object.metadata.namespace, o.object.metadata.name!), o);
   }
 
   snapshot(): Snapshot {
@@ -61,16 +83,54 @@ export class Store {
     return this.objects.get(storeKey(resource, namespace, name))?.object;
   }
 
-  list(resource: string, namespace?: string): KubeObject[] {
-    const out: KubeObject[] = [];
-    for (const o of this.objects.values()) {
-      if (o.resource !== resource) continue;
-      if (namespace !== undefined && o.object.metadata.namespace !== namespace) continue;
-      out.push(o.object);
+  /** The object with this uid, whatever its kind. */
+  getByUid(uid: string): { resource: string; object: KubeObject } | undefined {
+    const key = this.byUid.get(uid);
+    return key === undefined ? undefined : this.objects.get(key);
+  }
+
+  /** Objects whose ownerReferences name `uid`: O(dependents), never a scan of the store. */
+  dependents(uid: string): { resource: string; object: KubeObject }[] {
+    const keys = this.owners.get(uid);
+    if (!keys) return [];
+    const out: Entry[] = [];
+    for (const k of keys) {
+      const e = this.objects.get(k);
+      if (e) out.push(e);
     }
-    return out.sort((a, b) =>
-      `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`),
-    );
+    return out;
+  }
+
+  hasDependents(uid: string): boolean {
+    return (this.owners.get(uid)?.size ?? 0) > 0;
+  }
+
+  /** Objects of one kind in key order (namespace, name). The order is cached until the kind gains or loses an object. */
+  list(resource: string, namespace?: string): KubeObject[] {
+    const entries = this.byResource.get(resource);
+    if (!entries) return [];
+    let keys = this.sorted.get(resource);
+    if (!keys) {
+      const order = new Map<string, string>();
+      for (const [k, e] of entries) order.set(k, orderKey(e.object));
+      keys = [...entries.keys()].sort((a, b) => {
+        const x = order.get(a)!;
+        const y = order.get(b)!;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+      this.sorted.set(resource, keys);
+    }
+    const out: KubeObject[] = [];
+    for (const k of keys) {
+      const o = entries.get(k)!.object;
+      if (namespace === undefined || o.metadata.namespace === namespace) out.push(o);
+    }
+    return out;
+  }
+
+  /** How many objects of one kind exist (cheap). */
+  count(resource: string): number {
+    return this.byResource.get(resource)?.size ?? 0;
   }
 
   /** Writes an object, stamping a new resourceVersion. Callers have already validated and checked preconditions. */
@@ -79,7 +139,8 @@ export class Store {
     const stored: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(this.rv) } };
     const key = storeKey(resource, stored.metadata.namespace, stored.metadata.name!);
     const previous = this.objects.get(key)?.object;
-    this.objects.set(key, { resource, object: stored });
+    if (previous) this.unindex(key, previous, false);
+    this.index(key, { resource, object: stored });
     this.record({ type, resource, object: stored, previous, resourceVersion: this.rv });
     return stored;
   }
@@ -88,17 +149,62 @@ export class Store {
     const key = storeKey(resource, namespace, name);
     const existing = this.objects.get(key);
     if (!existing) return undefined;
-    this.objects.delete(key);
+    this.unindex(key, existing.object, true);
     this.rv++;
     const gone: KubeObject = { ...existing.object, metadata: { ...existing.object.metadata, resourceVersion: String(this.rv) } };
     this.record({ type: 'DELETED', resource, object: gone, resourceVersion: this.rv });
     return gone;
   }
 
+  private index(key: string, e: Entry): void {
+    const isNew = !this.objects.has(key);
+    this.objects.set(key, e);
+    let kind = this.byResource.get(e.resource);
+    if (!kind) this.byResource.set(e.resource, (kind = new Map()));
+    kind.set(key, e);
+    if (isNew) this.sorted.delete(e.resource);
+    const m = e.object.metadata;
+    if (m.uid) this.byUid.set(m.uid, key);
+    for (const ref of m.ownerReferences ?? []) {
+      if (!ref?.uid) continue;
+      let deps = this.owners.get(ref.uid);
+      if (!deps) this.owners.set(ref.uid, (deps = new Set()));
+      deps.add(key);
+    }
+  }
+
+  /** Drops `object`'s uid and owner entries; `removing` also forgets the key (else put re-indexes it at once). */
+  private unindex(key: string, object: KubeObject, removing: boolean): void {
+    const m = object.metadata;
+    if (m.uid && this.byUid.get(m.uid) === key) this.byUid.delete(m.uid);
+    for (const ref of m.ownerReferences ?? []) {
+      const deps = ref?.uid ? this.owners.get(ref.uid) : undefined;
+      if (!deps) continue;
+      deps.delete(key);
+      if (deps.size === 0) this.owners.delete(ref.uid);
+    }
+    const e = this.objects.get(key);
+    if (removing && e) {
+      this.objects.delete(key);
+      this.byResource.get(e.resource)?.delete(key);
+      this.sorted.delete(e.resource);
+    }
+  }
+
   /** Changes after `sinceRv` for one resource, or undefined when history no longer reaches back that far. */
   changesSince(resource: string, sinceRv: number): StoredEvent[] | undefined {
     if (sinceRv < this.oldestResumable) return undefined;
-    return this.history.filter((e) => e.resource === resource && e.resourceVersion > sinceRv);
+    // History is in resourceVersion order: find the first later change by bisection, then scan only the tail.
+    let lo = 0;
+    let hi = this.history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.history[mid].resourceVersion > sinceRv) hi = mid;
+      else lo = mid + 1;
+    }
+    const out: StoredEvent[] = [];
+    for (let i = lo; i < this.history.length; i++) if (this.history[i].resource === resource) out.push(this.history[i]);
+    return out;
   }
 
   subscribe(listener: (e: StoredEvent) => void): () => void {
@@ -108,7 +214,10 @@ export class Store {
 
   private record(e: StoredEvent): void {
     this.history.push(e);
-    if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - this.historyLimit);
+    // Trimmed in slices of a tenth, not one element per write: shifting 10 000 entries on every write of a
+    // flood is its own O(n^2).
+    if (this.history.length > this.historyLimit + Math.ceil(this.historyLimit / 10))
+      this.history.splice(0, this.history.length - this.historyLimit);
     this.events.emit('change', e);
     this.onChange();
   }
