@@ -4,6 +4,8 @@ import {
   baseTag,
   echoDockerfile,
   hostNodeIsPortable,
+  imageNames,
+  imagePrefixFrom,
   nodeDockerfile,
   nodeImageHash,
   packagesFromScript,
@@ -54,5 +56,24 @@ describe('image recipes', () => {
     expect(echoDockerfile('kubelab/node:h')).toContain('CMD ["node","/opt/kubelab/kubelab-node.mjs","echo"]');
     expect(echoDockerfile('kubelab/node:h')).toContain('ENV PORT=8080 ECHO_PORT=9000\nEXPOSE 8080');
     expect(toolboxDockerfile('kubelab/node:h')).toBe('FROM kubelab/node:h\nCMD ["sleep","infinity"]\n');
+  });
+});
+
+describe('image names', () => {
+  it('puts every image under one repository prefix, kubelab by default', () => {
+    expect(imageNames()).toEqual({
+      baseRepo: 'kubelab/base',
+      nodeRepo: 'kubelab/node',
+      echoImage: 'kubelab/echo:latest',
+      toolboxImage: 'kubelab/toolbox:latest',
+    });
+    expect(imageNames(imagePrefixFrom({ KUBELAB_IMAGE_PREFIX: 'kubelab-bench' })).nodeRepo).toBe('kubelab-bench/node');
+    expect(imagePrefixFrom({})).toBe('kubelab');
+  });
+
+  it('refuses a prefix Docker could not use as a repository', () => {
+    expect(() => imageNames('Bench')).toThrow('image prefix "Bench" is not a valid repository name');
+    expect(() => imageNames('a//b')).toThrow(/not a valid repository name/);
+    expect(imageNames('my.reg/lab').echoImage).toBe('my.reg/lab/echo:latest');
   });
 });

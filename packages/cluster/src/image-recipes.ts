@@ -7,6 +7,38 @@ export const NODE_REPO = 'kubelab/node';
 export const ECHO_IMAGE = 'kubelab/echo:latest';
 export const TOOLBOX_IMAGE = 'kubelab/toolbox:latest';
 
+/** The repositories images are built under: kubelab/... by default, another prefix for isolated builds. */
+export interface ImageNames {
+  baseRepo: string;
+  nodeRepo: string;
+  echoImage: string;
+  toolboxImage: string;
+}
+
+export const DEFAULT_IMAGE_PREFIX = 'kubelab';
+
+/**
+ * Image names under a repository prefix. `npm run bench` builds its cold run under its own prefix
+ * (KUBELAB_IMAGE_PREFIX=kubelab-bench) so removing those images never touches ones running clusters use.
+ */
+export function imageNames(prefix = DEFAULT_IMAGE_PREFIX): ImageNames {
+  // Docker's repository grammar: lower-case path components joined by "/".
+  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(prefix)) {
+    throw new Error(`image prefix "${prefix}" is not a valid repository name (lower-case letters, digits, ".", "_", "-", "/")`);
+  }
+  return {
+    baseRepo: `${prefix}/base`,
+    nodeRepo: `${prefix}/node`,
+    echoImage: `${prefix}/echo:latest`,
+    toolboxImage: `${prefix}/toolbox:latest`,
+  };
+}
+
+/** The prefix from KUBELAB_IMAGE_PREFIX, else kubelab. */
+export function imagePrefixFrom(env: NodeJS.ProcessEnv): string {
+  return env.KUBELAB_IMAGE_PREFIX || DEFAULT_IMAGE_PREFIX;
+}
+
 /** Used only when the debootstrap script cannot be read for its list. */
 const FALLBACK_PACKAGES = [
   'iptables',

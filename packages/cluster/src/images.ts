@@ -4,21 +4,21 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildImage, docker, imageLabels } from './docker';
+import { buildLockPath, withLock, type LockHolder } from './build-lock';
 import {
-  BASE_REPO,
-  ECHO_IMAGE,
-  NODE_REPO,
-  TOOLBOX_IMAGE,
   baseDockerfile,
   baseTag,
   echoDockerfile,
   hostNodeIsPortable,
+  imageNames,
+  imagePrefixFrom,
   nodeDockerfile,
   nodeImageHash,
   packagesFromScript,
   shortHash,
   toolboxDockerfile,
   type ContextFile,
+  type ImageNames,
 } from './image-recipes';
 import { LABEL } from './names';
 import { findRepoRoot } from './repo';
@@ -35,26 +35,57 @@ export interface Images {
 
 const managed = (source: string): Record<string, string> => ({ [LABEL.managed]: 'true', [LABEL.imageSource]: source });
 
-export async function ensureImages(report: Report = silent): Promise<Images> {
+export interface ImageOptions {
+  /** Told once, while the build waits for another process's build (the machine-wide lock). */
+  onWait?: (message: string) => void;
+  /** What this build is for, shown to a process that waits for it (default: the command line). */
+  purpose?: string;
+  /** Repository prefix (default: KUBELAB_IMAGE_PREFIX, else kubelab). */
+  prefix?: string;
+}
+
+/**
+ * Builds what is missing or stale. Holds a machine-wide lock for the whole check-and-build: a second
+ * `cluster up` or test run started meanwhile waits, then finds the images present instead of running a
+ * second debootstrap next to the first (issue 6).
+ */
+export async function ensureImages(report: Report = silent, opts: ImageOptions = {}): Promise<Images> {
+  const names = imageNames(opts.prefix ?? imagePrefixFrom(process.env));
+  const lockFile = buildLockPath();
+  const purpose = opts.purpose ?? `image build (${commandLine()})`;
+  const onWait = (h: LockHolder | undefined): void =>
+    opts.onWait?.(`waiting for another image build to finish (${h ? `pid ${h.pid}: ${h.purpose}` : 'another process'}; lock ${lockFile})`);
+  return withLock(lockFile, { purpose, onWait }, async (lock) => {
+    if (lock.waitedFor) report(`waited for the image build of pid ${lock.waitedFor.pid}`, lock.waitedMs);
+    return buildAll(names, report);
+  });
+}
+
+function commandLine(): string {
+  const args = process.argv.slice(2).join(' ');
+  return args ? `${path.basename(process.argv[1] ?? 'node').replace(/\.[cm]?js$/, '')} ${args}` : `pid ${process.pid}`;
+}
+
+async function buildAll(names: ImageNames, report: Report): Promise<Images> {
   const repo = findRepoRoot();
-  const baseImage = await ensureBase(repo, report);
-  const nodeImage = await ensureNodeImage(repo, baseImage, report);
+  const baseImage = await ensureBase(repo, names, report);
+  const nodeImage = await ensureNodeImage(repo, names, baseImage, report);
   await Promise.all([
-    ensureDerived(ECHO_IMAGE, echoDockerfile(nodeImage), report),
-    ensureDerived(TOOLBOX_IMAGE, toolboxDockerfile(nodeImage), report),
+    ensureDerived(names.echoImage, echoDockerfile(nodeImage), report),
+    ensureDerived(names.toolboxImage, toolboxDockerfile(nodeImage), report),
   ]);
   await timed(
     report,
-    () => pruneOldImages(nodeImage),
+    () => pruneOldImages(names.nodeRepo, nodeImage),
     (p) => `old kubelab images: ${p.tags} tag(s) removed, ${Math.round(p.bytes / 1e6)} MB reclaimed`,
   );
-  return { baseImage, nodeImage, echoImage: ECHO_IMAGE, toolboxImage: TOOLBOX_IMAGE };
+  return { baseImage, nodeImage, echoImage: names.echoImage, toolboxImage: names.toolboxImage };
 }
 
-async function ensureBase(repo: string, report: Report): Promise<string> {
+async function ensureBase(repo: string, names: ImageNames, report: Report): Promise<string> {
   const scriptPath = path.join(repo, 'docker', 'base', 'build-debootstrap.sh');
   const script = readFileSync(scriptPath, 'utf8');
-  const image = `${BASE_REPO}:${baseTag(script, process.version, statSync(process.execPath).size)}`;
+  const image = `${names.baseRepo}:${baseTag(script, process.version, statSync(process.execPath).size)}`;
   if (await imageLabels(image)) {
     report(`base image ${image} (cached)`, 0);
     return image;
@@ -105,7 +136,7 @@ function readTree(dir: string, prefix = ''): ContextFile[] {
   return out;
 }
 
-async function ensureNodeImage(repo: string, baseImage: string, report: Report): Promise<string> {
+async function ensureNodeImage(repo: string, names: ImageNames, baseImage: string, report: Report): Promise<string> {
   const distImage = path.join(repo, 'dist', 'image');
   let files: ContextFile[];
   try {
@@ -118,7 +149,7 @@ async function ensureNodeImage(repo: string, baseImage: string, report: Report):
   }
   const dockerfile = nodeDockerfile(baseImage);
   const hash = nodeImageHash(baseImage, dockerfile, files);
-  const image = `${NODE_REPO}:${hash}`;
+  const image = `${names.nodeRepo}:${hash}`;
   if (await imageLabels(image)) {
     report(`node image ${image} (unchanged)`, 0);
   } else {
@@ -126,7 +157,7 @@ async function ensureNodeImage(repo: string, baseImage: string, report: Report):
     await timed(report, () => buildImage({ tag: image, labels: managed(hash), files: entries }), `node image ${image} built`);
   }
   // Re-pointing latest is cheap and keeps it right after switching back to an older source tree.
-  await docker().getImage(image).tag({ repo: NODE_REPO, tag: 'latest' });
+  await docker().getImage(image).tag({ repo: names.nodeRepo, tag: 'latest' });
   return image;
 }
 
@@ -149,13 +180,13 @@ async function ensureDerived(image: string, dockerfile: string, report: Report):
  * Best effort: untags kubelab/node:<old hash> and drops dangling kubelab images so each source change does
  * not leave an image behind. The engine refuses to remove images containers still use, which is what we want.
  */
-async function pruneOldImages(current: string): Promise<{ tags: number; bytes: number }> {
+async function pruneOldImages(nodeRepo: string, current: string): Promise<{ tags: number; bytes: number }> {
   let removed = 0;
   let bytes = 0;
-  const images = await docker().listImages({ filters: { reference: [NODE_REPO] } });
-  const keep = new Set([current, `${NODE_REPO}:latest`]);
+  const images = await docker().listImages({ filters: { reference: [nodeRepo] } });
+  const keep = new Set([current, `${nodeRepo}:latest`]);
   for (const tag of images.flatMap((i) => i.RepoTags ?? [])) {
-    if (!tag.startsWith(`${NODE_REPO}:`) || keep.has(tag)) continue;
+    if (!tag.startsWith(`${nodeRepo}:`) || keep.has(tag)) continue;
     try {
       await docker().getImage(tag).remove();
       removed++;

@@ -1,6 +1,6 @@
 // @kubelab/cluster: the Docker shell that builds kubelab's images and creates, reads and removes clusters.
 export { ensureEngine } from './engine';
-export { ensureImages, type Images } from './images';
+export { ensureImages, type ImageOptions, type Images } from './images';
 export { clusterUp } from './cluster-up';
 export { clusterDown } from './cluster-down';
 export { findCluster, listClusters } from './cluster-list';
@@ -15,6 +15,6 @@ export {
   type NodeAddresses,
 } from './addressing';
 export { nodeNames, nodeNetworkName, podNetworkName, stateVolumeName, validateClusterName, LABEL, SERVICE_CIDR, API_PORT } from './names';
-export { ECHO_IMAGE, TOOLBOX_IMAGE } from './image-recipes';
+export { ECHO_IMAGE, TOOLBOX_IMAGE, imageNames, imagePrefixFrom } from './image-recipes';
 export type { Report } from './report';
 export type { ClusterInfo, ClusterNode, ClusterSummary, ClusterUpOptions, RemovedCounts } from './types';

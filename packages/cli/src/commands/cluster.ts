@@ -31,7 +31,7 @@ export async function up(opts: UpOptions, print: Print): Promise<ClusterInfo> {
   print(`Creating cluster "${opts.name}" (1 control plane + ${opts.workers} worker${opts.workers === 1 ? '' : 's'}) ...`);
   await step(print, 'Docker engine ready', () => ensureEngine());
   const images = await step(print, 'Images ready', () =>
-    ensureImages((what: string, ms: number) => print(`   · ${what} (${seconds(ms)})`)),
+    ensureImages((what: string, ms: number) => print(`   · ${what} (${seconds(ms)})`), { onWait: (m) => print(`   · ${m} ...`) }),
   );
   const info = await clusterUp({ ...opts, image: images.nodeImage }, (what: string, ms: number) => print(` ✓ ${what} (${seconds(ms)})`));
   if (info.alreadyUp) {
@@ -64,9 +64,9 @@ export function summary(info: ClusterInfo): string {
 export async function buildImages(print: Print): Promise<void> {
   await step(print, 'Docker engine ready', () => ensureEngine());
   const images = await step(print, 'Images ready', () =>
-    ensureImages((what: string, ms: number) => print(`   · ${what} (${seconds(ms)})`)),
+    ensureImages((what: string, ms: number) => print(`   · ${what} (${seconds(ms)})`), { onWait: (m) => print(`   · ${m} ...`) }),
   );
-  print(`Node image: ${images.nodeImage} (also tagged kubelab/node:latest)`);
+  print(`Node image: ${images.nodeImage} (also tagged ${images.nodeImage.replace(/:[^:/]*$/, '')}:latest)`);
 }
 
 export async function down(name: string, print: Print): Promise<void> {
