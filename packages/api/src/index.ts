@@ -10,4 +10,6 @@ export * from './time';
 export * from './workloads';
 export * from './docker-labels';
 export * from './stable-json';
+export * from './pod-template';
 export * from './lines';
+export * from './pod-security';

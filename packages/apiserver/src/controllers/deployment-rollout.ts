@@ -2,52 +2,21 @@
 // the pod-template-hash, maxSurge / maxUnavailable resolution, how far the new ReplicaSet may grow and the
 // old ones shrink in one step, and the status with its Available / Progressing conditions.
 import type { Deployment, DeploymentCondition, PodTemplateSpec, ReplicaSet } from '@kubelab/api';
-import { stableJson } from '@kubelab/api';
+import { podTemplateHashLabel, sameTemplate, stableJson, templateIdentity } from '@kubelab/api';
 
-export const hashLabel = 'pod-template-hash';
+export const hashLabel = podTemplateHashLabel;
 export const revisionAnnotation = 'deployment.kubernetes.io/revision';
 const safeAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
-
-function withoutHash(t: PodTemplateSpec | undefined): unknown {
-  if (!t) return t;
-  const labels = { ...t.metadata?.labels };
-  delete labels[hashLabel];
-  return semanticForm({ ...t, metadata: { ...t.metadata, labels } });
-}
-
-/**
- * The template as Go would see it after decoding: nulls gone, and empty maps, lists and value structs equal to
- * absent ones (apimachinery's semantic DeepEqual treats empty and nil slices/maps alike; `resources: {}` is a
- * struct value). So a typed client's round trip (`creationTimestamp: null`, `resources: {}`) is the same
- * template. `emptyDir: {}` is a volume source whose presence is its meaning, so it stays.
- */
-export function semanticForm(v: unknown, key = ''): unknown {
-  if (Array.isArray(v)) {
-    const items = v.map((x) => semanticForm(x));
-    return items.length ? items : undefined;
-  }
-  if (v === null || v === undefined) return undefined;
-  if (typeof v !== 'object') return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    const y = semanticForm(x, k);
-    if (y !== undefined) out[k] = y;
-  }
-  return Object.keys(out).length || key === 'emptyDir' ? out : undefined;
-}
 
 /** fnv-1a (32 bit) of the template, rendered with rand.SafeEncodeString as Kubernetes renders its hash. */
 export function templateHash(t: PodTemplateSpec, collisionCount = 0): string {
   let h = 0x811c9dc5;
-  const text = stableJson(withoutHash(t)) + (collisionCount ? `#${collisionCount}` : '');
+  const text = stableJson(templateIdentity(t)) + (collisionCount ? `#${collisionCount}` : '');
   for (const byte of Buffer.from(text, 'utf8')) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
   return [...String(h)].map((ch) => safeAlphabet[ch.charCodeAt(0) % safeAlphabet.length]).join('');
 }
 
-/** EqualIgnoreHash: the same template apart from the pod-template-hash label. */
-export function sameTemplate(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
-  return stableJson(withoutHash(a)) === stableJson(withoutHash(b));
-}
+export { sameTemplate };
 
 function resolve(v: number | string | undefined, total: number, roundUp: boolean): number {
   if (typeof v === 'number') return v;

@@ -2,12 +2,25 @@
 // (k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go): a status only counts once the controller has
 // observed the current generation. `rollout restart` stamps the pod template as kubectl does.
 import type { Command } from 'commander';
-import { rfc3339, StatusError, type Deployment, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import {
+  objectPath,
+  resolveResource,
+  rfc3339,
+  StatusError,
+  type Deployment,
+  type KubeObject,
+  type ReplicaSet,
+  type ResourceInfo,
+} from '@kubelab/api';
 import { watch, type KubeClient } from '@kubelab/client';
-import { parseDuration, withClient, type CliEnv, type Io } from '../command-kit';
+import { intOption, parseDuration, withClient, type CliEnv, type Io } from '../command-kit';
 import { CliError } from '../errors';
 import { kindName, namespaceOf, parseResourceArgs, resourceName } from '../resource-args';
 import { parseBoolFlag } from './delete';
+import { historyTable, ownedReplicaSets, replicaSetOfRevision, rollbackPlan, rollbackTarget } from './rollout-history';
+import { describePodTemplate } from '../printers/describe/workloads';
+import { PrefixWriter } from '../printers/tabwriter';
+import { selectorString } from '../printers/workload-columns';
 
 export interface RolloutStatus {
   message: string;
@@ -46,10 +59,23 @@ export function deploymentRolloutStatus(d: Deployment): RolloutStatus {
   return { message: 'Waiting for deployment spec update to be observed...', done: false };
 }
 
-function targetOf(args: string[]): { resource: ResourceInfo; name: string } {
+async function deploymentAndReplicaSets(
+  client: KubeClient,
+  resource: ResourceInfo,
+  name: string,
+  ns: string | undefined,
+): Promise<{ d: Deployment; owned: ReplicaSet[] }> {
+  const d = await client.get<Deployment>(resource, name, ns);
+  const replicaSets = resolveResource('replicasets.apps');
+  if (!replicaSets) throw new CliError('this kubelab does not serve replicasets.apps');
+  const all = (await client.list<ReplicaSet>(replicaSets, ns, { labelSelector: selectorString(d.spec.selector) })).items as ReplicaSet[];
+  return { d, owned: ownedReplicaSets(d, all) };
+}
+
+function targetOf(args: string[], command = 'rollout status'): { resource: ResourceInfo; name: string } {
   const requests = parseResourceArgs(args);
   if (requests.length !== 1 || requests[0].names.length !== 1)
-    throw new CliError('rollout status needs exactly one resource, e.g. deployment/web');
+    throw new CliError(`${command} needs exactly one resource, e.g. deployment/web`);
   const { resource, names } = requests[0];
   if (resource.kind !== 'Deployment')
     throw new CliError(`no status viewer has been implemented for ${resource.kind}${resource.group ? `.${resource.group}` : ''}`);
@@ -120,6 +146,43 @@ export function registerRollout(program: Command, env: CliEnv): void {
       const { resource, name } = targetOf(args);
       const timeoutMs = o.timeout ? parseDuration(o.timeout) : undefined;
       await withClient(env, (client) => rolloutStatus(client, resource, name, namespaceOf(o), { watch: o.watch, timeoutMs }, env.io));
+    });
+  rollout
+    .command('history')
+    .description('view the revisions of a deployment and their change causes')
+    .argument('<resource...>', 'deployment/NAME or deployment NAME')
+    .option('--revision <n>', 'show the pod template of this revision', intOption(0), 0)
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .action(async (args: string[], o: { revision: number; namespace?: string }) => {
+      const { resource, name } = targetOf(args, 'rollout history');
+      await withClient(env, async (client) => {
+        const { d, owned } = await deploymentAndReplicaSets(client, resource, name, namespaceOf(o));
+        if (o.revision > 0) {
+          const rs = replicaSetOfRevision(owned, o.revision);
+          const w = new PrefixWriter();
+          describePodTemplate(w, rs.spec.template, { now: Date.now() });
+          env.io.out(`${kindName(resource)}/${name} with revision #${o.revision}\n${w.toString().trimEnd()}`);
+          return;
+        }
+        env.io.out(`${kindName(resource)}/${name}\n${historyTable(owned)}`);
+      });
+    });
+  rollout
+    .command('undo')
+    .description('roll back to the previous revision, or to --to-revision')
+    .argument('<resource...>', 'deployment/NAME or deployment NAME')
+    .option('--to-revision <n>', 'the revision to roll back to; 0 means the previous one', intOption(0), 0)
+    .option('-n, --namespace <ns>', 'namespace (default "default")')
+    .action(async (args: string[], o: { toRevision: number; namespace?: string }) => {
+      const { resource, name } = targetOf(args, 'rollout undo');
+      await withClient(env, async (client) => {
+        const ns = namespaceOf(o);
+        const { d, owned } = await deploymentAndReplicaSets(client, resource, name, ns);
+        const plan = rollbackPlan(d, rollbackTarget(d, owned, o.toRevision));
+        if ('skipped' in plan) return env.io.out(`${kindName(resource)}/${name} ${plan.skipped}`);
+        await client.raw('PATCH', objectPath(resource, name, ns ?? 'default'), plan.patch, 'application/json-patch+json');
+        env.io.out(`${kindName(resource)}/${name} rolled back`);
+      });
     });
   rollout
     .command('restart')

@@ -1,6 +1,6 @@
 // describe for Deployments and ReplicaSets, with kubectl's Pod Template section (describe.go
 // describeDeployment, describeReplicaSet, DescribePodTemplate).
-import type { Deployment, Event, Pod, PodTemplateSpec, ReplicaSet } from '@kubelab/api';
+import { sameTemplate, type Deployment, type Event, type Pod, type PodTemplateSpec, type ReplicaSet } from '@kubelab/api';
 import { PrefixWriter } from '../tabwriter';
 import { selectorString } from '../workload-columns';
 import {
@@ -37,13 +37,8 @@ function replicaSetsText(list: ReplicaSet[]): string {
 /** The ReplicaSets a Deployment owns, split like deploymentutil.GetAllReplicaSets: the newest template match is new. */
 export function splitReplicaSets(d: Deployment, owned: ReplicaSet[]): { newRS?: ReplicaSet; oldRSs: ReplicaSet[] } {
   const mine = owned.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === d.metadata.uid));
-  const strip = (t: PodTemplateSpec | undefined): string => {
-    const labels = { ...(t?.metadata?.labels ?? {}) };
-    delete labels['pod-template-hash'];
-    return JSON.stringify({ labels, annotations: t?.metadata?.annotations ?? {}, spec: t?.spec });
-  };
   const byAge = [...mine].sort((a, b) => Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? ''));
-  const newRS = byAge.find((rs) => strip(rs.spec.template) === strip(d.spec.template));
+  const newRS = byAge.find((rs) => sameTemplate(rs.spec.template, d.spec.template));
   return { newRS, oldRSs: byAge.filter((rs) => rs !== newRS && (rs.spec.replicas ?? 0) > 0) };
 }
 
