@@ -260,7 +260,9 @@ export function startDeploymentController(
 
   const sync = (): number | undefined => {
     const pods = service.list(podStrategy, undefined) as Pod[];
-    return syncEach(service.list(deploymentStrategy, undefined) as Deployment[], 'deployment', log, (d) =>
+    // A Deployment being deleted (foreground) is the garbage collector's: no new ReplicaSets for it.
+    const live = (service.list(deploymentStrategy, undefined) as Deployment[]).filter((d) => !d.metadata.deletionTimestamp);
+    return syncEach(live, 'deployment', log, (d) =>
       syncOne(
         d,
         pods.filter((p) => p.metadata.namespace === d.metadata.namespace),

@@ -1,6 +1,9 @@
 // The ReplicaSet controller (pkg/controller/replicaset): keeps `spec.replicas` active pods per ReplicaSet,
 // creating them from the template as `<rs>-<5 random chars>` with a controller reference, adopting
 // matching orphans, deleting the cheapest pods first, and reporting replicas/ready/available in status.
+// Creations follow kube-controller-manager: at most burstReplicas (500) per sync, in slow-start batches
+// (1, 2, 4, ...) that stop at the first failure and give the event loop back in between, so even
+// `replicas: 1000000000` only ever costs the API server short slices of its thread.
 import type { Logger } from 'pino';
 import { StatusError, type KubeObject, type Pod, type ReplicaSet } from '@kubelab/api';
 import type { ObjectService } from '../registry/object-service';
@@ -9,7 +12,8 @@ import { podStrategy, replicaSetStrategy } from '../registry/workload-kinds';
 import type { EventRecorder } from './events';
 import { claim, controllerReference, ownerReferencesAfter } from './ownership';
 import { deletionOrder, isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-util';
-import { SyncLoop, syncEach } from './sync-loop';
+import { slowStartBatch } from './slow-start';
+import { SyncLoop, syncEachAsync } from './sync-loop';
 
 const component = 'replicaset-controller';
 /** Pods created or deleted per ReplicaSet per sync (burstReplicas in kube-controller-manager). */
@@ -85,14 +89,27 @@ export function startReplicaSetController(
     });
   };
 
-  const syncOne = (rs: ReplicaSet, candidates: Pod[], nowMs: number): number | undefined => {
+  /** The ReplicaSet as stored now, or undefined when it is gone or being deleted (then nothing more is created for it). */
+  const live = (rs: ReplicaSet): ReplicaSet | undefined => {
+    const cur = service.store.get(resourceKey(replicaSetStrategy.info), rs.metadata.namespace, rs.metadata.name!) as ReplicaSet | undefined;
+    return cur && cur.metadata.uid === rs.metadata.uid && !cur.metadata.deletionTimestamp ? cur : undefined;
+  };
+
+  const syncOne = async (rs: ReplicaSet, candidates: Pod[], nowMs: number): Promise<number | undefined> => {
     const c = claim(rs, rs.spec.selector, candidates);
     for (const p of c.adopt) setOwner(p, rs, true);
     for (const p of c.release) setOwner(p, rs, false);
     let active = [...c.owned, ...c.adopt].filter(isPodActive);
     const diff = active.length - (rs.spec.replicas ?? 1);
+    let createError: unknown;
     if (diff < 0) {
-      for (let i = 0; i < Math.min(-diff, burst); i++) createPod(rs);
+      const { error } = await slowStartBatch(Math.min(-diff, burst), 1, () => {
+        if (!live(rs)) throw new StatusError('NotFound', `replicasets.apps "${rs.metadata.name}" not found`);
+        createPod(rs);
+      });
+      if (!live(rs)) return undefined;
+      // The rest of a failed burst waits for the retry; the rest of a capped one for the next sync.
+      createError = error;
     } else if (diff > 0) {
       const victims = [...active].sort(deletionOrder).slice(0, Math.min(diff, burst));
       for (const p of victims) {
@@ -103,19 +120,23 @@ export function startReplicaSetController(
           if (!(err instanceof StatusError && err.reason === 'NotFound')) throw err;
         }
       }
-      active = active.filter((p) => !victims.includes(p));
+      const gone = new Set(victims);
+      active = active.filter((p) => !gone.has(p));
     }
     if (diff < 0) {
-      const mine = (service.list(podStrategy, rs.metadata.namespace) as Pod[]).filter((p) =>
-        p.metadata.ownerReferences?.some((r) => r.uid === rs.metadata.uid),
-      );
-      active = mine.filter(isPodActive);
+      const podsKey = resourceKey(podStrategy.info);
+      active = service.store
+        .dependents(rs.metadata.uid!)
+        .filter((d) => d.resource === podsKey)
+        .map((d) => d.object as Pod)
+        .filter(isPodActive);
     }
     const status = replicaSetStatus(rs, active, nowMs, rs.status);
     if (JSON.stringify(status) !== JSON.stringify(rs.status)) {
       const current = service.get(replicaSetStrategy, rs.metadata.namespace, rs.metadata.name!);
       service.update(replicaSetStrategy, rs.metadata.namespace, rs.metadata.name!, { ...current, status }, 'status');
     }
+    if (createError) throw createError;
     // Come back when a ready pod passes minReadySeconds and turns available.
     const waits = active
       .map((p) => msUntilAvailable(p, rs.spec.minReadySeconds ?? 0, nowMs))
@@ -123,14 +144,18 @@ export function startReplicaSetController(
     return waits.length ? Math.min(...waits) + 5 : undefined;
   };
 
-  const sync = (): number | undefined => {
+  const sync = (): Promise<number | undefined> => {
     const nowMs = now().getTime();
     const podsByNs = new Map<string, Pod[]>();
-    for (const p of service.list(podStrategy, undefined) as Pod[])
-      podsByNs.set(p.metadata.namespace!, [...(podsByNs.get(p.metadata.namespace!) ?? []), p]);
-    return syncEach(service.list(replicaSetStrategy, undefined) as ReplicaSet[], 'replicaset', log, (rs) =>
-      syncOne(rs, podsByNs.get(rs.metadata.namespace!) ?? [], nowMs),
-    );
+    for (const p of service.list(podStrategy, undefined) as Pod[]) {
+      const ns = p.metadata.namespace!;
+      const list = podsByNs.get(ns);
+      if (list) list.push(p);
+      else podsByNs.set(ns, [p]);
+    }
+    // ReplicaSets being deleted are the garbage collector's: no more pods for them.
+    const sets = (service.list(replicaSetStrategy, undefined) as ReplicaSet[]).filter((rs) => !rs.metadata.deletionTimestamp);
+    return syncEachAsync(sets, 'replicaset', log, (rs) => syncOne(rs, podsByNs.get(rs.metadata.namespace!) ?? [], nowMs));
   };
 
   const loop = new SyncLoop({ name: component, sync, log, delayMs: timing.delayMs, resyncMs: timing.resyncMs });

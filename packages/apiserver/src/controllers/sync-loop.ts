@@ -6,8 +6,11 @@ import type { KubeObject } from '@kubelab/api';
 
 export interface SyncLoopOptions {
   name: string;
-  /** Reconciles everything; may return "sync again in N ms" (e.g. when a pod turns available). */
-  sync: () => number | undefined;
+  /**
+   * Reconciles everything; may return "sync again in N ms" (e.g. when a pod turns available). An async
+   * sync (one that yields between batches) is never overlapped: pokes meanwhile run it once more after.
+   */
+  sync: () => number | undefined | Promise<number | undefined>;
   log: Logger;
   /** Delay between a poke and the sync, so a burst of changes costs one sync. */
   delayMs?: number;
@@ -20,6 +23,8 @@ export class SyncLoop {
   private due = Infinity;
   private readonly periodic: NodeJS.Timeout;
   private stopped = false;
+  private running = false;
+  private pokedWhileRunning = false;
   private readonly delayMs: number;
 
   constructor(private readonly opts: SyncLoopOptions) {
@@ -37,7 +42,7 @@ export class SyncLoop {
     if (at >= this.due) return;
     if (this.timer) clearTimeout(this.timer);
     this.due = at;
-    this.timer = setTimeout(() => this.run(), delayMs);
+    this.timer = setTimeout(() => void this.run(), delayMs);
     this.timer.unref();
   }
 
@@ -47,16 +52,27 @@ export class SyncLoop {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  private run(): void {
+  private async run(): Promise<void> {
     this.timer = undefined;
     this.due = Infinity;
     if (this.stopped) return;
+    if (this.running) {
+      this.pokedWhileRunning = true;
+      return;
+    }
+    this.running = true;
     try {
-      const again = this.opts.sync();
+      const again = await this.opts.sync();
       if (typeof again === 'number' && Number.isFinite(again)) this.poke(Math.max(again, this.delayMs));
     } catch (err) {
       this.opts.log.error({ err, controller: this.opts.name }, 'sync failed; retrying');
       this.poke(Math.max(this.delayMs, 500));
+    } finally {
+      this.running = false;
+      if (this.pokedWhileRunning) {
+        this.pokedWhileRunning = false;
+        this.poke();
+      }
     }
   }
 }
@@ -75,6 +91,26 @@ export function syncEach<T extends KubeObject>(
   for (const obj of objects) {
     try {
       const again = syncOne(obj);
+      if (again !== undefined) next = Math.min(next ?? Infinity, again);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, [what]: `${obj.metadata.namespace}/${obj.metadata.name}` }, `${what} sync failed`);
+      next = Math.min(next ?? Infinity, 1000);
+    }
+  }
+  return next;
+}
+
+/** syncEach for a syncOne that may yield (await) between steps; objects are still synced one at a time. */
+export async function syncEachAsync<T extends KubeObject>(
+  objects: T[],
+  what: string,
+  log: Logger,
+  syncOne: (obj: T) => number | undefined | Promise<number | undefined>,
+): Promise<number | undefined> {
+  let next: number | undefined;
+  for (const obj of objects) {
+    try {
+      const again = await syncOne(obj);
       if (again !== undefined) next = Math.min(next ?? Infinity, again);
     } catch (err) {
       log.warn({ err: (err as Error).message, [what]: `${obj.metadata.namespace}/${obj.metadata.name}` }, `${what} sync failed`);
