@@ -15,8 +15,20 @@ export const namespaceStrategy: Strategy = {
   prepareForCreate(obj) {
     obj.spec = { finalizers: ['kubernetes'], ...(obj.spec as object) };
     obj.status = { phase: 'Active' };
+    nameLabel(obj);
+  },
+  prepareForUpdate(obj) {
+    nameLabel(obj);
   },
 };
+
+/**
+ * Every namespace carries its own name as a label (SetDefaults_Namespace, Kubernetes 1.21+), so a
+ * NetworkPolicy namespaceSelector can pick one by name; updates cannot take it away.
+ */
+function nameLabel(obj: KubeObject): void {
+  obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name! };
+}
 
 const taintEffects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 

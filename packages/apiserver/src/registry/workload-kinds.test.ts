@@ -270,3 +270,14 @@ describe('downward API resourceFieldRef validation', () => {
     );
   });
 });
+
+// SetDefaults_Namespace: the kubernetes.io/metadata.name label, kept on every write.
+describe('namespaces', () => {
+  it('carry their name as the kubernetes.io/metadata.name label, which an update cannot remove', () => {
+    service.create(namespaceStrategy, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', labels: { x: 'y' } } });
+    const ns = service.get(namespaceStrategy, undefined, 'team-a');
+    expect(ns.metadata.labels).toEqual({ x: 'y', 'kubernetes.io/metadata.name': 'team-a' });
+    service.update(namespaceStrategy, undefined, 'team-a', { ...ns, metadata: { ...ns.metadata, labels: {} } });
+    expect(service.get(namespaceStrategy, undefined, 'team-a').metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'team-a' });
+  });
+});
