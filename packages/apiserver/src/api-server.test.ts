@@ -46,10 +46,10 @@ describe('API server', () => {
     expect(created.metadata.resourceVersion).toMatch(/^\d+$/);
     const stale = { ...created, metadata: { ...created.metadata, labels: { a: 'b' } } };
     const { object: updated } = await client.update(namespaces, stale);
-    expect(updated.metadata.labels).toEqual({ a: 'b' });
+    expect(updated.metadata.labels).toEqual({ a: 'b', 'kubernetes.io/metadata.name': 'lab' });
     await expect(client.update(namespaces, stale)).rejects.toMatchObject({ reason: 'Conflict', code: 409 });
     const patched = await client.patch(namespaces, 'lab', { metadata: { labels: { a: null, c: 'd' } } });
-    expect(patched.metadata.labels).toEqual({ c: 'd' });
+    expect(patched.metadata.labels).toEqual({ c: 'd', 'kubernetes.io/metadata.name': 'lab' });
     await expect(client.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lab' } })).rejects.toThrow(
       'namespaces "lab" already exists',
     );

@@ -101,7 +101,7 @@ describe('official @kubernetes/client-node against kubelab', () => {
       { name: 'oc-lab', body: { metadata: { labels: { a: null, c: 'd' } } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    expect(patched.metadata?.labels).toEqual({ c: 'd' });
+    expect(patched.metadata?.labels).toEqual({ c: 'd', 'kubernetes.io/metadata.name': 'oc-lab' });
     await core.deleteNamespace({ name: 'oc-lab' });
     const gone = statusOf(await failure(core.readNamespace({ name: 'oc-lab' })));
     expect(gone).toMatchObject({ kind: 'Status', code: 404, reason: 'NotFound', message: 'namespaces "oc-lab" not found' });
@@ -117,7 +117,7 @@ describe('official @kubernetes/client-node against kubelab', () => {
         { op: 'remove', path: '/metadata/labels/a' },
       ],
     });
-    expect(patched.metadata?.labels).toEqual({ c: 'd' });
+    expect(patched.metadata?.labels).toEqual({ c: 'd', 'kubernetes.io/metadata.name': 'oc-jsonpatch' });
     const failed = statusOf(
       await failure(core.patchNamespace({ name: 'oc-jsonpatch', body: [{ op: 'test', path: '/metadata/labels/c', value: 'x' }] })),
     );
