@@ -67,7 +67,7 @@ describe('schedule', () => {
   it('explains an unschedulable pod like kube-scheduler', () => {
     expect(schedule(pod({ nodeSelector: { disk: 'ssd' } }), cluster, [])).toEqual({
       reason:
-        "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector.",
+        "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
     });
     expect(schedule(pod(), [], [])).toEqual({ reason: 'no nodes available to schedule pods' });
   });
@@ -76,7 +76,7 @@ describe('schedule', () => {
     const nodes = [node('a', { ready: 'Unknown' }), node('b', { ready: 'False' }), node('c', { unschedulable: true })];
     expect(schedule(pod(), nodes, [])).toEqual({
       reason:
-        '0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 1 node(s) were unschedulable.',
+        '0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 1 node(s) were unschedulable. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.',
     });
     expect(schedule(pod(), [...nodes, node('d')], [])).toEqual({ node: 'd' });
   });
@@ -87,11 +87,31 @@ describe('schedule', () => {
       containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80, hostPort }] }],
     });
     expect(schedule(pod(web(8080)), nodes, [pod(web(8080), 'a')])).toEqual({
-      reason: "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports.",
+      reason:
+        "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
     });
     const big = pod({ containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '1500m', memory: '2Gi' } } }] });
     expect(schedule(big, nodes, [pod({}, 'a'), pod({}, 'a')])).toEqual({
-      reason: '0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory, 1 Too many pods.',
+      reason:
+        '0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory, 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
+    });
+  });
+
+  it('counts pods against max-pods: extra pods stay Pending with the control-plane taint and Too many pods', () => {
+    const small = { cpu: '2', memory: '4Gi', pods: '5' };
+    const nodes = [
+      node('kubelab-control-plane', { taints: [controlPlaneTaint], allocatable: small }),
+      node('kubelab-worker', { allocatable: small }),
+      node('kubelab-worker2', { allocatable: small }),
+    ];
+    const bound = [
+      ...Array.from({ length: 5 }, () => pod({}, 'kubelab-worker')),
+      ...Array.from({ length: 4 }, () => pod({}, 'kubelab-worker2')),
+    ];
+    expect(schedule(pod(), nodes, bound)).toEqual({ node: 'kubelab-worker2' });
+    expect(schedule(pod(), nodes, [...bound, pod({}, 'kubelab-worker2')])).toEqual({
+      reason:
+        '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Too many pods. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
     });
   });
 

@@ -1,7 +1,11 @@
 // The scheduling decision as a pure function: filter the nodes a pod may run on (the default profile's
 // NodeUnschedulable, TaintToleration, NodeAffinity, NodePorts and NodeResourcesFit plugins, in that order),
-// then prefer the least loaded one. When nothing fits, the reason reads like kube-scheduler's FitError:
-//   0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, ...
+// then prefer the least loaded one. When nothing fits, the reason reads like kube-scheduler's FitError,
+// followed by what the default preemption PostFilter says (kubelab has no priorities, so it never finds
+// victims; nodes failing a filter preemption cannot fix are "not helpful"):
+//   0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: },
+//   2 Too many pods. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling,
+//   2 No preemption victims found for incoming pod.
 import type { Node, Pod, Taint, Toleration } from '@kubelab/api';
 import { isPodActive } from '../controllers/pod-util';
 import { parseQuantity } from '../registry/quantity';
@@ -46,20 +50,28 @@ export function podRequest(pod: Pod, resource: string): number {
   return Math.max(apps, ...(pod.spec.initContainers ?? []).map(req));
 }
 
-function fitReasons(pod: Pod, node: Node, onNode: Pod[]): string[] {
+/** Why a node does not fit; `unresolvable` when evicting pods could not change that (UnschedulableAndUnresolvable). */
+interface Fit {
+  reasons: string[];
+  unresolvable?: boolean;
+}
+
+function fitReasons(pod: Pod, node: Node, onNode: Pod[]): Fit {
   const tolerations = pod.spec.tolerations;
   if (node.spec?.unschedulable && !tolerates(tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }))
-    return ['node(s) were unschedulable'];
+    return { reasons: ['node(s) were unschedulable'], unresolvable: true };
   const taints = [...(node.spec?.taints ?? []).filter((t) => t.effect !== 'PreferNoSchedule')];
   const readiness = readinessTaint(node);
   if (readiness) taints.unshift(readiness);
   const untolerated = taints.find((t) => !tolerates(tolerations, t));
-  if (untolerated) return [`node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`];
+  if (untolerated)
+    return { reasons: [`node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`], unresolvable: true };
   const labels = node.metadata.labels ?? {};
   if (!Object.entries(pod.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v))
-    return ["node(s) didn't match Pod's node affinity/selector"];
+    return { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
   const used = onNode.flatMap(hostPorts);
-  if (hostPorts(pod).some((p) => used.some((u) => portsClash(p, u)))) return ["node(s) didn't have free ports for the requested pod ports"];
+  if (hostPorts(pod).some((p) => used.some((u) => portsClash(p, u))))
+    return { reasons: ["node(s) didn't have free ports for the requested pod ports"] };
   const reasons: string[] = [];
   const allocatable = node.status?.allocatable ?? {};
   const maxPods = parseQuantity(allocatable.pods ?? '');
@@ -70,34 +82,63 @@ function fitReasons(pod: Pod, node: Node, onNode: Pod[]): string[] {
     if (!want || have === undefined) continue;
     if (onNode.reduce((n, p) => n + podRequest(p, resource), 0) + want > have) reasons.push(`Insufficient ${resource}`);
   }
-  return reasons;
+  return { reasons };
+}
+
+/** Bound, active pods per node name: build once per scheduling pass with `podsByNode`, then keep up to date. */
+export type NodeUsage = Map<string, Pod[]>;
+
+export function podsByNode(pods: Pod[]): NodeUsage {
+  const byNode: NodeUsage = new Map();
+  for (const p of pods) {
+    if (!p.spec?.nodeName || !isPodActive(p)) continue;
+    const list = byNode.get(p.spec.nodeName);
+    if (list) list.push(p);
+    else byNode.set(p.spec.nodeName, [p]);
+  }
+  return byNode;
+}
+
+/** "N reason, M reason" sorted as strings, as FitError's sortReasonsHistogram. */
+function histogram(counts: Map<string, number>): string {
+  return [...counts]
+    .map(([r, n]) => `${n} ${r}`)
+    .sort()
+    .join(', ');
 }
 
 /** Picks a node for `pod` among `nodes`, given every pod in the cluster (bound ones count against nodes). */
 export function schedule(pod: Pod, nodes: Node[], pods: Pod[]): ScheduleResult {
+  return scheduleOn(pod, nodes, podsByNode(pods.filter((p) => p.metadata.uid !== pod.metadata.uid)));
+}
+
+/** `schedule` against a precomputed node usage: O(nodes) per pod, whatever the number of pods. */
+export function scheduleOn(pod: Pod, nodes: Node[], usage: NodeUsage): ScheduleResult {
   if (nodes.length === 0) return { reason: 'no nodes available to schedule pods' };
-  const byNode = new Map<string, Pod[]>();
-  for (const p of pods) {
-    if (!p.spec?.nodeName || !isPodActive(p) || p.metadata.uid === pod.metadata.uid) continue;
-    byNode.set(p.spec.nodeName, [...(byNode.get(p.spec.nodeName) ?? []), p]);
-  }
   const counts = new Map<string, number>();
+  const preemption = new Map<string, number>();
   const feasible: { node: Node; preferAvoid: number; load: number }[] = [];
   for (const node of nodes) {
-    const onNode = byNode.get(node.metadata.name!) ?? [];
-    const reasons = fitReasons(pod, node, onNode);
-    for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
-    if (reasons.length) continue;
+    const onNode = usage.get(node.metadata.name!) ?? [];
+    const fit = fitReasons(pod, node, onNode);
+    for (const r of fit.reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+    if (fit.reasons.length) {
+      const why = fit.unresolvable ? 'Preemption is not helpful for scheduling' : 'No preemption victims found for incoming pod';
+      preemption.set(why, (preemption.get(why) ?? 0) + 1);
+      continue;
+    }
     const preferAvoid = (node.spec?.taints ?? []).filter(
       (t) => t.effect === 'PreferNoSchedule' && !tolerates(pod.spec.tolerations, t),
     ).length;
     feasible.push({ node, preferAvoid, load: onNode.length });
   }
   if (!feasible.length) {
-    const parts = [...counts].map(([r, n]) => `${n} ${r}`).sort();
-    return { reason: `0/${nodes.length} nodes are available: ${parts.join(', ')}.` };
+    const n = nodes.length;
+    return {
+      reason: `0/${n} nodes are available: ${histogram(counts)}. preemption: 0/${n} nodes are available: ${histogram(preemption)}.`,
+    };
   }
   // Spread: fewest untolerated PreferNoSchedule taints, then fewest pods, then by name for a stable choice.
-  feasible.sort((a, b) => a.preferAvoid - b.preferAvoid || a.load - b.load || a.node.metadata.name!.localeCompare(b.node.metadata.name!));
+  feasible.sort((a, b) => a.preferAvoid - b.preferAvoid || a.load - b.load || (a.node.metadata.name! < b.node.metadata.name! ? -1 : 1));
   return { node: feasible[0].node.metadata.name! };
 }

@@ -1,7 +1,9 @@
 // The scheduler loop, in the API server's process: pods without spec.nodeName are bound through the pods/
 // binding sub-resource (the same path an external scheduler would POST to), oldest first. Pods nothing
 // fits stay Pending with PodScheduled=False/Unschedulable and a FailedScheduling event, and are retried
-// when nodes change, when a bound pod goes away, or after `retryMs`.
+// when nodes change, when a bound pod goes away, or after a back-off that starts at `retryMs` and doubles
+// per failure up to a minute (kube-scheduler's unschedulable pool). Each pass attempts at most
+// `batch` pods and then yields, so thousands of Pending pods never hold the API server's thread.
 import type { Logger } from 'pino';
 import type { Node, Pod } from '@kubelab/api';
 import type { EventRecorder } from '../controllers/events';
@@ -11,7 +13,7 @@ import { nodeStrategy } from '../registry/core-kinds';
 import type { ObjectService } from '../registry/object-service';
 import { resourceKey } from '../registry/strategy';
 import { podStrategy } from '../registry/workload-kinds';
-import { schedule } from './schedule';
+import { podsByNode, scheduleOn } from './schedule';
 
 export const schedulerName = 'default-scheduler';
 
@@ -22,16 +24,21 @@ export interface SchedulerOptions {
   retryMs?: number;
   /** Coalescing delay between a change and the scheduling pass. */
   delayMs?: number;
+  /** Pods attempted per pass before giving the event loop back. */
+  batch?: number;
   now?: () => Date;
 }
 
 export function startScheduler(service: ObjectService, opts: SchedulerOptions): () => void {
   const retryMs = opts.retryMs ?? 5000;
+  const maxBackoffMs = Math.max(retryMs, 60_000);
+  const batch = opts.batch ?? 100;
   const now = opts.now ?? (() => new Date());
   const log = opts.log.child({ component: schedulerName });
   // Bumped by every change that can make an unschedulable pod fit: a node changed or a bound pod left.
   let clusterVersion = 0;
-  const attempts = new Map<string, { version: number; at: number }>();
+  const attempts = new Map<string, { version: number; at: number; failures: number }>();
+  const backoff = (failures: number): number => Math.min(retryMs * 2 ** Math.min(failures - 1, 16), maxBackoffMs);
 
   const bind = (pod: Pod, node: string): boolean => {
     const { name, namespace } = pod.metadata;
@@ -66,28 +73,37 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
     const pods = service.list(podStrategy, undefined) as Pod[];
     const pending = pods
       .filter((p) => !p.spec?.nodeName && isPodActive(p) && (p.spec?.schedulerName ?? schedulerName) === schedulerName)
-      .sort(
-        (a, b) =>
-          (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
-          Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion),
-      );
+      .sort((a, b) => {
+        const x = a.metadata.creationTimestamp ?? '';
+        const y = b.metadata.creationTimestamp ?? '';
+        return x < y ? -1 : x > y ? 1 : Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
+      });
+    const usage = podsByNode(pods);
     const t = now().getTime();
     let retryIn: number | undefined;
+    let tried = 0;
     for (const pod of pending) {
       const uid = pod.metadata.uid!;
       const prev = attempts.get(uid);
-      if (prev && prev.version === clusterVersion && t - prev.at < retryMs) {
-        retryIn = Math.min(retryIn ?? Infinity, retryMs - (t - prev.at));
+      if (prev && prev.version === clusterVersion && t - prev.at < backoff(prev.failures)) {
+        retryIn = Math.min(retryIn ?? Infinity, backoff(prev.failures) - (t - prev.at));
         continue;
       }
-      const result = schedule(pod, nodes, pods);
+      // The rest in the next pass, after other work (requests, watches) had its turn.
+      if (tried++ >= batch) return 0;
+      const result = scheduleOn(pod, nodes, usage);
       if ('node' in result) {
         attempts.delete(uid);
         // Later pods of this pass must see this one's load, or a burst would all land on one node.
-        if (bind(pod, result.node)) pods[pods.indexOf(pod)] = { ...pod, spec: { ...pod.spec, nodeName: result.node } };
+        if (bind(pod, result.node)) {
+          const onNode = usage.get(result.node) ?? [];
+          onNode.push({ ...pod, spec: { ...pod.spec, nodeName: result.node } });
+          usage.set(result.node, onNode);
+        }
       } else {
-        attempts.set(uid, { version: clusterVersion, at: t });
-        retryIn = Math.min(retryIn ?? Infinity, retryMs);
+        const failures = (prev?.failures ?? 0) + 1;
+        attempts.set(uid, { version: clusterVersion, at: t, failures });
+        retryIn = Math.min(retryIn ?? Infinity, backoff(failures));
         markUnschedulable(pod, result.reason);
       }
     }
