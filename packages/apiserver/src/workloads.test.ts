@@ -179,7 +179,7 @@ describe('workloads', () => {
     };
     await c.client.create(res.pods, pod, 'default');
     const message =
-      "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector.";
+      "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
     const pending = await waitFor('PodScheduled=False', async () => {
       const p = await c.client.get<Pod>(res.pods, 'picky', 'default');
       return p.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False') && p;
