@@ -52,6 +52,8 @@ export interface VolumeMount {
   mountPath: string;
   readOnly?: boolean;
   subPath?: string;
+  /** Like subPath, with `$(VAR)` expanded from the container's environment; exclusive with subPath. */
+  subPathExpr?: string;
 }
 
 export interface Volume {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { KubeObject } from '@kubelab/api';
 import { startNodeLifecycle } from './controllers/node-lifecycle';
 import { startWorkloadControllers, type WorkloadControllerOptions } from './controllers/workload-controllers';
+import { applyClusterPolicy } from './registry/cluster-policy';
 import { eventStrategy, namespaceStrategy, nodeStrategy } from './registry/core-kinds';
 import { ObjectService } from './registry/object-service';
 import { podStrategy, workloadStrategies } from './registry/workload-kinds';
@@ -25,6 +26,11 @@ export interface ApiServerOptions {
   nodeMonitorPeriodMs?: number;
   /** Timing of the scheduler and the workload controllers (tests shorten these). */
   controllers?: WorkloadControllerOptions;
+  /**
+   * kube-apiserver's --allow-privileged: accept privileged containers, host namespaces and every capability
+   * (`kubelab cluster up --allow-privileged`). Off by default: pods are untrusted.
+   */
+  allowPrivileged?: boolean;
   /** Extra kinds (pods, deployments, ...) registered by later components. */
   strategies?: Strategy[];
   log: Logger;
@@ -40,7 +46,7 @@ const bootstrapNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node
 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const registry = new Registry().add(namespaceStrategy).add(nodeStrategy).add(eventStrategy);
-  for (const s of workloadStrategies) registry.add(s);
+  for (const s of applyClusterPolicy(workloadStrategies, { allowPrivileged: !!opts.allowPrivileged })) registry.add(s);
   for (const s of opts.strategies ?? []) registry.add(s);
 
   let file: SnapshotFile | undefined;

@@ -9,6 +9,7 @@ export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer
     stateDir: env.KUBELAB_STATE_DIR ?? '/var/lib/kubelab',
     nodeGracePeriodMs: Number(env.KUBELAB_NODE_GRACE_PERIOD_MS ?? 40_000),
     podEvictionTimeoutMs: Number(env.KUBELAB_POD_EVICTION_TIMEOUT_MS ?? 60_000),
+    allowPrivileged: env.KUBELAB_ALLOW_PRIVILEGED === 'true',
     log: log.child({ component: 'apiserver' }),
   });
 }

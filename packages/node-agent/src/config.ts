@@ -32,6 +32,11 @@ export interface AgentConfig {
   pullTimeoutMs: number;
   /** How many pods sync at once (two cores, one Docker engine). */
   syncConcurrency: number;
+  /**
+   * The cluster was created with --allow-privileged: privileged containers and every capability go to
+   * Docker as asked, and hostPath is the Docker host's path. Otherwise the kubelet refuses them too.
+   */
+  allowPrivileged: boolean;
 }
 
 export class ConfigError extends Error {
@@ -97,5 +102,6 @@ export function agentConfigFromEnv(env: NodeJS.ProcessEnv): AgentConfig {
     maxGraceSeconds: int(env, 'KUBELAB_MAX_GRACE_SECONDS', 3, 0),
     pullTimeoutMs: int(env, 'KUBELAB_PULL_TIMEOUT_MS', 60_000, 100),
     syncConcurrency: int(env, 'KUBELAB_SYNC_CONCURRENCY', 4, 1),
+    allowPrivileged: env.KUBELAB_ALLOW_PRIVILEGED === 'true',
   };
 }

@@ -1,21 +1,24 @@
 // Events as the controllers and the scheduler report them (core/v1 Event in the involved object's
-// namespace). Repeats of the same event bump `count` and `lastTimestamp` instead of piling up, as
-// client-go's event correlator does, and old events expire like the API server's 1 h event TTL.
-import { rfc3339, type Event, type KubeObject } from '@kubelab/api';
+// namespace), through client-go's event correlator (events-cache.ts): repeats bump `count` and
+// `lastTimestamp`, similar events are combined, floods are dropped; old events expire like the API
+// server's 1 h event TTL.
+import { rfc3339, StatusError, type Event, type KubeObject } from '@kubelab/api';
 import type { Logger } from 'pino';
 import type { ObjectService } from '../registry/object-service';
-import { resourceKey, type Strategy } from '../registry/strategy';
+import type { Strategy } from '../registry/strategy';
+import { EventCorrelator, type CorrelatorOptions } from './events-cache';
 
 export interface EventRecorderOptions {
   log: Logger;
   now?: () => Date;
   /** Events not repeated for this long are deleted by `sweep`. */
   ttlMs?: number;
+  correlator?: CorrelatorOptions;
 }
 
 export class EventRecorder {
-  private readonly names = new Map<string, string>();
   private readonly now: () => Date;
+  private readonly correlator: EventCorrelator;
   private seq = 0;
 
   constructor(
@@ -23,6 +26,7 @@ export class EventRecorder {
     private readonly opts: EventRecorderOptions,
   ) {
     this.now = opts.now ?? (() => new Date());
+    this.correlator = new EventCorrelator({ now: this.now, ...opts.correlator });
   }
 
   private get strategy(): Strategy {
@@ -36,34 +40,36 @@ export class EventRecorder {
     const m = obj.metadata;
     // Cluster-scoped objects (nodes) have their events in `default`, as in Kubernetes.
     const namespace = m.namespace ?? 'default';
-    const key = [namespace, obj.kind, m.name, m.uid, type, reason, message, component].join('\u0000');
     const stamp = rfc3339(this.now());
+    // Kubernetes names events <object>.<unix nanoseconds in hex>; the sequence keeps a burst unique.
+    const name = `${m.name}.${(this.now().getTime() * 1000 + (this.seq++ % 1000)).toString(16)}`;
+    const event: Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: m.name, namespace: m.namespace, uid: m.uid },
+      reason,
+      message,
+      type,
+      source: { component },
+      reportingComponent: component,
+      count: 1,
+      firstTimestamp: stamp,
+      lastTimestamp: stamp,
+    };
     try {
-      const existing = this.names.get(key);
-      const current = existing
-        ? (this.service.store.get(resourceKey(this.strategy.info), namespace, existing) as Event | undefined)
-        : undefined;
-      if (current) {
-        this.service.patch(this.strategy, namespace, existing!, { count: (current.count ?? 1) + 1, lastTimestamp: stamp });
-        return;
+      const c = this.correlator.correlate(event);
+      if (c.action === 'skip') return;
+      if (c.action === 'update') {
+        try {
+          this.service.patch(this.strategy, namespace, c.event.metadata.name!, c.patch);
+          return;
+        } catch (err) {
+          // Expired or deleted meanwhile: record it again under the same name, as recordToSink does.
+          if (!(err instanceof StatusError && err.reason === 'NotFound')) throw err;
+        }
       }
-      const name = `${m.name}.${(Date.now() * 1000 + (this.seq++ % 1000)).toString(16)}`;
-      const event: Event = {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name, namespace },
-        involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: m.name, namespace: m.namespace, uid: m.uid },
-        reason,
-        message,
-        type,
-        source: { component },
-        reportingComponent: component,
-        count: 1,
-        firstTimestamp: stamp,
-        lastTimestamp: stamp,
-      };
-      this.service.create(this.strategy, namespace, event);
-      this.names.set(key, name);
+      this.service.create(this.strategy, namespace, c.event);
     } catch (err) {
       this.opts.log.warn({ err: (err as Error).message, reason, object: m.name }, 'recording an event failed');
     }
@@ -82,7 +88,5 @@ export class EventRecorder {
         }
       }
     }
-    for (const [key, name] of this.names)
-      if (!this.service.store.get(resourceKey(this.strategy.info), key.split('\u0000')[0], name)) this.names.delete(key);
   }
 }

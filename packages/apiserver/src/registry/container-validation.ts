@@ -3,6 +3,7 @@
 import { dns1123Label, field, type FieldError } from '@kubelab/api';
 import { isObject, isPortNumber, moreField, nonNegative, portNameErrors, portRange } from './field-errors';
 import { validateResources } from './resource-validation';
+import { validateContainerSecurityIds } from './security-context-ids';
 
 export interface ContainerScope {
   /** Names of the pod's volumes, which volumeMounts must reference. */
@@ -57,6 +58,7 @@ export function validateContainer(c: unknown, path: string, scope: ContainerScop
   errs.push(...validateEnvFrom(c.envFrom, `${path}.envFrom`));
   errs.push(...validateResources(c.resources, `${path}.resources`));
   errs.push(...validateVolumeMounts(c.volumeMounts, `${path}.volumeMounts`, scope.volumes));
+  errs.push(...validateContainerSecurityIds(c.securityContext, `${path}.securityContext`));
   const sidecar = scope.init && c.restartPolicy === 'Always';
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
     if (c[probe] === undefined || c[probe] === null) continue;
@@ -216,10 +218,22 @@ function validateVolumeMounts(mounts: unknown, path: string, volumes: Set<string
       if (paths.has(m.mountPath)) errs.push(field.invalid(`${at}.mountPath`, m.mountPath, 'must be unique'));
       paths.add(m.mountPath);
     }
-    if (typeof m.subPath === 'string' && (m.subPath.startsWith('/') || m.subPath.split('/').includes('..'))) {
-      errs.push(field.invalid(`${at}.subPath`, m.subPath, m.subPath.startsWith('/') ? 'must be a relative path' : "must not contain '..'"));
+    // Kubernetes names these two without the index (`volumeMounts.subPath`); kept as it answers.
+    if (typeof m.subPath === 'string' && m.subPath) errs.push(...localDescendingPath(m.subPath, `${path}.subPath`));
+    if (typeof m.subPathExpr === 'string' && m.subPathExpr) {
+      if (typeof m.subPath === 'string' && m.subPath)
+        errs.push(field.invalid(`${at}.subPathExpr`, m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
+      errs.push(...localDescendingPath(m.subPathExpr, `${path}.subPathExpr`));
     }
   });
+  return errs;
+}
+
+/** validateLocalDescendingPath: a path inside the volume, never absolute, never stepping up. */
+export function localDescendingPath(p: string, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (p.startsWith('/')) errs.push(field.invalid(path, p, 'must be a relative path'));
+  if (p.split('/').includes('..')) errs.push(field.invalid(path, p, "must not contain '..'"));
   return errs;
 }
 

@@ -15,6 +15,8 @@ export interface Strategy {
   generationFields?: string[];
   /** Names of fields kubelab accepts but does not act on, reported as warnings. */
   ignoredFields?(obj: KubeObject): string[];
+  /** Further Warning headers for a write (e.g. what a hostPath volume is on this cluster). */
+  warnings?(obj: KubeObject): string[];
   /**
    * DELETE answers with the deleted object (Kubernetes' ReturnDeletedObject, e.g. pods; Kubernetes answers
    * with the Namespace for namespaces too) instead of a Success Status.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildContainerSpec, commandAndArgs, containerHash } from './container-spec';
+import { ContainerConfigError } from './env';
 import { container, pod } from './fixtures.test-util';
 import { containerName, podRef, sandboxName } from './names';
 
@@ -48,6 +49,7 @@ describe('buildContainerSpec', () => {
     sandboxId: 'sandbox123',
     env: [{ name: 'A', value: '1' }],
     mounts: [{ Type: 'volume', Source: 'v', Target: '/data' }],
+    allowPrivileged: false,
   });
 
   it('joins the sandbox network and IPC namespaces, without extra capabilities by default', () => {
@@ -64,6 +66,7 @@ describe('buildContainerSpec', () => {
       sandboxId: 's',
       env: [],
       mounts: [],
+      allowPrivileged: false,
     });
     expect(plain.HostConfig?.CapAdd).toBeUndefined();
     expect(plain.HostConfig?.Privileged).toBeUndefined();
@@ -106,9 +109,60 @@ describe('buildContainerSpec', () => {
       sandboxId: 's',
       env: [],
       mounts: [],
+      allowPrivileged: false,
     });
     expect(s.User).toBe('1000:5');
     expect(s.Labels?.['kubelab.container-kind']).toBe('init');
+  });
+
+  const build = (c: Parameters<typeof container>[1], allowPrivileged: boolean, spec: Record<string, unknown> = {}) =>
+    buildContainerSpec({
+      owner,
+      ref,
+      pod: pod(spec),
+      container: container('x', c),
+      kind: 'app',
+      attempt: 0,
+      sandboxId: 's',
+      env: [],
+      mounts: [],
+      allowPrivileged,
+    });
+
+  it('refuses privileged mode, host namespaces and wide capabilities without --allow-privileged (defence in depth)', () => {
+    expect(() => build({ securityContext: { privileged: true } }, false)).toThrow(
+      'container "x": securityContext.privileged: disallowed by cluster policy (the cluster was created without --allow-privileged)',
+    );
+    expect(() => build({ securityContext: { capabilities: { add: ['NET_ADMIN', 'sys_admin'] } } }, false)).toThrow(
+      /^container "x": securityContext\.capabilities\.add\[1\]: disallowed by cluster policy/,
+    );
+    expect(() => build({}, false, { hostPID: true })).toThrow(/^container "x": spec\.hostPID: disallowed by cluster policy/);
+    expect(() => build({}, false, { hostNetwork: true })).toThrow(ContainerConfigError);
+  });
+
+  it('passes privileged mode and any capability to Docker on a cluster that allows them', () => {
+    const s = build({ securityContext: { privileged: true, capabilities: { add: ['cap_sys_admin'], drop: ['NET_RAW'] } } }, true);
+    expect(s.HostConfig?.Privileged).toBe(true);
+    expect(s.HostConfig?.CapAdd).toEqual(['SYS_ADMIN']);
+    expect(s.HostConfig?.CapDrop).toEqual(['NET_RAW']);
+  });
+
+  it('lets no other HostConfig option through from a manifest', () => {
+    const hostile = {
+      securityContext: {
+        capabilities: { add: ['NET_RAW'] },
+        seccompProfile: { type: 'Unconfined' },
+        appArmorProfile: { type: 'Unconfined' },
+        procMount: 'Unmasked',
+        Binds: ['/:/host'],
+        Devices: [{ PathOnHost: '/dev/sda' }],
+      },
+      HostConfig: { Privileged: true, PidMode: 'host' },
+      hostConfig: { Binds: ['/:/host'] },
+    } as unknown as Parameters<typeof container>[1];
+    const s = build(hostile, false, { securityContext: { sysctls: [{ name: 'kernel.x', value: '1' }] }, shareProcessNamespace: true });
+    expect(Object.keys(s.HostConfig ?? {}).sort()).toEqual(['CapAdd', 'IpcMode', 'Mounts', 'NetworkMode', 'RestartPolicy']);
+    expect(Object.keys(s).sort()).toEqual(['Env', 'HostConfig', 'Image', 'Labels', 'OpenStdin', 'Tty', 'name']);
   });
 
   it('the hash changes with the spec (image update restarts the container)', () => {

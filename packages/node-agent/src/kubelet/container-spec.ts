@@ -1,12 +1,14 @@
 // The Docker create request for one app, sidecar or init container of a pod. Pure.
 // It joins the pause container's network and IPC namespaces (DESIGN.md §3), so it shares the pod IP,
-// localhost, /etc/hosts, /etc/resolv.conf and the hostname. It gets no extra capabilities: only the pause
-// container holds NET_ADMIN, to set the pod's routes.
+// localhost, /etc/hosts, /etc/resolv.conf and the hostname. It gets no extra capabilities unless it asks:
+// only the pause container holds NET_ADMIN, to set the pod's routes. Of a manifest only the fields below
+// reach Docker's HostConfig (never Binds, Devices, SecurityOpt, PidMode, UsernsMode, Sysctls, ...), and
+// privileged mode and capabilities past the pod's own namespaces only on a cluster that allows them.
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { Container, Pod } from '@kubelab/api';
-import { stableJson } from '@kubelab/api';
-import type { EnvVarValue } from './env';
+import { canonicalCapability, containerPrivilegedRequests, DISALLOWED_BY_POLICY, HOST_NAMESPACE_FIELDS, stableJson } from '@kubelab/api';
+import { ContainerConfigError, type EnvVarValue } from './env';
 import { expand, mapLookup } from './expansion';
 import { containerLabels, containerName, LABEL, type ContainerKind, type OwnerLabels, type PodRef } from './names';
 import { memoryBytes, nanoCpus } from './quantity';
@@ -21,6 +23,8 @@ export interface ContainerSpecInput {
   sandboxId: string;
   env: EnvVarValue[];
   mounts: Docker.MountSettings[];
+  /** The cluster was created with --allow-privileged (AgentConfig.allowPrivileged). */
+  allowPrivileged: boolean;
 }
 
 /**
@@ -52,6 +56,23 @@ interface SecurityContext {
   capabilities?: { add?: string[]; drop?: string[] };
 }
 
+/**
+ * Defence in depth behind the API server's cluster policy: a pod that asks for privileged mode, a host
+ * namespace or a capability past its own namespaces never starts on a cluster without --allow-privileged,
+ * however it got here (an API server started otherwise, a state file from elsewhere).
+ */
+export function refusePrivileged(pod: Pod, c: Container): void {
+  const spec = pod.spec as unknown as Record<string, unknown>;
+  const asked = [
+    ...HOST_NAMESPACE_FIELDS.filter((k) => spec[k] === true).map((k) => `spec.${k}`),
+    ...containerPrivilegedRequests(c, '').map((r) => r.field.slice(1)),
+  ];
+  if (asked.length)
+    throw new ContainerConfigError(
+      `container "${c.name}": ${asked.join(', ')}: ${DISALLOWED_BY_POLICY} (the cluster was created without --allow-privileged)`,
+    );
+}
+
 function securityOptions(pod: Pod, c: Container): { user?: string; host: Docker.HostConfig } {
   const podSc = (pod.spec.securityContext ?? {}) as SecurityContext;
   const sc = (c.securityContext ?? {}) as SecurityContext;
@@ -60,7 +81,7 @@ function securityOptions(pod: Pod, c: Container): { user?: string; host: Docker.
   const host: Docker.HostConfig = {};
   if (sc.privileged) host.Privileged = true;
   if (sc.readOnlyRootFilesystem) host.ReadonlyRootfs = true;
-  const cap = (names?: string[]): string[] | undefined => (names?.length ? names.map((n) => n.replace(/^CAP_/, '')) : undefined);
+  const cap = (names?: string[]): string[] | undefined => (names?.length ? names.map(canonicalCapability) : undefined);
   if (cap(sc.capabilities?.add)) host.CapAdd = cap(sc.capabilities?.add);
   if (cap(sc.capabilities?.drop)) host.CapDrop = cap(sc.capabilities?.drop);
   return { user: uid === undefined ? undefined : gid === undefined ? String(uid) : `${uid}:${gid}`, host };
@@ -68,6 +89,7 @@ function securityOptions(pod: Pod, c: Container): { user?: string; host: Docker.
 
 export function buildContainerSpec(input: ContainerSpecInput): Docker.ContainerCreateOptions {
   const { owner, ref, pod, container: c, kind, attempt, sandboxId, env, mounts } = input;
+  if (!input.allowPrivileged) refusePrivileged(pod, c);
   const limits = c.resources?.limits ?? {};
   const sec = securityOptions(pod, c);
   const memory = memoryBytes(limits.memory);

@@ -1,6 +1,7 @@
 // Starting one container of a pod: image, environment, mounts, create, start, with the kubelet's events
 // (Pulling/Pulled/Created/Started/Failed/BackOff). A failure before the container exists is remembered as a
-// waiting reason (ErrImagePull, ImagePullBackOff, CreateContainerConfigError) for the status.
+// waiting reason (ErrImagePull, ImagePullBackOff, CreateContainerConfigError) for the status. subPaths are
+// resolved inside their volumes first (subpath-resolver.ts); one that leaves its volume is a config error.
 import os from 'node:os';
 import { nthAddress, type Pod } from '@kubelab/api';
 import { backoffKey, type KubeletContext } from './context';
@@ -8,6 +9,8 @@ import { buildContainerSpec } from './container-spec';
 import { ContainerConfigError, envReferences, kubernetesServiceEnv, resolveEnv } from './env';
 import type { PodRef } from './names';
 import type { StartAction } from './pod-actions';
+import { subPathMounts } from './subpath';
+import { withResolvedSubPaths } from './subpath-resolver';
 import { containerMounts, type VolumePlan } from './volumes';
 
 export interface StartContext {
@@ -55,11 +58,18 @@ export async function startContainer(ctx: KubeletContext, s: StartContext, actio
     who,
   );
 
-  let spec: ReturnType<typeof buildContainerSpec>;
+  const configError = (err: unknown): StartResult => {
+    if (!(err instanceof ContainerConfigError)) throw err;
+    ctx.events.record(s.ref, 'Warning', 'Failed', `Error: ${err.message}`, who);
+    return fail('CreateContainerConfigError', err.message);
+  };
+
+  let env: ReturnType<typeof resolveEnv>;
+  let wanted: ReturnType<typeof subPathMounts>;
   try {
     const objects = await ctx.sources.fetch(s.ref.namespace, envReferences(c));
     const base = kubernetesServiceEnv(nthAddress(ctx.config.serviceCidr, 1));
-    const env = resolveEnv(
+    env = resolveEnv(
       s.pod,
       c,
       objects,
@@ -72,24 +82,47 @@ export async function startContainer(ctx: KubeletContext, s: StartContext, actio
       },
       base,
     );
-    const mounts = containerMounts(c, s.plans, s.mountpoints);
-    spec = buildContainerSpec({
-      owner: ctx.owner,
-      ref: s.ref,
-      pod: s.pod,
-      container: c,
-      kind: action.kind,
-      attempt: action.attempt,
-      sandboxId: s.sandboxId,
-      env,
-      mounts,
-    });
+    wanted = subPathMounts(c, env);
   } catch (err) {
-    if (!(err instanceof ContainerConfigError)) throw err;
-    ctx.events.record(s.ref, 'Warning', 'Failed', `Error: ${err.message}`, who);
-    return fail('CreateContainerConfigError', err.message);
+    return configError(err);
   }
 
+  // Resolution, create and start in one step: the subPaths' targets cannot change until the mounts exist.
+  try {
+    return await withResolvedSubPaths(ctx, s, c, wanted, async (sources) => {
+      let spec: ReturnType<typeof buildContainerSpec>;
+      try {
+        spec = buildContainerSpec({
+          owner: ctx.owner,
+          ref: s.ref,
+          pod: s.pod,
+          container: c,
+          kind: action.kind,
+          attempt: action.attempt,
+          sandboxId: s.sandboxId,
+          env,
+          mounts: containerMounts(c, s.plans, sources),
+          allowPrivileged: ctx.config.allowPrivileged,
+        });
+      } catch (err) {
+        return configError(err);
+      }
+      return createAndStart(ctx, s, action, spec, fail);
+    });
+  } catch (err) {
+    return configError(err);
+  }
+}
+
+async function createAndStart(
+  ctx: KubeletContext,
+  s: StartContext,
+  action: StartAction,
+  spec: ReturnType<typeof buildContainerSpec>,
+  fail: (reason: string, message: string) => StartResult,
+): Promise<StartResult> {
+  const c = action.container;
+  const who = { name: c.name, init: action.kind === 'init' };
   if (action.restartOf !== undefined) ctx.backoff.next(backoffKey(s.ref.uid, c.name), action.restartOf);
   let id: string;
   try {
@@ -98,7 +131,7 @@ export async function startContainer(ctx: KubeletContext, s: StartContext, actio
     ctx.events.record(s.ref, 'Warning', 'Failed', `Error: ${(err as Error).message}`, who);
     return fail('CreateContainerError', (err as Error).message);
   }
-  errors.delete(c.name);
+  ctx.memory.errorsOf(s.ref.uid).delete(c.name);
   ctx.events.record(s.ref, 'Normal', 'Created', `Created container ${c.name}`, who);
   try {
     await ctx.runtime.start(id, spec.name!);

@@ -47,6 +47,36 @@ export class DockerRuntime implements ExecRunner {
     return wrap('listing pod containers', () => this.docker.listContainers({ all: true, filters: podContainerFilter(this.owner, uid) }));
   }
 
+  /** This node's running pod containers (all pods), with their mounts. Paused ones are not running. */
+  async listRunningPodContainers(): Promise<Docker.ContainerInfo[]> {
+    return wrap('listing running pod containers', () =>
+      this.docker.listContainers({ filters: { ...podContainerFilter(this.owner), status: ['running'] } }),
+    );
+  }
+
+  /** Freezes every process of the container (cgroup freezer), as `docker pause`. */
+  async pause(id: string): Promise<void> {
+    await wrap(`pausing container ${id.slice(0, 12)}`, () => this.docker.getContainer(id).pause());
+  }
+
+  /** Thaws a paused container; one that is gone or no longer paused is fine. */
+  async unpause(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).unpause();
+    } catch (err) {
+      if (isNotFound(err) || /is not paused/.test(dockerMessage(err))) return;
+      throw new RuntimeError(`unpausing container ${id.slice(0, 12)}`, err);
+    }
+  }
+
+  /** This node's paused pod containers (left so by an agent that died while it held them). */
+  async listPausedPodContainers(): Promise<string[]> {
+    const list = await wrap('listing paused pod containers', () =>
+      this.docker.listContainers({ filters: { ...podContainerFilter(this.owner), status: ['paused'] } }),
+    );
+    return list.map((c) => c.Id);
+  }
+
   async inspect(id: string): Promise<ContainerInstance | undefined> {
     const cached = this.finished.get(id);
     if (cached) return cached;

@@ -22,6 +22,7 @@ import { syncPod, terminatePod } from './pod-sync';
 import { ProbeManager } from './probe-manager';
 import { PODS } from './resources';
 import { StatusManager } from './status-manager';
+import { thawLeftovers } from './subpath-resolver';
 import { stableJson } from '@kubelab/api';
 
 export interface KubeletOptions {
@@ -111,6 +112,8 @@ export class Kubelet {
       memory: new PodMemory(),
       log: log.child({ role: 'kubelet' }),
     };
+    // An agent that died while it resolved a subPath left the pod's other containers frozen.
+    await thawLeftovers(ctx).catch((err) => ctx.log.error({ err }, 'thawing paused pod containers failed'));
     // IPAM recovery: every sandbox, running or not, keeps its address until its pod is gone.
     const existing = await runtime.listPodContainers();
     ctx.ipam.recover(

@@ -28,7 +28,7 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, hooks: SyncHooks): 
   const sandboxIp = observed.sandboxes[0]?.podIp;
   if (sandboxIp) ctx.ipam.claim(sandboxIp, ref.uid);
 
-  const plans: VolumePlan[] = planVolumes(pod, ref, ctx.owner);
+  const plans: VolumePlan[] = planVolumes(pod, ref, ctx.owner, ctx.config.allowPrivileged);
 
   const probeKills = new Map<string, string>();
   for (const list of observed.containers.values()) {
@@ -116,7 +116,7 @@ async function prepareVolumes(
 ): Promise<Map<string, string> | undefined> {
   try {
     const mountpoints = await ensureVolumes(ctx, plans);
-    await populateVolumes(ctx, pod, ref, plans, sandboxId);
+    await populateVolumes(ctx, ref, plans, sandboxId);
     return mountpoints;
   } catch (err) {
     if (!(err instanceof ContainerConfigError)) throw err;
@@ -188,7 +188,7 @@ export async function terminatePod(ctx: KubeletContext, uid: string, pod: Pod | 
   await removePodVolumes(ctx, uid);
   // Also by name: a volume Docker created on its own (unlabelled) must not outlive the pod either.
   if (ref && pod) {
-    for (const p of planVolumes(pod, ref, ctx.owner)) if (p.podScoped) await ctx.runtime.removeVolume(p.dockerVolume);
+    for (const p of planVolumes(pod, ref, ctx.owner, ctx.config.allowPrivileged)) if (p.podScoped) await ctx.runtime.removeVolume(p.dockerVolume);
   }
   ctx.ipam.releaseOwner(uid);
   ctx.probes.forgetPod(uid);

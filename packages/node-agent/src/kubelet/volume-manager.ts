@@ -1,17 +1,16 @@
 // Pod volumes in Docker: create them, fill configMap/secret volumes through the pause container's staging
-// mounts (putArchive), create subPath directories, and remove them with the pod.
+// mounts (putArchive), and remove them with the pod. subPaths are resolved per container start (subpath-resolver.ts).
 import { createHash } from 'node:crypto';
-import type { Pod } from '@kubelab/api';
 import type { KubeletContext } from './context';
 import { ContainerConfigError } from './env';
 import type { PodRef } from './names';
 import { filesToEntries, tar } from './tar';
-import { projectedFiles, STAGING_DIR, subPaths, type ProjectedFile, type VolumePlan } from './volumes';
+import { projectedFiles, STAGING_DIR, type ProjectedFile, type VolumePlan } from './volumes';
 
 /** Creates the Docker volumes; returns their mountpoints by Docker volume name (for subPath binds). */
 export async function ensureVolumes(ctx: KubeletContext, plans: VolumePlan[]): Promise<Map<string, string>> {
   const mountpoints = new Map<string, string>();
-  for (const p of plans) mountpoints.set(p.dockerVolume, await ctx.runtime.ensureVolume(p.dockerVolume, p.labels));
+  for (const p of plans) mountpoints.set(p.dockerVolume, p.hostBind ?? (await ctx.runtime.ensureVolume(p.dockerVolume, p.labels)));
   return mountpoints;
 }
 
@@ -26,7 +25,7 @@ function filesHash(files: ProjectedFile[]): string {
  * restart, which forgets the hashes). A missing non-optional source throws ContainerConfigError with the
  * kubelet's FailedMount wording.
  */
-export async function populateVolumes(ctx: KubeletContext, pod: Pod, ref: PodRef, plans: VolumePlan[], sandboxId: string): Promise<void> {
+export async function populateVolumes(ctx: KubeletContext, ref: PodRef, plans: VolumePlan[], sandboxId: string): Promise<void> {
   const hashes = ctx.memory.hashesOf(ref.uid);
   for (const p of plans) {
     if (p.source.kind !== 'configMap' && p.source.kind !== 'secret') continue;
@@ -49,11 +48,6 @@ export async function populateVolumes(ctx: KubeletContext, pod: Pod, ref: PodRef
       throw new Error(`pod ${ref.namespace}/${ref.name}: clearing volume "${p.name}" failed: ${cleared.output.trim()}`);
     if (files.length) await ctx.runtime.putArchive(sandboxId, dir, tar(filesToEntries(files)));
     hashes.set(p.name, hash);
-  }
-  const dirs = subPaths([...(pod.spec.initContainers ?? []), ...pod.spec.containers]).filter((s) => plans.some((p) => p.name === s.volume));
-  if (dirs.length) {
-    const res = await ctx.runtime.exec(sandboxId, ['mkdir', '-p', ...dirs.map((d) => `${STAGING_DIR}/${d.volume}/${d.subPath}`)], 10_000);
-    if (res.exitCode !== 0) throw new ContainerConfigError(`failed to prepare subPath: ${res.output.trim()}`);
   }
 }
 

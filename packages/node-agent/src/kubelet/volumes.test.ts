@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ContainerConfigError } from './env';
 import { container, pod } from './fixtures.test-util';
 import { podRef } from './names';
-import { containerMounts, planVolumes, projectedFiles, stagingMounts, subPaths } from './volumes';
+import { containerMounts, planVolumes, projectedFiles, stagingMounts } from './volumes';
 
 const owner = { cluster: 'kt', node: 'kt-worker' };
 
@@ -32,7 +32,7 @@ describe('volumes', () => {
     });
   });
 
-  it('mounts configMap/secret read-only, emptyDir as asked, subPath as a bind into the volume', () => {
+  it('mounts configMap/secret read-only, emptyDir as asked, subPath as a bind of its resolved host path', () => {
     const c = container('app', {
       volumeMounts: [
         { name: 'scratch', mountPath: '/data' },
@@ -40,13 +40,12 @@ describe('volumes', () => {
         { name: 'scratch', mountPath: '/logs', subPath: 'logs', readOnly: true },
       ],
     });
-    const mounts = containerMounts(c, plans, new Map([['kt_vol_scratch_web_default_1234abcd', '/var/lib/docker/volumes/x/_data']]));
+    const mounts = containerMounts(c, plans, new Map([[2, '/var/lib/docker/volumes/x/_data/logs']]));
     expect(mounts).toEqual([
       { Type: 'volume', Source: 'kt_vol_scratch_web_default_1234abcd', Target: '/data', ReadOnly: false, VolumeOptions: { NoCopy: true } },
       { Type: 'volume', Source: 'kt_vol_cfg_web_default_1234abcd', Target: '/etc/app', ReadOnly: true, VolumeOptions: { NoCopy: true } },
       { Type: 'bind', Source: '/var/lib/docker/volumes/x/_data/logs', Target: '/logs', ReadOnly: true },
     ]);
-    expect(subPaths([c])).toEqual([{ volume: 'scratch', subPath: 'logs' }]);
     expect(stagingMounts(plans).map((m) => m.Target)).toEqual([
       '/.kubelab/volumes/scratch',
       '/.kubelab/volumes/cfg',
@@ -55,15 +54,25 @@ describe('volumes', () => {
     ]);
   });
 
-  it('rejects unknown volumes and escaping subPaths; unsupported volume types start empty', () => {
+  it('rejects unknown volumes and unresolved subPaths; unsupported volume types start empty', () => {
     expect(() => containerMounts(container('a', { volumeMounts: [{ name: 'nope', mountPath: '/x' }] }), plans)).toThrow(
       ContainerConfigError,
     );
-    expect(() =>
-      containerMounts(container('a', { volumeMounts: [{ name: 'scratch', mountPath: '/x', subPath: '../etc' }] }), plans),
-    ).toThrow(/relative path/);
+    // A subPath the resolver did not vouch for never reaches Docker as a path.
+    expect(() => containerMounts(container('a', { volumeMounts: [{ name: 'scratch', mountPath: '/x', subPath: 'esc' }] }), plans)).toThrow(
+      'failed to prepare subPath for volumeMount "scratch" of container "a": volume is not ready',
+    );
     const bad = pod({ volumes: [{ name: 'pvc', persistentVolumeClaim: { claimName: 'x' } }] });
     expect(planVolumes(bad, podRef(bad), owner).map((p) => p.source)).toEqual([{ kind: 'emptyDir' }]);
+  });
+
+  it('binds the Docker host path for hostPath only when the cluster allows privileged pods', () => {
+    const open = planVolumes(p, podRef(p), owner, true);
+    expect(open[3]).toMatchObject({ name: 'host', hostBind: '/var/log/app', podScoped: false });
+    expect(stagingMounts(open)[3]).toEqual({ Type: 'bind', Source: '/var/log/app', Target: '/.kubelab/volumes/host', ReadOnly: false });
+    const c = container('app', { volumeMounts: [{ name: 'host', mountPath: '/logs', readOnly: true }] });
+    expect(containerMounts(c, open)).toEqual([{ Type: 'bind', Source: '/var/log/app', Target: '/logs', ReadOnly: true }]);
+    expect(containerMounts(c, plans)[0]).toMatchObject({ Type: 'volume', Source: 'kt_hostpath_kt-worker_var_log_app' });
   });
 
   it('projects configMap keys, secret items (decoded), and reports missing sources like the kubelet', () => {

@@ -1,7 +1,7 @@
 // Pod volumes as Docker volumes. Pure planning: which Docker volume backs each pod volume, how it is mounted
 // into containers, and which files a configMap/secret volume holds. Every pod volume is also mounted into the
 // pause container under STAGING_DIR, so the kubelet can write configMap/secret files (docker putArchive) and
-// create subPath directories there before any app container starts.
+// resolve subPaths there (subpath.ts) before a container starts.
 import type Docker from 'dockerode';
 import type { ConfigMap, Container, Pod, Secret, Volume } from '@kubelab/api';
 import { ContainerConfigError } from './env';
@@ -19,7 +19,10 @@ export interface VolumePlan {
   /** The pod's name for it (spec.volumes[].name). */
   name: string;
   source: VolumeSource;
+  /** The Docker volume behind it; for a hostPath bind (--allow-privileged) its key in the mountpoints map. */
   dockerVolume: string;
+  /** hostPath on a cluster that allows privileged pods: the Docker host's own path, bind-mounted. */
+  hostBind?: string;
   labels: Record<string, string>;
   /** Removed with the pod (all but hostPath stand-ins). */
   podScoped: boolean;
@@ -36,9 +39,17 @@ function sourceOf(v: Volume): VolumeSource {
   return { kind: 'emptyDir' };
 }
 
-export function planVolumes(pod: Pod, ref: PodRef, owner: OwnerLabels): VolumePlan[] {
-  return (pod.spec.volumes ?? []).map((v) => {
+/**
+ * hostPath is a private directory of the node (a Docker volume named after node and path, shared by the
+ * node's pods like a node directory, kept when pods go) unless the cluster allows privileged pods: then it
+ * is the Docker host's path, as on a real node.
+ */
+export function planVolumes(pod: Pod, ref: PodRef, owner: OwnerLabels, allowPrivileged = false): VolumePlan[] {
+  return (pod.spec.volumes ?? []).map((v): VolumePlan => {
     const source = sourceOf(v);
+    if (source.kind === 'hostPath' && allowPrivileged) {
+      return { name: v.name, source, dockerVolume: `hostpath:${source.path}`, hostBind: source.path, labels: {}, podScoped: false };
+    }
     if (source.kind === 'hostPath') {
       return {
         name: v.name,
@@ -69,52 +80,35 @@ function volumeMount(source: string, target: string, readOnly: boolean): Docker.
   };
 }
 
+function planMount(plan: VolumePlan, target: string, readOnly: boolean): Docker.MountSettings {
+  if (plan.hostBind) return { Type: 'bind', Source: plan.hostBind, Target: target, ReadOnly: readOnly };
+  return volumeMount(plan.dockerVolume, target, readOnly);
+}
+
 /** The pause container's mounts: every pod volume, writable, under STAGING_DIR/<volume>. */
 export function stagingMounts(plans: VolumePlan[]): Docker.MountSettings[] {
-  return plans.map((p) => volumeMount(p.dockerVolume, `${STAGING_DIR}/${p.name}`, false));
-}
-
-/** subPaths the containers use, per pod volume, to create before they start. */
-export function subPaths(containers: Container[]): { volume: string; subPath: string }[] {
-  const seen = new Set<string>();
-  const out: { volume: string; subPath: string }[] = [];
-  for (const c of containers) {
-    for (const m of c.volumeMounts ?? []) {
-      if (!m.subPath || seen.has(`${m.name}/${m.subPath}`)) continue;
-      seen.add(`${m.name}/${m.subPath}`);
-      out.push({ volume: m.name, subPath: m.subPath });
-    }
-  }
-  return out;
-}
-
-function checkSubPath(c: Container, subPath: string): void {
-  if (subPath.startsWith('/') || subPath.split('/').includes('..')) {
-    throw new ContainerConfigError(
-      `failed to prepare subPath for volumeMount of container ${c.name}: subPath "${subPath}" must be a relative path without ".."`,
-    );
-  }
+  return plans.map((p) => planMount(p, `${STAGING_DIR}/${p.name}`, false));
 }
 
 /**
- * Mounts for one container. A subPath becomes a bind mount of that directory inside the volume
- * (`mountpoints` maps Docker volume names to their host paths): Docker 20.10 volumes have no subpath option.
+ * Mounts for one container. A subPath becomes a bind mount of its host path, which subpath-resolver.ts
+ * resolved inside the volume (`subPathSources`, by volumeMounts index): Docker 20.10 volumes have no subpath
+ * option, and a path the pod wrote must never reach the Docker engine unresolved.
  */
 export function containerMounts(
   c: Container,
   plans: VolumePlan[],
-  mountpoints: ReadonlyMap<string, string> = new Map(),
+  subPathSources: ReadonlyMap<number, string> = new Map(),
 ): Docker.MountSettings[] {
-  return (c.volumeMounts ?? []).map((m) => {
+  return (c.volumeMounts ?? []).map((m, i) => {
     const plan = plans.find((p) => p.name === m.name);
     if (!plan) throw new ContainerConfigError(`cannot find volume "${m.name}" to mount into container "${c.name}"`);
     const readOnly = !!m.readOnly || plan.source.kind === 'configMap' || plan.source.kind === 'secret';
-    if (!m.subPath) return volumeMount(plan.dockerVolume, m.mountPath, readOnly);
-    checkSubPath(c, m.subPath);
-    const root = mountpoints.get(plan.dockerVolume);
-    if (!root)
-      throw new ContainerConfigError(`failed to prepare subPath for volumeMount "${m.name}" of container ${c.name}: volume is not ready`);
-    return { Type: 'bind', Source: `${root}/${m.subPath}`, Target: m.mountPath, ReadOnly: readOnly };
+    if (!m.subPath && !m.subPathExpr) return planMount(plan, m.mountPath, readOnly);
+    const source = subPathSources.get(i);
+    if (!source)
+      throw new ContainerConfigError(`failed to prepare subPath for volumeMount "${m.name}" of container "${c.name}": volume is not ready`);
+    return { Type: 'bind', Source: source, Target: m.mountPath, ReadOnly: readOnly };
   });
 }
 
