@@ -198,10 +198,11 @@ export function startDeploymentController(
     if (newRS) {
       const annotations = newReplicaSetAnnotations(d, newRS, rev);
       if (annotations || (newRS.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0)) {
-        service.patch(replicaSetStrategy, newRS.metadata.namespace, newRS.metadata.name!, {
+        // Carry on with the written object: a later scale() patches annotations from it.
+        newRS = service.patch(replicaSetStrategy, newRS.metadata.namespace, newRS.metadata.name!, {
           metadata: { annotations: annotations ?? newRS.metadata.annotations },
           spec: { minReadySeconds: d.spec.minReadySeconds ?? 0 },
-        });
+        }).object as ReplicaSet;
       }
     }
     let changed = false;
