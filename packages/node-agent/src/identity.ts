@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type Docker from 'dockerode';
-import type { NodeIdentity } from './node-object';
+import { ConfigError } from './config';
+import { defaultMaxPods, type NodeIdentity } from './node-object';
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const v = env[name];
@@ -41,5 +42,15 @@ export async function nodeIdentityFromEnv(env: NodeJS.ProcessEnv, docker?: Docke
     architecture: arch,
     cpus: os.cpus().length,
     memoryKi: Math.floor(os.totalmem() / 1024),
+    maxPods: maxPodsFromEnv(env),
   };
+}
+
+/** KUBELAB_MAX_PODS (set by `cluster up --max-pods N`): the kubelet's --max-pods, 110 when unset. */
+export function maxPodsFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.KUBELAB_MAX_PODS;
+  if (raw === undefined || raw === '') return defaultMaxPods;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError('KUBELAB_MAX_PODS', `must be a whole number >= 1, got "${raw}"`);
+  return n;
 }

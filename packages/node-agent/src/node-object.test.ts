@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { maxPodsFromEnv } from './identity';
 import { nodeObject, readyConditions, type NodeIdentity } from './node-object';
 
 const id: NodeIdentity = {
@@ -28,6 +29,15 @@ describe('nodeObject', () => {
       { type: 'Hostname', address: 'lab-control-plane' },
     ]);
     expect(n.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+  it('reports max-pods as capacity and allocatable pods (110 unless configured)', () => {
+    expect(nodeObject(id, new Date()).status?.allocatable?.pods).toBe('110');
+    const small = nodeObject({ ...id, maxPods: 5 }, new Date());
+    expect(small.status?.capacity?.pods).toBe('5');
+    expect(small.status?.allocatable?.pods).toBe('5');
+    expect(maxPodsFromEnv({ KUBELAB_MAX_PODS: '5' })).toBe(5);
+    expect(maxPodsFromEnv({})).toBe(110);
+    expect(() => maxPodsFromEnv({ KUBELAB_MAX_PODS: '0' })).toThrow('KUBELAB_MAX_PODS');
   });
   it('workers carry no role label and no taint', () => {
     const n = nodeObject({ ...id, name: 'lab-worker', role: 'worker' }, new Date());

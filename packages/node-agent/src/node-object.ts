@@ -12,7 +12,11 @@ export interface NodeIdentity {
   architecture: string;
   cpus: number;
   memoryKi: number;
+  /** The kubelet's --max-pods: capacity and allocatable `pods` (Kubernetes' default 110). */
+  maxPods?: number;
 }
+
+export const defaultMaxPods = 110;
 
 export const kubeletVersion = 'v1.31.0-kubelab';
 
@@ -33,7 +37,12 @@ export function readyConditions(now: Date, previous?: NodeCondition[]): NodeCond
 }
 
 export function nodeStatus(id: NodeIdentity, now: Date, previous?: NodeCondition[]): NonNullable<Node['status']> {
-  const capacity = { cpu: String(id.cpus), memory: `${id.memoryKi}Ki`, pods: '110', 'ephemeral-storage': '0' };
+  const capacity = {
+    cpu: String(id.cpus),
+    memory: `${id.memoryKi}Ki`,
+    pods: String(id.maxPods ?? defaultMaxPods),
+    'ephemeral-storage': '0',
+  };
   return {
     conditions: readyConditions(now, previous),
     addresses: [
