@@ -98,7 +98,7 @@ describe('buildPodStatus', () => {
     expect(s.initContainerStatuses?.[0].state.running).toBeDefined();
   });
 
-  it('completed pods: Succeeded or Failed, Ready=False PodCompleted', () => {
+  it('completed pods: Succeeded (Ready=False PodCompleted) or Failed (PodFailed), as the kubelet reports them', () => {
     const ok = status(pod({ restartPolicy: 'Never' }), observed('u', sandbox, inst('app', { state: 'exited', exitCode: 0 })), {
       actions: { waiting: new Map(), initialized: true, completed: true },
     });
@@ -107,6 +107,10 @@ describe('buildPodStatus', () => {
     expect(cond(ok, 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
     const bad = status(pod({ restartPolicy: 'Never' }), observed('u', sandbox, inst('app', { state: 'exited', exitCode: 3 })));
     expect(bad.phase).toBe('Failed');
+    expect(cond(bad, 'Ready')).toMatchObject({ status: 'False', reason: 'PodFailed' });
+    expect(cond(bad, 'ContainersReady')).toMatchObject({ status: 'False', reason: 'PodFailed' });
+    expect(cond(bad, 'Initialized')?.reason).toBeUndefined();
+    expect(cond(ok, 'Initialized')).toMatchObject({ status: 'True', reason: 'PodCompleted' });
   });
 
   it('a start error is a terminated StartError', () => {

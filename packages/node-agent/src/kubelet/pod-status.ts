@@ -143,8 +143,9 @@ export function buildPodStatus(input: StatusInput): PodStatus {
   const unready = [...sidecarStatuses, ...statuses].filter((s) => !s.ready).map((s) => s.name);
   const initialized = input.actions.initialized || incompleteInit.length === 0;
   const containersReady = !terminal && unready.length === 0;
+  // kubelet status.GenerateContainersReadyCondition: terminal phases name themselves.
   const readyReason = terminal
-    ? { reason: 'PodCompleted' }
+    ? { reason: phase === 'Failed' ? 'PodFailed' : 'PodCompleted' }
     : containersReady
       ? {}
       : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
@@ -155,7 +156,8 @@ export function buildPodStatus(input: StatusInput): PodStatus {
       prev,
       stamp,
       initialized
-        ? { type: 'Initialized', status: 'True', ...(terminal && !pod.spec.initContainers?.length ? { reason: 'PodCompleted' } : {}) }
+        ? // GeneratePodInitializedCondition: a Succeeded pod's Initialized says PodCompleted, a Failed one says nothing.
+          { type: 'Initialized', status: 'True', ...(phase === 'Succeeded' ? { reason: 'PodCompleted' } : {}) }
         : {
             type: 'Initialized',
             status: 'False',
