@@ -45,7 +45,8 @@ clusterCmd
   .option('--node-subnet <cidr>', 'node network subnet (default: first free of 172.30.N.0/24)')
   .option('--pod-subnet <cidr>', 'cluster pod CIDR, one /24 per node (default: first free of 10.244+N.0.0/16)')
   .option('--api-port <port>', 'host port for the API server on 127.0.0.1 (default: a free port)', int(1, 65535))
-  .action(async (o: { name?: string; workers: number; nodeSubnet?: string; podSubnet?: string; apiPort?: number }) => {
+  .option('--max-pods <n>', "the kubelet's max-pods on every node: pods a node takes (default 110, or KUBELAB_MAX_PODS)", int(1, 100000))
+  .action(async (o: { name?: string; workers: number; nodeSubnet?: string; podSubnet?: string; apiPort?: number; maxPods?: number }) => {
     await cluster.up({ ...o, name: o.name ?? clusterName(globals().cluster) }, print);
   });
 clusterCmd

@@ -144,7 +144,7 @@ async function createNode(opts: ClusterUpOptions, image: string, plan: AddressPl
   try {
     container = await docker().createContainer(
       nodeContainerSpec(
-        { cluster: opts.name, image, apiPort: opts.apiPort, logLevel: opts.logLevel, tunables: tunablesFrom(process.env) },
+        { cluster: opts.name, image, apiPort: opts.apiPort, logLevel: opts.logLevel, tunables: nodeTunables(opts) },
         plan,
         node,
       ),
@@ -159,4 +159,14 @@ async function createNode(opts: ClusterUpOptions, image: string, plan: AddressPl
     throw new Error(`connecting ${node.name} to ${podNet} as ${node.addresses.agentPodIp}: ${dockerMessage(err)}`);
   }
   return container;
+}
+
+/** The tunables from the environment, with `maxPods` (cluster up --max-pods) over KUBELAB_MAX_PODS. */
+function nodeTunables(opts: ClusterUpOptions): Record<string, string> {
+  const tunables = tunablesFrom(process.env);
+  if (opts.maxPods !== undefined) {
+    if (!Number.isInteger(opts.maxPods) || opts.maxPods < 1) throw new Error(`--max-pods ${opts.maxPods}: must be a whole number >= 1`);
+    tunables.KUBELAB_MAX_PODS = String(opts.maxPods);
+  }
+  return tunables;
 }

@@ -38,6 +38,8 @@ export const TUNABLES = [
   'KUBELAB_NODE_GRACE_PERIOD_MS',
   'KUBELAB_POD_EVICTION_TIMEOUT_MS',
   'KUBELAB_BACKOFF_BASE_MS',
+  // The kubelet's max-pods on every node (also `cluster up --max-pods N`).
+  'KUBELAB_MAX_PODS',
 ] as const;
 
 export function tunablesFrom(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -45,7 +47,7 @@ export function tunablesFrom(env: NodeJS.ProcessEnv): Record<string, string> {
   for (const k of TUNABLES) {
     const v = env[k];
     if (v === undefined || v === '') continue;
-    if (!/^\d+$/.test(v)) throw new Error(`${k}=${v}: must be a whole number of milliseconds`);
+    if (!/^\d+$/.test(v)) throw new Error(`${k}=${v}: must be a whole number${k.endsWith('_MS') ? ' of milliseconds' : ''}`);
     out[k] = v;
   }
   return out;

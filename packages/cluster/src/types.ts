@@ -15,6 +15,8 @@ export interface ClusterUpOptions {
   apiPort?: number;
   /** LOG_LEVEL for the processes in the node containers (pino levels). */
   logLevel?: string;
+  /** The kubelet's max-pods on every node (node capacity `pods`; default 110, or KUBELAB_MAX_PODS). */
+  maxPods?: number;
   /** Readiness deadline in ms (default 60 000). */
   readyTimeoutMs?: number;
   /** Leave the objects of a failed `up` in place for debugging instead of removing them. */

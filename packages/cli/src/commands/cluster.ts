@@ -8,6 +8,8 @@ export interface UpOptions {
   nodeSubnet?: string;
   podSubnet?: string;
   apiPort?: number;
+  /** The kubelet's max-pods on every node. */
+  maxPods?: number;
 }
 
 type Print = (line: string) => void;
