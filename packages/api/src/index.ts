@@ -11,5 +11,7 @@ export * from './workloads';
 export * from './docker-labels';
 export * from './stable-json';
 export * from './pod-template';
+export * from './quantity';
+export * from './qos';
 export * from './lines';
 export * from './pod-security';

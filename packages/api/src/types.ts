@@ -89,10 +89,14 @@ export interface NodeAddress {
   address: string;
 }
 
+/** The taint effects Kubernetes knows (core/v1 TaintEffect); validation and the scheduler share this table. */
+export const taintEffects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+export type TaintEffect = (typeof taintEffects)[number];
+
 export interface Taint {
   key: string;
   value?: string;
-  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  effect: TaintEffect;
 }
 
 export interface Node extends KubeObject {

@@ -1,5 +1,15 @@
 // Strategies for the kinds of the foundation: Namespaces, Nodes, Events.
-import { field, isIPv4, parseCidr, resources, type FieldError, type KubeObject, type Node, type ResourceInfo } from '@kubelab/api';
+import {
+  field,
+  isIPv4,
+  parseCidr,
+  resources,
+  taintEffects,
+  type FieldError,
+  type KubeObject,
+  type Node,
+  type ResourceInfo,
+} from '@kubelab/api';
 import type { Strategy } from './strategy';
 
 function info(plural: string): ResourceInfo {
@@ -30,8 +40,6 @@ function nameLabel(obj: KubeObject): void {
   obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name! };
 }
 
-const taintEffects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
-
 export const nodeStrategy: Strategy = {
   info: info('nodes'),
   nameRule: 'dns1123-subdomain',
@@ -51,7 +59,7 @@ export const nodeStrategy: Strategy = {
     else
       (spec.taints ?? []).forEach((t, i) => {
         if (!t.key) errs.push(field.required(`spec.taints[${i}].key`));
-        if (!taintEffects.includes(t.effect)) errs.push(field.notSupported(`spec.taints[${i}].effect`, t.effect, taintEffects));
+        if (!taintEffects.includes(t.effect)) errs.push(field.notSupported(`spec.taints[${i}].effect`, t.effect, [...taintEffects]));
       });
     const addresses = node.status?.addresses;
     if (addresses !== undefined && !Array.isArray(addresses))

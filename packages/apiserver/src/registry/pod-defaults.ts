@@ -2,7 +2,7 @@
 // templates of ReplicaSets and Deployments alike, so a template's hash and a pod's immutability check see
 // the same defaulted spec on every write. Shapes are checked loosely: validation reports bad ones later.
 import { isObject } from './field-errors';
-import { normalizeQuantity, parseQuantity } from './quantity';
+import { normalizeQuantity } from '@kubelab/api';
 
 /** Always for `:latest` or no tag, else IfNotPresent (kubelab's kubelet reads Always as "local if present"). */
 export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
@@ -68,24 +68,14 @@ export function defaultPodSpec(spec: unknown): void {
   }
 }
 
-/** The QoS class the kubelet would assign (pkg/apis/core/helper/qos). */
-export function qosClass(spec: unknown): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const containers = isObject(spec) ? [...asArray(spec.initContainers), ...asArray(spec.containers)] : [];
-  let any = false;
-  let guaranteed = containers.length > 0;
-  for (const c of containers) {
-    const r = isObject(c) && isObject(c.resources) ? c.resources : {};
-    const limits = isObject(r.limits) ? r.limits : {};
-    const requests = isObject(r.requests) ? r.requests : {};
-    if (Object.keys(limits).length || Object.keys(requests).length) any = true;
-    for (const name of ['cpu', 'memory']) {
-      const limit = limits[name];
-      const request = requests[name] ?? limit;
-      if (limit === undefined || parseQuantity(String(limit)) !== parseQuantity(String(request))) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
+/**
+ * A negative terminationGracePeriodSeconds becomes 1 on create and update, as kube-apiserver's pod strategy
+ * mutates it (a negative wait reached the runtime as `docker stop -t -1`, which waits forever: issue 6).
+ * Templates keep what was written; the pods made from them go through this.
+ */
+export function mutateTerminationGracePeriod(spec: unknown): void {
+  if (isObject(spec) && typeof spec.terminationGracePeriodSeconds === 'number' && spec.terminationGracePeriodSeconds < 0)
+    spec.terminationGracePeriodSeconds = 1;
 }
 
 function asArray(v: unknown): unknown[] {

@@ -4,7 +4,8 @@
 import { dns1123Label, dns1123Subdomain, field, validateLabels, type FieldError, type PodSpec } from '@kubelab/api';
 import { validateContainer } from './container-validation';
 import { isObject } from './field-errors';
-import { stableJson } from '@kubelab/api';
+import { validatePodSecurityIds } from './security-context-ids';
+import { stableJson, taintEffects } from '@kubelab/api';
 
 export interface PodSpecRules {
   /** Pod templates of ReplicaSets / Deployments: restartPolicy must be Always, no activeDeadlineSeconds. */
@@ -13,7 +14,6 @@ export interface PodSpecRules {
 
 const restartPolicies = ['Always', 'OnFailure', 'Never'];
 const dnsPolicies = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
-const taintEffects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const maxInt32 = 2147483647;
 /** The volume sources kubelab's kubelet provides; other sources are accepted and reported as ignored. */
 /** Volume sources the kubelet implements; others are accepted, warned about, and started as an empty directory. */
@@ -87,6 +87,7 @@ export function validatePodSpec(spec: unknown, path: string, rules: PodSpecRules
   const grace = spec.terminationGracePeriodSeconds;
   if (grace !== undefined && !(typeof grace === 'number' && Number.isInteger(grace)))
     errs.push(field.invalid(`${path}.terminationGracePeriodSeconds`, grace, 'must be an integer'));
+  errs.push(...validatePodSecurityIds(spec.securityContext, `${path}.securityContext`));
   errs.push(...validateTolerations(spec.tolerations, `${path}.tolerations`));
   return errs;
 }
@@ -165,8 +166,8 @@ function validateTolerations(tolerations: unknown, path: string): FieldError[] {
     }
     if (op === 'Exists' && t.value) errs.push(field.invalid(`${at}.operator`, t.value, "value must be empty when `operator` is 'Exists'"));
     else if (op !== 'Equal' && op !== 'Exists') errs.push(field.notSupported(`${at}.operator`, op, ['Equal', 'Exists']));
-    if (t.effect !== undefined && t.effect !== '' && !taintEffects.includes(t.effect as string))
-      errs.push(field.notSupported(`${at}.effect`, t.effect, taintEffects));
+    if (t.effect !== undefined && t.effect !== '' && !(taintEffects as readonly unknown[]).includes(t.effect))
+      errs.push(field.notSupported(`${at}.effect`, t.effect, [...taintEffects]));
     if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null && t.effect !== 'NoExecute') {
       errs.push(field.invalid(`${at}.effect`, t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
     }
@@ -194,6 +195,10 @@ export function validatePodSpecUpdate(spec: PodSpec, old: PodSpec): FieldError[]
   else if (oldAds !== undefined && typeof ads === 'number' && ads > oldAds)
     errs.push(field.invalid('spec.activeDeadlineSeconds', ads, 'must be less than or equal to previous value'));
   munged.activeDeadlineSeconds = old.activeDeadlineSeconds;
+  // A pod stored with a negative grace period (before the create rule existed) may be set to 1.
+  const oldGrace = old.terminationGracePeriodSeconds;
+  if (typeof oldGrace === 'number' && oldGrace < 0 && spec.terminationGracePeriodSeconds === 1)
+    munged.terminationGracePeriodSeconds = oldGrace;
   const tolerations = (spec.tolerations ?? []).map(stableJson);
   const kept = (old.tolerations ?? []).every((t) => tolerations.includes(stableJson(t)));
   if (kept) munged.tolerations = old.tolerations;

@@ -1,8 +1,7 @@
 // Container resource requirements (requests / limits), as Kubernetes validates them: resource names,
 // quantity syntax, non-negative values, and requests not above limits.
-import { field, qualifiedName, type FieldError } from '@kubelab/api';
+import { field, parseQuantity, quantityPattern, qualifiedName, type FieldError } from '@kubelab/api';
 import { isObject, nonNegative } from './field-errors';
-import { parseQuantity, quantityPattern } from './quantity';
 
 const standardContainerResources = new Set(['cpu', 'memory', 'ephemeral-storage']);
 

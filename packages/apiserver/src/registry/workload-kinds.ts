@@ -1,9 +1,9 @@
 // Strategies for Pods, ConfigMaps, Secrets (core/v1), ReplicaSets and Deployments (apps/v1): defaults,
 // validation and ignored-field warnings as the Kubernetes registries apply them, plus their sub-resources.
-import { field, resources, type FieldError, type KubeObject, type ResourceInfo } from '@kubelab/api';
+import { field, qosClass, resources, type FieldError, type KubeObject, type PodSpec, type ResourceInfo } from '@kubelab/api';
 import { isObject } from './field-errors';
 import { ignoredControllerFields, ignoredPodSpecFields, unknownTopLevel } from './ignored-fields';
-import { defaultPodSpec, inheritPullPolicy, qosClass } from './pod-defaults';
+import { defaultPodSpec, inheritPullPolicy, mutateTerminationGracePeriod } from './pod-defaults';
 import { validatePodSpec, validatePodSpecUpdate } from './pod-validation';
 import type { Strategy } from './strategy';
 import { bindingSubresource, scaleSubresource } from './subresources';
@@ -21,12 +21,14 @@ export const podStrategy: Strategy = {
   returnDeletedObject: true,
   prepareForCreate(obj) {
     defaultPodSpec(obj.spec);
+    mutateTerminationGracePeriod(obj.spec);
     // A new pod starts Pending whatever status the client sent; the scheduler and kubelet fill it in.
-    obj.status = { phase: 'Pending', conditions: [], qosClass: qosClass(obj.spec) };
+    obj.status = { phase: 'Pending', conditions: [], qosClass: qosClass(obj.spec as PodSpec) };
   },
   prepareForUpdate(obj, old) {
     inheritPullPolicy(obj.spec, old.spec);
     defaultPodSpec(obj.spec);
+    mutateTerminationGracePeriod(obj.spec);
   },
   validate(obj, old) {
     const errs = validatePodSpec(obj.spec, 'spec');

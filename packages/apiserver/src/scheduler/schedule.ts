@@ -6,9 +6,8 @@
 //   0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: },
 //   2 Too many pods. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling,
 //   2 No preemption victims found for incoming pod.
-import type { Node, Pod, Taint, Toleration } from '@kubelab/api';
+import { parseQuantity, type Node, type Pod, type Taint, type Toleration } from '@kubelab/api';
 import { isPodActive } from '../controllers/pod-util';
-import { parseQuantity } from '../registry/quantity';
 
 export type ScheduleResult = { node: string } | { reason: string };
 

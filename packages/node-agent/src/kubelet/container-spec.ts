@@ -6,12 +6,11 @@
 // privileged mode and capabilities past the pod's own namespaces only on a cluster that allows them.
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
-import type { Container, Pod } from '@kubelab/api';
+import { memoryBytes, nanoCpus, type Container, type Pod } from '@kubelab/api';
 import { canonicalCapability, containerPrivilegedRequests, DISALLOWED_BY_POLICY, HOST_NAMESPACE_FIELDS, stableJson } from '@kubelab/api';
 import { ContainerConfigError, type EnvVarValue } from './env';
 import { expand, mapLookup } from './expansion';
 import { containerLabels, containerName, LABEL, type ContainerKind, type OwnerLabels, type PodRef } from './names';
-import { memoryBytes, nanoCpus } from './quantity';
 
 export interface ContainerSpecInput {
   owner: OwnerLabels;

@@ -1,9 +1,8 @@
 // A container's environment, built the way the kubelet's makeEnvironmentVariables does: envFrom sources in
 // order, then env entries in order, each value expanded against what is defined so far. Pure: ConfigMaps and
 // Secrets are fetched beforehand (config-sources.ts) and passed in.
-import type { ConfigMap, Container, Pod, Secret } from '@kubelab/api';
+import { parseQuantity, type ConfigMap, type Container, type Pod, type Secret } from '@kubelab/api';
 import { expand, mapLookup } from './expansion';
-import { parseQuantity } from './quantity';
 
 /** The kubelet reports these as waiting reason CreateContainerConfigError with this message. */
 export class ContainerConfigError extends Error {

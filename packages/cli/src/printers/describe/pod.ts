@@ -1,5 +1,5 @@
 // `kubelab describe pod`: kubectl's describePod layout, field for field where kubelab has the data.
-import type { Event, EnvVar, Pod } from '@kubelab/api';
+import { qosClass, type Event, type EnvVar, type Pod } from '@kubelab/api';
 import { PrefixWriter } from '../tabwriter';
 import {
   annotationsMultiline,
@@ -13,21 +13,9 @@ import {
 } from './common';
 import { describeContainers, describeVolumes } from './containers';
 
-/** QoS class as the kubelet computes it (pkg/apis/core/v1/helper/qos), when the status does not say. */
-export function qosClass(pod: Pod): string {
-  if (pod.status?.qosClass) return pod.status.qosClass;
-  const containers = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    for (const r of ['cpu', 'memory']) {
-      if (req[r] !== undefined || lim[r] !== undefined) any = true;
-      if (lim[r] === undefined || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
-    }
-  }
-  return !any ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable';
+/** QoS class as the kubelet computes it, when the status does not say. */
+export function podQosClass(pod: Pod): string {
+  return pod.status?.qosClass ?? qosClass(pod.spec);
 }
 
 /** Values of downward-API env vars, resolved against the pod as kubectl's EnvValueRetriever does. */
@@ -82,7 +70,7 @@ export function describePod(pod: Pod, events: Event[] | undefined, ctx: Describe
     for (const c of st.conditions) w.write(1, `${c.type} \t${c.status} \n`);
   }
   describeVolumes(w, spec.volumes, '');
-  w.write(0, `QoS Class:\t${qosClass(pod)}\n`);
+  w.write(0, `QoS Class:\t${podQosClass(pod)}\n`);
   labelsMultiline(w, 'Node-Selectors', spec.nodeSelector);
   tolerationsMultiline(w, 'Tolerations', spec.tolerations);
   eventsSection(w, events, ctx);
