@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { clientVersionString } from './version';
 import { clusterName, connect, defaultClusterName } from './context';
-import { CliError, describeError } from './errors';
+import { CliError, describeError, describeFinalError } from './errors';
 import { stdio, type CliEnv } from './command-kit';
 import * as cluster from './commands/cluster';
 import { registerApply } from './commands/apply';
@@ -39,16 +39,32 @@ const globals = (): { cluster?: string } => program.opts();
 const clusterCmd = program.command('cluster').description('create, delete and list clusters');
 clusterCmd
   .command('up')
-  .description('create a cluster (idempotent: reports a running cluster as already up)')
+  .description('create a cluster; a running one is reported as already up, a stopped or crashed one is repaired')
   .option('--name <name>', 'cluster name (default: --cluster, KUBELAB_CLUSTER or "kubelab")')
   .option('--workers <n>', 'worker nodes besides the control plane', int(0, 10), 2)
   .option('--node-subnet <cidr>', 'node network subnet (default: first free of 172.30.N.0/24)')
   .option('--pod-subnet <cidr>', 'cluster pod CIDR, one /24 per node (default: first free of 10.244+N.0.0/16)')
   .option('--api-port <port>', 'host port for the API server on 127.0.0.1 (default: a free port)', int(1, 65535))
   .option('--max-pods <n>', "the kubelet's max-pods on every node: pods a node takes (default 110, or KUBELAB_MAX_PODS)", int(1, 100000))
-  .action(async (o: { name?: string; workers: number; nodeSubnet?: string; podSubnet?: string; apiPort?: number; maxPods?: number }) => {
-    await cluster.up({ ...o, name: o.name ?? clusterName(globals().cluster) }, print);
-  });
+  .option('--recreate', 'delete an existing cluster of that name first, with its state volume (every object in its API)')
+  .option(
+    '--allow-privileged',
+    "allow privileged containers, host namespaces, every capability and host paths (kube-apiserver's flag; such pods can take over this machine)",
+  )
+  .action(
+    async (o: {
+      name?: string;
+      workers: number;
+      nodeSubnet?: string;
+      podSubnet?: string;
+      apiPort?: number;
+      maxPods?: number;
+      recreate?: boolean;
+      allowPrivileged?: boolean;
+    }) => {
+      await cluster.up({ ...o, name: o.name ?? clusterName(globals().cluster) }, print);
+    },
+  );
 clusterCmd
   .command('down')
   .description('delete a cluster: every container, network and volume labelled with its name')
@@ -106,7 +122,7 @@ program
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const text = describeError(err);
+  const text = describeFinalError(err);
   // Commands that already printed their per-object errors (kubectl keeps going) exit without a message.
   if (text) process.stderr.write(`${text}\n`);
   process.exit(err instanceof CliError ? err.exitCode : 1);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { apiVersionOf, objectPath, resourceForKind, StatusError, type KubeObject, type ResourceInfo } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, collect, printWarnings, withClient, type CliEnv, type Io } from '../command-kit';
-import { CliError, describeError } from '../errors';
+import { CliError, describeError, describeFinalError } from '../errors';
 import { readManifests, type ManifestItem } from '../manifest-files';
 import { objectRef, resourceName } from '../resource-args';
 import { decideApply } from './apply-patch';
@@ -115,17 +115,20 @@ export async function applyItems(
   explicitNamespace: string | undefined,
   io: Io,
 ): Promise<boolean> {
-  let ok = true;
+  // kubectl apply goes on past a failed object and reports the failures at the end: one alone as checkErr
+  // does (`The Pod "bad" is invalid: ...`), several as an aggregate (`Error from server (Invalid): ...` each).
+  const failures: unknown[] = [];
   for (const item of items) {
     try {
       const p = place(item, explicitNamespace, 'default');
       await applyOne(client, item, p, io);
     } catch (err) {
-      ok = false;
-      io.err(describeError(err));
+      failures.push(err);
     }
   }
-  return ok;
+  if (failures.length === 1) io.err(describeFinalError(failures[0]));
+  else for (const err of failures) io.err(describeError(err));
+  return failures.length === 0;
 }
 
 export function registerApply(program: Command, env: CliEnv): void {
