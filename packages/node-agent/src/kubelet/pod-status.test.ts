@@ -119,6 +119,25 @@ describe('buildPodStatus', () => {
       observed('u', sandbox, inst('app', { state: 'created', error: 'exec: "nope": executable file not found in $PATH', exitCode: 127 })),
     );
     expect(s.containerStatuses?.[0].state.terminated).toMatchObject({ reason: 'StartError', exitCode: 127 });
+    // Never started: the epoch as start (as containerd reports) and the failure as finish, for RESTARTS "(Xs ago)".
+    const never = status(
+      pod({ restartPolicy: 'Never' }),
+      observed(
+        'u',
+        sandbox,
+        inst('app', {
+          state: 'created',
+          error: 'exec failed',
+          exitCode: 128,
+          startedAt: undefined,
+          createdAt: Date.parse('2024-01-01T00:00:05Z'),
+        }),
+      ),
+    );
+    expect(never.containerStatuses?.[0].state.terminated).toMatchObject({
+      startedAt: '1970-01-01T00:00:00Z',
+      finishedAt: '2024-01-01T00:00:05Z',
+    });
   });
 
   it("keeps lastTransitionTime while a condition holds, and the scheduler's PodScheduled", () => {

@@ -29,12 +29,17 @@ export interface StatusInput {
 export function terminatedState(i: ContainerInstance): NonNullable<ContainerState['terminated']> {
   const exitCode = exitCodeOf(i);
   const reason = i.oomKilled ? 'OOMKilled' : i.state === 'created' && i.error ? 'StartError' : exitCode === 0 ? 'Completed' : 'Error';
+  // A container that never started has no finish time from Docker; containerd reports the epoch as its start
+  // and the failure as its finish, and kubectl's RESTARTS column needs that finish for "(15s ago)".
+  const neverStarted = reason === 'StartError';
+  const startedAt = i.startedAt ?? (neverStarted ? '1970-01-01T00:00:00Z' : undefined);
+  const finishedAt = i.finishedAt ?? (neverStarted && i.createdAt ? rfc3339(new Date(i.createdAt)) : undefined);
   return {
     exitCode,
     reason,
     ...(i.error ? { message: i.error } : {}),
-    ...(i.startedAt ? { startedAt: i.startedAt } : {}),
-    ...(i.finishedAt ? { finishedAt: i.finishedAt } : {}),
+    ...(startedAt ? { startedAt } : {}),
+    ...(finishedAt ? { finishedAt } : {}),
     containerID: `docker://${i.id}`,
   };
 }
