@@ -13,5 +13,6 @@ export * from './stable-json';
 export * from './pod-template';
 export * from './quantity';
 export * from './qos';
+export * from './services';
 export * from './lines';
 export * from './pod-security';
