@@ -12,6 +12,7 @@ export type StatusReason =
   | 'Gone'
   | 'Expired'
   | 'UnsupportedMediaType'
+  | 'RequestEntityTooLarge'
   | 'InternalError'
   | 'ServiceUnavailable';
 
@@ -25,6 +26,7 @@ const httpCode: Record<StatusReason, number> = {
   Gone: 410,
   Expired: 410,
   UnsupportedMediaType: 415,
+  RequestEntityTooLarge: 413,
   InternalError: 500,
   ServiceUnavailable: 503,
 };

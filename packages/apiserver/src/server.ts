@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { StatusError } from '@kubelab/api';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery';
 import type { ObjectService } from './registry/object-service';
+import { bodyParsers, tooLarge } from './rest/body';
 import { resourceHandler } from './rest/resource-handler';
 
 export interface ServerDeps {
@@ -14,13 +15,11 @@ export interface ServerDeps {
   ready: () => boolean;
 }
 
-const jsonTypes = ['application/json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/*+json'];
-
 export function createApp({ service, log, ready }: ServerDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(express.json({ type: jsonTypes, limit: '3mb', strict: false }));
+  app.use(bodyParsers());
   app.use((req, res, next) => {
     const started = Date.now();
     res.on('finish', () => {
@@ -76,7 +75,9 @@ function toStatusError(err: unknown): StatusError {
   const e = err as { type?: string; status?: number; message?: string };
   // body-parser errors: malformed JSON, too large, wrong charset.
   if (e?.type === 'entity.parse.failed') return new StatusError('BadRequest', `the request body is not valid JSON: ${e.message}`);
-  if (e?.type === 'entity.too.large') return new StatusError('BadRequest', 'the request body is too large');
+  if (e?.type === 'entity.too.large') return tooLarge();
+  // An unsupported charset or Content-Encoding.
+  if (e?.status === 415) return new StatusError('UnsupportedMediaType', e.message ?? 'unsupported media type');
   if (e?.status && e.status >= 400 && e.status < 500) return new StatusError('BadRequest', e.message ?? 'bad request');
   return new StatusError('InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
 }

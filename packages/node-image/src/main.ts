@@ -46,6 +46,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    // Whatever a role waits for, the process ends before Docker's default stop timeout (10 s) would kill it.
+    setTimeout(() => {
+      log.warn('roles did not stop within 9 s; exiting anyway');
+      process.exit(0);
+    }, 9_000).unref();
     await Promise.allSettled(running.reverse().map((r) => r.close()));
     process.exit(0);
   };

@@ -152,6 +152,8 @@ export function resourceHandler(service: ObjectService) {
         return;
       case 'DELETE': {
         const options = parseDeleteOptions(req.body, req.query as Record<string, unknown>);
+        // "Negative values will be treated as the value `1s` on the delete path" (rest.BeforeDelete).
+        if (options.gracePeriodSeconds !== undefined && options.gracePeriodSeconds < 0) options.gracePeriodSeconds = 1;
         if (!name) {
           const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'));
           const deleted = service

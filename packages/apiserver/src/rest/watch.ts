@@ -30,6 +30,20 @@ export function filteredType(e: StoredEvent, filter: ObjectFilter): StoredEvent[
   return undefined;
 }
 
+/** setTimeout's longest delay (2^31 - 1 ms, about 24.8 days): a longer one fires at once, with a warning. */
+const maxTimerSeconds = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * ?timeoutSeconds= as a watch's lifetime: absent, zero, negative or not a number means no timeout; a value
+ * too long for a timer (or for a Go time.Duration) is clamped to the longest one, so "a very long time"
+ * never becomes "close at once" (issue 6).
+ */
+export function watchTimeoutSeconds(text: string | undefined): number | undefined {
+  const n = Number(text);
+  if (!text || Number.isNaN(n) || n <= 0) return undefined;
+  return Math.min(n, maxTimerSeconds);
+}
+
 export function serveWatch(store: Store, req: Request, res: Response, opts: WatchOptions): void {
   res.status(200);
   res.setHeader('Content-Type', 'application/json');

@@ -2,7 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import type { KubeObject } from '@kubelab/api';
 import { SnapshotFile } from './persistence';
+import type { Snapshot } from './store';
 
 describe('SnapshotFile', () => {
   it('survives a failed write and writes once the volume is usable again', async () => {
@@ -19,5 +22,35 @@ describe('SnapshotFile', () => {
     await new Promise((r) => setTimeout(r, 1300));
     expect(JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')).resourceVersion).toBe(2);
     rmSync(parent, { recursive: true, force: true });
+  });
+
+  it('writes every object it can serialize, and reports one it cannot instead of giving up on all', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kubelab-persist-'));
+    const cyclic = { metadata: { name: 'bad', namespace: 'default' } } as KubeObject & { self?: unknown };
+    cyclic.self = cyclic;
+    const good = (name: string) => ({ resource: '/configmaps', object: { metadata: { name, namespace: 'default' } } as KubeObject });
+    const snap: Snapshot = { resourceVersion: 7, objects: [good('a'), { resource: '/configmaps', object: cyclic }, good('b')] };
+    const logged: unknown[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const file = new SnapshotFile(dir, () => snap, 10, log);
+    file.flush();
+    file.flush();
+    const written = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as Snapshot;
+    expect(written.resourceVersion).toBe(7);
+    expect(written.objects.map((o) => o.object.metadata.name)).toEqual(['a', 'b']);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ name: 'bad', msg: 'object cannot be serialized; left out of the state file' });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes the same text JSON.stringify would, reusing each unchanged object', () => {
+    const entries = [1, 2, 3].map((i) => ({
+      resource: '/pods',
+      object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}` }, spec: { n: i } } as KubeObject,
+    }));
+    const file = new SnapshotFile('/nonexistent', () => ({ resourceVersion: 3, objects: entries }));
+    const snap = { resourceVersion: 3, objects: entries };
+    expect(file.encode(snap)).toBe(JSON.stringify(snap));
+    expect(file.encode(snap)).toBe(JSON.stringify(snap));
   });
 });

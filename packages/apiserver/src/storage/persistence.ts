@@ -1,5 +1,8 @@
 // State survives a restart of the control-plane container: the store is written as one JSON snapshot on the
 // state volume, shortly after each change (coalesced), atomically (write + rename), and once more on exit.
+// Objects are serialized one by one and remembered (stored objects are never changed in place, a write
+// replaces them), so a snapshot re-serializes only what changed, and one object that cannot be serialized
+// costs only itself, never every later write (issue 6: one such object stopped persistence for good).
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -7,6 +10,8 @@ import type { Snapshot } from './store';
 
 export class SnapshotFile {
   private timer: NodeJS.Timeout | undefined;
+  private readonly encoded = new WeakMap<object, string>();
+  private readonly unencodable = new WeakSet<object>();
 
   constructor(
     private readonly dir: string,
@@ -48,7 +53,32 @@ export class SnapshotFile {
     this.timer = undefined;
     mkdirSync(this.dir, { recursive: true });
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.take()));
+    writeFileSync(tmp, this.encode(this.take()));
     renameSync(tmp, this.file);
+  }
+
+  /** The snapshot as the JSON text JSON.stringify would give, built from each object's cached text. */
+  encode(snapshot: Snapshot): string {
+    const parts: string[] = [];
+    for (const entry of snapshot.objects) {
+      let text = this.encoded.get(entry.object);
+      if (text === undefined) {
+        try {
+          text = JSON.stringify(entry);
+        } catch (err) {
+          // Unreachable for objects the API accepted (decode.ts bounds their depth); should it happen,
+          // the rest of the state is still written, and the failure is reported once per object.
+          if (!this.unencodable.has(entry.object)) {
+            this.unencodable.add(entry.object);
+            const { namespace, name } = entry.object.metadata ?? {};
+            this.log?.error({ err, resource: entry.resource, namespace, name }, 'object cannot be serialized; left out of the state file');
+          }
+          continue;
+        }
+        this.encoded.set(entry.object, text);
+      }
+      parts.push(text);
+    }
+    return `{"resourceVersion":${JSON.stringify(snapshot.resourceVersion)},"objects":[${parts.join(',')}]}`;
   }
 }

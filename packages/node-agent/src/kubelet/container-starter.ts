@@ -9,6 +9,7 @@ import { buildContainerSpec } from './container-spec';
 import { ContainerConfigError, envReferences, kubernetesServiceEnv, resolveEnv } from './env';
 import type { PodRef } from './names';
 import type { StartAction } from './pod-actions';
+import { memoryLimitProblem } from './runtime-limits';
 import { subPathMounts } from './subpath';
 import { withResolvedSubPaths } from './subpath-resolver';
 import { containerMounts, type VolumePlan } from './volumes';
@@ -123,6 +124,11 @@ async function createAndStart(
 ): Promise<StartResult> {
   const c = action.container;
   const who = { name: c.name, init: action.kind === 'init' };
+  const tooSmall = memoryLimitProblem(c, spec.HostConfig?.Memory);
+  if (tooSmall) {
+    ctx.events.record(s.ref, 'Warning', 'Failed', `Error: ${tooSmall}`, who);
+    return fail('CreateContainerError', tooSmall);
+  }
   if (action.restartOf !== undefined) ctx.backoff.next(backoffKey(s.ref.uid, c.name), action.restartOf);
   let id: string;
   try {

@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import { groupInstances, instanceFromInspect, type ContainerInstance, type ObservedPod } from './observed';
 import { LABEL, podContainerFilter, podVolumeFilter, type OwnerLabels } from './names';
+import { stopTimeoutSeconds } from './grace';
 import type { ExecRunner } from './probe-runner';
 
 export class RuntimeError extends Error {
@@ -110,7 +111,7 @@ export class DockerRuntime implements ExecRunner {
   /** SIGTERM (the image's stop signal), SIGKILL after `graceSeconds`. Already stopped or gone is fine. */
   async stop(id: string, graceSeconds: number): Promise<void> {
     try {
-      await this.docker.getContainer(id).stop({ t: graceSeconds });
+      await this.docker.getContainer(id).stop({ t: stopTimeoutSeconds(graceSeconds) });
     } catch (err) {
       const code = (err as { statusCode?: number }).statusCode;
       if (code === 304 || code === 404) return;

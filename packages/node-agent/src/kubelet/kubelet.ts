@@ -171,12 +171,25 @@ export class Kubelet {
     if (!pod) this.gone.delete(uid);
   }
 
-  /** Stops watching and syncing. Pod containers keep running: the next agent adopts them. */
+  /**
+   * Stops watching and syncing. Pod containers keep running: the next agent adopts them. Syncs under way
+   * get a bounded time to finish (a stop waits at most the grace cap), then are left behind: a shutdown
+   * must end well before Docker's own kill timeout (10 s by default) whatever the pods do.
+   */
   async close(): Promise<void> {
     if (this.resync) clearInterval(this.resync);
     this.informer.stop();
     this.events?.stop();
-    await this.workers.stop();
+    const waitMs = Math.min(this.ctx.config.maxGraceSeconds + 2, 8) * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.workers.stop().then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!drained) this.ctx.log.warn({ busy: this.workers.busy, waitMs }, 'pod syncs still running at shutdown; leaving them');
     this.ctx.probes.stop();
   }
 }

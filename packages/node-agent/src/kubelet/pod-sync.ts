@@ -4,6 +4,7 @@ import type { Pod } from '@kubelab/api';
 import { backoffKey, type KubeletContext } from './context';
 import { startContainer } from './container-starter';
 import { ContainerConfigError } from './env';
+import { podGraceSeconds } from './grace';
 import { ensureVolumes, populateVolumes, removePodVolumes } from './volume-manager';
 import { formatPod, podRef, type PodRef } from './names';
 import { liveSandbox, type ContainerInstance, type ObservedPod } from './observed';
@@ -87,7 +88,7 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, hooks: SyncHooks): 
 }
 
 async function applyKillsAndRemovals(ctx: KubeletContext, pod: Pod, ref: PodRef, actions: PodActions): Promise<boolean> {
-  const grace = Math.min(pod.spec.terminationGracePeriodSeconds ?? 30, ctx.config.maxGraceSeconds);
+  const grace = podGraceSeconds(pod, ctx.config.maxGraceSeconds);
   await Promise.all(
     actions.kill.map(async (k) => {
       ctx.events.record(ref, 'Normal', 'Killing', k.message, {
@@ -173,7 +174,7 @@ async function writeStatus(
 export async function terminatePod(ctx: KubeletContext, uid: string, pod: Pod | undefined): Promise<void> {
   const observed = await ctx.runtime.observe(uid);
   const ref = pod ? podRef(pod) : undefined;
-  const grace = Math.min(pod?.spec.terminationGracePeriodSeconds ?? 30, ctx.config.maxGraceSeconds);
+  const grace = podGraceSeconds(pod, ctx.config.maxGraceSeconds);
   const apps = [...observed.containers.values()].flat();
   await Promise.all(
     apps
@@ -188,7 +189,8 @@ export async function terminatePod(ctx: KubeletContext, uid: string, pod: Pod | 
   await removePodVolumes(ctx, uid);
   // Also by name: a volume Docker created on its own (unlabelled) must not outlive the pod either.
   if (ref && pod) {
-    for (const p of planVolumes(pod, ref, ctx.owner, ctx.config.allowPrivileged)) if (p.podScoped) await ctx.runtime.removeVolume(p.dockerVolume);
+    for (const p of planVolumes(pod, ref, ctx.owner, ctx.config.allowPrivileged))
+      if (p.podScoped) await ctx.runtime.removeVolume(p.dockerVolume);
   }
   ctx.ipam.releaseOwner(uid);
   ctx.probes.forgetPod(uid);
