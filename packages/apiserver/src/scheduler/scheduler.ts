@@ -3,7 +3,7 @@
 // fits stay Pending with PodScheduled=False/Unschedulable and a FailedScheduling event, and are retried
 // when nodes change, when a bound pod goes away, or after a back-off that starts at `retryMs` and doubles
 // per failure up to a minute (kube-scheduler's unschedulable pool). Each pass attempts at most
-// `batch` pods and then yields, so thousands of Pending pods never hold the API server's thread.
+// `batch` pods (or 5 ms of work) and then yields, so thousands of Pending pods never hold the API server's thread.
 import type { Logger } from 'pino';
 import type { Node, Pod } from '@kubelab/api';
 import type { EventRecorder } from '../controllers/events';
@@ -33,6 +33,7 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
   const retryMs = opts.retryMs ?? 5000;
   const maxBackoffMs = Math.max(retryMs, 60_000);
   const batch = opts.batch ?? 100;
+  const sliceMs = 5;
   const now = opts.now ?? (() => new Date());
   const log = opts.log.child({ component: schedulerName });
   // Bumped by every change that can make an unschedulable pod fit: a node changed or a bound pod left.
@@ -80,6 +81,7 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
       });
     const usage = podsByNode(pods);
     const t = now().getTime();
+    const started = performance.now();
     let retryIn: number | undefined;
     let tried = 0;
     for (const pod of pending) {
@@ -90,7 +92,7 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
         continue;
       }
       // The rest in the next pass, after other work (requests, watches) had its turn.
-      if (tried++ >= batch) return 0;
+      if (tried++ >= batch || (tried > 1 && performance.now() - started >= sliceMs)) return 0;
       const result = scheduleOn(pod, nodes, usage);
       if ('node' in result) {
         attempts.delete(uid);

@@ -35,18 +35,35 @@ function orderKey(o: KubeObject): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
+/** First index in the sorted `xs` whose value is >= `x`. */
+function lowerBound(xs: string[], x: string): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The objects of one kind: by order key, and the order keys kept sorted (inserted and removed by bisection). */
+interface Kind {
+  byOrder: Map<string, Entry>;
+  order: string[];
+}
+
 export class Store {
   private readonly objects = new Map<string, Entry>();
-  /** resource -> key -> entry: a list touches only its own kind. */
-  private readonly byResource = new Map<string, Map<string, Entry>>();
-  /** resource -> its keys in list order; dropped when an object of the kind is added or removed. */
-  private readonly sorted = new Map<string, string[]>();
+  /** resource -> its objects in list order: a list touches only its own kind and never sorts. */
+  private readonly kinds = new Map<string, Kind>();
   private readonly byUid = new Map<string, string>();
   /** owner uid -> keys of the objects that name it in ownerReferences. */
   private readonly owners = new Map<string, Set<string>>();
   private readonly history: StoredEvent[] = [];
   private readonly events = new EventEmitter();
   private rv = 0;
+  private loading = false;
 
   constructor(
     private readonly historyLimit = 10_000,
@@ -67,12 +84,15 @@ export class Store {
 
   load(snapshot: Snapshot): void {
     this.objects.clear();
-    this.byResource.clear();
-    this.sorted.clear();
+    this.kinds.clear();
     this.byUid.clear();
     this.owners.clear();
     this.rv = snapshot.resourceVersion;
+    this.loading = true;
     for (const o of snapshot.objects) this.index(storeKey(o.resource, o.object.metadata.namespace, o.object.metadata.name!), o);
+    this.loading = false;
+    // Sorted once here rather than kept sorted object by object.
+    for (const kind of this.kinds.values()) kind.order = [...kind.byOrder.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   snapshot(): Snapshot {
@@ -105,32 +125,24 @@ export class Store {
     return (this.owners.get(uid)?.size ?? 0) > 0;
   }
 
-  /** Objects of one kind in key order (namespace, name). The order is cached until the kind gains or loses an object. */
+  /** Objects of one kind in key order (namespace, name); with a namespace, only that namespace's range is read. */
   list(resource: string, namespace?: string): KubeObject[] {
-    const entries = this.byResource.get(resource);
-    if (!entries) return [];
-    let keys = this.sorted.get(resource);
-    if (!keys) {
-      const order = new Map<string, string>();
-      for (const [k, e] of entries) order.set(k, orderKey(e.object));
-      keys = [...entries.keys()].sort((a, b) => {
-        const x = order.get(a)!;
-        const y = order.get(b)!;
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
-      this.sorted.set(resource, keys);
-    }
+    const kind = this.kinds.get(resource);
+    if (!kind) return [];
     const out: KubeObject[] = [];
-    for (const k of keys) {
-      const o = entries.get(k)!.object;
-      if (namespace === undefined || o.metadata.namespace === namespace) out.push(o);
+    if (namespace === undefined) {
+      for (const k of kind.order) out.push(kind.byOrder.get(k)!.object);
+      return out;
     }
+    const prefix = `${namespace}/`;
+    for (let i = lowerBound(kind.order, prefix); i < kind.order.length && kind.order[i].startsWith(prefix); i++)
+      out.push(kind.byOrder.get(kind.order[i])!.object);
     return out;
   }
 
   /** How many objects of one kind exist (cheap). */
   count(resource: string): number {
-    return this.byResource.get(resource)?.size ?? 0;
+    return this.kinds.get(resource)?.order.length ?? 0;
   }
 
   /** Writes an object, stamping a new resourceVersion. Callers have already validated and checked preconditions. */
@@ -159,10 +171,11 @@ export class Store {
   private index(key: string, e: Entry): void {
     const isNew = !this.objects.has(key);
     this.objects.set(key, e);
-    let kind = this.byResource.get(e.resource);
-    if (!kind) this.byResource.set(e.resource, (kind = new Map()));
-    kind.set(key, e);
-    if (isNew) this.sorted.delete(e.resource);
+    let kind = this.kinds.get(e.resource);
+    if (!kind) this.kinds.set(e.resource, (kind = { byOrder: new Map(), order: [] }));
+    const ok = orderKey(e.object);
+    kind.byOrder.set(ok, e);
+    if (isNew && !this.loading) kind.order.splice(lowerBound(kind.order, ok), 0, ok);
     const m = e.object.metadata;
     if (m.uid) this.byUid.set(m.uid, key);
     for (const ref of m.ownerReferences ?? []) {
@@ -186,8 +199,12 @@ export class Store {
     const e = this.objects.get(key);
     if (removing && e) {
       this.objects.delete(key);
-      this.byResource.get(e.resource)?.delete(key);
-      this.sorted.delete(e.resource);
+      const kind = this.kinds.get(e.resource);
+      const ok = orderKey(e.object);
+      if (kind?.byOrder.delete(ok)) {
+        const i = lowerBound(kind.order, ok);
+        if (kind.order[i] === ok) kind.order.splice(i, 1);
+      }
     }
   }
 
