@@ -144,7 +144,14 @@ async function createNode(opts: ClusterUpOptions, image: string, plan: AddressPl
   try {
     container = await docker().createContainer(
       nodeContainerSpec(
-        { cluster: opts.name, image, apiPort: opts.apiPort, logLevel: opts.logLevel, tunables: nodeTunables(opts) },
+        {
+          cluster: opts.name,
+          image,
+          apiPort: opts.apiPort,
+          logLevel: opts.logLevel,
+          tunables: nodeTunables(opts),
+          allowPrivileged: opts.allowPrivileged,
+        },
         plan,
         node,
       ),

@@ -27,6 +27,11 @@ export interface SpecOptions {
   logLevel?: string;
   /** Timing knobs passed through to the processes in the node containers (see TUNABLES). */
   tunables?: Record<string, string>;
+  /**
+   * kube-apiserver's --allow-privileged, for the API server and every kubelet: privileged containers, host
+   * namespaces, every capability and hostPath as the Docker host's own path. Off by default.
+   */
+  allowPrivileged?: boolean;
 }
 
 /**
@@ -106,6 +111,7 @@ export function nodeContainerSpec(opts: SpecOptions, plan: AddressPlan, node: No
     LOG_LEVEL: opts.logLevel ?? 'info',
     ...(controlPlane ? { KUBELAB_STATE_DIR: STATE_DIR } : {}),
     ...opts.tunables,
+    ...(opts.allowPrivileged ? { KUBELAB_ALLOW_PRIVILEGED: 'true' } : {}),
   };
   const port = `${API_PORT}/tcp`;
   return {

@@ -21,6 +21,8 @@ export interface ClusterUpOptions {
   readyTimeoutMs?: number;
   /** Leave the objects of a failed `up` in place for debugging instead of removing them. */
   keepOnFailure?: boolean;
+  /** kube-apiserver's --allow-privileged for the new cluster (privileged pods can take over the machine). */
+  allowPrivileged?: boolean;
 }
 
 export interface ClusterNode {

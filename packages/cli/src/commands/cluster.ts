@@ -8,6 +8,8 @@ export interface UpOptions {
   nodeSubnet?: string;
   podSubnet?: string;
   apiPort?: number;
+  /** kube-apiserver's --allow-privileged for a new cluster. */
+  allowPrivileged?: boolean;
   /** The kubelet's max-pods on every node. */
   maxPods?: number;
 }
