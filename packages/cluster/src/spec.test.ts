@@ -89,6 +89,15 @@ describe('create specs', () => {
     expect(spec.HostConfig?.PortBindings).toEqual({ '6443/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
   });
 
+  it('passes --allow-privileged to the API server and every kubelet, and nothing by default', () => {
+    for (const node of nodes) {
+      expect(nodeContainerSpec({ cluster: 'lab', image: 'img', allowPrivileged: true }, plan, node).Env).toContain(
+        'KUBELAB_ALLOW_PRIVILEGED=true',
+      );
+      expect(nodeContainerSpec({ cluster: 'lab', image: 'img' }, plan, node).Env?.some((e) => e.includes('ALLOW_PRIVILEGED'))).toBe(false);
+    }
+  });
+
   it('puts the agent at .1 of its pod network', () => {
     expect(podNetworkConnect('cid', nodes[1])).toEqual({ Container: 'cid', EndpointConfig: { IPAMConfig: { IPv4Address: '10.244.1.1' } } });
   });
