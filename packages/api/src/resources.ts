@@ -12,6 +12,8 @@ export interface ResourceInfo {
   verbs: string[];
   /** Sub-resources served, e.g. "status". */
   subresources?: string[];
+  /** Discovery categories (kubectl's `get all` reads "all" from discovery). */
+  categories?: string[];
 }
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -50,6 +52,7 @@ export const resources: ResourceInfo[] = [
     namespaced: true,
     verbs: allVerbs,
     subresources: ['status', 'binding'],
+    categories: ['all'],
   },
   {
     group: '',
@@ -72,6 +75,7 @@ export const resources: ResourceInfo[] = [
     namespaced: true,
     verbs: allVerbs,
     subresources: ['status', 'scale'],
+    categories: ['all'],
   },
   {
     group: 'apps',
@@ -83,6 +87,39 @@ export const resources: ResourceInfo[] = [
     namespaced: true,
     verbs: allVerbs,
     subresources: ['status', 'scale'],
+    categories: ['all'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'Service',
+    plural: 'services',
+    singular: 'service',
+    shortNames: ['svc'],
+    namespaced: true,
+    verbs: allVerbs,
+    subresources: ['status'],
+    categories: ['all'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'Endpoints',
+    plural: 'endpoints',
+    singular: 'endpoints',
+    shortNames: ['ep'],
+    namespaced: true,
+    verbs: allVerbs,
+  },
+  {
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    kind: 'EndpointSlice',
+    plural: 'endpointslices',
+    singular: 'endpointslice',
+    shortNames: [],
+    namespaced: true,
+    verbs: allVerbs,
   },
 ];
 

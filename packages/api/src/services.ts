@@ -1,7 +1,7 @@
 // Service networking shapes: core/v1 Service and Endpoints, discovery.k8s.io/v1 EndpointSlice. Field names
 // follow the Kubernetes API exactly. The API server (allocation, the endpoints controller), the node agent's
 // service proxy and the CLI's printers all read these.
-import type { KubeObject } from './types';
+import type { KubeObject, ObjectReference } from './types';
 
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
 export type ServiceProtocol = 'TCP' | 'UDP' | 'SCTP';
@@ -49,15 +49,6 @@ export interface LoadBalancerIngress {
 export interface Service extends KubeObject {
   spec: ServiceSpec;
   status?: { loadBalancer?: { ingress?: LoadBalancerIngress[] }; conditions?: unknown[] };
-}
-
-/** The object an endpoint points at (a Pod for selector-backed Services). */
-export interface ObjectReference {
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  resourceVersion?: string;
 }
 
 // core/v1 Endpoints (still what `kubectl get endpoints` and many tutorials read).

@@ -121,12 +121,14 @@ export interface Node extends KubeObject {
   };
 }
 
+/** core/v1 ObjectReference: an Event's involvedObject, an endpoint's targetRef (a Pod). */
 export interface ObjectReference {
   apiVersion?: string;
   kind?: string;
   namespace?: string;
   name?: string;
   uid?: string;
+  resourceVersion?: string;
   fieldPath?: string;
 }
 

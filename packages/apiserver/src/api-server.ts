@@ -8,6 +8,7 @@ import { startWorkloadControllers, type WorkloadControllerOptions } from './cont
 import { applyClusterPolicy } from './registry/cluster-policy';
 import { eventStrategy, namespaceStrategy, nodeStrategy } from './registry/core-kinds';
 import { ObjectService } from './registry/object-service';
+import { endpointSliceStrategy, endpointsStrategy, serviceStrategy } from './registry/service-kinds';
 import { podStrategy, workloadStrategies } from './registry/workload-kinds';
 import { Registry, type Strategy } from './registry/strategy';
 import { createApp } from './server';
@@ -47,6 +48,7 @@ const bootstrapNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const registry = new Registry().add(namespaceStrategy).add(nodeStrategy).add(eventStrategy);
   for (const s of applyClusterPolicy(workloadStrategies, { allowPrivileged: !!opts.allowPrivileged })) registry.add(s);
+  registry.add(serviceStrategy).add(endpointsStrategy).add(endpointSliceStrategy);
   for (const s of opts.strategies ?? []) registry.add(s);
 
   let file: SnapshotFile | undefined;

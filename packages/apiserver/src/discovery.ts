@@ -57,6 +57,7 @@ export function apiResourceList(registry: Registry, group: string, version: stri
       kind: s.info.kind,
       verbs: s.info.verbs,
       ...(s.info.shortNames.length ? { shortNames: s.info.shortNames } : {}),
+      ...(s.info.categories?.length ? { categories: s.info.categories } : {}),
     },
     ...(s.info.subresources ?? []).map((sub) => ({
       name: `${s.info.plural}/${sub}`,
