@@ -25,6 +25,11 @@ describe('agentConfigFromEnv', () => {
   it('shortens the back-off for tests', () => {
     expect(agentConfigFromEnv({ ...env, KUBELAB_BACKOFF_BASE_MS: '200' })).toMatchObject({ backoffBaseMs: 200, backoffMaxMs: 6000 });
   });
+  it('allows privileged pods only when the cluster was created with --allow-privileged', () => {
+    expect(agentConfigFromEnv(env).allowPrivileged).toBe(false);
+    expect(agentConfigFromEnv({ ...env, KUBELAB_ALLOW_PRIVILEGED: 'yes' }).allowPrivileged).toBe(false);
+    expect(agentConfigFromEnv({ ...env, KUBELAB_ALLOW_PRIVILEGED: 'true' }).allowPrivileged).toBe(true);
+  });
   it('names the variable that is wrong', () => {
     expect(() => agentConfigFromEnv({ ...env, POD_CIDR: 'nope' })).toThrow(ConfigError);
     expect(() => agentConfigFromEnv({ ...env, POD_CIDR: 'nope' })).toThrow('POD_CIDR');
