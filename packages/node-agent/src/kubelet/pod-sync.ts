@@ -73,7 +73,7 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, hooks: SyncHooks): 
     changed = true;
   } else {
     const sandbox = liveSandbox(observed);
-    const mountpoints = sandbox && !actions.completed ? await prepareVolumes(ctx, pod, ref, plans, sandbox.id, actions) : undefined;
+    const mountpoints = sandbox && !actions.completed ? await prepareVolumes(ctx, ref, plans, sandbox.id, actions) : undefined;
     if (!mountpoints && actions.start.length) hooks.requeue(ref.uid, ctx.config.resyncMs);
     if (sandbox && mountpoints && actions.start.length) {
       await startContainers(ctx, pod, ref, sandbox, plans, mountpoints, actions, hooks);
@@ -109,7 +109,6 @@ async function applyKillsAndRemovals(ctx: KubeletContext, pod: Pod, ref: PodRef,
  */
 async function prepareVolumes(
   ctx: KubeletContext,
-  pod: Pod,
   ref: PodRef,
   plans: VolumePlan[],
   sandboxId: string,
