@@ -56,15 +56,26 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** Anything but absent or false counts as asking: `privileged: "true"` must not slip through as a string. */
+function asks(v: unknown): boolean {
+  return v !== undefined && v !== null && v !== false;
+}
+
 export const HOST_NAMESPACE_FIELDS = ['hostNetwork', 'hostPID', 'hostIPC'] as const;
+
+/** Whether the pod spec asks for a host namespace (same rule as the API server's). */
+export function hostNamespaceRequests(spec: unknown): string[] {
+  return isRecord(spec) ? HOST_NAMESPACE_FIELDS.filter((k) => asks(spec[k])) : [];
+}
 
 /** Privileged mode and capabilities one container asks for; `path` is the container's field path. */
 export function containerPrivilegedRequests(container: unknown, path: string): PrivilegedRequest[] {
   if (!isRecord(container) || !isRecord(container.securityContext)) return [];
   const sc = container.securityContext;
   const out: PrivilegedRequest[] = [];
-  if (sc.privileged === true) out.push({ field: `${path}.securityContext.privileged`, detail: DISALLOWED_BY_POLICY });
+  if (asks(sc.privileged)) out.push({ field: `${path}.securityContext.privileged`, detail: DISALLOWED_BY_POLICY });
   const add = isRecord(sc.capabilities) ? sc.capabilities.add : undefined;
+  if (asks(add) && !Array.isArray(add)) out.push({ field: `${path}.securityContext.capabilities.add`, detail: DISALLOWED_BY_POLICY });
   if (Array.isArray(add)) {
     add.forEach((cap, i) => {
       if (typeof cap !== 'string' || !capabilityAllowed(cap))
@@ -82,9 +93,7 @@ export function containerPrivilegedRequests(container: unknown, path: string): P
 export function privilegedRequests(spec: unknown, path: string): PrivilegedRequest[] {
   if (!isRecord(spec)) return [];
   const out: PrivilegedRequest[] = [];
-  for (const key of HOST_NAMESPACE_FIELDS) {
-    if (spec[key] === true) out.push({ field: `${path}.${key}`, detail: DISALLOWED_BY_POLICY });
-  }
+  for (const key of hostNamespaceRequests(spec)) out.push({ field: `${path}.${key}`, detail: DISALLOWED_BY_POLICY });
   for (const key of ['initContainers', 'containers']) {
     const list = spec[key];
     if (Array.isArray(list)) list.forEach((c, i) => out.push(...containerPrivilegedRequests(c, `${path}.${key}[${i}]`)));

@@ -65,6 +65,16 @@ describe('cluster policy without --allow-privileged', () => {
       'spec.containers[0].securityContext.capabilities.add[0]: Forbidden: disallowed by cluster policy',
     ],
     [
+      'privileged spelt as a string',
+      withContainer({ securityContext: { privileged: 'true' } }),
+      'spec.containers[0].securityContext.privileged: Forbidden: disallowed by cluster policy',
+    ],
+    [
+      'capabilities that are not a list',
+      withContainer({ securityContext: { capabilities: { add: 'SYS_ADMIN' } } }),
+      'spec.containers[0].securityContext.capabilities.add: Forbidden: disallowed by cluster policy',
+    ],
+    [
       'a privileged init container',
       pod({ initContainers: [{ ...web, name: 'init', securityContext: { privileged: true } }], containers: [web] }),
       'spec.initContainers[0].securityContext.privileged: Forbidden: disallowed by cluster policy',

@@ -138,6 +138,13 @@ describe('buildContainerSpec', () => {
     );
     expect(() => build({}, false, { hostPID: true })).toThrow(/^container "x": spec\.hostPID: disallowed by cluster policy/);
     expect(() => build({}, false, { hostNetwork: true })).toThrow(ContainerConfigError);
+    const sneaky = { securityContext: { privileged: 'true', capabilities: { add: 'SYS_ADMIN' } } } as unknown as Parameters<
+      typeof container
+    >[1];
+    expect(() => build(sneaky, false)).toThrow(/securityContext\.privileged, securityContext\.capabilities\.add: disallowed/);
+    // Only real booleans and lists reach Docker, even where privileged pods are allowed.
+    expect(build(sneaky, true).HostConfig).not.toHaveProperty('Privileged');
+    expect(build(sneaky, true).HostConfig).not.toHaveProperty('CapAdd');
   });
 
   it('passes privileged mode and any capability to Docker on a cluster that allows them', () => {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { memoryBytes, nanoCpus, type Container, type Pod } from '@kubelab/api';
-import { canonicalCapability, containerPrivilegedRequests, DISALLOWED_BY_POLICY, HOST_NAMESPACE_FIELDS, stableJson } from '@kubelab/api';
+import { canonicalCapability, containerPrivilegedRequests, DISALLOWED_BY_POLICY, hostNamespaceRequests, stableJson } from '@kubelab/api';
 import { ContainerConfigError, type EnvVarValue } from './env';
 import { expand, mapLookup } from './expansion';
 import { containerLabels, containerName, LABEL, type ContainerKind, type OwnerLabels, type PodRef } from './names';
@@ -61,9 +61,8 @@ interface SecurityContext {
  * however it got here (an API server started otherwise, a state file from elsewhere).
  */
 export function refusePrivileged(pod: Pod, c: Container): void {
-  const spec = pod.spec as unknown as Record<string, unknown>;
   const asked = [
-    ...HOST_NAMESPACE_FIELDS.filter((k) => spec[k] === true).map((k) => `spec.${k}`),
+    ...hostNamespaceRequests(pod.spec).map((k) => `spec.${k}`),
     ...containerPrivilegedRequests(c, '').map((r) => r.field.slice(1)),
   ];
   if (asked.length)
@@ -78,9 +77,11 @@ function securityOptions(pod: Pod, c: Container): { user?: string; host: Docker.
   const uid = sc.runAsUser ?? podSc.runAsUser;
   const gid = sc.runAsGroup ?? podSc.runAsGroup;
   const host: Docker.HostConfig = {};
-  if (sc.privileged) host.Privileged = true;
+  if (sc.privileged === true) host.Privileged = true;
   if (sc.readOnlyRootFilesystem) host.ReadonlyRootfs = true;
-  const cap = (names?: string[]): string[] | undefined => (names?.length ? names.map(canonicalCapability) : undefined);
+  // Only lists of names reach Docker; anything else was refused above or by the API server.
+  const cap = (names?: unknown): string[] | undefined =>
+    Array.isArray(names) && names.length ? names.filter((n): n is string => typeof n === 'string').map(canonicalCapability) : undefined;
   if (cap(sc.capabilities?.add)) host.CapAdd = cap(sc.capabilities?.add);
   if (cap(sc.capabilities?.drop)) host.CapDrop = cap(sc.capabilities?.drop);
   return { user: uid === undefined ? undefined : gid === undefined ? String(uid) : `${uid}:${gid}`, host };
