@@ -2,8 +2,9 @@
 // iproute2 and iptables; the container has NET_ADMIN). Failures carry the command and its stderr.
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import type { JumpRule } from './iptables';
 import type { PodRoute, RouteRow } from './routes';
-import { POSTROUTING_JUMP } from './iptables';
+import type { TableName } from './table-buffer';
 
 export class HostCommandError extends Error {
   readonly code = 'KUBELAB_HOST_COMMAND';
@@ -51,17 +52,43 @@ export async function deleteRoute(r: RouteRow): Promise<void> {
   await run('ip', ['route', 'del', r.dst, ...(r.gateway ? ['via', r.gateway] : []), ...(r.dev ? ['dev', r.dev] : [])]);
 }
 
-export async function iptablesRestore(rules: string): Promise<void> {
-  await run('iptables-restore', ['--noflush'], rules);
+/** One iptables-restore call for every table in `text`; --noflush keeps chains we do not declare. */
+export async function iptablesRestore(text: string): Promise<void> {
+  await run('iptables-restore', ['--noflush'], text);
 }
 
-/** Inserts the jump from POSTROUTING into our chain unless it is already there (idempotent across restarts). */
-export async function ensurePostroutingJump(): Promise<void> {
+/** The chains a table has now (`iptables-save -t TABLE`), to find stale ones to delete. */
+export async function listChains(table: TableName): Promise<string[]> {
+  const out = await run('iptables-save', ['-t', table]);
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith(':'))
+    .map((l) => l.slice(1).split(' ')[0]);
+}
+
+/** Inserts the jump at the top of its built-in chain unless it is there already; true when it was missing. */
+export async function ensureJump(j: JumpRule): Promise<boolean> {
   try {
-    await run('iptables', ['-t', 'nat', '-C', 'POSTROUTING', ...POSTROUTING_JUMP]);
+    await run('iptables', ['-t', j.table, '-C', j.chain, ...j.spec]);
+    return false;
   } catch {
-    await run('iptables', ['-t', 'nat', '-I', 'POSTROUTING', '1', ...POSTROUTING_JUMP]);
+    await run('iptables', ['-t', j.table, '-I', j.chain, '1', ...j.spec]);
+    return true;
   }
+}
+
+/** Addresses with prefix length 32 on `dev`: the LoadBalancer IPs this agent added (Docker gives /24s). */
+export async function listHostAddresses(dev: string): Promise<string[]> {
+  const links = JSON.parse(await run('ip', ['-j', '-4', 'addr', 'show', 'dev', dev])) as AddrInfo[];
+  return links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.prefixlen === 32).map((a) => a.local));
+}
+
+export async function addHostAddress(ip: string, dev: string): Promise<void> {
+  await run('ip', ['addr', 'replace', `${ip}/32`, 'dev', dev]);
+}
+
+export async function deleteHostAddress(ip: string, dev: string): Promise<void> {
+  await run('ip', ['addr', 'del', `${ip}/32`, 'dev', dev]);
 }
 
 /** Forwarding must be on for a router; the cluster tooling sets it, this only checks and tries to fix. */

@@ -1,37 +1,96 @@
-// The node agent's NAT rules, rendered as iptables-restore input and applied with --noflush in one call
-// (the kube-proxy habit: render the whole chain, apply atomically). Pure.
+// The node's iptables, rendered from its network model (model.ts) as one iptables-restore text per table,
+// applied with --noflush (node-network.ts). Pure and deterministic: the same model gives byte-identical
+// text, so an unchanged model applies nothing and a restarted agent renders what is already there.
 //
-// Pod to pod is never NATed (DESIGN.md §3: the server sees the client's pod IP). Pod traffic leaving the
-// cluster pod range through the node network (to the API server, other nodes' addresses, the internet) is
-// masqueraded to the node IP, so replies find their way back without routes to pod CIDRs.
+// nat: the service proxy (service-rules.ts, kube-proxy's chains), hostPorts (KUBELAB-HOSTPORTS, like kind's
+// portmap CNI) and the pod egress masquerade (KUBELAB-POSTROUTING). Pod to pod is never NATed (DESIGN.md
+// §3: the server sees the client's pod IP); pod traffic leaving the cluster pod range through the node
+// network is masqueraded to the node IP. filter: the service proxy's REJECTs; NetworkPolicy slots in here.
+import { isServiceChainName } from './chain-names';
+import type { HostPortModel, NetworkModel } from './model';
+import { CHAINS, writeProxyBase, writeProxyTail, writeServicePort } from './service-rules';
+import { comment, TableBuffer, type RenderedTable, type TableName } from './table-buffer';
 
 export const POSTROUTING_CHAIN = 'KUBELAB-POSTROUTING';
+export const HOSTPORTS_CHAIN = 'KUBELAB-HOSTPORTS';
 
-export interface NatRulesInput {
-  /** This node's pod CIDR: the only pods whose egress this node masquerades. */
-  podCidr: string;
-  clusterPodCidr: string;
-  /** Interface on the node network (found by NODE_IP, never assumed). */
-  nodeInterface: string;
+/** A rule in a built-in chain that sends packets into one of ours, checked (-C) then inserted (-I). */
+export interface JumpRule {
+  table: TableName;
+  chain: string;
+  spec: string[];
 }
 
-/** `iptables -t nat -A POSTROUTING -j KUBELAB-POSTROUTING`, as a rule spec checked (-C) then inserted. */
-export const POSTROUTING_JUMP = ['-j', POSTROUTING_CHAIN, '-m', 'comment', '--comment', 'kubelab pod egress'];
+const jump = (table: TableName, chain: string, target: string, text: string, extra: string[] = []): JumpRule => ({
+  table,
+  chain,
+  spec: [...extra, '-m', 'comment', '--comment', text, '-j', target],
+});
+const NEW = ['-m', 'conntrack', '--ctstate', 'NEW'];
+const LOCAL_DST = ['-m', 'addrtype', '--dst-type', 'LOCAL'];
 
-function comment(text: string): string {
-  return `-m comment --comment "${text.replace(/"/g, "'")}"`;
+/**
+ * The jumps kube-proxy ensures (iptablesJumpChains) plus kubelab's own. Inserted at position 1 in reverse
+ * order, so each built-in chain ends up starting with them in this order.
+ */
+export const JUMPS: JumpRule[] = [
+  jump('filter', 'INPUT', CHAINS.externalServices, 'kubernetes externally-visible service portals', NEW),
+  jump('filter', 'FORWARD', CHAINS.externalServices, 'kubernetes externally-visible service portals', NEW),
+  jump('filter', 'INPUT', CHAINS.nodePorts, 'kubernetes health check service ports'),
+  jump('filter', 'FORWARD', CHAINS.services, 'kubernetes service portals', NEW),
+  jump('filter', 'OUTPUT', CHAINS.services, 'kubernetes service portals', NEW),
+  jump('filter', 'FORWARD', CHAINS.forward, 'kubernetes forwarding rules'),
+  jump('nat', 'OUTPUT', CHAINS.services, 'kubernetes service portals'),
+  jump('nat', 'PREROUTING', CHAINS.services, 'kubernetes service portals'),
+  jump('nat', 'POSTROUTING', CHAINS.postrouting, 'kubernetes postrouting rules'),
+  jump('nat', 'PREROUTING', HOSTPORTS_CHAIN, 'kubelab hostPort portals', LOCAL_DST),
+  jump('nat', 'OUTPUT', HOSTPORTS_CHAIN, 'kubelab hostPort portals', LOCAL_DST),
+  jump('nat', 'POSTROUTING', POSTROUTING_CHAIN, 'kubelab pod egress'),
+];
+
+function writeHostPort(nat: TableBuffer, h: HostPortModel): void {
+  const src = h.source;
+  const what = comment(`${src.namespace}/${src.name} hostPort ${h.hostPort}/${h.protocol}`);
+  const match = `-m ${h.protocol} -p ${h.protocol}${h.hostIP ? ` -d ${h.hostIP}` : ''} --dport ${h.hostPort}`;
+  // Hairpin, as portmap's CNI-HOSTPORT-SETMARK: the pod reaching its own host port sees the agent as source.
+  nat.rule(HOSTPORTS_CHAIN, `${what} -s ${h.podIP} ${match} -j ${CHAINS.markMasq}`, src);
+  nat.rule(HOSTPORTS_CHAIN, `${what} ${match} -j DNAT --to-destination ${h.podIP}:${h.containerPort}`, src);
 }
 
-export function renderNatRules(input: NatRulesInput): string {
-  const { podCidr, clusterPodCidr, nodeInterface } = input;
-  const lines = [
-    '*nat',
-    // Declaring the chain flushes it under --noflush: the rules below replace the previous set as a whole.
-    `:${POSTROUTING_CHAIN} - [0:0]`,
-    `-A ${POSTROUTING_CHAIN} -s ${podCidr} -d ${clusterPodCidr} ${comment('pod to pod: no NAT')} -j RETURN`,
-    `-A ${POSTROUTING_CHAIN} -s ${podCidr} -o ${nodeInterface} ${comment('pod egress: masquerade to the node IP')} -j MASQUERADE`,
-    // Hook: the service proxy (a later role) renders its KUBE-SERVICES / NodePort chains next to these.
-    'COMMIT',
-  ];
-  return `${lines.join('\n')}\n`;
+function writeEgress(nat: TableBuffer, m: NetworkModel): void {
+  const { podCidr, clusterPodCidr, nodeInterface } = m.node;
+  const src = { kind: 'Node' as const, name: m.node.name };
+  nat.chain(POSTROUTING_CHAIN);
+  nat.rule(POSTROUTING_CHAIN, `-s ${podCidr} -d ${clusterPodCidr} ${comment('pod to pod: no NAT')} -j RETURN`, src);
+  nat.rule(POSTROUTING_CHAIN, `-s ${podCidr} -o ${nodeInterface} ${comment('pod egress: masquerade to the node IP')} -j MASQUERADE`, src);
+}
+
+export interface RenderedTables {
+  nat: RenderedTable;
+  filter: RenderedTable;
+}
+
+export function renderTables(m: NetworkModel): RenderedTables {
+  const nat = new TableBuffer('nat');
+  const filter = new TableBuffer('filter');
+  writeProxyBase(nat, filter);
+  nat.chain(HOSTPORTS_CHAIN);
+  for (const s of m.servicePorts) writeServicePort(nat, filter, s, m.node.clusterPodCidr);
+  writeProxyTail(nat, filter, m.node.serviceCidr);
+  for (const h of m.hostPorts) writeHostPort(nat, h);
+  writeEgress(nat, m);
+  return { nat: nat.render(), filter: filter.render() };
+}
+
+/**
+ * The restore text for one table plus the deletion of the per-service chains that exist now but are no
+ * longer rendered (kube-proxy: declare them, which flushes them, then `-X` after every rule is rewritten).
+ */
+export function withStaleChainsDeleted(t: RenderedTable, existing: string[]): string {
+  const wanted = new Set(t.chains);
+  const stale = existing.filter((c) => isServiceChainName(c) && !wanted.has(c)).sort();
+  if (stale.length === 0) return t.text;
+  const header = `*${t.table}\n`;
+  const body = t.text.slice(header.length, t.text.length - 'COMMIT\n'.length);
+  return `${header}${stale.map((c) => `:${c} - [0:0]\n`).join('')}${body}${stale.map((c) => `-X ${c}\n`).join('')}COMMIT\n`;
 }

@@ -1,74 +1,106 @@
-// The node's routing role: routes to other nodes' pod CIDRs (host-gw) and the egress masquerade. Node watch
-// events only mark the state dirty and poke a rate-limited sync; each sync reads the kernel's routes, diffs
-// and applies, and re-renders the NAT chain. A failed sync retries; a periodic resync repairs drift.
+// The node's network role (DESIGN.md §3, one network model per node): informers for Nodes, Services,
+// EndpointSlices and this node's Pods only mark the state dirty and poke a rate-limited sync. Each sync
+// builds the model, sets the pod routes, renders every table and applies the tables whose text changed in
+// one `iptables-restore --noflush` call (kube-proxy's habit); stale per-service chains are deleted in the
+// same call. A failure forces a full resync: every table re-applied and every jump re-checked. This is the
+// only loop writing these tables.
 import type { Logger } from 'pino';
-import type { Node } from '@kubelab/api';
-import { Informer, type KubeClient } from '@kubelab/client';
+import type { Service } from '@kubelab/api';
+import type { KubeClient } from '@kubelab/client';
 import type { AgentConfig } from '../config';
-import { NODES } from '../kubelet/resources';
 import {
+  addHostAddress,
+  deleteHostAddress,
   deleteRoute,
   ensureForwarding,
-  ensurePostroutingJump,
+  ensureJump,
   interfaceWithAddress,
   iptablesRestore,
+  listChains,
+  listHostAddresses,
   listRoutes,
   replaceRoute,
 } from './host';
-import { renderNatRules } from './iptables';
-import { desiredRoutes, diffRoutes } from './routes';
+import { NetworkInformers } from './informers';
+import { JUMPS, renderTables, withStaleChainsDeleted } from './iptables';
+import { buildNetworkModel, type NetworkModel, type NodeFacts } from './model';
+import { diffRoutes } from './routes';
+import type { RenderedTable, TableName } from './table-buffer';
 
 const MIN_INTERVAL_MS = 200;
 const RESYNC_MS = 30_000;
+const RETRY_MS = 2000;
+/** After this long without every cache listed (an API server that serves no Services), render anyway. */
+const SYNC_GRACE_MS = 10_000;
+
+export interface SyncStats {
+  /** Tables restored by the last sync (empty when nothing changed). */
+  applied: TableName[];
+  renderMs: number;
+  applyMs: number;
+}
 
 export class NodeNetwork {
-  private readonly informer: Informer<Node>;
+  private readonly informers: NetworkInformers;
   private timer?: NodeJS.Timeout;
   private resync?: NodeJS.Timeout;
   private running = false;
   private dirty = false;
   private lastRun = 0;
-  private lastRules = '';
   private stopped = false;
+  /** Text last restored per table; cleared to force a full resync. */
+  private applied = new Map<TableName, string>();
+  private needFullSync = true;
+  private model?: NetworkModel;
+  private readonly startedAt = Date.now();
 
   private constructor(
-    private readonly config: AgentConfig,
+    private readonly facts: NodeFacts,
     client: KubeClient,
     private readonly log: Logger,
-    private readonly nodeInterface: string,
   ) {
-    this.informer = new Informer<Node>(client, NODES, {
-      onError: (err) => log.warn({ err: (err as Error).message }, 'node watch failed, re-listing'),
-    });
-    this.informer.on((type, node, old) => {
-      if (
-        type === 'MODIFIED' &&
-        old &&
-        old.spec?.podCIDR === node.spec?.podCIDR &&
-        JSON.stringify(old.status?.addresses) === JSON.stringify(node.status?.addresses)
-      )
-        return;
-      this.poke();
-    });
+    this.informers = new NetworkInformers(client, facts.name, log, () => this.poke());
   }
 
   static async start(config: AgentConfig, client: KubeClient, log: Logger): Promise<NodeNetwork> {
     const netLog = log.child({ role: 'network' });
     if (!(await ensureForwarding()))
       netLog.warn('net.ipv4.ip_forward is 0 and cannot be changed here: pods on other nodes are unreachable');
-    const nodeInterface = await interfaceWithAddress(config.nodeIp);
-    const net = new NodeNetwork(config, client, netLog, nodeInterface);
-    await net.applyNat();
-    net.informer.start();
-    void net.informer.waitForSync().then(() => net.poke());
-    net.resync = setInterval(() => net.poke(true), RESYNC_MS);
-    netLog.info({ nodeInterface, podCidr: config.podCidr }, 'node network started');
+    const facts: NodeFacts = {
+      name: config.nodeName,
+      ip: config.nodeIp,
+      nodeInterface: await interfaceWithAddress(config.nodeIp),
+      podCidr: config.podCidr,
+      clusterPodCidr: config.clusterPodCidr,
+      serviceCidr: config.serviceCidr,
+    };
+    const net = new NodeNetwork(facts, client, netLog);
+    net.informers.start();
+    void net.informers.nodes.waitForSync().then(() => net.poke());
+    void net.informers.waitForSync().then(() => net.poke());
+    setTimeout(() => net.poke(), SYNC_GRACE_MS + 100).unref?.();
+    // Periodic check: re-insert a jump someone removed (then re-apply everything), repair routes.
+    net.resync = setInterval(() => net.poke(), RESYNC_MS);
+    netLog.info({ nodeInterface: facts.nodeInterface, podCidr: facts.podCidr }, 'node network started');
     return net;
   }
 
-  private poke(force = false): void {
+  /** Services in the informer cache, for the kubelet's service environment variables. */
+  listServices(): Service[] {
+    return this.informers.services.list();
+  }
+
+  get servicesSynced(): boolean {
+    return this.informers.services.hasSynced;
+  }
+
+  /** The model of the last sync: what `node iptables` and a packet trace will read. */
+  get currentModel(): NetworkModel | undefined {
+    return this.model;
+  }
+
+  private poke(): void {
     if (this.stopped) return;
-    if (force) this.lastRules = '';
     this.dirty = true;
     if (this.running || this.timer) return;
     const wait = Math.max(0, this.lastRun + MIN_INTERVAL_MS - Date.now());
@@ -79,29 +111,36 @@ export class NodeNetwork {
   }
 
   private async sync(): Promise<void> {
-    if (!this.informer.hasSynced || this.stopped) return;
+    if (!this.informers.nodesSynced || this.stopped) return;
     this.running = true;
     this.dirty = false;
     this.lastRun = Date.now();
     try {
-      await this.syncRoutes();
-      await this.applyNat();
+      const model = buildNetworkModel({ node: this.facts, ...this.informers.snapshot() });
+      this.model = model;
+      await this.syncRoutes(model);
+      // Rules wait for every cache (bounded): rendering an empty Service list would delete live rules on restart.
+      if (this.informers.synced || Date.now() - this.startedAt > SYNC_GRACE_MS) {
+        const stats = await this.syncRules(model);
+        if (stats.applied.length)
+          this.log.info({ tables: stats.applied, services: model.servicePorts.length, ...stats }, 'iptables rules applied');
+        await this.syncLoadBalancerAddresses(model);
+      }
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'network sync failed, retrying');
-      this.lastRules = '';
-      setTimeout(() => this.poke(), 2000).unref?.();
+      this.log.warn({ err: (err as Error).message }, 'network sync failed, full resync soon');
+      this.needFullSync = true;
+      this.applied.clear();
+      setTimeout(() => this.poke(), RETRY_MS).unref?.();
     } finally {
       this.running = false;
       if (this.dirty) this.poke();
     }
   }
 
-  private async syncRoutes(): Promise<void> {
-    const { config } = this;
-    const desired = desiredRoutes(this.informer.list(), config.nodeName, config.podCidr);
-    const { replace, remove } = diffRoutes(await listRoutes(), desired, config.clusterPodCidr, config.podCidr);
+  private async syncRoutes(model: NetworkModel): Promise<void> {
+    const { replace, remove } = diffRoutes(await listRoutes(), model.routes, this.facts.clusterPodCidr, this.facts.podCidr);
     for (const r of replace) {
-      await replaceRoute(r, this.nodeInterface);
+      await replaceRoute(r, this.facts.nodeInterface);
       this.log.info({ cidr: r.cidr, via: r.via }, 'pod route set');
     }
     for (const r of remove) {
@@ -110,23 +149,51 @@ export class NodeNetwork {
     }
   }
 
-  private async applyNat(): Promise<void> {
-    const rules = renderNatRules({
-      podCidr: this.config.podCidr,
-      clusterPodCidr: this.config.clusterPodCidr,
-      nodeInterface: this.nodeInterface,
-    });
-    if (rules === this.lastRules) return;
-    await iptablesRestore(rules);
-    await ensurePostroutingJump();
-    this.lastRules = rules;
+  private async syncRules(model: NetworkModel): Promise<SyncStats> {
+    const t0 = performance.now();
+    const tables = renderTables(model);
+    const renderMs = performance.now() - t0;
+    // A jump that went missing (someone flushed a built-in chain) means the whole state is suspect.
+    if (!this.needFullSync) for (const j of JUMPS) if (await ensureJump(j)) this.needFullSync = true;
+    const changed = [tables.filter, tables.nat].filter((t) => this.needFullSync || this.applied.get(t.table) !== t.text);
+    const t1 = performance.now();
+    if (changed.length) {
+      const texts: string[] = [];
+      for (const t of changed) texts.push(withStaleChainsDeleted(t, await listChains(t.table)));
+      await iptablesRestore(texts.join(''));
+      if (this.needFullSync) for (const j of [...JUMPS].reverse()) await ensureJump(j);
+      for (const t of changed) this.applied.set(t.table, t.text);
+      this.needFullSync = false;
+    }
+    return { applied: changed.map((t: RenderedTable) => t.table), renderMs: round(renderMs), applyMs: round(performance.now() - t1) };
   }
 
-  /** Stops watching. Routes and rules stay: pods keep working while the agent restarts. */
+  /** The LoadBalancer IPs this node owns are /32 addresses on its node-network interface (it answers ARP). */
+  private async syncLoadBalancerAddresses(model: NetworkModel): Promise<void> {
+    const dev = this.facts.nodeInterface;
+    const have = new Set(await listHostAddresses(dev));
+    const want = new Set(model.ownedLoadBalancerIPs);
+    for (const ip of want)
+      if (!have.has(ip)) {
+        await addHostAddress(ip, dev);
+        this.log.info({ ip, dev }, 'LoadBalancer IP added: this node answers ARP for it');
+      }
+    for (const ip of have)
+      if (!want.has(ip)) {
+        await deleteHostAddress(ip, dev);
+        this.log.info({ ip, dev }, 'LoadBalancer IP removed');
+      }
+  }
+
+  /** Stops watching. Routes and rules stay: pods and Services keep working while the agent restarts. */
   close(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.resync) clearInterval(this.resync);
-    this.informer.stop();
+    this.informers.stop();
   }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

@@ -1,0 +1,58 @@
+// Chain names exactly as kube-proxy's iptables proxier makes them (pkg/proxy/iptables/proxier.go
+// portProtoHash / servicePortEndpointChainName): sha256 of the service port name ("ns/svc:port", or "ns/svc"
+// for an unnamed port) plus the lower-case protocol (plus "ip:port" for an endpoint), base32, first 16
+// characters. A learner comparing with a real cluster sees the same KUBE-SVC-* names for the same Service.
+import { createHash } from 'node:crypto';
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32 of the first 10 bytes: exactly the 16 characters Go's StdEncoding starts with. */
+function base32Prefix16(bytes: Uint8Array): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (let i = 0; i < 10; i++) {
+    buffer = (buffer << 8) | bytes[i];
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+function hash16(text: string): string {
+  return base32Prefix16(createHash('sha256').update(text).digest());
+}
+
+/** kube-proxy's ServicePortName.String(): "ns/name:port", or "ns/name" when the port has no name. */
+export function servicePortName(namespace: string, name: string, port: string | undefined): string {
+  return `${namespace}/${name}${port ? `:${port}` : ''}`;
+}
+
+export const CHAIN_PREFIX = { svc: 'KUBE-SVC-', svl: 'KUBE-SVL-', ext: 'KUBE-EXT-', fw: 'KUBE-FW-', sep: 'KUBE-SEP-' } as const;
+
+/** `protocol` lower case ("tcp"), as kube-proxy hashes it. */
+export function clusterPolicyChain(svcPortName: string, protocol: string): string {
+  return CHAIN_PREFIX.svc + hash16(svcPortName + protocol);
+}
+
+export function localPolicyChain(svcPortName: string, protocol: string): string {
+  return CHAIN_PREFIX.svl + hash16(svcPortName + protocol);
+}
+
+export function externalChain(svcPortName: string, protocol: string): string {
+  return CHAIN_PREFIX.ext + hash16(svcPortName + protocol);
+}
+
+/** `endpoint` is "ip:port". */
+export function endpointChain(svcPortName: string, protocol: string, endpoint: string): string {
+  return CHAIN_PREFIX.sep + hash16(svcPortName + protocol + endpoint);
+}
+
+/** Per-service chains kube-proxy deletes when no longer wanted (isServiceChainName). */
+export function isServiceChainName(chain: string): boolean {
+  return Object.values(CHAIN_PREFIX).some((p) => chain.startsWith(p));
+}
