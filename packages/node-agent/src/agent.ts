@@ -41,7 +41,19 @@ export async function runNodeAgentFromEnv(log: Logger): Promise<RunningAgent> {
   const stopHeartbeat = startHeartbeat(client, id, agentLog, Number(env.KUBELAB_HEARTBEAT_MS ?? 10_000));
   // Routes first, so pods the kubelet adopts or starts can reach other nodes from their first packet.
   const network = await retry('setting up the node network', () => NodeNetwork.start(config, client, agentLog), agentLog, 60_000);
-  const kubelet = await retry('starting the kubelet', () => Kubelet.start({ config, client, docker, log: agentLog }), agentLog, 60_000);
+  const kubelet = await retry(
+    'starting the kubelet',
+    () =>
+      Kubelet.start({
+        config,
+        client,
+        docker,
+        log: agentLog,
+        services: () => (network.servicesSynced ? network.listServices() : undefined),
+      }),
+    agentLog,
+    60_000,
+  );
   return {
     // Pod containers keep running: a restarted agent adopts them (kubelet.ts).
     async close() {

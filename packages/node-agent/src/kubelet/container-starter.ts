@@ -6,7 +6,7 @@ import os from 'node:os';
 import { nthAddress, type Pod } from '@kubelab/api';
 import { backoffKey, type KubeletContext } from './context';
 import { buildContainerSpec } from './container-spec';
-import { ContainerConfigError, envReferences, kubernetesServiceEnv, resolveEnv } from './env';
+import { ContainerConfigError, envReferences, kubernetesServiceEnv, resolveEnv, serviceEnv } from './env';
 import type { PodRef } from './names';
 import type { StartAction } from './pod-actions';
 import { memoryLimitProblem } from './runtime-limits';
@@ -69,7 +69,11 @@ export async function startContainer(ctx: KubeletContext, s: StartContext, actio
   let wanted: ReturnType<typeof subPathMounts>;
   try {
     const objects = await ctx.sources.fetch(s.ref.namespace, envReferences(c));
-    const base = kubernetesServiceEnv(nthAddress(ctx.config.serviceCidr, 1));
+    // The kubelet's service links; until the Service cache has listed once, only the `kubernetes` ones.
+    const services = ctx.services?.();
+    const base = services
+      ? serviceEnv(services, s.ref.namespace, s.pod.spec.enableServiceLinks !== false)
+      : kubernetesServiceEnv(nthAddress(ctx.config.serviceCidr, 1));
     env = resolveEnv(
       s.pod,
       c,

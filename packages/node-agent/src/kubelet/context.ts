@@ -1,5 +1,6 @@
 // What the kubelet's I/O steps share: configuration, the Docker runtime, API helpers and per-pod memory.
 import type { Logger } from 'pino';
+import type { Service } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import type { AgentConfig } from '../config';
 import type { Backoff } from './backoff';
@@ -30,6 +31,8 @@ export interface KubeletContext {
   backoff: Backoff;
   memory: PodMemory;
   log: Logger;
+  /** Every Service (the node's Service cache), or undefined until it has listed once: for service env vars. */
+  services?: () => Service[] | undefined;
 }
 
 /** Per-pod facts only this agent knows, forgotten when the pod goes. */

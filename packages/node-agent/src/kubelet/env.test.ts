@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ConfigMap, Secret } from '@kubelab/api';
-import { ContainerConfigError, envReferences, resolveEnv, type ConfigObjects } from './env';
+import type { ConfigMap, Secret, Service } from '@kubelab/api';
+import { ContainerConfigError, envReferences, resolveEnv, serviceEnv, type ConfigObjects } from './env';
 import { container, pod } from './fixtures.test-util';
 
 const cm: ConfigMap = {
@@ -155,5 +155,76 @@ describe('resourceFieldRef', () => {
   it('`value: ""` beside valueFrom takes valueFrom, as the kubelet does', () => {
     const c = container('app', { env: [{ name: 'N', value: '', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] });
     expect(asMap(resolveEnv(pod(), c, objects, fields)).N).toBe('web');
+  });
+});
+
+describe('serviceEnv (kubelet getServiceEnvVarMap + envvars.FromServices)', () => {
+  const service = (namespace: string, name: string, clusterIP: string, ports: Service['spec']['ports']): Service => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { namespace, name },
+    spec: { clusterIP, ports },
+  });
+  const all = [
+    service('default', 'kubernetes', '10.96.0.1', [{ name: 'https', port: 443, protocol: 'TCP' }]),
+    service('shop', 'redis-primary', '10.96.0.30', [{ port: 6379 }]),
+    service('shop', 'web', '10.96.0.31', [
+      { name: 'http', port: 80, protocol: 'TCP' },
+      { name: 'dns-udp', port: 53, protocol: 'UDP' },
+    ]),
+    service('shop', 'headless', 'None', [{ port: 80 }]),
+    service('other', 'db', '10.96.0.40', [{ port: 5432 }]),
+  ];
+
+  it('writes the host, port, named-port and Docker link variables for every Service of the namespace', () => {
+    const env = Object.fromEntries(serviceEnv(all, 'shop').map((e) => [e.name, e.value]));
+    expect(env).toEqual({
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      KUBERNETES_SERVICE_PORT: '443',
+      KUBERNETES_SERVICE_PORT_HTTPS: '443',
+      KUBERNETES_PORT: 'tcp://10.96.0.1:443',
+      KUBERNETES_PORT_443_TCP: 'tcp://10.96.0.1:443',
+      KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
+      KUBERNETES_PORT_443_TCP_PORT: '443',
+      KUBERNETES_PORT_443_TCP_ADDR: '10.96.0.1',
+      REDIS_PRIMARY_SERVICE_HOST: '10.96.0.30',
+      REDIS_PRIMARY_SERVICE_PORT: '6379',
+      REDIS_PRIMARY_PORT: 'tcp://10.96.0.30:6379',
+      REDIS_PRIMARY_PORT_6379_TCP: 'tcp://10.96.0.30:6379',
+      REDIS_PRIMARY_PORT_6379_TCP_PROTO: 'tcp',
+      REDIS_PRIMARY_PORT_6379_TCP_PORT: '6379',
+      REDIS_PRIMARY_PORT_6379_TCP_ADDR: '10.96.0.30',
+      WEB_SERVICE_HOST: '10.96.0.31',
+      WEB_SERVICE_PORT: '80',
+      WEB_SERVICE_PORT_HTTP: '80',
+      WEB_SERVICE_PORT_DNS_UDP: '53',
+      WEB_PORT: 'tcp://10.96.0.31:80',
+      WEB_PORT_80_TCP: 'tcp://10.96.0.31:80',
+      WEB_PORT_80_TCP_PROTO: 'tcp',
+      WEB_PORT_80_TCP_PORT: '80',
+      WEB_PORT_80_TCP_ADDR: '10.96.0.31',
+      WEB_PORT_53_UDP: 'udp://10.96.0.31:53',
+      WEB_PORT_53_UDP_PROTO: 'udp',
+      WEB_PORT_53_UDP_PORT: '53',
+      WEB_PORT_53_UDP_ADDR: '10.96.0.31',
+    });
+  });
+
+  it('keeps only the kubernetes Service with enableServiceLinks: false', () => {
+    expect(serviceEnv(all, 'shop', false).every((e) => e.name.startsWith('KUBERNETES_'))).toBe(true);
+    expect(serviceEnv(all, 'shop', false)).toHaveLength(8);
+  });
+
+  it('is defined before the container env, so $(VAR) sees it and the container may override it', () => {
+    const c = container('app', {
+      env: [
+        { name: 'URL', value: 'http://$(WEB_SERVICE_HOST):$(WEB_SERVICE_PORT_HTTP)/' },
+        { name: 'WEB_SERVICE_PORT', value: '8080' },
+      ],
+    });
+    const env = resolveEnv(pod({ containers: [c] }, { namespace: 'shop' }), c, objects, fields, serviceEnv(all, 'shop'));
+    const get = (n: string) => env.find((e) => e.name === n)?.value;
+    expect(get('URL')).toBe('http://10.96.0.31:80/');
+    expect(get('WEB_SERVICE_PORT')).toBe('8080');
   });
 });

@@ -1,7 +1,7 @@
 // A container's environment, built the way the kubelet's makeEnvironmentVariables does: envFrom sources in
 // order, then env entries in order, each value expanded against what is defined so far. Pure: ConfigMaps and
 // Secrets are fetched beforehand (config-sources.ts) and passed in.
-import { parseQuantity, type ConfigMap, type Container, type Pod, type Secret } from '@kubelab/api';
+import { isIPv4, parseQuantity, type ConfigMap, type Container, type Pod, type Secret, type Service } from '@kubelab/api';
 import { expand, mapLookup } from './expansion';
 
 /** The kubelet reports these as waiting reason CreateContainerConfigError with this message. */
@@ -203,4 +203,64 @@ export function kubernetesServiceEnv(serviceIp: string): EnvVarValue[] {
     { name: 'KUBERNETES_PORT_443_TCP_PORT', value: '443' },
     { name: 'KUBERNETES_PORT_443_TCP_ADDR', value: serviceIp },
   ];
+}
+
+// kubelet getServiceEnvVarMap: the master service `kubernetes` of `default` is always there; other Services
+// only from the pod's namespace and only with enableServiceLinks (default true).
+const MASTER_SERVICES = new Set(['kubernetes']);
+
+function isServiceIPSet(s: Service): boolean {
+  const ip = s.spec?.clusterIP;
+  return !!ip && ip !== 'None';
+}
+
+/** pkg/kubelet/envvars makeEnvVariableName: upper case, "-" as "_". */
+function envName(name: string): string {
+  return name.replace(/-/g, '_').toUpperCase();
+}
+
+/** pkg/kubelet/envvars FromServices for one Service: {NAME}_SERVICE_HOST/_PORT[_PORTNAME] plus Docker links. */
+export function serviceLinkEnv(s: Service): EnvVarValue[] {
+  const ports = s.spec.ports ?? [];
+  const ip = s.spec.clusterIP as string;
+  if (!isServiceIPSet(s) || ports.length === 0) return [];
+  const prefix = envName(s.metadata.name ?? '');
+  const out: EnvVarValue[] = [{ name: `${prefix}_SERVICE_HOST`, value: ip }];
+  out.push({ name: `${prefix}_SERVICE_PORT`, value: String(ports[0].port) });
+  for (const p of ports) if (p.name) out.push({ name: `${prefix}_SERVICE_PORT_${envName(p.name)}`, value: String(p.port) });
+  const hostPort = (port: number) => `${isIPv4(ip) ? ip : `[${ip}]`}:${port}`;
+  ports.forEach((p, i) => {
+    const proto = (p.protocol ?? 'TCP').toLowerCase();
+    const url = `${proto}://${hostPort(p.port)}`;
+    // Docker special-cases the first port.
+    if (i === 0) out.push({ name: `${prefix}_PORT`, value: url });
+    const portPrefix = `${prefix}_PORT_${p.port}_${proto.toUpperCase()}`;
+    out.push(
+      { name: portPrefix, value: url },
+      { name: `${portPrefix}_PROTO`, value: proto },
+      { name: `${portPrefix}_PORT`, value: String(p.port) },
+      { name: `${portPrefix}_ADDR`, value: ip },
+    );
+  });
+  return out;
+}
+
+/**
+ * The service environment of a pod in `namespace`, as the kubelet builds it before the container's own env
+ * (so `$(VAR)` in env values sees it). `services` is the kubelet's Service cache, every namespace.
+ */
+export function serviceEnv(services: Service[], namespace: string, enableServiceLinks = true): EnvVarValue[] {
+  const byName = new Map<string, Service>();
+  const sorted = [...services].sort((a, b) =>
+    `${a.metadata.namespace}/${a.metadata.name}` < `${b.metadata.namespace}/${b.metadata.name}` ? -1 : 1,
+  );
+  for (const s of sorted) {
+    if (!isServiceIPSet(s)) continue;
+    const name = s.metadata.name ?? '';
+    const ns = s.metadata.namespace ?? 'default';
+    if (ns === 'default' && MASTER_SERVICES.has(name)) {
+      if (!byName.has(name)) byName.set(name, s);
+    } else if (ns === namespace && enableServiceLinks) byName.set(name, s);
+  }
+  return [...byName.keys()].sort().flatMap((name) => serviceLinkEnv(byName.get(name) as Service));
 }

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
-import type { Pod } from '@kubelab/api';
+import type { Pod, Service } from '@kubelab/api';
 import { Informer, type KubeClient } from '@kubelab/client';
 import type { AgentConfig } from '../config';
 import { Backoff } from './backoff';
@@ -30,6 +30,8 @@ export interface KubeletOptions {
   client: KubeClient;
   docker: Docker;
   log: Logger;
+  /** The node network's Service cache (undefined until it has listed once), for service env vars. */
+  services?: () => Service[] | undefined;
 }
 
 /** The pause image: KUBELAB_NODE_IMAGE, or whatever image this node container runs (hostname = its name). */
@@ -111,6 +113,7 @@ export class Kubelet {
       backoff: new Backoff({ baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs }),
       memory: new PodMemory(),
       log: log.child({ role: 'kubelet' }),
+      services: opts.services,
     };
     // An agent that died while it resolved a subPath left the pod's other containers frozen.
     await thawLeftovers(ctx).catch((err) => ctx.log.error({ err }, 'thawing paused pod containers failed'));

@@ -13,6 +13,7 @@ import { comment, TableBuffer, type RenderedTable, type TableName } from './tabl
 
 export const POSTROUTING_CHAIN = 'KUBELAB-POSTROUTING';
 export const HOSTPORTS_CHAIN = 'KUBELAB-HOSTPORTS';
+export const OUTPUT_CHAIN = 'KUBELAB-OUTPUT';
 
 /** A rule in a built-in chain that sends packets into one of ours, checked (-C) then inserted (-I). */
 export interface JumpRule {
@@ -46,6 +47,7 @@ export const JUMPS: JumpRule[] = [
   jump('nat', 'PREROUTING', HOSTPORTS_CHAIN, 'kubelab hostPort portals', LOCAL_DST),
   jump('nat', 'OUTPUT', HOSTPORTS_CHAIN, 'kubelab hostPort portals', LOCAL_DST),
   jump('nat', 'POSTROUTING', POSTROUTING_CHAIN, 'kubelab pod egress'),
+  jump('filter', 'OUTPUT', OUTPUT_CHAIN, 'kubelab node output'),
 ];
 
 function writeHostPort(nat: TableBuffer, h: HostPortModel): void {
@@ -65,6 +67,22 @@ function writeEgress(nat: TableBuffer, m: NetworkModel): void {
   nat.rule(POSTROUTING_CHAIN, `-s ${podCidr} -o ${nodeInterface} ${comment('pod egress: masquerade to the node IP')} -j MASQUERADE`, src);
 }
 
+/**
+ * Same-node pod traffic enters and leaves the agent on the pod network's interface, so the kernel sends the
+ * client an ICMP redirect ("use the server directly"); a pod that obeys bypasses the agent, its replies
+ * come back through it with no conntrack entry, and packets are lost (issue 8 item 6). The sysctl that
+ * would stop it is per interface, ORed with `all`, and /proc/sys is read-only in a node container, so
+ * the redirects are dropped on their way out instead.
+ */
+function writeNoRedirects(filter: TableBuffer, m: NetworkModel): void {
+  filter.chain(OUTPUT_CHAIN);
+  filter.rule(
+    OUTPUT_CHAIN,
+    `-p icmp -m icmp --icmp-type redirect ${comment('pods keep the agent as next hop: no ICMP redirects')} -j DROP`,
+    { kind: 'Node', name: m.node.name },
+  );
+}
+
 export interface RenderedTables {
   nat: RenderedTable;
   filter: RenderedTable;
@@ -79,6 +97,7 @@ export function renderTables(m: NetworkModel): RenderedTables {
   writeProxyTail(nat, filter, m.node.serviceCidr);
   for (const h of m.hostPorts) writeHostPort(nat, h);
   writeEgress(nat, m);
+  writeNoRedirects(filter, m);
   return { nat: nat.render(), filter: filter.render() };
 }
 

@@ -122,8 +122,7 @@ export class NodeNetwork {
       // Rules wait for every cache (bounded): rendering an empty Service list would delete live rules on restart.
       if (this.informers.synced || Date.now() - this.startedAt > SYNC_GRACE_MS) {
         const stats = await this.syncRules(model);
-        if (stats.applied.length)
-          this.log.info({ tables: stats.applied, services: model.servicePorts.length, ...stats }, 'iptables rules applied');
+        if (stats.applied.length) this.log.info({ services: model.servicePorts.length, ...stats }, 'iptables rules applied');
         await this.syncLoadBalancerAddresses(model);
       }
     } catch (err) {
