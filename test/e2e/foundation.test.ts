@@ -166,12 +166,12 @@ describe('cluster foundation', () => {
     expect(await labelled(`${name}-c`)).toEqual({ containers: [], networks: [], volumes: [] });
   });
 
-  it('replaces a stale cluster whose node container died', async () => {
+  it('repairs a cluster whose node container died, instead of replacing it', async () => {
     await docker.getContainer(`${name}-worker2`).kill();
     const out = await kubelabOk(['cluster', 'up', '--name', name]);
-    expect(out).toMatch(/replacing stale cluster/i);
-    expect(out).toContain(`Cluster "${name}" is up`);
-    const list = await eventually('three Ready nodes after replacement', async () => {
+    expect(out).toContain(`repairing cluster "${name}": started ${name}-worker2 (exited)`);
+    expect(out).toContain(`Cluster "${name}" is repaired and up in`);
+    const list = await eventually('three Ready nodes after the repair', async () => {
       const ns = await nodes();
       return ns.length === 3 && ns.every(isReady) ? ns : undefined;
     });

@@ -1,30 +1,29 @@
 // Creates a cluster: networks, state volume, node containers (DESIGN.md §1, §2, §6). Idempotent for a
-// healthy cluster, replaces a stale one, and never leaves half a cluster behind on failure.
-import type Docker from 'dockerode';
+// healthy cluster; a degraded one is repaired around its state volume (cluster-repair.ts), never replaced
+// unless --recreate asks for it; a failed create never leaves half a cluster behind.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { planAddresses, toExistingNetworks, type AddressPlan, type ExistingNetwork } from './addressing';
 import { clusterDown } from './cluster-down';
-import { clusterObjects, isEmpty } from './cluster-list';
-import { clusterHealth, infoFromContainers } from './cluster-model';
+import { clusterObjects, isEmpty, type ClusterObjects } from './cluster-list';
+import { infoFromContainers } from './cluster-model';
+import { describeRepair, planUp, type UpPlan } from './cluster-repair';
+import { carryOutRepair } from './cluster-repairer';
 import { docker } from './docker';
 import { dockerMessage } from './docker-util';
 import { ensureEngine } from './engine';
 import { ensureImages } from './images';
-import { clusterFilter, nodeNetworkName, validateApiPort, validateClusterName, validateLogLevel, validateWorkers } from './names';
+import { clusterFilter, stateVolumeName, validateApiPort, validateClusterName, validateLogLevel, validateWorkers } from './names';
+import { createNode } from './node-container';
 import { assertPortFree } from './port';
 import { waitForClusterReady } from './ready';
 import { silent, timed, type Report } from './report';
-import {
-  nodeContainerSpec,
-  tunablesFrom,
-  nodeNetworkSpec,
-  nodePlans,
-  podNetworkConnect,
-  podNetworkSpec,
-  stateVolumeSpec,
-  type NodePlan,
-} from './spec';
+import { tunablesFrom, nodeNetworkSpec, nodePlans, podNetworkSpec, stateVolumeSpec, type SpecOptions } from './spec';
 import type { ClusterInfo, ClusterUpOptions } from './types';
+
+/** What `cluster up` would do with the cluster of that name as Docker lists it now (for the CLI's heading). */
+export async function planClusterUp(name: string): Promise<UpPlan> {
+  return planUp(name, await clusterObjects(name));
+}
 
 export async function clusterUp(opts: ClusterUpOptions, report: Report = silent): Promise<ClusterInfo> {
   validateClusterName(opts.name);
@@ -36,28 +35,28 @@ export async function clusterUp(opts: ClusterUpOptions, report: Report = silent)
   // A caller that passes the image has already talked to the engine to build it.
   if (!opts.image) await timed(report, ensureEngine, 'docker engine');
 
-  const existing = await clusterObjects(name);
-  if (!isEmpty(existing)) {
-    const health = clusterHealth(existing.containers);
-    const info = infoFromContainers(name, existing.containers);
-    if (health.healthy && info) {
-      // Still refresh images: workload images may have changed, and it costs milliseconds when they did not.
-      if (!opts.image) await ensureImages(report);
-      // Running is not ready (e.g. just restarted with the daemon). Never replace a running cluster silently:
-      // it holds the user's workloads, so a broken one is reported, not wiped.
-      try {
-        await timed(report, () => waitForClusterReady(info, opts.readyTimeoutMs ?? 60_000), `cluster "${name}" already up and ready`);
-      } catch (err) {
-        throw new Error(
-          `cluster "${name}" is running but not ready: ${(err as Error).message}\n` +
-            `remove it with \`kubelab cluster down --name ${name}\` and run \`kubelab cluster up\` again`,
-          { cause: err },
-        );
-      }
-      return { ...info, alreadyUp: true };
-    }
-    await timed(report, () => clusterDown(name), `replacing stale cluster "${name}" (${health.reason})`);
+  let existing = await clusterObjects(name);
+  let recreated = false;
+  if (opts.recreate && !isEmpty(existing)) {
+    opts.announce?.(recreateWarning(name, existing));
+    await timed(
+      report,
+      () => clusterDown(name),
+      ({ removed: r }) =>
+        `deleted cluster "${name}" for --recreate: ${r.containers} containers, ${r.networks} networks, ${r.volumes} volumes`,
+    );
+    existing = { containers: [], networks: [], volumes: [] };
+    recreated = true;
   }
+  const plan = planUp(name, existing);
+  if (plan.kind === 'running') return alreadyUp(opts, existing, report);
+  if (plan.kind === 'broken') throw unrepairable(name, plan.problems.join('; '));
+  if (plan.kind === 'repair') return repair(opts, plan, existing, report);
+  if (plan.kind === 'clear-leftovers') {
+    // No state volume, so nothing a user made is lost: these are the remains of a failed create or down.
+    await timed(report, () => clusterDown(name), `removed leftovers of cluster "${name}" (${plan.leftovers}; no state volume)`);
+  }
+
   // Fail on a taken port or clashing subnets before spending time on images.
   if (opts.apiPort) await assertPortFree(opts.apiPort);
   planAddresses(opts, toExistingNetworks(await docker().listNetworks()));
@@ -66,13 +65,77 @@ export async function clusterUp(opts: ClusterUpOptions, report: Report = silent)
   try {
     const info = await create(opts, nodeImage, report);
     await timed(report, () => waitForClusterReady(info, opts.readyTimeoutMs ?? 60_000), `cluster "${name}" ready`);
-    return info;
+    return recreated ? { ...info, recreated } : info;
   } catch (err) {
     const message = (err as Error).message;
     if (opts.keepOnFailure) throw new Error(`cluster up "${name}" failed (objects kept for debugging): ${message}`, { cause: err });
     await timed(report, () => clusterDown(name).catch(() => undefined), `removed the partly created cluster "${name}"`);
     throw new Error(`cluster up "${name}" failed: ${message}`, { cause: err });
   }
+}
+
+/** Every node container runs: wait until it is ready too, change nothing. */
+async function alreadyUp(opts: ClusterUpOptions, existing: ClusterObjects, report: Report): Promise<ClusterInfo> {
+  const { name } = opts;
+  const info = infoFromContainers(name, existing.containers);
+  if (!info) throw new Error(`cluster "${name}" has no node containers`);
+  // Still refresh images: workload images may have changed, and it costs milliseconds when they did not.
+  if (!opts.image) await ensureImages(report);
+  // Running is not ready (e.g. just restarted with the daemon). A broken one is reported, never wiped: it
+  // holds the user's objects.
+  try {
+    await timed(report, () => waitForClusterReady(info, opts.readyTimeoutMs ?? 60_000), `cluster "${name}" already up and ready`);
+  } catch (err) {
+    throw unrepairable(name, `it is running but not ready: ${(err as Error).message}`, err);
+  }
+  return { ...info, alreadyUp: true };
+}
+
+/** Starts, restarts or recreates what the plan says, then waits for the API and every node to be Ready. */
+async function repair(
+  opts: ClusterUpOptions,
+  plan: Extract<UpPlan, { kind: 'repair' }>,
+  existing: ClusterObjects,
+  report: Report,
+): Promise<ClusterInfo> {
+  const { name } = opts;
+  const what = describeRepair(plan);
+  const since = Date.now();
+  const spec = specOptions(opts);
+  const image = async (): Promise<string> => opts.image ?? (await ensureImages(report)).nodeImage;
+  try {
+    await timed(report, () => carryOutRepair({ ...spec, image }, plan, existing.containers), `repairing cluster "${name}": ${what}`);
+  } catch (err) {
+    throw unrepairable(name, (err as Error).message, err);
+  }
+  const listed = await docker().listContainers({ all: true, filters: clusterFilter(name) });
+  const info = infoFromContainers(name, listed);
+  if (!info) throw unrepairable(name, 'its node containers vanished right after the repair');
+  try {
+    // A repaired node's Ready=True may be the API's record from before it stopped: wait for its agent to report.
+    const fresh = { nodes: plan.steps.map((s) => s.node.name), sinceMs: since };
+    await timed(report, () => waitForClusterReady(info, opts.readyTimeoutMs ?? 60_000, fresh), `cluster "${name}" ready`);
+  } catch (err) {
+    throw unrepairable(name, `after the repair (${what}) it did not become ready: ${(err as Error).message}`, err);
+  }
+  return { ...info, repaired: what };
+}
+
+/** The error for a cluster `up` will not touch further: what is wrong, that the state is kept, the ways out. */
+function unrepairable(name: string, problem: string, cause?: unknown): Error {
+  return new Error(
+    `cluster "${name}" cannot be repaired: ${problem}\n` +
+      `Its state volume ${stateVolumeName(name)} (every API object) was left as it is. To start over, deleting all of it:\n` +
+      `  kubelab cluster up --name ${name} --recreate     (or: kubelab cluster down --name ${name})`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function recreateWarning(name: string, o: ClusterObjects): string {
+  const volume = o.volumes.some((v) => v.Name === stateVolumeName(name))
+    ? `and its state volume ${stateVolumeName(name)}: every object in its API (pods, deployments, services, configmaps, secrets, ...) is lost`
+    : `(it has no state volume, so no API objects are lost)`;
+  return `--recreate: deleting cluster "${name}" first: ${o.containers.length} containers, ${o.networks.length} networks ${volume}`;
 }
 
 async function create(opts: ClusterUpOptions, image: string, report: Report): Promise<ClusterInfo> {
@@ -87,7 +150,7 @@ async function create(opts: ClusterUpOptions, image: string, report: Report): Pr
 
   const containers = await timed(
     report,
-    () => Promise.all(nodes.map((node) => createNode(opts, image, plan, node))),
+    () => Promise.all(nodes.map((node) => createNode({ ...specOptions(opts), image }, plan, node))),
     `${nodes.length} node container(s) created`,
   );
   await timed(
@@ -139,33 +202,15 @@ async function createNetworks(opts: ClusterUpOptions): Promise<AddressPlan> {
   }
 }
 
-async function createNode(opts: ClusterUpOptions, image: string, plan: AddressPlan, node: NodePlan): Promise<Docker.Container> {
-  let container: Docker.Container;
-  try {
-    container = await docker().createContainer(
-      nodeContainerSpec(
-        {
-          cluster: opts.name,
-          image,
-          apiPort: opts.apiPort,
-          logLevel: opts.logLevel,
-          tunables: nodeTunables(opts),
-          allowPrivileged: opts.allowPrivileged,
-        },
-        plan,
-        node,
-      ),
-    );
-  } catch (err) {
-    throw new Error(`creating node container ${node.name} on ${nodeNetworkName(opts.name)} (${node.addresses.ip}): ${dockerMessage(err)}`);
-  }
-  const podNet = podNetworkSpec(opts.name, node).Name;
-  try {
-    await docker().getNetwork(podNet).connect(podNetworkConnect(container.id, node));
-  } catch (err) {
-    throw new Error(`connecting ${node.name} to ${podNet} as ${node.addresses.agentPodIp}: ${dockerMessage(err)}`);
-  }
-  return container;
+/** The container options `up` was given (the image is added where it is known). */
+function specOptions(opts: ClusterUpOptions): Omit<SpecOptions, 'image'> {
+  return {
+    cluster: opts.name,
+    apiPort: opts.apiPort,
+    logLevel: opts.logLevel,
+    tunables: nodeTunables(opts),
+    allowPrivileged: opts.allowPrivileged,
+  };
 }
 
 /** The tunables from the environment, with `maxPods` (cluster up --max-pods) over KUBELAB_MAX_PODS. */

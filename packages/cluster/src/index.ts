@@ -1,7 +1,8 @@
 // @kubelab/cluster: the Docker shell that builds kubelab's images and creates, reads and removes clusters.
 export { ensureEngine } from './engine';
 export { ensureImages, type ImageOptions, type Images } from './images';
-export { clusterUp } from './cluster-up';
+export { clusterUp, planClusterUp } from './cluster-up';
+export type { UpPlan } from './cluster-repair';
 export { clusterDown } from './cluster-down';
 export { findCluster, listClusters } from './cluster-list';
 export { waitForClusterReady } from './ready';

@@ -9,10 +9,17 @@ export interface NodesVerdict {
 
 interface NodeLike {
   metadata?: { name?: string };
-  status?: { conditions?: Array<{ type?: string; status?: string; reason?: string }> };
+  status?: { conditions?: Array<{ type?: string; status?: string; reason?: string; lastHeartbeatTime?: string }> };
 }
 
-export function judgeNodes(list: unknown, expected: string[]): NodesVerdict {
+/** Nodes whose agent must have reported since a moment (a repaired node: its Ready may be a stale record). */
+export interface FreshHeartbeat {
+  nodes: string[];
+  /** Epoch ms; heartbeats carry whole seconds, so the second it falls in counts. */
+  sinceMs: number;
+}
+
+export function judgeNodes(list: unknown, expected: string[], fresh?: FreshHeartbeat): NodesVerdict {
   const items = ((list as { items?: NodeLike[] })?.items ?? []).filter((n) => n && typeof n === 'object');
   const byName = new Map(items.map((n) => [n.metadata?.name ?? '', n]));
   const missing: string[] = [];
@@ -24,8 +31,11 @@ export function judgeNodes(list: unknown, expected: string[]): NodesVerdict {
       continue;
     }
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-    if (ready?.status !== 'True')
+    if (ready?.status !== 'True') {
       notReady.push(ready ? `${name} (Ready=${ready.status}${ready.reason ? `, ${ready.reason}` : ''})` : `${name} (no Ready condition)`);
+    } else if (fresh?.nodes.includes(name) && !(Date.parse(ready.lastHeartbeatTime ?? '') >= Math.floor(fresh.sinceMs / 1000) * 1000)) {
+      notReady.push(`${name} (no heartbeat since ${new Date(fresh.sinceMs).toISOString()})`);
+    }
   }
   return { missing, notReady };
 }

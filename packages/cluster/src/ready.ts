@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { containerLogTail, docker } from './docker';
 import { dockerMessage } from './docker-util';
-import { describeVerdict, judgeNodes } from './readiness';
+import { describeVerdict, judgeNodes, type FreshHeartbeat } from './readiness';
 import type { ClusterInfo, ClusterNode } from './types';
 
 const POLL_MS = 200;
@@ -53,7 +53,7 @@ async function checkCrashes(info: ClusterInfo, baseline: Map<string, number>): P
   }
 }
 
-export async function waitForClusterReady(info: ClusterInfo, timeoutMs = 60_000): Promise<void> {
+export async function waitForClusterReady(info: ClusterInfo, timeoutMs = 60_000, fresh?: FreshHeartbeat): Promise<void> {
   if (!info.apiUrl) throw new Error(`cluster "${info.name}" has no published API port (is the control plane running?)`);
   const expected = info.nodes.map((n) => n.name);
   const deadline = Date.now() + timeoutMs;
@@ -74,7 +74,7 @@ export async function waitForClusterReady(info: ClusterInfo, timeoutMs = 60_000)
         if (nodes.status !== 200) {
           last = `HTTP ${nodes.status}`;
         } else {
-          const verdict = judgeNodes(nodes.body, expected);
+          const verdict = judgeNodes(nodes.body, expected, fresh);
           if (verdict.missing.length === 0 && verdict.notReady.length === 0) return;
           last = describeVerdict(verdict);
           const pending = new Set([...verdict.missing, ...verdict.notReady.map((s) => s.split(' ')[0])]);

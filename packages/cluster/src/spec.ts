@@ -69,7 +69,14 @@ export function nodeNetworkSpec(cluster: string, plan: AddressPlan): Docker.Netw
     CheckDuplicate: true,
     Driver: 'bridge',
     IPAM: { Driver: 'default', Config: [{ Subnet: plan.nodeSubnet, Gateway: plan.nodeGateway }] },
-    Labels: { [LABEL.cluster]: cluster, [LABEL.role]: 'node-network' },
+    // The cluster's shape, so `cluster up` can recreate node containers that are gone (cluster-repair.ts).
+    Labels: {
+      [LABEL.cluster]: cluster,
+      [LABEL.role]: 'node-network',
+      [LABEL.nodeCount]: String(plan.nodes.length),
+      [LABEL.nodeSubnet]: plan.nodeSubnet,
+      [LABEL.podSubnet]: plan.podSubnet,
+    },
   };
 }
 

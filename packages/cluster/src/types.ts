@@ -23,6 +23,13 @@ export interface ClusterUpOptions {
   keepOnFailure?: boolean;
   /** kube-apiserver's --allow-privileged for the new cluster (privileged pods can take over the machine). */
   allowPrivileged?: boolean;
+  /**
+   * Delete an existing cluster of that name first, state volume (every API object) included. Without it an
+   * existing cluster is only ever repaired, never replaced.
+   */
+  recreate?: boolean;
+  /** Told before a step that destroys something (what --recreate will delete). */
+  announce?: (line: string) => void;
 }
 
 export interface ClusterNode {
@@ -51,6 +58,10 @@ export interface ClusterInfo {
   image: string;
   /** Set by clusterUp when the cluster was already running and nothing was changed. */
   alreadyUp?: boolean;
+  /** Set by clusterUp when it repaired the cluster: what it did ("started kl-worker2 (exited)"). */
+  repaired?: string;
+  /** Set by clusterUp when --recreate deleted an existing cluster first. */
+  recreated?: boolean;
 }
 
 export interface ClusterSummary {

@@ -1,5 +1,15 @@
 // `kubelab cluster up|down|list`: what a workshop leader types first.
-import { clusterDown, clusterUp, ensureEngine, ensureImages, listClusters, validateClusterName, type ClusterInfo } from '@kubelab/cluster';
+import {
+  clusterDown,
+  clusterUp,
+  ensureEngine,
+  ensureImages,
+  listClusters,
+  planClusterUp,
+  validateClusterName,
+  type ClusterInfo,
+  type UpPlan,
+} from '@kubelab/cluster';
 import { renderTable } from '../printers/table';
 
 export interface UpOptions {
@@ -8,10 +18,12 @@ export interface UpOptions {
   nodeSubnet?: string;
   podSubnet?: string;
   apiPort?: number;
-  /** kube-apiserver's --allow-privileged for a new cluster. */
-  allowPrivileged?: boolean;
   /** The kubelet's max-pods on every node. */
   maxPods?: number;
+  /** kube-apiserver's --allow-privileged for a new cluster. */
+  allowPrivileged?: boolean;
+  /** Delete an existing cluster of that name (state volume included) and create it anew. */
+  recreate?: boolean;
 }
 
 type Print = (line: string) => void;
@@ -32,20 +44,37 @@ export async function up(opts: UpOptions, print: Print): Promise<ClusterInfo> {
   // Refuse bad input before any work: nothing is built or created for a name that cannot be used.
   validateClusterName(opts.name);
   const started = Date.now();
-  print(`Creating cluster "${opts.name}" (1 control plane + ${opts.workers} worker${opts.workers === 1 ? '' : 's'}) ...`);
-  await step(print, 'Docker engine ready', () => ensureEngine());
+  await ensureEngine();
+  const engineMs = Date.now() - started;
+  // What exists decides the heading: a cluster that is there is checked or repaired, never silently replaced.
+  print(heading(opts, await planClusterUp(opts.name)));
+  print(` ✓ Docker engine ready (${seconds(engineMs)})`);
   const images = await step(print, 'Images ready', () =>
     ensureImages((what: string, ms: number) => print(`   · ${what} (${seconds(ms)})`), { onWait: (m) => print(`   · ${m} ...`) }),
   );
-  const info = await clusterUp({ ...opts, image: images.nodeImage }, (what: string, ms: number) => print(` ✓ ${what} (${seconds(ms)})`));
+  const info = await clusterUp({ ...opts, image: images.nodeImage, announce: (line) => print(` ! ${line}`) }, (what: string, ms: number) =>
+    print(` ✓ ${what} (${seconds(ms)})`),
+  );
   if (info.alreadyUp) {
     print(`Cluster "${opts.name}" is already up.`);
+  } else if (info.repaired) {
+    print(`Cluster "${opts.name}" is repaired and up in ${seconds(Date.now() - started)}.`);
+  } else if (info.recreated) {
+    print(`Cluster "${opts.name}" is recreated and up in ${seconds(Date.now() - started)}.`);
   } else {
     print(`Cluster "${opts.name}" is up in ${seconds(Date.now() - started)}.`);
   }
   print('');
   print(summary(info));
   return info;
+}
+
+function heading(opts: UpOptions, plan: UpPlan): string {
+  const shape = `(1 control plane + ${opts.workers} worker${opts.workers === 1 ? '' : 's'})`;
+  if (plan.kind === 'create' || plan.kind === 'clear-leftovers') return `Creating cluster "${opts.name}" ${shape} ...`;
+  if (opts.recreate) return `Recreating cluster "${opts.name}" ${shape} ...`;
+  if (plan.kind === 'running') return `Checking cluster "${opts.name}" ...`;
+  return `Repairing cluster "${opts.name}" ...`;
 }
 
 export function summary(info: ClusterInfo): string {
