@@ -8,10 +8,12 @@ import { startWorkloadControllers, type WorkloadControllerOptions } from './cont
 import { applyClusterPolicy } from './registry/cluster-policy';
 import { eventStrategy, namespaceStrategy, nodeStrategy } from './registry/core-kinds';
 import { ObjectService } from './registry/object-service';
-import { endpointSliceStrategy, endpointsStrategy, serviceStrategy } from './registry/service-kinds';
+import { endpointSliceStrategy, endpointsStrategy, serviceStrategyWith } from './registry/service-kinds';
 import { podStrategy, workloadStrategies } from './registry/workload-kinds';
 import { Registry, type Strategy } from './registry/strategy';
 import { createApp } from './server';
+import { ensureKubernetesService } from './services/kubernetes-service';
+import { defaultServiceNetwork, ServiceAllocations, type ServiceNetworkConfig } from './services/service-allocations';
 import { SnapshotFile } from './storage/persistence';
 import { Store } from './storage/store';
 
@@ -32,6 +34,12 @@ export interface ApiServerOptions {
    * (`kubelab cluster up --allow-privileged`). Off by default: pods are untrusted.
    */
   allowPrivileged?: boolean;
+  /** Service CIDR, NodePort range, LoadBalancer pool (defaults: 10.96.0.0/12, 30000-32767, none). */
+  serviceNetwork?: Partial<ServiceNetworkConfig>;
+  /** The API server's address on the node network: the `kubernetes` Service's endpoint (default 127.0.0.1). */
+  advertiseAddress?: string;
+  /** The port the `kubernetes` Service's endpoint names (default 6443, whatever `port` is). */
+  advertisePort?: number;
   /** Extra kinds (pods, deployments, ...) registered by later components. */
   strategies?: Strategy[];
   log: Logger;
@@ -48,7 +56,6 @@ const bootstrapNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const registry = new Registry().add(namespaceStrategy).add(nodeStrategy).add(eventStrategy);
   for (const s of applyClusterPolicy(workloadStrategies, { allowPrivileged: !!opts.allowPrivileged })) registry.add(s);
-  registry.add(serviceStrategy).add(endpointsStrategy).add(endpointSliceStrategy);
   for (const s of opts.strategies ?? []) registry.add(s);
 
   let file: SnapshotFile | undefined;
@@ -61,12 +68,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       opts.log.info({ objects: snap.objects.length, resourceVersion: snap.resourceVersion, file: file.file }, 'state restored');
     }
   }
+  const allocations = new ServiceAllocations(store, { ...defaultServiceNetwork, ...opts.serviceNetwork });
+  const serviceStrategy = serviceStrategyWith(allocations);
+  registry.add(serviceStrategy).add(endpointsStrategy).add(endpointSliceStrategy);
   const service = new ObjectService(store, registry);
   for (const name of bootstrapNamespaces) {
     if (!store.get('/namespaces', undefined, name)) {
       service.create(namespaceStrategy, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as KubeObject);
     }
   }
+
+  ensureKubernetesService(service, {
+    advertiseAddress: opts.advertiseAddress ?? '127.0.0.1',
+    port: opts.advertisePort ?? 6443,
+    clusterIP: allocations.firstIP,
+    strategies: { services: serviceStrategy, endpoints: endpointsStrategy, endpointSlices: endpointSliceStrategy },
+  });
 
   const workloads = startWorkloadControllers(service, opts.log, opts.controllers);
   const stopLifecycle = startNodeLifecycle(service, nodeStrategy, opts.log, {
@@ -93,6 +110,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     async close() {
       stopLifecycle();
       workloads.stop();
+      allocations.close();
       file?.flush();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

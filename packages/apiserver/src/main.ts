@@ -1,6 +1,7 @@
 // Entry inside the control-plane container: configuration comes from the environment the CLI set.
 import type { Logger } from 'pino';
 import { startApiServer, type RunningApiServer } from './api-server';
+import { defaultLoadBalancerPool } from './services/service-allocations';
 
 export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer> {
   const env = process.env;
@@ -10,6 +11,14 @@ export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer
     nodeGracePeriodMs: Number(env.KUBELAB_NODE_GRACE_PERIOD_MS ?? 40_000),
     podEvictionTimeoutMs: Number(env.KUBELAB_POD_EVICTION_TIMEOUT_MS ?? 60_000),
     allowPrivileged: env.KUBELAB_ALLOW_PRIVILEGED === 'true',
+    // The cluster's addressing plan, as `cluster up` passes it to every node container.
+    serviceNetwork: {
+      serviceCidr: env.SERVICE_CIDR ?? '10.96.0.0/12',
+      nodePortRange: env.KUBELAB_NODE_PORT_RANGE ?? '30000-32767',
+      loadBalancerPool: env.KUBELAB_LB_POOL ?? (env.NODE_SUBNET ? defaultLoadBalancerPool(env.NODE_SUBNET) : undefined),
+    },
+    advertiseAddress: env.NODE_IP,
+    advertisePort: Number(env.KUBELAB_API_PORT ?? 6443),
     log: log.child({ component: 'apiserver' }),
   });
 }
