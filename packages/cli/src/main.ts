@@ -13,6 +13,7 @@ import { registerDescribe } from './commands/describe';
 import { registerExec } from './commands/exec';
 import { registerGet } from './commands/get';
 import { registerLogs } from './commands/logs';
+import { registerNode } from './commands/node';
 import { registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
 import { registerScale } from './commands/scale';
@@ -97,6 +98,7 @@ registerWait(program, env);
 registerExec(program, env);
 registerAttach(program, env);
 registerLogs(program, env);
+registerNode(program, env);
 
 program
   .command('version')

@@ -1,0 +1,75 @@
+// `kubelab node iptables NODE [--service NAME] [-n NS] [--table nat|filter]`: the rules that make Services
+// work, read from the node container itself (`iptables-save -c` through Docker exec), with packet counters,
+// so a learner sees that a ClusterIP is only a NAT rule in every node and which rule their packets hit.
+import Docker from 'dockerode';
+import type { Command } from 'commander';
+import { DOCKER_LABEL } from '@kubelab/api';
+import type { CliEnv } from '../command-kit';
+import { demuxFrames } from '../docker/pod-runtime';
+import { CliError } from '../errors';
+import { namespaceOf } from '../resource-args';
+import { formatRules, ownRules, parseIptablesSave, rulesOfService } from './node-iptables-view';
+
+interface NodeIptablesOptions {
+  service?: string;
+  namespace?: string;
+  table?: string;
+}
+
+async function nodeContainer(docker: Docker, cluster: string, node: string): Promise<string> {
+  const list = await docker.listContainers({
+    filters: { label: [`${DOCKER_LABEL.cluster}=${cluster}`, `${DOCKER_LABEL.node}=${node}`] },
+  });
+  const found = list.find((c) => !c.Labels?.[DOCKER_LABEL.pod]);
+  if (!found)
+    throw new CliError(
+      `Error from server (NotFound): nodes "${node}" not found (no running node container in cluster "${cluster}")`,
+      1,
+      true,
+    );
+  return found.Id;
+}
+
+async function iptablesSave(docker: Docker, id: string, table?: string): Promise<string> {
+  const exec = await docker.getContainer(id).exec({
+    Cmd: ['iptables-save', '-c', ...(table ? ['-t', table] : [])],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  const info = await exec.inspect();
+  const text = demuxFrames(Buffer.concat(chunks)).map(String).join('');
+  if (info.ExitCode) throw new CliError(`iptables-save failed in ${id.slice(0, 12)}: ${text.trim()}`);
+  return text;
+}
+
+export function registerNode(program: Command, env: CliEnv, docker: () => Docker = () => new Docker()): void {
+  const node = program.command('node').description("look inside a node's network");
+  node
+    .command('iptables')
+    .description("print a node's Service rules (nat and filter tables) with packet counters")
+    .argument('<node>', 'node name, as `kubelab get nodes` prints it')
+    .option('--service <name>', 'only the rules of this Service')
+    .option('-n, --namespace <ns>', 'namespace of --service (default "default")')
+    .option('--table <table>', 'nat or filter (default: both)')
+    .action(async (nodeName: string, o: NodeIptablesOptions) => {
+      if (o.table && o.table !== 'nat' && o.table !== 'filter') throw new CliError(`--table must be nat or filter, not "${o.table}"`);
+      const d = docker();
+      const id = await nodeContainer(d, env.clusterName(), nodeName);
+      const rules = parseIptablesSave(await iptablesSave(d, id, o.table));
+      const picked = o.service ? rulesOfService(rules, namespaceOf(o), o.service) : ownRules(rules);
+      const what = o.service ? `Service ${namespaceOf(o)}/${o.service}` : 'Services, hostPorts and pod egress';
+      if (picked.length === 0) {
+        env.io.err(`No rules for ${what} on node ${nodeName}${o.service ? ' (is the Service there, with a ClusterIP?)' : ''}.`);
+        return;
+      }
+      env.io.out(`# node ${nodeName}: rules for ${what} (iptables-save -c; counters are packets and bytes that matched)`);
+      env.io.out(formatRules(picked));
+    });
+}
