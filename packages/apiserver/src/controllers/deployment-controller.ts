@@ -20,7 +20,7 @@ import {
 } from './deployment-rollout';
 import type { EventRecorder } from './events';
 import { claim, controllerReference, ownerReferencesAfter } from './ownership';
-import { isPodActive } from './pod-util';
+import { isPodActive, podChangeConcernsController } from './pod-util';
 import type { ControllerTiming } from './replicaset-controller';
 import { SyncLoop, syncEach } from './sync-loop';
 
@@ -275,9 +275,11 @@ export function startDeploymentController(
   const rsKey = resourceKey(replicaSetStrategy.info);
   const deployKey = resourceKey(deploymentStrategy.info);
   const podsKey = resourceKey(podStrategy.info);
+  const exists = (uid: string): boolean => !!service.store.getByUid(uid);
   const unsubscribe = service.store.subscribe((e) => {
     // Pods matter only to Recreate (waiting for old pods to go); their changes reach us via RS status too.
-    if (e.resource === rsKey || e.resource === deployKey || (e.resource === podsKey && e.type === 'DELETED')) loop.poke();
+    const pod = e.resource === podsKey && e.type === 'DELETED';
+    if (e.resource === rsKey || e.resource === deployKey || (pod && podChangeConcernsController(e.object, exists))) loop.poke();
   });
   loop.poke();
   return () => {

@@ -89,3 +89,13 @@ export function deletionOrder(a: Pod, b: Pod): number {
   // Same second: the later resourceVersion is the newer pod.
   return Number(b.metadata.resourceVersion ?? 0) - Number(a.metadata.resourceVersion ?? 0);
 }
+
+/**
+ * Whether a change to a pod can concern a controller (the informer handlers of kube-controller-manager
+ * enqueue a pod's controller, or for an orphan the controllers that may adopt it): not when the pod's
+ * controller is gone, as for every pod the garbage collector deletes after its ReplicaSet.
+ */
+export function podChangeConcernsController(pod: KubeObject, ownerExists: (uid: string) => boolean): boolean {
+  const ref = controllerOf(pod);
+  return !ref || ownerExists(ref.uid);
+}

@@ -11,7 +11,7 @@ import { resourceKey } from '../registry/strategy';
 import { podStrategy, replicaSetStrategy } from '../registry/workload-kinds';
 import type { EventRecorder } from './events';
 import { claim, controllerReference, ownerReferencesAfter } from './ownership';
-import { deletionOrder, isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-util';
+import { deletionOrder, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, podChangeConcernsController } from './pod-util';
 import { slowStartBatch } from './slow-start';
 import { SyncLoop, syncEachAsync } from './sync-loop';
 
@@ -160,8 +160,13 @@ export function startReplicaSetController(
 
   const loop = new SyncLoop({ name: component, sync, log, delayMs: timing.delayMs, resyncMs: timing.resyncMs });
   const keys = new Set([resourceKey(podStrategy.info), resourceKey(replicaSetStrategy.info)]);
+  const podsKey = resourceKey(podStrategy.info);
+  const exists = (uid: string): boolean => !!service.store.getByUid(uid);
   const unsubscribe = service.store.subscribe((e) => {
-    if (keys.has(e.resource)) loop.poke();
+    if (!keys.has(e.resource)) return;
+    // Thousands of pods collected after their ReplicaSet went are nobody's business here.
+    if (e.resource === podsKey && !podChangeConcernsController(e.object, exists)) return;
+    loop.poke();
   });
   loop.poke();
   return () => {

@@ -13,7 +13,7 @@ import { nodeStrategy } from '../registry/core-kinds';
 import type { ObjectService } from '../registry/object-service';
 import { resourceKey } from '../registry/strategy';
 import { podStrategy } from '../registry/workload-kinds';
-import { podsByNode, scheduleOn } from './schedule';
+import { scheduleOn, type NodeUsage } from './schedule';
 
 export const schedulerName = 'default-scheduler';
 
@@ -69,26 +69,59 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
     opts.recorder.record(pod, 'Warning', 'FailedScheduling', reason, schedulerName);
   };
 
+  const podsKey = resourceKey(podStrategy.info);
+  const ours = (p: Pod): boolean => !p.spec?.nodeName && isPodActive(p) && (p.spec?.schedulerName ?? schedulerName) === schedulerName;
+  // The scheduling queue (pending pods, oldest first: store events arrive in creation order) and the
+  // scheduler cache (active pods bound to each node), both kept from store events as kube-scheduler keeps
+  // its queue and cache from informers, so a pass never lists or sorts every pod.
+  const queue = new Map<string, { namespace?: string; name: string }>();
+  const bound = new Map<string, Map<string, Pod>>();
+  const nodeOf = new Map<string, string>();
+  /** Follows one pod; answers whether it is newly waiting to be scheduled. */
+  const track = (pod: Pod, deleted: boolean): boolean => {
+    const uid = pod.metadata.uid!;
+    const was = nodeOf.get(uid);
+    if (was !== undefined) {
+      bound.get(was)?.delete(uid);
+      nodeOf.delete(uid);
+    }
+    if (!deleted && pod.spec?.nodeName && isPodActive(pod)) {
+      let onNode = bound.get(pod.spec.nodeName);
+      if (!onNode) bound.set(pod.spec.nodeName, (onNode = new Map()));
+      onNode.set(uid, pod);
+      nodeOf.set(uid, pod.spec.nodeName);
+    }
+    if (deleted || !ours(pod)) {
+      queue.delete(uid);
+      return false;
+    }
+    if (queue.has(uid)) return false;
+    queue.set(uid, { namespace: pod.metadata.namespace, name: pod.metadata.name! });
+    return true;
+  };
+  const existing = (service.list(podStrategy, undefined) as Pod[]).sort((a, b) => {
+    const x = a.metadata.creationTimestamp ?? '';
+    const y = b.metadata.creationTimestamp ?? '';
+    return x < y ? -1 : x > y ? 1 : Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
+  });
+  for (const p of existing) track(p, false);
+
   const sync = (): number | undefined => {
     const nodes = service.list(nodeStrategy, undefined) as Node[];
-    const pods = service.list(podStrategy, undefined) as Pod[];
-    const pending = pods
-      .filter((p) => !p.spec?.nodeName && isPodActive(p) && (p.spec?.schedulerName ?? schedulerName) === schedulerName)
-      .sort((a, b) => {
-        const x = a.metadata.creationTimestamp ?? '';
-        const y = b.metadata.creationTimestamp ?? '';
-        return x < y ? -1 : x > y ? 1 : Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
-      });
-    const usage = podsByNode(pods);
+    const usage: NodeUsage = new Map([...bound].map(([node, pods]) => [node, [...pods.values()]]));
     const t = now().getTime();
     const started = performance.now();
     let retryIn: number | undefined;
     let tried = 0;
-    for (const pod of pending) {
-      const uid = pod.metadata.uid!;
+    for (const [uid, ref] of queue) {
       const prev = attempts.get(uid);
       if (prev && prev.version === clusterVersion && t - prev.at < backoff(prev.failures)) {
         retryIn = Math.min(retryIn ?? Infinity, backoff(prev.failures) - (t - prev.at));
+        continue;
+      }
+      const pod = service.store.get(podsKey, ref.namespace, ref.name) as Pod | undefined;
+      if (!pod || pod.metadata.uid !== uid || !ours(pod)) {
+        queue.delete(uid);
         continue;
       }
       // The rest in the next pass, after other work (requests, watches) had its turn.
@@ -114,7 +147,6 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
 
   const loop = new SyncLoop({ name: schedulerName, sync, log, delayMs: opts.delayMs, resyncMs: Math.max(retryMs, 1000) });
   const nodesKey = resourceKey(nodeStrategy.info);
-  const podsKey = resourceKey(podStrategy.info);
   // Heartbeats rewrite nodes every few seconds; only what scheduling looks at counts as a change.
   const fingerprints = new Map<string, string>();
   const unsubscribe = service.store.subscribe((e) => {
@@ -127,11 +159,13 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
       loop.poke();
     } else if (e.resource === podsKey) {
       const pod = e.object as Pod;
-      if (e.type === 'DELETED') {
-        attempts.delete(pod.metadata.uid!);
-        if (pod.spec?.nodeName) clusterVersion++;
-      }
-      if (e.type === 'DELETED' ? !!pod.spec?.nodeName : !pod.spec?.nodeName) loop.poke();
+      const deleted = e.type === 'DELETED';
+      const freed = nodeOf.has(pod.metadata.uid!) && (deleted || !isPodActive(pod));
+      if (deleted) attempts.delete(pod.metadata.uid!);
+      const waiting = track(pod, deleted);
+      // A bound pod leaving frees room on its node: every unschedulable pod may fit now.
+      if (freed) clusterVersion++;
+      if (freed || waiting) loop.poke();
     }
   });
   loop.poke();

@@ -4,12 +4,16 @@
 // replaces them), so a snapshot re-serializes only what changed, and one object that cannot be serialized
 // costs only itself, never every later write (issue 6: one such object stopped persistence for good).
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Snapshot } from './store';
 
 export class SnapshotFile {
   private timer: NodeJS.Timeout | undefined;
+  private writing = false;
+  private dirty = false;
+  private generation = 0;
   private readonly encoded = new WeakMap<object, string>();
   private readonly unencodable = new WeakSet<object>();
 
@@ -34,21 +38,60 @@ export class SnapshotFile {
   }
 
   schedule(): void {
+    if (this.writing) {
+      this.dirty = true;
+      return;
+    }
     this.timer ??= setTimeout(() => {
-      try {
-        this.flush();
-      } catch (err) {
-        // A full or read-only volume must not take the API server down: keep serving, try again later.
-        this.log?.error({ err, file: this.file }, 'writing state failed; retrying');
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.schedule();
-        }, 1000);
-      }
+      this.timer = undefined;
+      this.writing = true;
+      this.flushInSlices()
+        .catch((err) => {
+          // A full or read-only volume must not take the API server down: keep serving, try again later.
+          this.log?.error({ err, file: this.file }, 'writing state failed; retrying');
+          this.dirty = false;
+          this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.schedule();
+          }, 1000);
+        })
+        .finally(() => {
+          this.writing = false;
+          if (this.dirty) {
+            this.dirty = false;
+            this.schedule();
+          }
+        });
     }, this.delayMs);
   }
 
+  /**
+   * The background write: the snapshot is taken at once (stored objects are immutable), then encoded a
+   * few milliseconds at a time and written asynchronously, so a store of 10 000 objects never holds the
+   * API server's thread for the length of a whole encode and write. A later synchronous flush wins.
+   */
+  private async flushInSlices(): Promise<void> {
+    const generation = ++this.generation;
+    const snapshot = this.take();
+    const parts: string[] = [];
+    let sliceStart = performance.now();
+    for (let i = 0; i < snapshot.objects.length; i += 200) {
+      parts.push(this.encodeObjects(snapshot.objects.slice(i, i + 200)));
+      if (performance.now() - sliceStart >= 5) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    const text = `{"resourceVersion":${JSON.stringify(snapshot.resourceVersion)},"objects":[${parts.filter(Boolean).join(',')}]}`;
+    await mkdir(this.dir, { recursive: true });
+    const tmp = `${this.file}.tmp-${generation}`;
+    await writeFile(tmp, text);
+    if (generation !== this.generation) return void (await rm(tmp, { force: true }));
+    await rename(tmp, this.file);
+  }
+
   flush(): void {
+    this.generation++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     mkdirSync(this.dir, { recursive: true });
@@ -59,8 +102,12 @@ export class SnapshotFile {
 
   /** The snapshot as the JSON text JSON.stringify would give, built from each object's cached text. */
   encode(snapshot: Snapshot): string {
+    return `{"resourceVersion":${JSON.stringify(snapshot.resourceVersion)},"objects":[${this.encodeObjects(snapshot.objects)}]}`;
+  }
+
+  private encodeObjects(objects: Snapshot['objects']): string {
     const parts: string[] = [];
-    for (const entry of snapshot.objects) {
+    for (const entry of objects) {
       let text = this.encoded.get(entry.object);
       if (text === undefined) {
         try {
@@ -79,6 +126,6 @@ export class SnapshotFile {
       }
       parts.push(text);
     }
-    return `{"resourceVersion":${JSON.stringify(snapshot.resourceVersion)},"objects":[${parts.join(',')}]}`;
+    return parts.join(',');
   }
 }
