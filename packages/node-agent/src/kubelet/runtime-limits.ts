@@ -11,7 +11,7 @@ export function memoryLimitProblem(c: Pick<Container, 'name' | 'resources'>, mem
   if (memoryBytes === undefined || memoryBytes <= 0 || memoryBytes >= dockerMinMemoryBytes) return undefined;
   const asked = String(c.resources?.limits?.memory ?? memoryBytes);
   return (
-    `container "${c.name}": memory limit "${asked}" (${memoryBytes} bytes) is below the container runtime's ` +
+    `container "${c.name}": memory limit "${asked}" (${memoryBytes} byte${memoryBytes === 1 ? '' : 's'}) is below the container runtime's ` +
     `minimum of 6Mi (${dockerMinMemoryBytes} bytes); raise resources.limits.memory`
   );
 }
