@@ -9,6 +9,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type RunningApiServer } from './api-server';
+import type { Strategy } from './registry/strategy';
 
 let server: RunningApiServer;
 let base: string;
@@ -224,6 +225,40 @@ describe('acknowledged objects survive a restart', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a write that fails answers an error and stores nothing', () => {
+  it('computes everything that can fail before the object is stored', async () => {
+    // A kind whose warnings step trips over the object: the create must not leave it behind.
+    const widgets: Strategy = {
+      info: {
+        group: 'lab.test',
+        version: 'v1',
+        kind: 'Widget',
+        plural: 'widgets',
+        singular: 'widget',
+        shortNames: [],
+        namespaced: true,
+        verbs: [],
+      },
+      nameRule: 'dns1123-subdomain',
+      ignoredFields: (obj) => {
+        if (obj.metadata.name === 'trip') throw new Error('boom');
+        return [];
+      },
+    };
+    const s = await startApiServer({ port: 0, host: '127.0.0.1', strategies: [widgets], log: pino({ level: 'silent' }) });
+    base = `http://127.0.0.1:${s.port}`;
+    try {
+      const url = '/apis/lab.test/v1/namespaces/default/widgets';
+      expect((await call('POST', url, { metadata: { name: 'trip' } })).status).toBe(500);
+      expect((await call('GET', `${url}/trip`)).status).toBe(404);
+      expect((await call('POST', url, { metadata: { name: 'ok' } })).status).toBe(201);
+      expect((await call('PUT', `${url}/ok`, { metadata: { name: 'ok', labels: { a: 'b' } } })).status).toBe(200);
+    } finally {
+      await s.close();
     }
   });
 });

@@ -89,7 +89,9 @@ export class ObjectService {
     delete obj.metadata.resourceVersion;
     delete obj.metadata.deletionTimestamp;
     delete obj.metadata.deletionGracePeriodSeconds;
-    return { object: this.store.put(key, obj, 'ADDED'), warnings: this.warnings(s, obj) };
+    // Everything that can fail runs before the write: an error never follows a stored object (issue 6).
+    const warnings = this.warnings(s, obj);
+    return { object: this.store.put(key, obj, 'ADDED'), warnings };
   }
 
   update(s: Strategy, namespace: string | undefined, name: string, body: unknown, subresource?: string): WriteResult {
@@ -291,7 +293,8 @@ export class ObjectService {
       s.prepareForUpdate?.(obj, old);
     }
     this.validate(s, obj, old);
-    return { object: this.persist(s, old, obj), warnings: this.warnings(s, obj) };
+    const warnings = this.warnings(s, obj);
+    return { object: this.persist(s, old, obj), warnings };
   }
 
   /** Parses and checks the identity fields of a request body against the URL. */
