@@ -85,9 +85,13 @@ export class SnapshotFile {
     const text = `{"resourceVersion":${JSON.stringify(snapshot.resourceVersion)},"objects":[${parts.filter(Boolean).join(',')}]}`;
     await mkdir(this.dir, { recursive: true });
     const tmp = `${this.file}.tmp-${generation}`;
-    await writeFile(tmp, text);
-    if (generation !== this.generation) return void (await rm(tmp, { force: true }));
-    await rename(tmp, this.file);
+    try {
+      await writeFile(tmp, text);
+      if (generation === this.generation) await rename(tmp, this.file);
+    } finally {
+      // A write cut short (a full volume) or overtaken by a later flush leaves no partial file behind.
+      await rm(tmp, { force: true });
+    }
   }
 
   flush(): void {
