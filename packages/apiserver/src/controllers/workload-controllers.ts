@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ObjectService } from '../registry/object-service';
 import { startScheduler } from '../scheduler/scheduler';
 import { startDeploymentController } from './deployment-controller';
+import { startEndpointControllers } from './endpoint-controllers';
 import { EventRecorder } from './events';
 import { GarbageCollector } from './garbage-collector';
 import { startReplicaSetController } from './replicaset-controller';
@@ -34,6 +35,7 @@ export function startWorkloadControllers(service: ObjectService, log: Logger, op
     startScheduler(service, { log, recorder, retryMs: opts.schedulerRetryMs, delayMs: opts.syncDelayMs }),
     startReplicaSetController(service, recorder, log.child({ component: 'replicaset-controller' }), timing),
     startDeploymentController(service, recorder, log.child({ component: 'deployment-controller' }), timing),
+    startEndpointControllers(service, log, timing),
   ];
   const sweeper = setInterval(() => recorder.sweep(), Math.min(opts.eventTtlMs ?? 3_600_000, 60_000));
   sweeper.unref();

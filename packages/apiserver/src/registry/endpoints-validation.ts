@@ -80,8 +80,9 @@ export function validateEndpointSlice(obj: Record<string, unknown>): FieldError[
   if (!type) errs.push(field.required('addressType'));
   else if (!addressTypes.includes(String(type))) errs.push(field.notSupported('addressType', type, addressTypes));
   const endpoints = obj.endpoints;
-  if (endpoints === undefined || endpoints === null) errs.push(field.required('endpoints'));
-  else if (!Array.isArray(endpoints)) errs.push(field.invalid('endpoints', endpoints, 'must be a list of endpoints'));
+  if (endpoints === undefined || endpoints === null) {
+    // A placeholder slice has none.
+  } else if (!Array.isArray(endpoints)) errs.push(field.invalid('endpoints', endpoints, 'must be a list of endpoints'));
   else {
     if (endpoints.length > 1000) errs.push(field.invalid('endpoints', endpoints.length, 'must have at most 1000 items'));
     endpoints.forEach((e, i) => {

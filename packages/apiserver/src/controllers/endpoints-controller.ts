@@ -1,0 +1,52 @@
+// The Endpoints controller (pkg/controller/endpoint): one Endpoints object per Service with a selector,
+// named after it and labelled with its labels, listing the selected pods' addresses by readiness.
+// Services without a selector are left alone (their Endpoints are the user's); when a Service goes, its
+// Endpoints go with it, as kube-controller-manager deletes them.
+import { StatusError, type Endpoints, type Service } from '@kubelab/api';
+import type { ObjectService } from '../registry/object-service';
+import { endpointsStrategy } from '../registry/service-kinds';
+import { resourceKey } from '../registry/strategy';
+import { endpointsSubsets } from './endpoints-compute';
+import type { ServicePodIndex } from './service-pod-index';
+
+/** v1.IsHeadlessService: set on the endpoints of a headless Service. */
+export const headlessServiceLabel = 'service.kubernetes.io/headless';
+
+export function endpointsLabels(svc: Service): Record<string, string> {
+  const labels: Record<string, string> = { ...svc.metadata.labels };
+  if (svc.spec.clusterIP === 'None') labels[headlessServiceLabel] = '';
+  return labels;
+}
+
+export function syncEndpoints(service: ObjectService, index: ServicePodIndex, namespace: string, name: string): void {
+  const svc = index.service(namespace, name);
+  const existing = service.store.get(resourceKey(endpointsStrategy.info), namespace, name) as Endpoints | undefined;
+  if (!svc) {
+    if (existing) {
+      try {
+        service.delete(endpointsStrategy, namespace, name);
+      } catch (err) {
+        if (!(err instanceof StatusError && err.reason === 'NotFound')) throw err;
+      }
+    }
+    return;
+  }
+  if (!svc.spec?.selector || svc.metadata.deletionTimestamp) return;
+  const subsets = endpointsSubsets(svc, index.podsFor(svc));
+  const labels = endpointsLabels(svc);
+  if (!existing) {
+    const ep: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, labels } };
+    if (subsets.length) ep.subsets = subsets;
+    service.create(endpointsStrategy, namespace, ep);
+    return;
+  }
+  if (
+    JSON.stringify(existing.subsets ?? []) === JSON.stringify(subsets) &&
+    JSON.stringify(existing.metadata.labels ?? {}) === JSON.stringify(labels)
+  )
+    return;
+  const next: Endpoints = { ...existing, metadata: { ...existing.metadata, labels } };
+  if (subsets.length) next.subsets = subsets;
+  else delete next.subsets;
+  service.update(endpointsStrategy, namespace, name, next);
+}
