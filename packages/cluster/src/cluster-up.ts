@@ -50,7 +50,10 @@ export async function clusterUp(opts: ClusterUpOptions, report: Report = silent)
   }
   const plan = planUp(name, existing);
   if (plan.kind === 'running') return alreadyUp(opts, existing, report);
-  if (plan.kind === 'broken') throw unrepairable(name, plan.problems.join('; '));
+  if (plan.kind === 'broken') {
+    const kept = existing.volumes.some((v) => v.Name === stateVolumeName(name));
+    throw unrepairable(name, plan.problems.join('; '), undefined, kept);
+  }
   if (plan.kind === 'repair') return repair(opts, plan, existing, report);
   if (plan.kind === 'clear-leftovers') {
     // No state volume, so nothing a user made is lost: these are the remains of a failed create or down.
@@ -122,10 +125,12 @@ async function repair(
 }
 
 /** The error for a cluster `up` will not touch further: what is wrong, that the state is kept, the ways out. */
-function unrepairable(name: string, problem: string, cause?: unknown): Error {
+function unrepairable(name: string, problem: string, cause?: unknown, stateKept = true): Error {
+  const kept = stateKept
+    ? `Its state volume ${stateVolumeName(name)} (every API object) was left as it is. To start over, deleting all of it:`
+    : 'Nothing was changed. To start over:';
   return new Error(
-    `cluster "${name}" cannot be repaired: ${problem}\n` +
-      `Its state volume ${stateVolumeName(name)} (every API object) was left as it is. To start over, deleting all of it:\n` +
+    `cluster "${name}" cannot be repaired: ${problem}\n${kept}\n` +
       `  kubelab cluster up --name ${name} --recreate     (or: kubelab cluster down --name ${name})`,
     cause === undefined ? undefined : { cause },
   );
