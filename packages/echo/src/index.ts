@@ -70,6 +70,9 @@ export async function startEcho(options: EchoOptions = {}): Promise<EchoServer> 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
+  // A Service named "echo" gives every later pod of its namespace ECHO_PORT=tcp://10.96.x.y:80 (the
+  // kubelet's Docker-link variables), exactly as in Kubernetes: not ours to read, so the default applies.
+  if (/^[a-z]+:\/\//.test(raw)) return fallback;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name}=${raw} is not a valid port`);
   return port;
