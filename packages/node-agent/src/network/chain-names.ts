@@ -23,8 +23,18 @@ function base32Prefix16(bytes: Uint8Array): string {
   return out;
 }
 
+// Every sync renders every chain name again; the inputs rarely change, so remember them (bounded).
+const memo = new Map<string, string>();
+const MEMO_MAX = 200_000;
+
 function hash16(text: string): string {
-  return base32Prefix16(createHash('sha256').update(text).digest());
+  let h = memo.get(text);
+  if (h === undefined) {
+    if (memo.size >= MEMO_MAX) memo.clear();
+    h = base32Prefix16(createHash('sha256').update(text).digest());
+    memo.set(text, h);
+  }
+  return h;
 }
 
 /** kube-proxy's ServicePortName.String(): "ns/name:port", or "ns/name" when the port has no name. */
@@ -33,6 +43,12 @@ export function servicePortName(namespace: string, name: string, port: string | 
 }
 
 export const CHAIN_PREFIX = { svc: 'KUBE-SVC-', svl: 'KUBE-SVL-', ext: 'KUBE-EXT-', fw: 'KUBE-FW-', sep: 'KUBE-SEP-' } as const;
+
+/** The KUBE-SVC/SVL/EXT names of one service port: one hash, three prefixes. `protocol` lower case. */
+export function servicePortChains(svcPortName: string, protocol: string): { cluster: string; local: string; external: string } {
+  const h = hash16(svcPortName + protocol);
+  return { cluster: CHAIN_PREFIX.svc + h, local: CHAIN_PREFIX.svl + h, external: CHAIN_PREFIX.ext + h };
+}
 
 /** `protocol` lower case ("tcp"), as kube-proxy hashes it. */
 export function clusterPolicyChain(svcPortName: string, protocol: string): string {

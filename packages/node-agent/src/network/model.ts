@@ -13,7 +13,7 @@ import {
   type Pod,
   type Service,
 } from '@kubelab/api';
-import { clusterPolicyChain, endpointChain, externalChain, localPolicyChain, servicePortName } from './chain-names';
+import { endpointChain, servicePortChains, servicePortName } from './chain-names';
 import { desiredRoutes, type PodRoute } from './routes';
 
 /** The object a rule was made for: what `node iptables` and a packet trace name. */
@@ -205,11 +205,7 @@ function servicePorts(svc: Service, endpoints: Map<string, ProxyEndpoint[]> | un
       affinitySeconds: affinity,
       internalPolicyLocal: spec.internalTrafficPolicy === 'Local',
       externalPolicyLocal: externallyAccessible && spec.externalTrafficPolicy === 'Local',
-      chains: {
-        cluster: clusterPolicyChain(name, protocol),
-        local: localPolicyChain(name, protocol),
-        external: externalChain(name, protocol),
-      },
+      chains: servicePortChains(name, protocol),
       endpoints: eps,
     });
   }
