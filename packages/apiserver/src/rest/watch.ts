@@ -44,6 +44,20 @@ export function watchTimeoutSeconds(text: string | undefined): number | undefine
   return Math.min(n, maxTimerSeconds);
 }
 
+/**
+ * Stored objects are never changed in place, so each is serialized once however many watchers it goes to
+ * (the node agents, informers and kubectl -w all watch pods: one delete used to be encoded per watcher).
+ */
+const encodings = new WeakMap<object, string>();
+function encoded(object: object): string {
+  let text = encodings.get(object);
+  if (text === undefined) {
+    text = JSON.stringify(object);
+    encodings.set(object, text);
+  }
+  return text;
+}
+
 export function serveWatch(store: Store, req: Request, res: Response, opts: WatchOptions): void {
   res.status(200);
   res.setHeader('Content-Type', 'application/json');
@@ -52,7 +66,7 @@ export function serveWatch(store: Store, req: Request, res: Response, opts: Watc
   res.flushHeaders();
 
   const send = (e: WatchEvent): void => {
-    res.write(`${JSON.stringify(e)}\n`);
+    res.write(`{"type":${JSON.stringify(e.type)},"object":${encoded(e.object)}}\n`);
   };
   const inScope = (e: StoredEvent): boolean =>
     e.resource === opts.resource && (opts.namespace === undefined || e.object.metadata.namespace === opts.namespace);
