@@ -1,5 +1,6 @@
 // The one program inside kubelab's containers. Its arguments name the roles to run in this process:
 //   control plane: `apiserver node-agent`   workers: `node-agent`   lab workload: `echo`
+//   cluster DNS (a pod in kube-system): `dns`
 // One process per container keeps an idle cluster small (DESIGN target: under 250 MB for 1+2 nodes).
 import pino from 'pino';
 
@@ -9,7 +10,7 @@ interface Closable {
   close(): Promise<void>;
 }
 
-const known = ['apiserver', 'node-agent', 'echo'];
+const known = ['apiserver', 'node-agent', 'echo', 'dns'];
 
 async function start(role: string): Promise<Closable> {
   switch (role) {
@@ -19,6 +20,8 @@ async function start(role: string): Promise<Closable> {
       return (await import('@kubelab/node-agent')).runNodeAgentFromEnv(log);
     case 'echo':
       return (await import('@kubelab/echo')).runEchoFromEnv();
+    case 'dns':
+      return (await import('@kubelab/dns')).runDnsFromEnv(log);
     default:
       throw new Error(`unknown role "${role}"; known roles: ${known.join(', ')}`);
   }

@@ -1,0 +1,60 @@
+// One query packet in, one response packet out (CoreDNS plugin/kubernetes handler.go's place): parse
+// strictly, answer from the encoded-response cache, else ask the pure answer function and encode once.
+import { answer, RCODE, type AnswerConfig } from './answer';
+import type { ZoneSource } from './records';
+import { ResponseCache } from './response-cache';
+import { CLASSIC_UDP_SIZE, encodeResponse, errorResponse, MAX_UDP_SIZE, parseQuery, personalise, type ParsedQuery } from './wire';
+
+export type Transport = 'udp' | 'tcp';
+
+export interface HandleResult {
+  /** undefined: drop the packet silently. */
+  response?: Buffer;
+  /** Out of zone with an upstream configured: the caller forwards the raw query. */
+  forward?: boolean;
+  query?: ParsedQuery;
+  rcode?: number;
+  /** Why a packet was refused or dropped, for the debug log. */
+  reason?: string;
+}
+
+export class DnsHandler {
+  private readonly cache: ResponseCache;
+
+  constructor(
+    private readonly source: ZoneSource,
+    private readonly config: AnswerConfig,
+    cacheEntries?: number,
+  ) {
+    this.cache = new ResponseCache(cacheEntries);
+  }
+
+  get cacheStats(): { hits: number; misses: number; size: number } {
+    return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
+  }
+
+  handle(packet: Buffer, transport: Transport): HandleResult {
+    const parsed = parseQuery(packet);
+    if (!parsed.ok) {
+      if ('drop' in parsed) return { reason: parsed.reason };
+      return { response: errorResponse(packet, parsed.rcode), rcode: parsed.rcode, reason: parsed.reason };
+    }
+    const q = parsed.query;
+    // Classes other than IN (CH, HS, ANY) are not served: NOTIMP, as for other unsupported operations.
+    if (q.class !== 1) return { response: errorResponse(packet, RCODE.NOTIMP), query: q, rcode: RCODE.NOTIMP, reason: `class ${q.class}` };
+    const lower = q.name.toLowerCase();
+    const edns = q.ednsSize > 0;
+    const key = ResponseCache.key(lower, q.type, q.class, edns);
+    const revision = this.source.revision;
+    let enc = this.cache.get(key, revision);
+    if (!enc) {
+      const a = answer({ name: lower, type: q.type, class: q.class }, this.source, this.config);
+      if (a.forward) return { forward: true, query: q };
+      enc = encodeResponse(q, lower, a, edns);
+      this.cache.set(key, revision, enc);
+    }
+    const limit = edns ? Math.min(q.ednsSize, MAX_UDP_SIZE) : CLASSIC_UDP_SIZE;
+    const body = transport === 'udp' && enc.full.length > limit ? enc.truncated : enc.full;
+    return { response: personalise(body, packet, q), query: q, rcode: enc.rcode };
+  }
+}

@@ -1,0 +1,77 @@
+// The `dns` role of kubelab-node (DESIGN.md §3): a pod in kube-system behind the kube-dns Service.
+// Configuration comes from the environment the Deployment sets (one options object, checked up front).
+import type { Logger } from 'pino';
+import { KubeClient } from '@kubelab/client';
+import { isIPv4 } from './records';
+import { DnsHandler } from './handler';
+import { startDnsServer } from './server';
+import { parseUpstream } from './upstream';
+import { WatchCache } from './watch-cache';
+
+export interface DnsConfig {
+  apiUrl: string;
+  zone: string;
+  ttl: number;
+  port: number;
+  healthPort: number;
+  readyPort: number;
+  dnsIP?: string;
+  upstream?: string;
+}
+
+export function dnsConfigFromEnv(env: NodeJS.ProcessEnv): DnsConfig {
+  const apiUrl = env.KUBELAB_API_URL;
+  if (!apiUrl) throw new Error('dns: KUBELAB_API_URL is not set');
+  const num = (name: string, def: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`dns: ${name}=${raw}: must be a whole number ${min}-${max}`);
+    return n;
+  };
+  const zone = (env.KUBELAB_CLUSTER_DOMAIN || 'cluster.local').toLowerCase().replace(/\.$/, '');
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(zone)) throw new Error(`dns: KUBELAB_CLUSTER_DOMAIN=${zone}: not a domain name`);
+  const dnsIP = env.KUBELAB_DNS_IP || undefined;
+  if (dnsIP && !isIPv4(dnsIP)) throw new Error(`dns: KUBELAB_DNS_IP=${dnsIP}: not an IPv4 address`);
+  const upstream = env.KUBELAB_DNS_UPSTREAM || undefined;
+  if (upstream) parseUpstream(upstream);
+  return {
+    apiUrl,
+    zone,
+    ttl: num('KUBELAB_DNS_TTL', 30, 0, 3600),
+    port: num('KUBELAB_DNS_PORT', 53, 0, 65535),
+    healthPort: num('KUBELAB_DNS_HEALTH_PORT', 8080, 0, 65535),
+    readyPort: num('KUBELAB_DNS_READY_PORT', 8181, 0, 65535),
+    dnsIP,
+    upstream,
+  };
+}
+
+export async function runDnsFromEnv(log: Logger): Promise<{ close(): Promise<void> }> {
+  const cfg = dnsConfigFromEnv(process.env);
+  const dnsLog = log.child({ component: 'dns' });
+  const client = new KubeClient({ baseUrl: cfg.apiUrl });
+  const cache = new WatchCache(client, dnsLog).start();
+  const handler = new DnsHandler(cache.index, { zone: cfg.zone, ttl: cfg.ttl, dnsIP: cfg.dnsIP, upstream: !!cfg.upstream });
+  const server = await startDnsServer({
+    handler,
+    log: dnsLog,
+    port: cfg.port,
+    healthPort: cfg.healthPort,
+    readyPort: cfg.readyPort,
+    ready: () => cache.synced,
+    upstream: cfg.upstream,
+  });
+  dnsLog.info(
+    { port: server.port, zone: cfg.zone, ttl: cfg.ttl, upstream: cfg.upstream ?? 'none (out-of-zone names are REFUSED)' },
+    'dns serving',
+  );
+  void cache.waitForSync().then(() => dnsLog.info('dns watch cache synced: ready'));
+  return {
+    async close() {
+      cache.stop();
+      await server.close();
+      await client.close();
+    },
+  };
+}
