@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import {
   resolveResource,
   StatusError,
+  type EndpointSlice,
   type Event,
   type KubeObject,
   type LabelSelector,
@@ -66,6 +67,10 @@ export async function gatherRelated(client: KubeClient, obj: KubeObject, showEve
   } else if (needs.pods === 'node') {
     related.pods = await listOrEmpty<Pod>(client, 'pods', undefined, { fieldSelector: `spec.nodeName=${obj.metadata.name}` });
   }
+  if (needs.endpointSlices)
+    related.endpointSlices = await listOrEmpty<EndpointSlice>(client, 'endpointslices.discovery.k8s.io', ns, {
+      labelSelector: `kubernetes.io/service-name=${obj.metadata.name}`,
+    });
   if (needs.replicaSets) related.replicaSets = await listOrEmpty<ReplicaSet>(client, 'replicasets.apps', ns, { labelSelector: selector });
   return related;
 }

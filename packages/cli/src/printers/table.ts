@@ -2,7 +2,8 @@
 // wide (kubectl's tabwriter settings), `<none>` for empty values.
 import { humanDuration, type KubeObject, type Namespace, type Node } from '@kubelab/api';
 import { age } from './cells';
-import { configMapColumns, deploymentColumns, podColumns, replicaSetColumns, secretColumns, serviceColumns } from './workload-columns';
+import { endpointSliceColumns, endpointsColumns, serviceColumns } from './service-columns';
+import { configMapColumns, deploymentColumns, podColumns, replicaSetColumns, secretColumns } from './workload-columns';
 
 export { age };
 
@@ -71,6 +72,8 @@ const columnsByKind: Record<string, Column[]> = {
   ConfigMap: configMapColumns,
   Secret: secretColumns,
   Service: serviceColumns,
+  Endpoints: endpointsColumns,
+  EndpointSlice: endpointSliceColumns,
 };
 
 /** Columns for a kind; other modules add theirs with registerColumns. */

@@ -1,4 +1,4 @@
-// `kubectl get` columns for Pods, Deployments, ReplicaSets, ConfigMaps, Secrets and Services, as kubectl's
+// `kubectl get` columns for Pods, Deployments, ReplicaSets, ConfigMaps and Secrets, as kubectl's
 // server-side table printers define them (kubernetes pkg/printers/internalversion/printers.go).
 import type { ConfigMap, Container, Deployment, KubeObject, LabelSelector, Pod, ReplicaSet, Secret } from '@kubelab/api';
 import { age } from './cells';
@@ -104,53 +104,4 @@ export const secretColumns: Column[] = [
     },
   },
   ageColumn,
-];
-
-interface ServiceLike extends KubeObject {
-  spec?: {
-    type?: string;
-    clusterIP?: string;
-    externalIPs?: string[];
-    externalName?: string;
-    ports?: { port: number; nodePort?: number; protocol?: string }[];
-    selector?: Record<string, string>;
-  };
-  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
-}
-
-function serviceExternalIP(s: ServiceLike): string {
-  const type = s.spec?.type ?? 'ClusterIP';
-  const external = s.spec?.externalIPs ?? [];
-  if (type === 'ExternalName') return s.spec?.externalName ?? '<none>';
-  if (type === 'LoadBalancer') {
-    const lb = (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter(Boolean);
-    const all = [...lb, ...external];
-    return all.length ? all.join(',') : '<pending>';
-  }
-  return external.length ? external.join(',') : '<none>';
-}
-
-/** Services are served later by another component; their kubectl columns are known now. */
-export const serviceColumns: Column[] = [
-  name,
-  { header: 'TYPE', value: (o) => (o as ServiceLike).spec?.type ?? 'ClusterIP' },
-  { header: 'CLUSTER-IP', value: (o) => (o as ServiceLike).spec?.clusterIP || '<none>' },
-  { header: 'EXTERNAL-IP', value: (o) => serviceExternalIP(o as ServiceLike) },
-  {
-    header: 'PORT(S)',
-    value: (o) =>
-      ((o as ServiceLike).spec?.ports ?? [])
-        .map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)
-        .join(',') || '<none>',
-  },
-  ageColumn,
-  {
-    header: 'SELECTOR',
-    value: (o) =>
-      Object.entries((o as ServiceLike).spec?.selector ?? {})
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, v]) => `${k}=${v}`)
-        .join(',') || '<none>',
-    wide: true,
-  },
 ];

@@ -1,10 +1,23 @@
 // One entry point for describe output: picks the kind's layout. Related objects (events, pods, replica sets)
 // are fetched by the command and passed in, so every layout is a pure function of its inputs.
-import type { ConfigMap, Deployment, Event, KubeObject, Namespace, Node, Pod, ReplicaSet, Secret } from '@kubelab/api';
+import type {
+  ConfigMap,
+  Deployment,
+  EndpointSlice,
+  Event,
+  KubeObject,
+  Namespace,
+  Node,
+  Pod,
+  ReplicaSet,
+  Secret,
+  Service,
+} from '@kubelab/api';
 import type { DescribeContext } from './common';
 import { describeConfigMap, describeSecret } from './config';
 import { describeGeneric, describeNamespace, describeNode } from './node';
 import { describePod } from './pod';
+import { describeService } from './service';
 import { describeDeployment, describeReplicaSet } from './workloads';
 
 export type { DescribeContext } from './common';
@@ -15,11 +28,19 @@ export interface Related {
   pods?: Pod[];
   /** ReplicaSets in a Deployment's namespace (the describer picks the ones it owns). */
   replicaSets?: ReplicaSet[];
+  /** A Service's EndpointSlices (kubernetes.io/service-name=NAME). */
+  endpointSlices?: EndpointSlice[];
 }
 
 /** What describe needs fetched besides the object itself. */
-export function relatedNeeds(kind: string): { events: boolean; pods: 'selector' | 'node' | false; replicaSets: boolean } {
+export function relatedNeeds(kind: string): {
+  events: boolean;
+  pods: 'selector' | 'node' | false;
+  replicaSets: boolean;
+  endpointSlices: boolean;
+} {
   return {
+    endpointSlices: kind === 'Service',
     events: kind !== 'Namespace' && kind !== 'Secret',
     pods: kind === 'ReplicaSet' ? 'selector' : kind === 'Node' ? 'node' : false,
     replicaSets: kind === 'Deployment',
@@ -42,6 +63,8 @@ export function describeObject(obj: KubeObject, related: Related, ctx: DescribeC
       return describeConfigMap(obj as ConfigMap, related.events, ctx);
     case 'Secret':
       return describeSecret(obj as Secret);
+    case 'Service':
+      return describeService(obj as Service, related.endpointSlices, related.events, ctx);
     default:
       return describeGeneric(obj, related.events, ctx);
   }
