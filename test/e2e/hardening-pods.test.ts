@@ -216,6 +216,24 @@ spec:
     expect(get.stderr).toContain(`pods "${pod}" not found`);
   });
 
+  it.each([
+    ['../../var/run', "must not contain '..'"],
+    ['/var/run', 'must be a relative path'],
+  ])('the API refuses subPath %s before any kubelet sees it', async (subPath, why) => {
+    const manifest = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'climb' },
+      spec: {
+        volumes: [{ name: 'v', emptyDir: {} }],
+        containers: [{ name: 'main', image: 'kubelab/toolbox:latest', volumeMounts: [{ name: 'v', mountPath: '/m', subPath }] }],
+      },
+    });
+    const r = await c.try(['apply', '-f', '-'], manifest);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`spec.containers[0].volumeMounts.subPath: Invalid value: "${subPath}": ${why}`);
+  });
+
   it('refuses a Deployment whose template asks for a privileged init container', async () => {
     const manifest = `
 apiVersion: apps/v1
