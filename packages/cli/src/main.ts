@@ -49,6 +49,7 @@ clusterCmd
   .option('--api-port <port>', 'host port for the API server on 127.0.0.1 (default: a free port)', int(1, 65535))
   .option('--max-pods <n>', "the kubelet's max-pods on every node: pods a node takes (default 110, or KUBELAB_MAX_PODS)", int(1, 100000))
   .option('--recreate', 'delete an existing cluster of that name first, with its state volume (every object in its API)')
+  .option('--dns-upstream <ip[:port]>', 'resolver the cluster DNS forwards names outside cluster.local to (default: none, they are REFUSED)')
   .option(
     '--allow-privileged',
     "allow privileged containers, host namespaces, every capability and host paths (kube-apiserver's flag; such pods can take over this machine)",
@@ -63,6 +64,7 @@ clusterCmd
       maxPods?: number;
       recreate?: boolean;
       allowPrivileged?: boolean;
+      dnsUpstream?: string;
     }) => {
       await cluster.up({ ...o, name: o.name ?? clusterName(globals().cluster) }, print);
     },

@@ -10,6 +10,7 @@ import { describeRepair, planUp, type UpPlan } from './cluster-repair';
 import { carryOutRepair } from './cluster-repairer';
 import { docker } from './docker';
 import { dockerMessage } from './docker-util';
+import { ensureDnsAddon, validateDnsUpstream } from './dns-addon';
 import { ensureEngine } from './engine';
 import { ensureImages } from './images';
 import { clusterFilter, stateVolumeName, validateApiPort, validateClusterName, validateLogLevel, validateWorkers } from './names';
@@ -30,6 +31,7 @@ export async function clusterUp(opts: ClusterUpOptions, report: Report = silent)
   validateWorkers(opts.workers);
   validateApiPort(opts.apiPort);
   validateLogLevel(opts.logLevel);
+  validateDnsUpstream(opts.dnsUpstream);
   const { name } = opts;
 
   // A caller that passes the image has already talked to the engine to build it.
@@ -68,6 +70,7 @@ export async function clusterUp(opts: ClusterUpOptions, report: Report = silent)
   try {
     const info = await create(opts, nodeImage, report);
     await timed(report, () => waitForClusterReady(info, opts.readyTimeoutMs ?? 60_000), `cluster "${name}" ready`);
+    await dnsAddon(opts, info, nodeImage, report);
     return recreated ? { ...info, recreated } : info;
   } catch (err) {
     const message = (err as Error).message;
@@ -83,7 +86,7 @@ async function alreadyUp(opts: ClusterUpOptions, existing: ClusterObjects, repor
   const info = infoFromContainers(name, existing.containers);
   if (!info) throw new Error(`cluster "${name}" has no node containers`);
   // Still refresh images: workload images may have changed, and it costs milliseconds when they did not.
-  if (!opts.image) await ensureImages(report);
+  const image = opts.image ?? (await ensureImages(report)).nodeImage;
   // Running is not ready (e.g. just restarted with the daemon). A broken one is reported, never wiped: it
   // holds the user's objects.
   try {
@@ -91,6 +94,7 @@ async function alreadyUp(opts: ClusterUpOptions, existing: ClusterObjects, repor
   } catch (err) {
     throw unrepairable(name, `it is running but not ready: ${(err as Error).message}`, err);
   }
+  await dnsAddon(opts, info, image, report);
   return { ...info, alreadyUp: true };
 }
 
@@ -121,7 +125,18 @@ async function repair(
   } catch (err) {
     throw unrepairable(name, `after the repair (${what}) it did not become ready: ${(err as Error).message}`, err);
   }
+  await dnsAddon(opts, info, await image(), report);
   return { ...info, repaired: what };
+}
+
+/** Cluster DNS (dns-addon.ts): applied once the nodes are Ready, and waited for, so pods resolve names from the start. */
+function dnsAddon(opts: ClusterUpOptions, info: ClusterInfo, image: string, report: Report): Promise<string> {
+  const o = { image, internalApiUrl: info.internalApiUrl, logLevel: opts.logLevel, upstream: opts.dnsUpstream };
+  return timed(
+    report,
+    () => ensureDnsAddon(info.apiUrl, o, opts.readyTimeoutMs ?? 60_000),
+    (what) => what,
+  );
 }
 
 /** The error for a cluster `up` will not touch further: what is wrong, that the state is kept, the ways out. */

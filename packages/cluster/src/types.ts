@@ -28,6 +28,8 @@ export interface ClusterUpOptions {
    * existing cluster is only ever repaired, never replaced.
    */
   recreate?: boolean;
+  /** ip[:port] the cluster DNS forwards names outside cluster.local to; unset (default) = REFUSED. */
+  dnsUpstream?: string;
   /** Told before a step that destroys something (what --recreate will delete). */
   announce?: (line: string) => void;
 }

@@ -24,6 +24,8 @@ export interface UpOptions {
   allowPrivileged?: boolean;
   /** Delete an existing cluster of that name (state volume included) and create it anew. */
   recreate?: boolean;
+  /** Resolver for names outside cluster.local (off by default: REFUSED). */
+  dnsUpstream?: string;
 }
 
 type Print = (line: string) => void;

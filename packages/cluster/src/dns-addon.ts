@@ -1,0 +1,169 @@
+// The cluster DNS add-on, applied by `cluster up` the way kubeadm applies CoreDNS: a Deployment of the node
+// image's `dns` role and the kube-dns Service at 10.96.0.10 (udp+tcp 53) in kube-system, then waited for
+// until its pods are Ready. Objects are built by a pure function; applying is create, or update of the
+// Deployment when its template changed (a new image after a rebuild rolls the pods).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { resolveResource, StatusError, type Deployment, type Pod, type ResourceInfo, type Service } from '@kubelab/api';
+import { KubeClient } from '@kubelab/client';
+import { NODE_ENTRY } from './names';
+
+export const DNS_SERVICE_IP = '10.96.0.10';
+export const DNS_NAMESPACE = 'kube-system';
+/**
+ * Two replicas, as CoreDNS ships: a restarting or rescheduled DNS pod leaves the other answering behind the
+ * ClusterIP (the issue's failover lesson), at the cost of one more ~40 MB Node process.
+ */
+export const DNS_REPLICAS = 2;
+const LABELS = { 'k8s-app': 'kube-dns' };
+
+export interface DnsAddonOptions {
+  image: string;
+  /** The API server as pods reach it: the control plane's node-network address (pod egress is masqueraded). */
+  internalApiUrl: string;
+  logLevel?: string;
+  /** ip[:port] of a resolver for names outside cluster.local; unset = REFUSED (no traffic leaves the machine). */
+  upstream?: string;
+  replicas?: number;
+}
+
+/** `cluster up --dns-upstream`: checked before anything is created. */
+export function validateDnsUpstream(upstream: string | undefined): void {
+  if (upstream === undefined) return;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::(\d{1,5}))?$/.exec(upstream);
+  const ok = m?.slice(1, 5).every((o) => Number(o) <= 255) && (m[5] === undefined || (Number(m[5]) >= 1 && Number(m[5]) <= 65535));
+  if (!ok)
+    throw new Error(`--dns-upstream ${upstream}: must be an IPv4 address, optionally with :port (e.g. 192.168.1.1 or 10.0.0.2:5353)`);
+}
+
+export function dnsAddonObjects(o: DnsAddonOptions): { service: Service; deployment: Deployment } {
+  const service: Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kube-dns', namespace: DNS_NAMESPACE, labels: { ...LABELS, 'kubernetes.io/name': 'CoreDNS' } },
+    spec: {
+      selector: { ...LABELS },
+      clusterIP: DNS_SERVICE_IP,
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+      ],
+    },
+  };
+  const env = [
+    { name: 'KUBELAB_API_URL', value: o.internalApiUrl },
+    { name: 'KUBELAB_DNS_IP', value: DNS_SERVICE_IP },
+    { name: 'LOG_LEVEL', value: o.logLevel ?? 'info' },
+    ...(o.upstream ? [{ name: 'KUBELAB_DNS_UPSTREAM', value: o.upstream }] : []),
+  ];
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'coredns', namespace: DNS_NAMESPACE, labels: { ...LABELS } },
+    spec: {
+      replicas: o.replicas ?? DNS_REPLICAS,
+      selector: { matchLabels: { ...LABELS } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+      template: {
+        metadata: { labels: { ...LABELS } },
+        spec: {
+          // As CoreDNS: the DNS server must not resolve through itself.
+          dnsPolicy: 'Default',
+          containers: [
+            {
+              name: 'dns',
+              image: o.image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['node', NODE_ENTRY, 'dns'],
+              env,
+              ports: [
+                { name: 'dns', containerPort: 53, protocol: 'UDP' },
+                { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
+                { name: 'liveness-probe', containerPort: 8080, protocol: 'TCP' },
+                { name: 'readiness-probe', containerPort: 8181, protocol: 'TCP' },
+              ],
+              // CoreDNS's probes: health (liveness) on 8080, ready (watch cache synced) on 8181.
+              livenessProbe: {
+                httpGet: { path: '/health', port: 8080 },
+                initialDelaySeconds: 10,
+                periodSeconds: 10,
+                timeoutSeconds: 5,
+                failureThreshold: 5,
+              },
+              readinessProbe: { httpGet: { path: '/ready', port: 8181 }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 },
+            },
+          ],
+        },
+      },
+    },
+  } as unknown as Deployment;
+  return { service, deployment };
+}
+
+function kind(plural: string): ResourceInfo {
+  const r = resolveResource(plural);
+  if (!r) throw new Error(`@kubelab/api does not describe "${plural}"`);
+  return r;
+}
+
+/** Upstream setting of a Deployment made by an earlier `up` (kept when this `up` does not name one). */
+function upstreamOf(d: Deployment | undefined): string | undefined {
+  const c = (d?.spec as { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } })?.template?.spec
+    ?.containers?.[0];
+  return c?.env?.find((e) => e.name === 'KUBELAB_DNS_UPSTREAM')?.value;
+}
+
+async function getOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof StatusError && err.code === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Applies the add-on through the API (apiUrl: as the host reaches it) and waits until its pods are Ready. */
+export async function ensureDnsAddon(apiUrl: string, o: DnsAddonOptions, timeoutMs = 60_000): Promise<string> {
+  const client = new KubeClient({ baseUrl: apiUrl });
+  try {
+    const services = kind('services');
+    const deployments = kind('deployments');
+    const existing = await getOrUndefined(client.get<Deployment>(deployments, 'coredns', DNS_NAMESPACE));
+    const wanted = dnsAddonObjects({ ...o, upstream: o.upstream ?? upstreamOf(existing) });
+    if (!(await getOrUndefined(client.get<Service>(services, 'kube-dns', DNS_NAMESPACE)))) {
+      await client.create(services, wanted.service, DNS_NAMESPACE);
+    }
+    if (!existing) await client.create(deployments, wanted.deployment, DNS_NAMESPACE);
+    else if (JSON.stringify(existing.spec?.template) !== JSON.stringify(wanted.deployment.spec?.template)) {
+      await client.update(deployments, {
+        ...wanted.deployment,
+        metadata: { ...wanted.deployment.metadata, resourceVersion: existing.metadata.resourceVersion },
+      });
+    }
+    return await waitForDnsReady(client, o.image, wanted.deployment.spec?.replicas ?? DNS_REPLICAS, timeoutMs);
+  } finally {
+    await client.close();
+  }
+}
+
+function isReady(p: Pod): boolean {
+  return !p.metadata.deletionTimestamp && !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+async function waitForDnsReady(client: KubeClient, image: string, replicas: number, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no pods yet';
+  for (;;) {
+    const pods = await client.list<Pod>(kind('pods'), DNS_NAMESPACE, { labelSelector: 'k8s-app=kube-dns' });
+    const current = pods.items.filter((p) => p.spec.containers[0]?.image === image);
+    const ready = current.filter(isReady);
+    if (ready.length >= replicas) return `${ready.length} DNS pod(s) Ready behind kube-dns ${DNS_SERVICE_IP}`;
+    last =
+      pods.items.map((p) => `${p.metadata.name} ${p.status?.phase ?? 'Pending'}${isReady(p) ? ' Ready' : ''}`).join(', ') || 'no pods yet';
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `cluster DNS not ready after ${timeoutMs / 1000} s: waited for ${replicas} Ready pods of deployment coredns in kube-system (last: ${last})`,
+      );
+    }
+    await sleep(250);
+  }
+}
