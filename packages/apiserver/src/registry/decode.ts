@@ -19,31 +19,51 @@ export function decodeError(info: Pick<ResourceInfo, 'kind' | 'group' | 'version
   );
 }
 
-function childPath(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  // Keys that are not plain identifiers (labels, annotations, data keys) are written as map keys, the way
-  // Kubernetes field paths write them: metadata.labels[app.kubernetes.io/name].
-  if (/^[A-Za-z_$][\w$]*$/.test(key)) return path ? `${path}.${key}` : key;
-  return `${path}[${key.length > 64 ? `${key.slice(0, 61)}...` : key}]`;
+/**
+ * A field path as Kubernetes writes it: `spec.containers[0].env`, and `metadata.labels[app.kubernetes.io/name]`
+ * for keys that are not plain identifiers (labels, annotations, data keys).
+ */
+function fieldPath(keys: (string | number)[]): string {
+  let path = '';
+  for (const key of keys) {
+    if (typeof key === 'number') path += `[${key}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(key)) path += path ? `.${key}` : key;
+    else path += `[${key.length > 64 ? `${key.slice(0, 61)}...` : key}]`;
+  }
+  return path || '<body>';
 }
 
 /**
  * The field path of the first object or list nested deeper than `limit` levels (the body itself is level
  * 1, as Go's decoder counts), or undefined when the value is within the limit. Recursion stops at the
- * limit, so even a value nested a million levels deep costs at most `limit` stack frames.
+ * limit, so even a value nested a million levels deep costs at most `limit` stack frames; the path is
+ * only spelled out for the one field found.
  */
 export function tooDeepAt(value: unknown, limit = maxNestingDepth): string | undefined {
-  const walk = (v: unknown, path: string, depth: number): string | undefined => {
-    if (v === null || typeof v !== 'object') return undefined;
-    if (depth > limit) return path || '<body>';
-    const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
-    for (const [k, child] of entries) {
-      const found = walk(child, childPath(path, k), depth + 1);
-      if (found !== undefined) return found;
+  const keys: (string | number)[] = [];
+  const walk = (v: object, depth: number): boolean => {
+    if (depth > limit) return true;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const child: unknown = v[i];
+        if (child === null || typeof child !== 'object') continue;
+        keys.push(i);
+        if (walk(child, depth + 1)) return true;
+        keys.pop();
+      }
+      return false;
     }
-    return undefined;
+    for (const k in v) {
+      const child = (v as Record<string, unknown>)[k];
+      if (child === null || typeof child !== 'object') continue;
+      keys.push(k);
+      if (walk(child, depth + 1)) return true;
+      keys.pop();
+    }
+    return false;
   };
-  return walk(value, '', 1);
+  if (value === null || typeof value !== 'object') return undefined;
+  return walk(value, 1) ? fieldPath(keys) : undefined;
 }
 
 /** Refuses a body (or a patched object) that nests deeper than kubelab can store, naming the field. */
