@@ -49,9 +49,21 @@ egress_guard() {
   fi
 }
 
+bridged_keep_source() {
+  # With bridge netfilter on, frames a node agent forwards onto its pod network pass this machine's nat
+  # table too, and Docker's `-s <node subnet> ! -o <node bridge> -j MASQUERADE` rewrites a client on the
+  # node network (this host, a node) to the pod bridge's gateway: a hostPort or externalTrafficPolicy
+  # Local Service would no longer see the client's IP, and the reply took a wrong path. Frames bridged
+  # between containers that this machine did not DNAT are never masqueraded (published-port hairpin is).
+  [ "$(id -u)" = 0 ] && command -v iptables >/dev/null || return 0
+  local rule=(-m physdev --physdev-is-bridged -m conntrack ! --ctstate DNAT -m comment --comment "kubelab: frames bridged between containers keep their source address" -j RETURN)
+  iptables -t nat -C POSTROUTING "${rule[@]}" 2>/dev/null || iptables -t nat -I POSTROUTING 1 "${rule[@]}" || true
+}
+
 command -v docker >/dev/null || { [ "$(id -u)" = 0 ] && install_engine; } || die "no docker client"
 engine_answers || start_engine
 egress_guard
+bridged_keep_source
 # debootstrap builds the offline base image; docker-compose runs compose.yaml (and its test). Debian packages.
 missing=()
 command -v debootstrap >/dev/null || missing+=(debootstrap)

@@ -51,6 +51,7 @@ export class NodeNetwork {
   /** Text last restored per table; cleared to force a full resync. */
   private applied = new Map<TableName, string>();
   private needFullSync = true;
+  private checkJumps = false;
   private model?: NetworkModel;
   private readonly startedAt = Date.now();
 
@@ -80,7 +81,10 @@ export class NodeNetwork {
     void net.informers.waitForSync().then(() => net.poke());
     setTimeout(() => net.poke(), SYNC_GRACE_MS + 100).unref?.();
     // Periodic check: re-insert a jump someone removed (then re-apply everything), repair routes.
-    net.resync = setInterval(() => net.poke(), RESYNC_MS);
+    net.resync = setInterval(() => {
+      net.checkJumps = true;
+      net.poke();
+    }, RESYNC_MS);
     netLog.info({ nodeInterface: facts.nodeInterface, podCidr: facts.podCidr }, 'node network started');
     return net;
   }
@@ -152,8 +156,9 @@ export class NodeNetwork {
     const t0 = performance.now();
     const tables = renderTables(model);
     const renderMs = performance.now() - t0;
-    // A jump that went missing (someone flushed a built-in chain) means the whole state is suspect.
-    if (!this.needFullSync) for (const j of JUMPS) if (await ensureJump(j)) this.needFullSync = true;
+    // Periodically: a jump that went missing (someone flushed a built-in chain) makes the whole state suspect.
+    if (this.checkJumps && !this.needFullSync) for (const j of JUMPS) if (await ensureJump(j)) this.needFullSync = true;
+    this.checkJumps = false;
     const changed = [tables.filter, tables.nat].filter((t) => this.needFullSync || this.applied.get(t.table) !== t.text);
     const t1 = performance.now();
     if (changed.length) {
