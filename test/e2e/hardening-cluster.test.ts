@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '@kubelab/api';
 import { kubelab, kubelabOk } from '../support/cli';
+import { podReady } from '../support/cluster';
+import { eventually } from '../support/docker';
 
 const run = promisify(execFile);
 const name = 'kltest-hardening-cluster';
@@ -84,6 +86,23 @@ describe('cluster up never deletes a cluster\u2019s state', () => {
     const out = await kubelabOk(['cluster', 'up', '--name', name]);
     expect(out).toContain(`repairing cluster "${name}": started ${controlPlane} (exited)`);
     expect(out).toContain(`Cluster "${name}" is repaired and up in`);
+    await expectObjectsKept(cmUid, uid);
+  });
+
+  it('brings back a cluster whose every container stopped with the Docker daemon; the pod runs again', async () => {
+    // What a daemon restart at the end of a working day leaves: node and pod containers all exited.
+    const ids = (await dockerCli('ps', '-q', '--filter', `label=kubelab.cluster=${name}`)).split('\n').filter(Boolean);
+    expect(ids.length).toBeGreaterThanOrEqual(5);
+    await dockerCli('stop', '-t', '2', ...ids);
+    const out = await kubelabOk(['cluster', 'up', '--name', name]);
+    expect(out).toContain(
+      `repairing cluster "${name}": started ${controlPlane} (exited), started ${name}-worker (exited), started ${worker2} (exited)`,
+    );
+    // The kubelet starts the pod again in a new sandbox, as after a node reboot.
+    await eventually('pod web running again after its containers exited', async () => {
+      const p = await pod();
+      return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && podReady(p) ? p : undefined;
+    });
     await expectObjectsKept(cmUid, uid);
   });
 
