@@ -51,7 +51,7 @@ export function infoFromContainers(cluster: string, listed: Listed[]): ClusterIn
 
 export interface Health {
   healthy: boolean;
-  /** Why not, in words for the "replacing stale cluster" step. */
+  /** Why not, in words (for `cluster list`). */
   reason: string;
 }
 
