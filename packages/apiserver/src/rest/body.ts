@@ -4,8 +4,8 @@
 // JSON, as Kubernetes' input negotiation falls back to its first serializer.
 //
 // YAML bodies are refused (415) rather than read: the yaml library takes seconds on a 3 MiB body (4.5 s for
-// 60 000 list items; 90 s with its duplicate-key check) and exhausts memory on a few thousand nesting
-// levels, so one request could freeze the API server. kubelab's CLI, kubectl and the client libraries all
+// 60 000 list items; 90 s with its duplicate-key check) and aborts the process out of memory on 20 000
+// nesting levels, so one request could freeze or kill the API server. kubelab's CLI, kubectl and the client libraries all
 // send JSON.
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { StatusError } from '@kubelab/api';
