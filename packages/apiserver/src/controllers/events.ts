@@ -2,10 +2,10 @@
 // namespace), through client-go's event correlator (events-cache.ts): repeats bump `count` and
 // `lastTimestamp`, similar events are combined, floods are dropped; old events expire like the API
 // server's 1 h event TTL.
-import { rfc3339, StatusError, type Event, type KubeObject } from '@kubelab/api';
+import { rfc3339, type Event, type KubeObject } from '@kubelab/api';
 import type { Logger } from 'pino';
 import type { ObjectService } from '../registry/object-service';
-import type { Strategy } from '../registry/strategy';
+import { resourceKey, type Strategy } from '../registry/strategy';
 import { EventCorrelator, type CorrelatorOptions } from './events-cache';
 
 export interface EventRecorderOptions {
@@ -61,13 +61,15 @@ export class EventRecorder {
       const c = this.correlator.correlate(event);
       if (c.action === 'skip') return;
       if (c.action === 'update') {
-        try {
-          this.service.patch(this.strategy, namespace, c.event.metadata.name!, c.patch);
+        // The same patch client-go sends (count, lastTimestamp, message), written straight to the store:
+        // repeats are the hot path of a crash loop or of thousands of unschedulable pods.
+        const key = resourceKey(this.strategy.info);
+        const current = this.service.store.get(key, namespace, c.event.metadata.name!);
+        if (current) {
+          this.service.store.put(key, { ...current, ...c.patch }, 'MODIFIED');
           return;
-        } catch (err) {
-          // Expired or deleted meanwhile: record it again under the same name, as recordToSink does.
-          if (!(err instanceof StatusError && err.reason === 'NotFound')) throw err;
         }
+        // Expired or deleted meanwhile: record it again under the same name, as recordToSink does.
       }
       this.service.create(this.strategy, namespace, c.event);
     } catch (err) {

@@ -99,3 +99,20 @@ export function podChangeConcernsController(pod: KubeObject, ownerExists: (uid: 
   const ref = controllerOf(pod);
   return !ref || ownerExists(ref.uid);
 }
+
+/**
+ * What of a pod a ReplicaSet looks at (selector match, ownership, activity, readiness and availability):
+ * a change elsewhere (the scheduler's PodScheduled=False on thousands of Pending pods) is not worth a sync.
+ */
+export function podControllerView(pod: KubeObject): string {
+  const p = pod as Pod;
+  const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+  return JSON.stringify([
+    p.metadata.labels,
+    p.metadata.ownerReferences,
+    p.metadata.deletionTimestamp,
+    p.status?.phase,
+    ready?.status,
+    ready?.lastTransitionTime,
+  ]);
+}

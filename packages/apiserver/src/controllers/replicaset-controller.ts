@@ -11,7 +11,15 @@ import { resourceKey } from '../registry/strategy';
 import { podStrategy, replicaSetStrategy } from '../registry/workload-kinds';
 import type { EventRecorder } from './events';
 import { claim, controllerReference, ownerReferencesAfter } from './ownership';
-import { deletionOrder, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, podChangeConcernsController } from './pod-util';
+import {
+  deletionOrder,
+  isPodActive,
+  isPodAvailable,
+  isPodReady,
+  msUntilAvailable,
+  podChangeConcernsController,
+  podControllerView,
+} from './pod-util';
 import { slowStartBatch } from './slow-start';
 import { SyncLoop, syncEachAsync } from './sync-loop';
 
@@ -166,6 +174,8 @@ export function startReplicaSetController(
     if (!keys.has(e.resource)) return;
     // Thousands of pods collected after their ReplicaSet went are nobody's business here.
     if (e.resource === podsKey && !podChangeConcernsController(e.object, exists)) return;
+    if (e.resource === podsKey && e.type === 'MODIFIED' && e.previous && podControllerView(e.previous) === podControllerView(e.object))
+      return;
     loop.poke();
   });
   loop.poke();

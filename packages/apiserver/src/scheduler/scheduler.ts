@@ -1,9 +1,11 @@
 // The scheduler loop, in the API server's process: pods without spec.nodeName are bound through the pods/
 // binding sub-resource (the same path an external scheduler would POST to), oldest first. Pods nothing
-// fits stay Pending with PodScheduled=False/Unschedulable and a FailedScheduling event, and are retried
-// when nodes change, when a bound pod goes away, or after a back-off that starts at `retryMs` and doubles
-// per failure up to a minute (kube-scheduler's unschedulable pool). Each pass attempts at most
-// `batch` pods (or 5 ms of work) and then yields, so thousands of Pending pods never hold the API server's thread.
+// fits stay Pending with PodScheduled=False/Unschedulable and a FailedScheduling event. As in
+// kube-scheduler's queue, an unschedulable pod is tried again when something changed that may let it fit
+// (a node changed, a bound pod went away), but never before its back-off (1 s doubling to 10 s) has passed;
+// with no change it is tried again after `retryMs`, doubling per failure up to a minute. Each pass attempts
+// at most `batch` pods (or 5 ms of work) and then yields, so thousands of Pending pods never hold the API
+// server's thread, not even when a mass deletion frees node slots again and again.
 import type { Logger } from 'pino';
 import type { Node, Pod } from '@kubelab/api';
 import type { EventRecorder } from '../controllers/events';
@@ -40,6 +42,12 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
   let clusterVersion = 0;
   const attempts = new Map<string, { version: number; at: number; failures: number }>();
   const backoff = (failures: number): number => Math.min(retryMs * 2 ** Math.min(failures - 1, 16), maxBackoffMs);
+  // kube-scheduler's podInitialBackoffSeconds (1) and podMaxBackoffSeconds (10); never longer than the plain retry.
+  const podBackoff = (failures: number): number =>
+    Math.min(Math.min(1000, retryMs) * 2 ** Math.min(failures - 1, 16), 10_000, backoff(failures));
+  /** ms until the pod may be tried again (<= 0: now). */
+  const waitFor = (prev: { version: number; at: number; failures: number }, t: number): number =>
+    (prev.version === clusterVersion ? backoff(prev.failures) : podBackoff(prev.failures)) - (t - prev.at);
 
   const bind = (pod: Pod, node: string): boolean => {
     const { name, namespace } = pod.metadata;
@@ -115,8 +123,9 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
     let tried = 0;
     for (const [uid, ref] of queue) {
       const prev = attempts.get(uid);
-      if (prev && prev.version === clusterVersion && t - prev.at < backoff(prev.failures)) {
-        retryIn = Math.min(retryIn ?? Infinity, backoff(prev.failures) - (t - prev.at));
+      const wait = prev ? waitFor(prev, t) : 0;
+      if (wait > 0) {
+        retryIn = Math.min(retryIn ?? Infinity, wait);
         continue;
       }
       const pod = service.store.get(podsKey, ref.namespace, ref.name) as Pod | undefined;
@@ -125,7 +134,8 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
         continue;
       }
       // The rest in the next pass, after other work (requests, watches) had its turn.
-      if (tried++ >= batch || (tried > 1 && performance.now() - started >= sliceMs)) return 0;
+      // A full pass comes back after a pause that leaves the thread to requests, watches and the collector.
+      if (tried++ >= batch || (tried > 1 && performance.now() - started >= sliceMs)) return 2 * sliceMs;
       const result = scheduleOn(pod, nodes, usage);
       if ('node' in result) {
         attempts.delete(uid);
