@@ -117,7 +117,26 @@ describe('endpoint controllers', () => {
     await new Promise((r) => setTimeout(r, 300));
     const ep = await c.client.get<Endpoints>(eps, 'external', 'default');
     expect(ep.subsets).toEqual([{ addresses: [{ ip: '192.168.1.50' }], ports: [{ port: 5432, protocol: 'TCP' }] }]);
-    expect((await c.client.list(slices, 'default', { labelSelector: 'kubernetes.io/service-name=external' })).items).toEqual([]);
+    // Mirrored into a slice (the mirroring controller) so slice readers route to it too.
+    const mirrored = await waitFor('the mirrored slice', async () => {
+      const items = (await c.client.list<EndpointSlice>(slices, 'default', { labelSelector: 'kubernetes.io/service-name=external' })).items;
+      return items.length === 1 ? items[0] : undefined;
+    });
+    expect(mirrored.metadata.labels?.['endpointslice.kubernetes.io/managed-by']).toBe('endpointslicemirroring-controller.k8s.io');
+    expect(mirrored.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Endpoints', name: 'external' });
+    expect(mirrored.endpoints).toEqual([{ addresses: ['192.168.1.50'], conditions: { ready: true } }]);
+    expect(mirrored.ports).toEqual([{ name: '', port: 5432, protocol: 'TCP' }]);
+    // A hand-written slice is nobody else's business either.
+    await c.client.create(slices, {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'external-manual', namespace: 'default', labels: { 'kubernetes.io/service-name': 'external' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['192.168.1.51'] }],
+      ports: [{ port: 5432 }],
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await c.client.get<EndpointSlice>(slices, 'external-manual', 'default')).endpoints).toEqual([{ addresses: ['192.168.1.51'] }]);
   });
 
   it('removes the Endpoints and slices with their Service', async () => {

@@ -25,14 +25,19 @@ import type { ServicePodIndex } from './service-pod-index';
 const slicesKey = resourceKey(endpointSliceStrategy.info);
 const zoneLabel = 'topology.kubernetes.io/zone';
 
-const isManaged = (s: EndpointSlice): boolean => s.metadata.labels?.[managedByLabel] === endpointSliceControllerName;
-
-/** The controller's own slices per Service (`ns/name` -> slice names), kept from store events. */
+/** A manager's own slices per Service (`ns/name` -> slice names), kept from store events. */
 export class ManagedSlices {
   private readonly byService = new Map<string, Set<string>>();
 
-  constructor(slices: EndpointSlice[]) {
+  constructor(
+    slices: EndpointSlice[],
+    private readonly manager = endpointSliceControllerName,
+  ) {
     for (const s of slices) this.put(s);
+  }
+
+  private isManaged(s: EndpointSlice): boolean {
+    return s.metadata.labels?.[managedByLabel] === this.manager;
   }
 
   names(key: string): string[] {
@@ -47,12 +52,12 @@ export class ManagedSlices {
     if (e.type !== 'DELETED') this.put(e.object as EndpointSlice);
     const s = e.object as EndpointSlice;
     const svc = s.metadata.labels?.[serviceNameLabel];
-    return isManaged(s) || (prev && isManaged(prev)) ? `${s.metadata.namespace}/${svc ?? ''}` : undefined;
+    return this.isManaged(s) || (prev && this.isManaged(prev)) ? `${s.metadata.namespace}/${svc ?? ''}` : undefined;
   }
 
   private key(s: EndpointSlice): string | undefined {
     const svc = s.metadata.labels?.[serviceNameLabel];
-    return isManaged(s) && svc ? `${s.metadata.namespace}/${svc}` : undefined;
+    return this.isManaged(s) && svc ? `${s.metadata.namespace}/${svc}` : undefined;
   }
 
   private put(s: EndpointSlice): void {
@@ -89,8 +94,51 @@ function sliceFor(svc: Service, d: DesiredSlice): EndpointSlice {
 }
 
 const sameContent = (a: EndpointSlice, b: EndpointSlice): boolean =>
-  JSON.stringify([a.endpoints ?? [], a.ports ?? [], a.metadata.labels ?? {}]) ===
-  JSON.stringify([b.endpoints ?? [], b.ports ?? [], b.metadata.labels ?? {}]);
+  JSON.stringify([a.endpoints ?? [], a.ports ?? [], a.metadata.labels ?? {}, a.metadata.ownerReferences ?? []]) ===
+  JSON.stringify([b.endpoints ?? [], b.ports ?? [], b.metadata.labels ?? {}, b.metadata.ownerReferences ?? []]);
+
+/** The slices a manager holds for one Service, as stored, oldest name first. */
+export function storedSlices(service: ObjectService, managed: ManagedSlices, namespace: string, name: string): EndpointSlice[] {
+  return managed
+    .names(`${namespace}/${name}`)
+    .map((n) => service.store.get(slicesKey, namespace, n) as EndpointSlice | undefined)
+    .filter((s): s is EndpointSlice => !!s)
+    .sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
+}
+
+function removeSlice(service: ObjectService, s: EndpointSlice): void {
+  try {
+    service.delete(endpointSliceStrategy, s.metadata.namespace, s.metadata.name!);
+  } catch (err) {
+    if (!(err instanceof StatusError && err.reason === 'NotFound')) throw err;
+  }
+}
+
+/**
+ * Brings a Service's slices to `wanted` (each with generateName, labels, owner, endpoints and ports): a
+ * stored slice with the same ports is reused (updated only when it differs), missing ones are created,
+ * the rest deleted. Names stay stable while pods come and go.
+ */
+export function reconcileSlices(service: ObjectService, namespace: string, existing: EndpointSlice[], wanted: EndpointSlice[]): void {
+  const pool = [...existing];
+  for (const want of wanted) {
+    const key = slicePortsKey(want.ports);
+    const i = pool.findIndex((s) => slicePortsKey(s.ports) === key);
+    if (i < 0) {
+      service.create(endpointSliceStrategy, namespace, want);
+      continue;
+    }
+    const [cur] = pool.splice(i, 1);
+    if (sameContent(cur, want)) continue;
+    service.update(endpointSliceStrategy, namespace, cur.metadata.name!, {
+      ...cur,
+      metadata: { ...cur.metadata, labels: want.metadata.labels, ownerReferences: want.metadata.ownerReferences },
+      endpoints: want.endpoints,
+      ports: want.ports,
+    });
+  }
+  for (const s of pool) removeSlice(service, s);
+}
 
 export function syncEndpointSlices(
   service: ObjectService,
@@ -100,20 +148,9 @@ export function syncEndpointSlices(
   name: string,
 ): void {
   const svc = index.service(namespace, name);
-  const existing = managed
-    .names(`${namespace}/${name}`)
-    .map((n) => service.store.get(slicesKey, namespace, n) as EndpointSlice | undefined)
-    .filter((s): s is EndpointSlice => !!s)
-    .sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
-  const remove = (s: EndpointSlice): void => {
-    try {
-      service.delete(endpointSliceStrategy, namespace, s.metadata.name!);
-    } catch (err) {
-      if (!(err instanceof StatusError && err.reason === 'NotFound')) throw err;
-    }
-  };
+  const existing = storedSlices(service, managed, namespace, name);
   if (!svc || !svc.spec?.selector) {
-    for (const s of existing) remove(s);
+    for (const s of existing) removeSlice(service, s);
     return;
   }
   if (svc.metadata.deletionTimestamp) return;
@@ -125,22 +162,10 @@ export function syncEndpointSlices(
   });
   // A Service with no endpoints keeps one empty placeholder slice.
   if (!desired.length) desired = [{ portsKey: '', ports: [], endpoints: [] }];
-  const pool = [...existing];
-  for (const d of desired) {
-    const want = sliceFor(svc, d);
-    const i = pool.findIndex((s) => slicePortsKey(s.ports) === d.portsKey);
-    if (i < 0) {
-      service.create(endpointSliceStrategy, namespace, want);
-      continue;
-    }
-    const [cur] = pool.splice(i, 1);
-    if (sameContent(cur, want) && cur.metadata.ownerReferences?.some((r) => r.uid === svc.metadata.uid)) continue;
-    service.update(endpointSliceStrategy, namespace, cur.metadata.name!, {
-      ...cur,
-      metadata: { ...cur.metadata, labels: want.metadata.labels, ownerReferences: want.metadata.ownerReferences },
-      endpoints: want.endpoints,
-      ports: want.ports,
-    });
-  }
-  for (const s of pool) remove(s);
+  reconcileSlices(
+    service,
+    namespace,
+    existing,
+    desired.map((d) => sliceFor(svc, d)),
+  );
 }
