@@ -93,8 +93,15 @@ export class KubeClient {
     return (await this.raw<T>('PATCH', path, patch, 'application/merge-patch+json')).object;
   }
 
-  async delete<T extends KubeObject = KubeObject>(r: ResourceInfo, name: string, namespace?: string): Promise<T> {
-    return (await this.raw<T>('DELETE', objectPath(r, name, namespace))).object;
+  /** DELETE; `options` go in the body as DeleteOptions (e.g. propagationPolicy), as kubectl sends them. */
+  async delete<T extends KubeObject = KubeObject>(
+    r: ResourceInfo,
+    name: string,
+    namespace?: string,
+    options?: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; gracePeriodSeconds?: number },
+  ): Promise<T> {
+    const body = options ? { kind: 'DeleteOptions', apiVersion: 'v1', ...options } : undefined;
+    return (await this.raw<T>('DELETE', objectPath(r, name, namespace), body)).object;
   }
 
   async close(): Promise<void> {

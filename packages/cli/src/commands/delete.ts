@@ -28,6 +28,27 @@ export interface DeleteOptions {
   ignoreNotFound?: boolean;
   wait: boolean;
   timeout?: string;
+  cascade?: string | boolean;
+}
+
+export type Cascade = 'Background' | 'Foreground' | 'Orphan';
+
+/**
+ * kubectl's --cascade (GetCascadingStrategy): background (the default), foreground or orphan, sent as
+ * DeleteOptions.propagationPolicy; the old booleans still work with kubectl's deprecation warning.
+ */
+export function parseCascade(value: string | boolean | undefined, warn: (line: string) => void): Cascade {
+  // A bare --cascade means background (kubectl's NoOptDefVal).
+  const v = value === undefined || value === true ? 'background' : String(value);
+  if (v === 'true' || v === 'false') {
+    const replacement = v === 'true' ? 'background' : 'orphan';
+    warn(`Warning: --cascade=${v} is deprecated (boolean value) and can be replaced with --cascade=${replacement}.`);
+    return v === 'true' ? 'Background' : 'Orphan';
+  }
+  const policies: Record<string, Cascade> = { background: 'Background', foreground: 'Foreground', orphan: 'Orphan' };
+  const policy = policies[v];
+  if (!policy) throw new CliError(`invalid cascade value (${v}). Must be "background", "foreground", or "orphan"`);
+  return policy;
 }
 
 /** `--wait`, `--wait=true`, `--wait=false`, as kubectl's boolean flags accept them. */
@@ -87,9 +108,10 @@ export async function deleteAll(
 ): Promise<{ deleted: (DeleteTarget & { uid?: string })[]; ok: boolean }> {
   const deleted: (DeleteTarget & { uid?: string })[] = [];
   let ok = true;
+  const propagationPolicy = parseCascade(o.cascade, io.err);
   for (const t of targets) {
     try {
-      const gone = await client.delete(t.resource, t.name, t.namespace);
+      const gone = await client.delete(t.resource, t.name, t.namespace, { propagationPolicy });
       io.out(`${kindName(t.resource)} "${t.name}" deleted`);
       // Pods and namespaces come back as the object, other kinds as a Status naming the uid (as in Kubernetes).
       const answer = gone as { metadata?: { uid?: string }; details?: { uid?: string } };
@@ -137,6 +159,11 @@ export function registerDelete(program: Command, env: CliEnv): void {
     .option('-l, --selector <selector>', 'delete the objects matching this label selector')
     .option('--all', 'delete all objects of the resource types in the namespace')
     .option('--ignore-not-found', 'treat "resource not found" as a successful delete')
+    .option(
+      '--cascade [strategy]',
+      'what happens to the dependents (e.g. the pods of a ReplicaSet): "background" (deleted after the object), "foreground" (deleted before it) or "orphan" (kept)',
+      'background',
+    )
     .option('--wait [bool]', 'wait for the objects to be gone before returning (default true)', parseBoolFlag, true)
     .option('--timeout <duration>', 'give up waiting after this long, e.g. 60s (default: wait as long as it takes)')
     .action(async (args: string[], o: DeleteOptions) => {
