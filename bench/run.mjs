@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchHealthz, healthzReport, withSection } from './healthz.mjs';
 import { benchPods } from './pods.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -124,7 +125,11 @@ rows.push(...podRows);
 
 kubelab(['cluster', 'down', '--name', name]);
 
+// Issue 6: /healthz idle and during a 3000-pod cascading delete, on a cluster of its own (max-pods 5).
+const health = healthzReport(await benchHealthz({ cli, root }), { machine: machine(), date: new Date().toISOString() });
+rows.push(...health.rows);
+
 const table = ['| measurement | command | result | note |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const text = `# kubelab benchmarks\n\nMachine: ${machine()}\n\nDate: ${new Date().toISOString()}\n\nCommand: \`npm run bench\`${skipCold ? ' (with --skip-cold)' : ''}\n\n${table}\n`;
-writeFileSync(path.join(root, 'bench', 'RESULTS.md'), text);
-console.log(text);
+writeFileSync(path.join(root, 'bench', 'RESULTS.md'), withSection(text, health.section));
+console.log(withSection(text, health.section));
