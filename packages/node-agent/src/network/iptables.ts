@@ -113,3 +113,32 @@ export function withStaleChainsDeleted(t: RenderedTable, existing: string[]): st
   const body = t.text.slice(header.length, t.text.length - 'COMMIT\n'.length);
   return `${header}${stale.map((c) => `:${c} - [0:0]\n`).join('')}${body}${stale.map((c) => `-X ${c}\n`).join('')}COMMIT\n`;
 }
+
+/** What a table's chains hold: chain -> its rules as restore lines ("" for an empty chain). */
+export type ChainContents = Map<string, string>;
+
+export function chainContents(t: RenderedTable): ChainContents {
+  const lines = new Map<string, string[]>(t.chains.map((c) => [c, []]));
+  for (const r of t.rules) lines.get(r.chain)?.push(`-A ${r.chain} ${r.spec}`);
+  return new Map([...lines].map(([c, l]) => [c, l.join('\n')]));
+}
+
+/**
+ * The iptables-restore input that takes a table from `previous` (what this agent last applied) to `t`:
+ * kube-proxy's partial sync. Only chains whose rules changed are declared (flushed) and rewritten; chains
+ * that are gone are flushed and deleted; untouched chains are left out (--noflush keeps them). Without a
+ * `previous` (first sync, after a failure) the whole table, deleting stale per-service chains in `existing`.
+ * Returns "" when nothing changed.
+ */
+export function restoreInput(t: RenderedTable, previous: ChainContents | undefined, existing: string[] = []): string {
+  if (!previous) return withStaleChainsDeleted(t, existing);
+  const next = chainContents(t);
+  const changed = t.chains.filter((c) => previous.get(c) !== next.get(c));
+  const removed = [...previous.keys()].filter((c) => !next.has(c)).sort();
+  if (changed.length === 0 && removed.length === 0) return '';
+  const lines = [`*${t.table}`, ...[...changed, ...removed].map((c) => `:${c} - [0:0]`)];
+  for (const c of changed) if (next.get(c)) lines.push(next.get(c) as string);
+  for (const c of removed) lines.push(`-X ${c}`);
+  lines.push('COMMIT', '');
+  return lines.join('\n');
+}

@@ -22,14 +22,15 @@ import {
   replaceRoute,
 } from './host';
 import { NetworkInformers } from './informers';
-import { JUMPS, renderTables, withStaleChainsDeleted } from './iptables';
+import { chainContents, JUMPS, renderTables, restoreInput, type ChainContents, type RenderedTables } from './iptables';
 import { buildNetworkModel, type NetworkModel, type NodeFacts } from './model';
 import { diffRoutes } from './routes';
-import type { RenderedTable, TableName } from './table-buffer';
+import type { TableName } from './table-buffer';
 
 const MIN_INTERVAL_MS = 200;
 const RESYNC_MS = 30_000;
 const RETRY_MS = 2000;
+const FULL_SYNC_EVERY = 10;
 /** After this long without every cache listed (an API server that serves no Services), render anyway. */
 const SYNC_GRACE_MS = 10_000;
 
@@ -48,8 +49,9 @@ export class NodeNetwork {
   private dirty = false;
   private lastRun = 0;
   private stopped = false;
-  /** Text last restored per table; cleared to force a full resync. */
-  private applied = new Map<TableName, string>();
+  /** Chains and rules last restored per table (partial syncs diff against it); cleared for a full sync. */
+  private readonly applied = new Map<TableName, ChainContents>();
+  private rendered?: RenderedTables;
   private needFullSync = true;
   private checkJumps = false;
   private model?: NetworkModel;
@@ -81,8 +83,11 @@ export class NodeNetwork {
     void net.informers.waitForSync().then(() => net.poke());
     setTimeout(() => net.poke(), SYNC_GRACE_MS + 100).unref?.();
     // Periodic check: re-insert a jump someone removed (then re-apply everything), repair routes.
+    let ticks = 0;
     net.resync = setInterval(() => {
       net.checkJumps = true;
+      // Partial syncs trust what this agent applied; now and then rewrite everything (kube-proxy: hourly).
+      if (++ticks % FULL_SYNC_EVERY === 0) net.needFullSync = true;
       net.poke();
     }, RESYNC_MS);
     netLog.info({ nodeInterface: facts.nodeInterface, podCidr: facts.podCidr }, 'node network started');
@@ -101,6 +106,11 @@ export class NodeNetwork {
   /** The model of the last sync: what `node iptables` and a packet trace will read. */
   get currentModel(): NetworkModel | undefined {
     return this.model;
+  }
+
+  /** The tables last rendered, each rule indexed to the object that made it. */
+  get currentTables(): RenderedTables | undefined {
+    return this.rendered;
   }
 
   private poke(): void {
@@ -159,17 +169,23 @@ export class NodeNetwork {
     // Periodically: a jump that went missing (someone flushed a built-in chain) makes the whole state suspect.
     if (this.checkJumps && !this.needFullSync) for (const j of JUMPS) if (await ensureJump(j)) this.needFullSync = true;
     this.checkJumps = false;
-    const changed = [tables.filter, tables.nat].filter((t) => this.needFullSync || this.applied.get(t.table) !== t.text);
+    if (this.needFullSync) this.applied.clear();
     const t1 = performance.now();
-    if (changed.length) {
-      const texts: string[] = [];
-      for (const t of changed) texts.push(withStaleChainsDeleted(t, await listChains(t.table)));
-      await iptablesRestore(texts.join(''));
-      if (this.needFullSync) for (const j of [...JUMPS].reverse()) await ensureJump(j);
-      for (const t of changed) this.applied.set(t.table, t.text);
-      this.needFullSync = false;
+    const inputs: { table: TableName; text: string }[] = [];
+    for (const t of [tables.filter, tables.nat]) {
+      const previous = this.applied.get(t.table);
+      // A full sync lists the chains there now, to delete stale per-service chains a previous run left.
+      const text = restoreInput(t, previous, previous ? [] : await listChains(t.table));
+      if (text) inputs.push({ table: t.table, text });
     }
-    return { applied: changed.map((t: RenderedTable) => t.table), renderMs: round(renderMs), applyMs: round(performance.now() - t1) };
+    if (inputs.length) {
+      await iptablesRestore(inputs.map((i) => i.text).join(''));
+      if (this.needFullSync) for (const j of [...JUMPS].reverse()) await ensureJump(j);
+    }
+    for (const t of [tables.filter, tables.nat]) this.applied.set(t.table, chainContents(t));
+    this.needFullSync = false;
+    this.rendered = tables;
+    return { applied: inputs.map((i) => i.table), renderMs: round(renderMs), applyMs: round(performance.now() - t1) };
   }
 
   /** The LoadBalancer IPs this node owns are /32 addresses on its node-network interface (it answers ARP). */

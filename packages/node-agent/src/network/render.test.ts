@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Service } from '@kubelab/api';
 import { ep, input, NODE, node, podWithHostPort, slice, svc } from './fixtures.test-util';
-import { renderTables, withStaleChainsDeleted, type RenderedTables } from './iptables';
+import { chainContents, renderTables, restoreInput, withStaleChainsDeleted, type RenderedTables } from './iptables';
 import { buildNetworkModel, type ModelInput } from './model';
 import { probability } from './service-rules';
 
@@ -272,7 +272,7 @@ describe('renderTables', () => {
 
   it("DNATs this node's pods' hostPorts to the pod, hairpin masqueraded", () => {
     const t = render({ pods: [podWithHostPort('hp', '10.244.1.9', 8081, 8080), podWithHostPort('dns', '10.244.1.10', 5353, 53, 'UDP')] });
-    expect(linesOf(t, 'hp') + '\n' + linesOf(t, 'dns')).toMatchInlineSnapshot(`
+    expect(`${linesOf(t, 'hp')}\n${linesOf(t, 'dns')}`).toMatchInlineSnapshot(`
       "nat: -A KUBELAB-HOSTPORTS -m comment --comment "default/hp hostPort 8081/tcp" -s 10.244.1.9 -m tcp -p tcp --dport 8081 -j KUBE-MARK-MASQ
       nat: -A KUBELAB-HOSTPORTS -m comment --comment "default/hp hostPort 8081/tcp" -m tcp -p tcp --dport 8081 -j DNAT --to-destination 10.244.1.9:8080
       nat: -A KUBELAB-HOSTPORTS -m comment --comment "default/dns hostPort 5353/udp" -s 10.244.1.10 -m udp -p udp --dport 5353 -j KUBE-MARK-MASQ
@@ -321,5 +321,29 @@ describe('withStaleChainsDeleted', () => {
     ]);
     expect(text).not.toContain('DOCKER');
     expect(withStaleChainsDeleted(t.nat, t.nat.chains)).toBe(t.nat.text);
+  });
+});
+
+describe('restoreInput (partial sync)', () => {
+  const two = (second: string) =>
+    render({ services: [svc('web', { ports: http })], slices: [slice('web', slicePorts, [ep('10.244.1.5@kt-worker'), ep(second)])] });
+
+  it('applies nothing when the model did not change, everything on a first sync', () => {
+    const t = two('10.244.2.7@kt-worker2');
+    expect(restoreInput(t.nat, chainContents(t.nat))).toBe('');
+    expect(restoreInput(t.nat, undefined)).toBe(t.nat.text);
+  });
+
+  it('rewrites only the chains that changed and deletes the endpoint chain that went away', () => {
+    const before = two('10.244.2.7@kt-worker2');
+    const after = two('10.244.2.8@kt-worker2');
+    const text = restoreInput(after.nat, chainContents(before.nat));
+    const gone = before.nat.chains.find((c) => c.startsWith('KUBE-SEP-') && !after.nat.chains.includes(c)) as string;
+    const added = after.nat.chains.find((c) => c.startsWith('KUBE-SEP-') && !before.nat.chains.includes(c)) as string;
+    const svcChain = after.nat.chains.find((c) => c.startsWith('KUBE-SVC-')) as string;
+    expect(text.split('\n').filter((l) => l.startsWith(':'))).toEqual([`:${svcChain} - [0:0]`, `:${added} - [0:0]`, `:${gone} - [0:0]`]);
+    expect(text).toContain(`-X ${gone}\nCOMMIT`);
+    expect(text).not.toContain('-A KUBE-SERVICES');
+    expect(text).toContain('--to-destination 10.244.2.8:8080');
   });
 });
