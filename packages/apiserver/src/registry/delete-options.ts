@@ -30,7 +30,8 @@ export function parseDeleteOptions(body: unknown, query: Record<string, unknown>
     body && typeof body === 'object' && !Array.isArray(body) ? { ...(body as DeleteOptions) } : ({} as DeleteOptions);
   const q = (name: string): string | undefined => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
   if (q('propagationPolicy') !== undefined) opts.propagationPolicy = q('propagationPolicy') as PropagationPolicy;
-  if (q('orphanDependents') !== undefined) opts.orphanDependents = q('orphanDependents') === 'true';
+  // Convert_Slice_string_To_bool: only "0" and "false" (any case) are false.
+  if (q('orphanDependents') !== undefined) opts.orphanDependents = !['0', 'false'].includes(q('orphanDependents')!.toLowerCase());
   if (q('gracePeriodSeconds') !== undefined) opts.gracePeriodSeconds = Number(q('gracePeriodSeconds'));
   const errs: FieldError[] = [];
   if (opts.propagationPolicy !== undefined && !propagationPolicies.includes(opts.propagationPolicy))

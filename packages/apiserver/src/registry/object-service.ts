@@ -27,6 +27,16 @@ import { resourceKey, type Registry, type Strategy, type SubresourceContext, typ
 /** How a PATCH body is read: `merge` (merge-patch+json, strategic-merge-patch+json) or `json` (json-patch+json). */
 export type PatchType = 'merge' | 'json';
 
+/** Per-request options of a write (metav1.CreateOptions / UpdateOptions / PatchOptions). */
+export interface WriteOptions {
+  /**
+   * dryRun=All: everything a write does runs (decoding, defaulting, validation, allocation), but nothing is
+   * stored, no watch event is sent, and whatever was allocated goes back; the answer is the object as it
+   * would have been stored (k8s.io/apiserver pkg/registry/generic/registry/dryrun.go).
+   */
+  dryRun?: boolean;
+}
+
 export interface WriteResult {
   object: KubeObject;
   warnings: string[];
@@ -66,7 +76,7 @@ export class ObjectService {
     return this.store.list(resourceKey(s.info), this.scope(s, namespace));
   }
 
-  create(s: Strategy, namespace: string | undefined, body: unknown): WriteResult {
+  create(s: Strategy, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): WriteResult {
     const obj = this.checkBody(s, namespace, body);
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) {
@@ -91,12 +101,19 @@ export class ObjectService {
     delete obj.metadata.deletionGracePeriodSeconds;
     // Everything that can fail runs before the write: an error never follows a stored object (issue 6).
     const warnings = this.warnings(s, obj);
-    return { object: this.store.put(key, obj, 'ADDED'), warnings };
+    return { object: this.put(key, obj, 'ADDED', opts), warnings };
   }
 
-  update(s: Strategy, namespace: string | undefined, name: string, body: unknown, subresource?: string): WriteResult {
+  update(
+    s: Strategy,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    subresource?: string,
+    opts: WriteOptions = {},
+  ): WriteResult {
     const custom = subresource ? s.subresources?.[subresource] : undefined;
-    if (custom) return this.updateSubresource(s, this.get(s, namespace, name), subresource!, custom, body);
+    if (custom) return this.updateSubresource(s, this.get(s, namespace, name), subresource!, custom, body, opts);
     const obj = this.checkBody(s, namespace, body);
     if (obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
@@ -109,7 +126,7 @@ export class ObjectService {
         'the object has been modified; please apply your changes to the latest version and try again',
       );
     }
-    return this.write(s, old, obj, subresource);
+    return this.write(s, old, obj, subresource, opts);
   }
 
   /**
@@ -123,6 +140,7 @@ export class ObjectService {
     patch: unknown,
     subresource?: string,
     type: PatchType = 'merge',
+    opts: WriteOptions = {},
   ): WriteResult {
     if (type === 'merge' && (patch === null || typeof patch !== 'object' || Array.isArray(patch)))
       throw badRequest('the patch must be a JSON object');
@@ -130,7 +148,7 @@ export class ObjectService {
       (type === 'json' ? applyJsonPatch(doc, patch) : mergePatch(clone(doc), patch)) as KubeObject;
     const old = this.get(s, namespace, name);
     const custom = subresource ? s.subresources?.[subresource] : undefined;
-    if (custom?.get) return this.updateSubresource(s, old, subresource!, custom, apply(custom.get(old)));
+    if (custom?.get) return this.updateSubresource(s, old, subresource!, custom, apply(custom.get(old)), opts);
     const merged = apply(old);
     // The patched object's resourceVersion is the precondition, as in Kubernetes: a patch that sets it to
     // anything but the stored version conflicts.
@@ -144,7 +162,7 @@ export class ObjectService {
     }
     const obj = this.checkBody(s, namespace, merged);
     if (obj.metadata.name !== name) throw badRequest('metadata.name cannot be changed by a patch');
-    return this.write(s, old, obj, subresource);
+    return this.write(s, old, obj, subresource, opts);
   }
 
   /** Deletes an object and returns it (or, when finalizers hold it, the object marked for deletion). */
@@ -185,6 +203,7 @@ export class ObjectService {
     if (!existing.metadata.uid || !this.store.hasDependents(existing.metadata.uid))
       finalizers = finalizers.filter((f) => f !== orphanFinalizer && f !== foregroundFinalizer);
     const key = resourceKey(s.info);
+    const dry = { dryRun: opts.dryRun?.includes('All') };
     if (finalizers.length) {
       const m = existing.metadata;
       const same = m.deletionTimestamp && (m.finalizers ?? []).join('\u0000') === finalizers.join('\u0000');
@@ -193,8 +212,10 @@ export class ObjectService {
         ...existing,
         metadata: { ...m, finalizers, deletionTimestamp: m.deletionTimestamp ?? rfc3339(), deletionGracePeriodSeconds: 0 },
       };
-      return { object: this.store.put(key, marked, 'MODIFIED'), deleted: false };
+      return { object: this.put(key, marked, 'MODIFIED', dry), deleted: false };
     }
+    // A dry run answers with the object as it is: nothing is removed, nor anything in a namespace.
+    if (dry.dryRun) return { object: existing, deleted: true };
     if (s.info.plural === 'namespaces' && s.info.group === '') this.deleteNamespaceContents(name);
     return { object: this.store.remove(key, ns, name)!, deleted: true };
   }
@@ -206,14 +227,29 @@ export class ObjectService {
   }
 
   /** POST to a sub-resource, e.g. pods/binding. */
-  createSubresource(s: Strategy, namespace: string | undefined, name: string, subresource: string, body: unknown): WriteResult {
+  createSubresource(
+    s: Strategy,
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+    body: unknown,
+    opts: WriteOptions = {},
+  ): WriteResult {
     const handler = s.subresources?.[subresource];
     if (!handler?.create) throw new StatusError('MethodNotAllowed', `POST is not supported on ${s.info.plural}/${subresource}`);
     const parent = this.get(s, namespace, name);
-    return { object: handler.create(this.subresourceContext(s, parent), parent, this.subresourceBody(s, subresource, body)), warnings: [] };
+    const ctx = this.subresourceContext(s, parent, opts);
+    return { object: handler.create(ctx, parent, this.subresourceBody(s, subresource, body)), warnings: [] };
   }
 
-  private updateSubresource(s: Strategy, parent: KubeObject, subresource: string, handler: SubresourceHandler, body: unknown): WriteResult {
+  private updateSubresource(
+    s: Strategy,
+    parent: KubeObject,
+    subresource: string,
+    handler: SubresourceHandler,
+    body: unknown,
+    opts: WriteOptions,
+  ): WriteResult {
     if (!handler.update) throw new StatusError('MethodNotAllowed', `PUT is not supported on ${s.info.plural}/${subresource}`);
     const obj = this.subresourceBody(s, subresource, body);
     const rv = obj.metadata?.resourceVersion;
@@ -224,7 +260,7 @@ export class ObjectService {
         'the object has been modified; please apply your changes to the latest version and try again',
       );
     }
-    return { object: handler.update(this.subresourceContext(s, parent), parent, obj), warnings: [] };
+    return { object: handler.update(this.subresourceContext(s, parent, opts), parent, obj), warnings: [] };
   }
 
   private subresourceBody(s: Strategy, subresource: string, body: unknown): KubeObject {
@@ -235,12 +271,12 @@ export class ObjectService {
     return obj;
   }
 
-  private subresourceContext(s: Strategy, parent: KubeObject): SubresourceContext {
+  private subresourceContext(s: Strategy, parent: KubeObject, opts: WriteOptions): SubresourceContext {
     return {
       commit: (next) => {
         next.metadata = { ...next.metadata, ...this.identity(parent) };
         this.validate(s, next);
-        return this.persist(s, parent, next);
+        return this.persist(s, parent, next, opts);
       },
     };
   }
@@ -258,18 +294,26 @@ export class ObjectService {
     };
   }
 
-  private persist(s: Strategy, old: KubeObject, obj: KubeObject): KubeObject {
+  private persist(s: Strategy, old: KubeObject, obj: KubeObject, opts: WriteOptions): KubeObject {
     if (desiredState(s, obj) !== desiredState(s, old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
     // The write that removes the last finalizer of an object marked for deletion deletes it
     // (generic registry's ShouldDeleteDuringUpdate).
     const grace = old.metadata.deletionGracePeriodSeconds;
     if (old.metadata.deletionTimestamp && !obj.metadata.finalizers?.length && (grace === undefined || grace === 0)) {
+      if (opts.dryRun) return obj;
       return this.store.remove(resourceKey(s.info), old.metadata.namespace, old.metadata.name!)!;
     }
-    return this.store.put(resourceKey(s.info), obj, 'MODIFIED');
+    // A dry-run update answers at the stored version: nothing new was written.
+    if (opts.dryRun) obj.metadata = { ...obj.metadata, resourceVersion: old.metadata.resourceVersion };
+    return this.put(resourceKey(s.info), obj, 'MODIFIED', opts);
   }
 
-  private write(s: Strategy, old: KubeObject, obj: KubeObject, subresource?: string): WriteResult {
+  /** The one place writes reach the store: a dry run returns what would be stored, unstamped and unsent. */
+  private put(key: string, obj: KubeObject, type: 'ADDED' | 'MODIFIED', opts: WriteOptions): KubeObject {
+    return opts.dryRun ? obj : this.store.put(key, obj, type);
+  }
+
+  private write(s: Strategy, old: KubeObject, obj: KubeObject, subresource: string | undefined, opts: WriteOptions): WriteResult {
     // Immutable metadata stays as stored, whatever the client sent.
     obj.metadata = {
       ...obj.metadata,
@@ -294,7 +338,7 @@ export class ObjectService {
     }
     this.validate(s, obj, old);
     const warnings = this.warnings(s, obj);
-    return { object: this.persist(s, old, obj), warnings };
+    return { object: this.persist(s, old, obj, opts), warnings };
   }
 
   /** Parses and checks the identity fields of a request body against the URL. */

@@ -3,10 +3,11 @@
 import type { NextFunction, Request, Response } from 'express';
 import { apiVersionOf, StatusError, type KubeObject } from '@kubelab/api';
 import { parseDeleteOptions } from '../registry/delete-options';
-import type { ObjectService, PatchType } from '../registry/object-service';
+import type { ObjectService, PatchType, WriteOptions } from '../registry/object-service';
 import { resourceKey, type Strategy } from '../registry/strategy';
 import { assertNestingDepth, decodeError } from '../registry/decode';
 import { buildFilter } from './filters';
+import { type OptionsKind, parseDryRun, queryBool, queryValues } from './query-params';
 import { parseRequestPath } from './request-info';
 import { serveWatch, watchTimeoutSeconds } from './watch';
 
@@ -15,8 +16,9 @@ function query(req: Request, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-function isTrue(v: string | undefined): boolean {
-  return v === 'true' || v === '1';
+/** ?dryRun= of a write, checked against the options kind the verb decodes (422 for a value other than All). */
+function dryRun(req: Request, kind: OptionsKind): WriteOptions {
+  return { dryRun: parseDryRun(queryValues(req.query.dryRun), kind) };
 }
 
 function notFoundPath(req: Request): StatusError {
@@ -102,7 +104,7 @@ export function resourceHandler(service: ObjectService) {
           return;
         }
         const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'));
-        if (isTrue(query(req, 'watch'))) {
+        if (queryBool(req.query.watch)) {
           serveWatch(service.store, req, res, {
             resource: resourceKey(strategy.info),
             namespace: strategy.info.namespaced ? namespace : undefined,
@@ -124,14 +126,14 @@ export function resourceHandler(service: ObjectService) {
       }
       case 'POST':
         if (name && subresource) {
-          sendWrite(res, 201, service.createSubresource(strategy, namespace, name, subresource, req.body));
+          sendWrite(res, 201, service.createSubresource(strategy, namespace, name, subresource, req.body, dryRun(req, 'CreateOptions')));
           return;
         }
         if (name) throw new StatusError('MethodNotAllowed', `POST is not supported on a named ${strategy.info.kind}`);
         sendWrite(
           res,
           201,
-          decoded(strategy, () => service.create(strategy, namespace, req.body)),
+          decoded(strategy, () => service.create(strategy, namespace, req.body, dryRun(req, 'CreateOptions'))),
         );
         return;
       case 'PUT':
@@ -139,7 +141,7 @@ export function resourceHandler(service: ObjectService) {
         sendWrite(
           res,
           200,
-          decoded(strategy, () => service.update(strategy, namespace, name, req.body, subresource)),
+          decoded(strategy, () => service.update(strategy, namespace, name, req.body, subresource, dryRun(req, 'UpdateOptions'))),
         );
         return;
       case 'PATCH':
@@ -147,11 +149,18 @@ export function resourceHandler(service: ObjectService) {
         sendWrite(
           res,
           200,
-          decoded(strategy, () => service.patch(strategy, namespace, name, req.body, subresource, patchType(req))),
+          decoded(strategy, () => {
+            const opts = dryRun(req, 'PatchOptions');
+            return service.patch(strategy, namespace, name, req.body, subresource, patchType(req), opts);
+          }),
         );
         return;
       case 'DELETE': {
         const options = parseDeleteOptions(req.body, req.query as Record<string, unknown>);
+        // kubectl sends dryRun in the DeleteOptions body; the query form counts as well.
+        const bodyDryRun = Array.isArray(options.dryRun) ? options.dryRun.map(String) : [];
+        const dry = parseDryRun([...queryValues(req.query.dryRun), ...bodyDryRun], 'DeleteOptions');
+        options.dryRun = dry ? ['All'] : undefined;
         // "Negative values will be treated as the value `1s` on the delete path" (rest.BeforeDelete).
         if (options.gracePeriodSeconds !== undefined && options.gracePeriodSeconds < 0) options.gracePeriodSeconds = 1;
         if (!name) {
