@@ -22,6 +22,13 @@ export interface EnvVar {
   };
 }
 
+/** A configMap/secret key projected to a file; `mode` overrides the volume's defaultMode. */
+export interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number;
+}
+
 export interface EnvFromSource {
   prefix?: string;
   configMapRef?: { name: string; optional?: boolean };
@@ -59,8 +66,8 @@ export interface VolumeMount {
 export interface Volume {
   name: string;
   emptyDir?: { medium?: string; sizeLimit?: string };
-  configMap?: { name: string; items?: { key: string; path: string }[]; optional?: boolean };
-  secret?: { secretName: string; items?: { key: string; path: string }[]; optional?: boolean };
+  configMap?: { name: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number };
+  secret?: { secretName: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number };
   [source: string]: unknown;
 }
 

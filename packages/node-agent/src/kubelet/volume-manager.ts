@@ -1,10 +1,11 @@
 // Pod volumes in Docker: create them, fill configMap/secret volumes through the pause container's staging
 // mounts (putArchive), and remove them with the pod. subPaths are resolved per container start (subpath-resolver.ts).
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { swapCommand, topLevelNames, versionDirName, versionEntries } from './atomic-writer';
 import type { KubeletContext } from './context';
 import { ContainerConfigError } from './env';
 import type { PodRef } from './names';
-import { filesToEntries, tar } from './tar';
+import { tar } from './tar';
 import { projectedFiles, STAGING_DIR, type ProjectedFile, type VolumePlan } from './volumes';
 
 /** Creates the Docker volumes; returns their mountpoints by Docker volume name (for subPath binds). */
@@ -16,7 +17,7 @@ export async function ensureVolumes(ctx: KubeletContext, plans: VolumePlan[]): P
 
 function filesHash(files: ProjectedFile[]): string {
   const h = createHash('sha256');
-  for (const f of files) h.update(f.path).update('\0').update(f.content).update('\0');
+  for (const f of files) h.update(f.path).update('\0').update(String(f.mode)).update('\0').update(f.content).update('\0');
   return h.digest('hex');
 }
 
@@ -41,12 +42,14 @@ export async function populateVolumes(ctx: KubeletContext, ref: PodRef, plans: V
     }
     const hash = filesHash(files);
     if (hashes.get(p.name) === hash) continue;
+    // A new version directory, then one atomic swap of ..data (atomic-writer.ts): containers reading the
+    // volume see the old files or the new ones, never a mix, and keys removed from the source disappear.
     const dir = `${STAGING_DIR}/${p.name}`;
-    // Clear first so keys removed from the source disappear from the volume.
-    const cleared = await ctx.runtime.exec(sandboxId, ['find', dir, '-mindepth', '1', '-delete'], 10_000);
-    if (cleared.exitCode !== 0)
-      throw new Error(`pod ${ref.namespace}/${ref.name}: clearing volume "${p.name}" failed: ${cleared.output.trim()}`);
-    if (files.length) await ctx.runtime.putArchive(sandboxId, dir, tar(filesToEntries(files)));
+    const version = versionDirName(new Date(), randomBytes(5).toString('hex'));
+    await ctx.runtime.putArchive(sandboxId, dir, tar(versionEntries(version, files)));
+    const swapped = await ctx.runtime.exec(sandboxId, swapCommand(dir, version, topLevelNames(files)), 10_000);
+    if (swapped.exitCode !== 0)
+      throw new Error(`pod ${ref.namespace}/${ref.name}: updating volume "${p.name}" failed: ${swapped.output.trim()}`);
     hashes.set(p.name, hash);
   }
 }

@@ -3,7 +3,7 @@
 // pause container under STAGING_DIR, so the kubelet can write configMap/secret files (docker putArchive) and
 // resolve subPaths there (subpath.ts) before a container starts.
 import type Docker from 'dockerode';
-import type { ConfigMap, Container, Pod, Secret, Volume } from '@kubelab/api';
+import type { ConfigMap, Container, KeyToPath, Pod, Secret, Volume } from '@kubelab/api';
 import { ContainerConfigError } from './env';
 import { hostPathVolumeName, LABEL, podVolumeName, ROLE_HOST_PATH, volumeLabels, type OwnerLabels, type PodRef } from './names';
 
@@ -12,8 +12,8 @@ export const STAGING_DIR = '/.kubelab/volumes';
 export type VolumeSource =
   | { kind: 'emptyDir' }
   | { kind: 'hostPath'; path: string }
-  | { kind: 'configMap'; name: string; items?: { key: string; path: string }[]; optional: boolean }
-  | { kind: 'secret'; name: string; items?: { key: string; path: string }[]; optional: boolean };
+  | { kind: 'configMap'; name: string; items?: KeyToPath[]; optional: boolean; defaultMode?: number }
+  | { kind: 'secret'; name: string; items?: KeyToPath[]; optional: boolean; defaultMode?: number };
 
 export interface VolumePlan {
   /** The pod's name for it (spec.volumes[].name). */
@@ -30,8 +30,14 @@ export interface VolumePlan {
 
 function sourceOf(v: Volume): VolumeSource {
   if (v.emptyDir) return { kind: 'emptyDir' };
-  if (v.configMap) return { kind: 'configMap', name: v.configMap.name, items: v.configMap.items, optional: !!v.configMap.optional };
-  if (v.secret) return { kind: 'secret', name: v.secret.secretName, items: v.secret.items, optional: !!v.secret.optional };
+  if (v.configMap) {
+    const { name, items, optional, defaultMode } = v.configMap;
+    return { kind: 'configMap', name, items, optional: !!optional, defaultMode };
+  }
+  if (v.secret) {
+    const { secretName, items, optional, defaultMode } = v.secret;
+    return { kind: 'secret', name: secretName, items, optional: !!optional, defaultMode };
+  }
   const hostPath = v.hostPath as { path?: string } | undefined;
   if (hostPath?.path) return { kind: 'hostPath', path: hostPath.path };
   // persistentVolumeClaim, projected, downwardAPI, ...: the API server warned they are not modelled; the pod
@@ -115,7 +121,12 @@ export function containerMounts(
 export interface ProjectedFile {
   path: string;
   content: Buffer;
+  /** Permission bits: the item's mode, else the volume's defaultMode, else 0644 (the API's default). */
+  mode: number;
 }
+
+/** SetDefaults_ConfigMapVolumeSource / SecretVolumeSource: defaultMode 0644. */
+export const defaultFileMode = 0o644;
 
 /**
  * Files of a configMap/secret volume: every key, or only `items` (key -> path). `null` = the object does not
@@ -138,7 +149,9 @@ export function projectedFiles(source: VolumeSource, obj: ConfigMap | Secret | n
     for (const [k, v] of Object.entries(s.data ?? {})) data.set(k, Buffer.from(v, 'base64'));
     for (const [k, v] of Object.entries(s.stringData ?? {})) data.set(k, Buffer.from(v, 'utf8'));
   }
-  if (!source.items?.length) return [...data].sort(([a], [b]) => a.localeCompare(b)).map(([path, content]) => ({ path, content }));
+  const fallback = source.defaultMode ?? defaultFileMode;
+  if (!source.items?.length)
+    return [...data].sort(([a], [b]) => a.localeCompare(b)).map(([path, content]) => ({ path, content, mode: fallback }));
   return source.items
     .map((item) => {
       const content = data.get(item.key);
@@ -149,7 +162,7 @@ export function projectedFiles(source: VolumeSource, obj: ConfigMap | Secret | n
       if (item.path.startsWith('/') || item.path.split('/').includes('..')) {
         throw new ContainerConfigError(`${what} "${source.name}": item path "${item.path}" must be relative without ".."`);
       }
-      return { path: item.path, content };
+      return { path: item.path, content, mode: item.mode ?? fallback };
     })
     .filter((f): f is ProjectedFile => f !== undefined);
 }
