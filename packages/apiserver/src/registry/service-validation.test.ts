@@ -111,6 +111,11 @@ describe('validateService (Kubernetes wording)', () => {
       ['spec.clusterIPs[0]: Invalid value: "10.96.0.300": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'],
     ],
     [
+      'clusterIPs without clusterIP',
+      { clusterIPs: ['None'] },
+      ['spec.clusterIPs: Invalid value: ["None"]: must be empty when `clusterIP` is not specified'],
+    ],
+    [
       'a too long ClientIP timeout',
       { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 86401 } } },
       ['spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 86401: must be greater than 0 and less than 86400'],

@@ -149,7 +149,8 @@ function validateClusterIPs(svc: Service): FieldError[] {
   const errs: FieldError[] = [];
   const ips = spec.clusterIPs ?? [];
   if (!Array.isArray(ips)) return [field.invalid('spec.clusterIPs', ips, 'must be a list of IP addresses')];
-  if (spec.clusterIP && ips.length && ips[0] !== spec.clusterIP)
+  if (!spec.clusterIP && ips.length) errs.push(field.invalid('spec.clusterIPs', ips, 'must be empty when `clusterIP` is not specified'));
+  else if (spec.clusterIP && ips.length && ips[0] !== spec.clusterIP)
     errs.push(field.invalid('spec.clusterIPs', ips, 'first value must match `clusterIP`'));
   if (ips.length > 1) errs.push(field.invalid('spec.clusterIPs', ips, 'may only hold up to 1 values'));
   ips.forEach((ip, i) => {
