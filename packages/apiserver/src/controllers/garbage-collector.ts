@@ -113,7 +113,13 @@ export class GarbageCollector {
     const o = e.object;
     const m = o.metadata;
     if (e.type === 'DELETED') {
-      if (m.uid) for (const d of store.dependents(m.uid)) this.enqueue('dependent', d);
+      if (m.uid) {
+        // Pods not bound to a node first: while bound ones go, the scheduler would otherwise bind Pending
+        // siblings into the freed slots, only for the kubelet to start and stop their containers at once.
+        const dependents = store.dependents(m.uid);
+        for (const d of dependents) if (!(d.object as { spec?: { nodeName?: string } }).spec?.nodeName) this.enqueue('dependent', d);
+        for (const d of dependents) this.enqueue('dependent', d);
+      }
       // A dependent gone may have been the last thing an owner in foreground deletion waited for.
       for (const ref of m.ownerReferences ?? []) {
         const owner = ref?.uid ? store.getByUid(ref.uid) : undefined;
