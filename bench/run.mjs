@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchDns, dnsReport, withDnsSection } from './dns.mjs';
 import { benchHealthz, healthzReport, withSection } from './healthz.mjs';
 import { benchPods } from './pods.mjs';
 
@@ -131,5 +132,7 @@ rows.push(...health.rows);
 
 const table = ['| measurement | command | result | note |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const text = `# kubelab benchmarks\n\nMachine: ${machine()}\n\nDate: ${new Date().toISOString()}\n\nCommand: \`npm run bench\`${skipCold ? ' (with --skip-cold)' : ''}\n\n${table}\n`;
-writeFileSync(path.join(root, 'bench', 'RESULTS.md'), withSection(text, health.section));
-console.log(withSection(text, health.section));
+// Issue 11: the cluster DNS against unbound, on the host (no cluster needed).
+const dns = dnsReport(await benchDns(), { machine: machine(), date: new Date().toISOString() });
+writeFileSync(path.join(root, 'bench', 'RESULTS.md'), withDnsSection(withSection(text, health.section), dns));
+console.log(withDnsSection(withSection(text, health.section), dns));
