@@ -12,10 +12,11 @@ import { docker } from './docker';
 import { dockerMessage } from './docker-util';
 import { ensureDnsAddon, validateDnsUpstream } from './dns-addon';
 import { ensureEngine } from './engine';
+import { keepBridgedSources } from './host-rules';
 import { ensureImages } from './images';
 import { clusterFilter, stateVolumeName, validateApiPort, validateClusterName, validateLogLevel, validateWorkers } from './names';
 import { createNode } from './node-container';
-import { assertPortFree } from './port';
+import { assertPortFree, pickFreePort } from './port';
 import { waitForClusterReady } from './ready';
 import { silent, timed, type Report } from './report';
 import { tunablesFrom, nodeNetworkSpec, nodePlans, podNetworkSpec, stateVolumeSpec, type SpecOptions } from './spec';
@@ -62,8 +63,10 @@ export async function clusterUp(opts: ClusterUpOptions, report: Report = silent)
     await timed(report, () => clusterDown(name), `removed leftovers of cluster "${name}" (${plan.leftovers}; no state volume)`);
   }
 
-  // Fail on a taken port or clashing subnets before spending time on images.
+  // Fail on a taken port or clashing subnets before spending time on images. Without --api-port, a free
+  // port is chosen now and published fixed, so the kubeconfig's address survives restarts (issue 9).
   if (opts.apiPort) await assertPortFree(opts.apiPort);
+  else opts = { ...opts, apiPort: await pickFreePort() };
   planAddresses(opts, toExistingNetworks(await docker().listNetworks()));
   const nodeImage = opts.image ?? (await ensureImages(report)).nodeImage;
 
@@ -131,7 +134,8 @@ async function repair(
 
 /** Cluster DNS (dns-addon.ts): applied once the nodes are Ready, and waited for, so pods resolve names from the start. */
 function dnsAddon(opts: ClusterUpOptions, info: ClusterInfo, image: string, report: Report): Promise<string> {
-  const o = { image, internalApiUrl: info.internalApiUrl, logLevel: opts.logLevel, upstream: opts.dnsUpstream };
+  // LOG_LEVEL=debug in the environment of `cluster up` turns on the DNS query log (CoreDNS's `log` plugin).
+  const o = { image, internalApiUrl: info.internalApiUrl, logLevel: opts.logLevel ?? process.env.LOG_LEVEL, upstream: opts.dnsUpstream };
   return timed(
     report,
     () => ensureDnsAddon(info.apiUrl, o, opts.readyTimeoutMs ?? 60_000),
@@ -205,10 +209,13 @@ async function createNetworks(opts: ClusterUpOptions): Promise<AddressPlan> {
       ...toExistingNetworks(await docker().listNetworks()),
       ...taken,
     ]);
-    const specs = [nodeNetworkSpec(opts.name, plan), ...nodePlans(opts.name, plan).map((n) => podNetworkSpec(opts.name, n))];
+    const specs = [nodeNetworkSpec(opts.name, plan, opts.apiPort), ...nodePlans(opts.name, plan).map((n) => podNetworkSpec(opts.name, n))];
     const results = await Promise.allSettled(specs.map((s) => docker().createNetwork(s)));
     const failed = results.findIndex((r) => r.status === 'rejected');
-    if (failed < 0) return plan;
+    if (failed < 0) {
+      await keepBridgedSources();
+      return plan;
+    }
     const reason = dockerMessage((results[failed] as PromiseRejectedResult).reason);
     // Undo this attempt's networks before retrying or giving up.
     await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.remove().catch(() => undefined) : undefined)));
