@@ -152,6 +152,67 @@ describe('services API', () => {
     expect(missing.stderr).toContain('deployments.apps "nope" not found');
   });
 
+  it('gives a LoadBalancer an address of the node network, and changes types both ways through apply', async () => {
+    await c.run(['expose', 'deployment', 'web', '--name', 'web-lb', '--port', '80', '--target-port', '8080', '--type', 'LoadBalancer']);
+    const nodes = await json<{ items: Node[] }>(['get', 'nodes']);
+    const nodeIP = nodes.items[0].status!.addresses!.find((a) => a.type === 'InternalIP')!.address;
+    const prefix = nodeIP.split('.').slice(0, 3).join('.');
+    const lb = await json<Service>(['get', 'svc', 'web-lb']);
+    const ip = lb.status?.loadBalancer?.ingress?.[0]?.ip ?? '';
+    expect(ip.startsWith(`${prefix}.`)).toBe(true);
+    expect(Number(ip.split('.')[3])).toBeGreaterThanOrEqual(192);
+    expect(await c.run(['get', 'svc', 'web-lb'])).toMatch(
+      new RegExp(`^web-lb\\s+LoadBalancer\\s+\\S+\\s+${ip.replace(/\./g, '\\.')}\\s+80:3\\d{4}/TCP`, 'm'),
+    );
+
+    const flip = (type: string, extra = ''): string => `apiVersion: v1
+kind: Service
+metadata: {name: flip}
+spec:
+  type: ${type}
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+${extra}`;
+    await c.run(['apply', '-f', '-'], flip('ClusterIP'));
+    const first = await json<Service>(['get', 'svc', 'flip']);
+    await c.run(['apply', '-f', '-'], flip('NodePort'));
+    const np = await json<Service>(['get', 'svc', 'flip']);
+    expect(np.spec.clusterIP).toBe(first.spec.clusterIP);
+    expect(np.spec.ports![0].nodePort).toBeGreaterThanOrEqual(30000);
+    await c.run(['apply', '-f', '-'], flip('ExternalName', '  externalName: example.com'));
+    expect(await c.run(['get', 'svc', 'flip'])).toMatch(/^flip\s+ExternalName\s+<none>\s+example\.com\s+80\/TCP\s/m);
+    const ext = await json<Service>(['get', 'svc', 'flip']);
+    expect(ext.spec.clusterIP).toBeUndefined();
+    expect(ext.spec.ports![0].nodePort).toBeUndefined();
+    await c.run(['apply', '-f', '-'], flip('ClusterIP'));
+    expect((await json<Service>(['get', 'svc', 'flip'])).spec.clusterIP).toMatch(/^10\./);
+  });
+
+  it('mirrors the hand-written Endpoints of a Service without selector into a slice', async () => {
+    await c.run(
+      ['apply', '-f', '-'],
+      `apiVersion: v1
+kind: Service
+metadata: {name: external-db}
+spec:
+  ports: [{port: 5432}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: external-db}
+subsets:
+- addresses: [{ip: 192.168.50.7}]
+  ports: [{port: 5432}]
+`,
+    );
+    await eventually('the mirrored slice', async () =>
+      /^external-db-[a-z0-9]{5}\s+IPv4\s+5432\s+192\.168\.50\.7\s/m.test(
+        await c.run(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=external-db']),
+      ),
+    );
+    expect(await c.run(['get', 'ep', 'external-db'])).toMatch(/^external-db\s+192\.168\.50\.7:5432\s/m);
+  });
+
   it('refuses NodePort and ClusterIP clashes and out-of-range values with Kubernetes wording', async () => {
     await c.run(['apply', '-f', '-'], service('np1', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }));
     const clash = await c.try(['apply', '-f', '-'], service('np2', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }));

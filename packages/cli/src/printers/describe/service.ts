@@ -54,7 +54,10 @@ export function describeService(
   if (spec.externalIPs?.length) w.write(0, `External IPs:\t${spec.externalIPs.join(',')}\n`);
   if (spec.loadBalancerIP) w.write(0, `IP:\t${spec.loadBalancerIP}\n`);
   if (spec.loadBalancerClass) w.write(0, `LoadBalancer Class:\t${spec.loadBalancerClass}\n`);
-  const ingress = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter(Boolean);
+  // buildIngressString: the address, and its ipMode when set (kubectl 1.30+).
+  const ingress = (svc.status?.loadBalancer?.ingress ?? [])
+    .filter((i) => i.ip || i.hostname)
+    .map((i) => `${i.ip || i.hostname}${i.ipMode ? ` (${i.ipMode})` : ''}`);
   if (ingress.length) w.write(0, `LoadBalancer Ingress:\t${ingress.join(', ')}\n`);
   if (spec.externalName) w.write(0, `External Name:\t${spec.externalName}\n`);
   for (const p of spec.ports ?? []) {
