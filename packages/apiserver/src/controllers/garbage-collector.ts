@@ -68,7 +68,7 @@ export class GarbageCollector {
     private readonly service: ObjectService,
     private readonly opts: GarbageCollectorOptions,
   ) {
-    this.sliceMs = opts.sliceMs ?? 5;
+    this.sliceMs = opts.sliceMs ?? 2;
     this.retryMs = opts.retryMs ?? 1000;
     for (const s of service.registry.all()) this.strategies.set(resourceKey(s.info), s);
   }

@@ -18,7 +18,7 @@ export async function slowStartBatch(
   initialBatchSize: number,
   create: () => void,
   pause: () => Promise<void> = yieldToEventLoop,
-  sliceMs = 5,
+  sliceMs = 2,
 ): Promise<SlowStartResult> {
   let remaining = count;
   let successes = 0;

@@ -4,18 +4,18 @@
 // kube-scheduler's queue, an unschedulable pod is tried again when something changed that may let it fit
 // (a node changed, a bound pod went away), but never before its back-off (1 s doubling to 10 s) has passed;
 // with no change it is tried again after `retryMs`, doubling per failure up to a minute. Each pass attempts
-// at most `batch` pods (or 5 ms of work) and then yields, so thousands of Pending pods never hold the API
+// at most `batch` pods (or 2 ms of work) and then yields, so thousands of Pending pods never hold the API
 // server's thread, not even when a mass deletion frees node slots again and again.
 import type { Logger } from 'pino';
-import type { Node, Pod } from '@kubelab/api';
+import type { KubeObject, Node, Pod } from '@kubelab/api';
 import type { EventRecorder } from '../controllers/events';
 import { isPodActive, withCondition } from '../controllers/pod-util';
 import { SyncLoop } from '../controllers/sync-loop';
-import { nodeStrategy } from '../registry/core-kinds';
+import { namespaceStrategy, nodeStrategy } from '../registry/core-kinds';
 import type { ObjectService } from '../registry/object-service';
 import { resourceKey } from '../registry/strategy';
 import { podStrategy } from '../registry/workload-kinds';
-import { scheduleOn, type NodeUsage } from './schedule';
+import { scheduleOn, type NamespaceLabels, type NodeUsage } from './schedule';
 
 export const schedulerName = 'default-scheduler';
 
@@ -35,7 +35,7 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
   const retryMs = opts.retryMs ?? 5000;
   const maxBackoffMs = Math.max(retryMs, 60_000);
   const batch = opts.batch ?? 100;
-  const sliceMs = 5;
+  const sliceMs = 2;
   const now = opts.now ?? (() => new Date());
   const log = opts.log.child({ component: schedulerName });
   // Bumped by every change that can make an unschedulable pod fit: a node changed or a bound pod left.
@@ -114,6 +114,10 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
   });
   for (const p of existing) track(p, false);
 
+  const namespacesKey = resourceKey(namespaceStrategy.info);
+  const namespaceLabels: NamespaceLabels = (name) =>
+    (service.store.get(namespacesKey, undefined, name) as KubeObject | undefined)?.metadata.labels;
+
   const sync = (): number | undefined => {
     const nodes = service.list(nodeStrategy, undefined) as Node[];
     const usage: NodeUsage = new Map([...bound].map(([node, pods]) => [node, [...pods.values()]]));
@@ -136,7 +140,7 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
       // The rest in the next pass, after other work (requests, watches) had its turn.
       // A full pass comes back after a pause that leaves the thread to requests, watches and the collector.
       if (tried++ >= batch || (tried > 1 && performance.now() - started >= sliceMs)) return 2 * sliceMs;
-      const result = scheduleOn(pod, nodes, usage);
+      const result = scheduleOn(pod, nodes, usage, namespaceLabels);
       if ('node' in result) {
         attempts.delete(uid);
         // Later pods of this pass must see this one's load, or a burst would all land on one node.

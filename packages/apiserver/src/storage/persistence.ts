@@ -77,7 +77,7 @@ export class SnapshotFile {
     let sliceStart = performance.now();
     for (let i = 0; i < snapshot.objects.length; i += 200) {
       parts.push(this.encodeObjects(snapshot.objects.slice(i, i + 200)));
-      if (performance.now() - sliceStart >= 5) {
+      if (performance.now() - sliceStart >= 2) {
         await new Promise((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }
