@@ -106,6 +106,18 @@ describe('ServiceAllocations', () => {
     expect(two.status?.loadBalancer).toEqual({});
   });
 
+  it('leaves Services of another load-balancer class, and ingress another controller wrote, alone', () => {
+    const store = new Store();
+    const a = new ServiceAllocations(store, { ...defaultServiceNetwork, loadBalancerPool: '172.30.0.200-172.30.0.201' });
+    const classed = svc('classed', { type: 'LoadBalancer', loadBalancerClass: 'example.com/lb', ports: [{ port: 80 }] });
+    a.allocate(classed);
+    expect(classed.status).toBeUndefined();
+    const written = svc('written', { type: 'LoadBalancer', ports: [{ port: 80 }] });
+    written.status = { loadBalancer: { ingress: [{ ip: '203.0.113.9' }] } };
+    a.allocate(written);
+    expect(written.status.loadBalancer?.ingress).toEqual([{ ip: '203.0.113.9' }]);
+  });
+
   it('derives the default LoadBalancer pool from the node subnet: its top quarter', () => {
     expect(defaultLoadBalancerPool('172.30.0.0/24')).toBe('172.30.0.192-172.30.0.254');
     expect(defaultLoadBalancerPool('172.30.4.0/23')).toBe('172.30.5.128-172.30.5.254');

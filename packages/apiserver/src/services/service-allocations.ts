@@ -279,6 +279,7 @@ export class ServiceAllocations {
   /**
    * kubelab's load-balancer controller, run inline: the first ingress IP of the pool (spec.loadBalancerIP
    * when it names a free pool address), or none (EXTERNAL-IP <pending>) when the pool is exhausted or unset.
+   * Like the built-in service controller, it leaves Services with a loadBalancerClass alone.
    */
   private assignLoadBalancerIP(svc: Service, owner: string): void {
     const lbs = this.lbs;
@@ -289,7 +290,11 @@ export class ServiceAllocations {
       const o = ipToInt(ip) - range.base;
       return o >= 0 && o < range.size ? o : undefined;
     };
-    const current = svc.status?.loadBalancer?.ingress?.find((i) => inPool(i.ip) !== undefined)?.ip;
+    // A Service for another load-balancer implementation, or one whose status another controller wrote, is theirs.
+    if (svc.spec.loadBalancerClass) return;
+    const written = svc.status?.loadBalancer?.ingress ?? [];
+    if (written.length && !written.some((i) => inPool(i.ip) !== undefined)) return;
+    const current = written.find((i) => inPool(i.ip) !== undefined)?.ip;
     const wanted = svc.spec.loadBalancerIP;
     let ip: string | undefined;
     if (wanted && inPool(wanted) !== undefined) {
