@@ -16,3 +16,5 @@ export * from './qos';
 export * from './services';
 export * from './lines';
 export * from './pod-security';
+export * from './patch-meta';
+export * from './strategic-merge-patch';

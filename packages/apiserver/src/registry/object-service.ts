@@ -11,6 +11,9 @@ import {
   invalid,
   mergePatch,
   notFound,
+  patchMetaFor,
+  StrategicMergePatchError,
+  strategicMergePatch,
   rfc3339,
   StatusError,
   validateObjectMeta,
@@ -24,8 +27,22 @@ import { assertNestingDepth } from './decode';
 import { applyJsonPatch } from './json-patch';
 import { resourceKey, type Registry, type Strategy, type SubresourceContext, type SubresourceHandler } from './strategy';
 
-/** How a PATCH body is read: `merge` (merge-patch+json, strategic-merge-patch+json) or `json` (json-patch+json). */
-export type PatchType = 'merge' | 'json';
+/** How a PATCH body is read: `merge` (merge-patch+json), `strategic` (strategic-merge-patch+json), `json` (json-patch+json). */
+export type PatchType = 'merge' | 'strategic' | 'json';
+
+/** A strategic merge patch applied with the patch strategies of the document's kind. */
+function applyStrategic(doc: KubeObject, patch: unknown): KubeObject {
+  try {
+    return strategicMergePatch(
+      doc as unknown as Record<string, unknown>,
+      patch as Record<string, unknown>,
+      patchMetaFor(doc.kind!),
+    ) as KubeObject;
+  } catch (err) {
+    if (err instanceof StrategicMergePatchError) throw new StatusError(err.reason, err.message);
+    throw err;
+  }
+}
 
 /** Per-request options of a write (metav1.CreateOptions / UpdateOptions / PatchOptions). */
 export interface WriteOptions {
@@ -130,8 +147,9 @@ export class ObjectService {
   }
 
   /**
-   * PATCH: a JSON merge patch (RFC 7386; also what kubelab does for strategic-merge-patch) or a JSON patch
-   * (RFC 6902), applied to the stored object (or to a sub-resource's own representation, e.g. a Scale).
+   * PATCH: a JSON merge patch (RFC 7386), a strategic merge patch (Kubernetes' patch strategies and merge
+   * keys, patch-meta.ts in @kubelab/api) or a JSON patch (RFC 6902), applied to the stored object (or to a
+   * sub-resource's own representation, e.g. a Scale).
    */
   patch(
     s: Strategy,
@@ -142,10 +160,13 @@ export class ObjectService {
     type: PatchType = 'merge',
     opts: WriteOptions = {},
   ): WriteResult {
-    if (type === 'merge' && (patch === null || typeof patch !== 'object' || Array.isArray(patch)))
+    if (type !== 'json' && (patch === null || typeof patch !== 'object' || Array.isArray(patch)))
       throw badRequest('the patch must be a JSON object');
-    const apply = (doc: KubeObject): KubeObject =>
-      (type === 'json' ? applyJsonPatch(doc, patch) : mergePatch(clone(doc), patch)) as KubeObject;
+    const apply = (doc: KubeObject): KubeObject => {
+      if (type === 'json') return applyJsonPatch(doc, patch) as KubeObject;
+      if (type === 'strategic') return applyStrategic(doc, patch);
+      return mergePatch(clone(doc), patch) as KubeObject;
+    };
     const old = this.get(s, namespace, name);
     const custom = subresource ? s.subresources?.[subresource] : undefined;
     if (custom?.get) return this.updateSubresource(s, old, subresource!, custom, apply(custom.get(old)), opts);

@@ -43,8 +43,7 @@ function decoded<T>(strategy: Strategy, write: () => T): T {
 const patchTypes: Record<string, PatchType> = {
   'application/json-patch+json': 'json',
   'application/merge-patch+json': 'merge',
-  // Kubernetes' strategic merge patch, served as a JSON merge patch (kubelab has no patch-strategy metadata).
-  'application/strategic-merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
 };
 
 /** PATCH is read by its Content-Type, as Kubernetes does; any other type is 415 Unsupported Media Type. */
