@@ -1,5 +1,7 @@
 // Runs the CLI exactly as a user types it: `kubelab ARGS...` through the built launcher.
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,11 +14,22 @@ export interface CliResult {
   code: number;
 }
 
+/**
+ * The kubeconfig the CLI writes to: the run's file from global-setup.ts; a file of this process when a test
+ * runs without it, so `cluster up` never merges a test cluster into the user's ~/.kube/config.
+ */
+export function testKubeconfig(): string {
+  if (!process.env.KUBECONFIG) {
+    process.env.KUBECONFIG = path.join(mkdtempSync(path.join(os.tmpdir(), 'kubelab-test-kubeconfig-')), 'config');
+  }
+  return process.env.KUBECONFIG;
+}
+
 export function kubelab(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [launcher, ...args], {
       cwd: repoRoot,
-      env: { ...process.env, ...opts.env },
+      env: { ...process.env, KUBECONFIG: testKubeconfig(), ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -13,6 +13,8 @@ export const DOCKER_LABEL = {
   podCidr: 'kubelab.pod-cidr',
   nodeSubnet: 'kubelab.node-subnet',
   podSubnet: 'kubelab.pod-subnet',
+  /** The host port the API server is published on, chosen once at creation so a restart or repair keeps it. */
+  apiPort: 'kubelab.api-port',
   imageSource: 'kubelab.image.source',
   namespace: 'kubelab.namespace',
   pod: 'kubelab.pod',

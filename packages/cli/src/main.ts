@@ -49,7 +49,12 @@ clusterCmd
   .option('--api-port <port>', 'host port for the API server on 127.0.0.1 (default: a free port)', int(1, 65535))
   .option('--max-pods <n>', "the kubelet's max-pods on every node: pods a node takes (default 110, or KUBELAB_MAX_PODS)", int(1, 100000))
   .option('--recreate', 'delete an existing cluster of that name first, with its state volume (every object in its API)')
-  .option('--dns-upstream <ip[:port]>', 'resolver the cluster DNS forwards names outside cluster.local to (default: none, they are REFUSED)')
+  .option(
+    '--dns-upstream <ip[:port]>',
+    'resolver the cluster DNS forwards names outside cluster.local to (default: none, they are REFUSED)',
+  )
+  .option('--kubeconfig <path>', 'kubeconfig to merge the kubelab-NAME context into (default: first of $KUBECONFIG, else ~/.kube/config)')
+  .option('--no-kubeconfig', 'do not touch any kubeconfig')
   .option(
     '--allow-privileged',
     "allow privileged containers, host namespaces, every capability and host paths (kube-apiserver's flag; such pods can take over this machine)",
@@ -65,6 +70,7 @@ clusterCmd
       recreate?: boolean;
       allowPrivileged?: boolean;
       dnsUpstream?: string;
+      kubeconfig?: string | false;
     }) => {
       await cluster.up({ ...o, name: o.name ?? clusterName(globals().cluster) }, print);
     },
@@ -73,7 +79,11 @@ clusterCmd
   .command('down')
   .description('delete a cluster: every container, network and volume labelled with its name')
   .option('--name <name>', 'cluster name')
-  .action(async (o: { name?: string }) => cluster.down(o.name ?? clusterName(globals().cluster), print));
+  .option('--kubeconfig <path>', 'kubeconfig to remove the kubelab-NAME context from (default: first of $KUBECONFIG, else ~/.kube/config)')
+  .option('--no-kubeconfig', 'do not touch any kubeconfig')
+  .action(async (o: { name?: string; kubeconfig?: string | false }) =>
+    cluster.down(o.name ?? clusterName(globals().cluster), print, o.kubeconfig),
+  );
 clusterCmd
   .command('list')
   .description('list clusters')
@@ -86,6 +96,16 @@ program
   .description('build the base, node, echo and toolbox images when missing or out of date')
   .action(async () => {
     await cluster.buildImages(print);
+  });
+
+// `kubelab get kubeconfig` (kind's spelling) is not a resource type: argv is routed to this command instead.
+program
+  .command('get-kubeconfig', { hidden: true })
+  .description('print the kubeconfig of a cluster (kubelab get kubeconfig --name NAME)')
+  .option('--name <name>', 'cluster name (default: --cluster, KUBELAB_CLUSTER or "kubelab")')
+  .option('--internal', "the API server's address inside the cluster's node network instead of the host's")
+  .action(async (o: { name?: string; internal?: boolean }) => {
+    process.stdout.write(await cluster.getKubeconfig(o.name ?? clusterName(globals().cluster), !!o.internal));
   });
 
 const env: CliEnv = { io: stdio, clusterName: () => clusterName(globals().cluster) };
@@ -127,9 +147,17 @@ program
     }
   });
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+program.parseAsync(routeGetKubeconfig(process.argv)).catch((err: unknown) => {
   const text = describeFinalError(err);
   // Commands that already printed their per-object errors (kubectl keeps going) exit without a message.
   if (text) process.stderr.write(`${text}\n`);
   process.exit(err instanceof CliError ? err.exitCode : 1);
 });
+
+/** `get kubeconfig ...` as the hidden `get-kubeconfig ...`, after the global options (`--cluster NAME`) only. */
+function routeGetKubeconfig(argv: string[]): string[] {
+  let i = 2;
+  while (argv[i]?.startsWith('--cluster')) i += argv[i].includes('=') ? 1 : 2;
+  if (argv[i] !== 'get' || argv[i + 1] !== 'kubeconfig') return argv;
+  return [...argv.slice(0, i), 'get-kubeconfig', ...argv.slice(i + 2)];
+}

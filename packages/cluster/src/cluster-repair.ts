@@ -22,6 +22,8 @@ export interface RecordedSpec {
   podSubnet: string;
   /** Control plane + workers. */
   nodeCount: number;
+  /** The API server's fixed host port, recorded since issue 9 (older clusters let Docker pick one). */
+  apiPort?: number;
 }
 
 export type RepairVerb = 'start' | 'restart' | 'unpause' | 'recreate';
@@ -55,7 +57,8 @@ export function recordedSpec(cluster: string, o: Observed): RecordedSpec | undef
   for (const l of sources) {
     const nodeCount = Number(l[LABEL.nodeCount]);
     if (l[LABEL.nodeSubnet] && l[LABEL.podSubnet] && Number.isInteger(nodeCount) && nodeCount >= 1) {
-      return { nodeSubnet: l[LABEL.nodeSubnet], podSubnet: l[LABEL.podSubnet], nodeCount };
+      const apiPort = Number(sources.map((s) => s[LABEL.apiPort]).find(Boolean));
+      return { nodeSubnet: l[LABEL.nodeSubnet], podSubnet: l[LABEL.podSubnet], nodeCount, ...(apiPort > 0 ? { apiPort } : {}) };
     }
   }
   return undefined;

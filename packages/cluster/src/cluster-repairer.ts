@@ -19,7 +19,7 @@ export async function carryOutRepair(opts: RepairOptions, plan: RepairPlan, cont
   const { cluster } = opts;
   const { plan: addresses, nodes } = recordedPlan(cluster, plan.spec);
   for (const name of plan.networks) {
-    const spec = name === nodeNetworkSpec(cluster, addresses).Name ? nodeNetworkSpec(cluster, addresses) : undefined;
+    const spec = name === nodeNetworkSpec(cluster, addresses).Name ? nodeNetworkSpec(cluster, addresses, plan.spec.apiPort) : undefined;
     const pod = nodes.find((n) => podNetworkSpec(cluster, n).Name === name);
     const request = spec ?? (pod ? podNetworkSpec(cluster, pod) : undefined);
     if (!request) throw new Error(`no recorded spec for network ${name}`);
@@ -38,6 +38,8 @@ export async function carryOutRepair(opts: RepairOptions, plan: RepairPlan, cont
         else if (step.verb === 'unpause') await c?.unpause();
         else {
           const recorded = await recordedNode(step.containerId, step.node.role, containers);
+          // A control plane gone with its container keeps the port the kubeconfig names (recorded on the network).
+          if (step.node.role === 'control-plane' && !recorded.apiPort && plan.spec.apiPort) recorded.apiPort = plan.spec.apiPort;
           const image = recorded.image ?? (await opts.image());
           // The old container holds no state (that is on the named volume, which removal never deletes).
           if (c) await c.remove({ force: true });

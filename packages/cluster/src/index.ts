@@ -4,6 +4,16 @@ export { ensureImages, type ImageOptions, type Images } from './images';
 export { clusterUp, planClusterUp } from './cluster-up';
 export type { UpPlan } from './cluster-repair';
 export { clusterDown } from './cluster-down';
+export {
+  contextName,
+  kubeconfigFor,
+  kubeconfigPath,
+  mergeKubeconfig,
+  removeFromKubeconfig,
+  removeKubeconfig,
+  writeKubeconfig,
+  type KubeconfigEntry,
+} from './kubeconfig';
 export { findCluster, listClusters } from './cluster-list';
 export { waitForClusterReady } from './ready';
 export { findRepoRoot } from './repo';

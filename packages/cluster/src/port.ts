@@ -12,3 +12,19 @@ export async function assertPortFree(port: number, host = '127.0.0.1'): Promise<
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));
   });
 }
+
+/**
+ * A port free on 127.0.0.1 now, chosen by the kernel. `cluster up` publishes the API server on it with a fixed
+ * HostPort (recorded in labels), not Docker's random one, which Docker re-picks on every container restart
+ * and would break the kubeconfig's server address.
+ */
+export async function pickFreePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ host, port: 0, exclusive: true }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

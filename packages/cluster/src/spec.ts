@@ -63,7 +63,7 @@ export function nodePlans(cluster: string, plan: AddressPlan): NodePlan[] {
   return plan.nodes.map((addresses, i) => ({ name: names[i], role: i === 0 ? 'control-plane' : 'worker', addresses }));
 }
 
-export function nodeNetworkSpec(cluster: string, plan: AddressPlan): Docker.NetworkCreateOptions {
+export function nodeNetworkSpec(cluster: string, plan: AddressPlan, apiPort?: number): Docker.NetworkCreateOptions {
   return {
     Name: nodeNetworkName(cluster),
     CheckDuplicate: true,
@@ -76,6 +76,7 @@ export function nodeNetworkSpec(cluster: string, plan: AddressPlan): Docker.Netw
       [LABEL.nodeCount]: String(plan.nodes.length),
       [LABEL.nodeSubnet]: plan.nodeSubnet,
       [LABEL.podSubnet]: plan.podSubnet,
+      ...(apiPort ? { [LABEL.apiPort]: String(apiPort) } : {}),
     },
   };
 }
@@ -137,6 +138,7 @@ export function nodeContainerSpec(opts: SpecOptions, plan: AddressPlan, node: No
       [LABEL.podCidr]: node.addresses.podCIDR,
       [LABEL.nodeSubnet]: plan.nodeSubnet,
       [LABEL.podSubnet]: plan.podSubnet,
+      ...(controlPlane && opts.apiPort ? { [LABEL.apiPort]: String(opts.apiPort) } : {}),
     },
     ...(controlPlane ? { ExposedPorts: { [port]: {} } } : {}),
     HostConfig: {

@@ -3,8 +3,13 @@ import {
   clusterDown,
   clusterUp,
   ensureEngine,
+  contextName,
   ensureImages,
+  findCluster,
+  kubeconfigFor,
   listClusters,
+  removeKubeconfig,
+  writeKubeconfig,
   planClusterUp,
   validateClusterName,
   type ClusterInfo,
@@ -26,6 +31,8 @@ export interface UpOptions {
   recreate?: boolean;
   /** Resolver for names outside cluster.local (off by default: REFUSED). */
   dnsUpstream?: string;
+  /** The kubeconfig to merge the context into (a path), or false for --no-kubeconfig; default: $KUBECONFIG or ~/.kube/config. */
+  kubeconfig?: string | false;
 }
 
 type Print = (line: string) => void;
@@ -66,6 +73,10 @@ export async function up(opts: UpOptions, print: Print): Promise<ClusterInfo> {
   } else {
     print(`Cluster "${opts.name}" is up in ${seconds(Date.now() - started)}.`);
   }
+  if (opts.kubeconfig !== false && info.apiUrl) {
+    const file = writeKubeconfig({ cluster: opts.name, server: info.apiUrl }, opts.kubeconfig);
+    print(`Set kubectl context to "${contextName(opts.name)}" in ${file}`);
+  }
   print('');
   print(summary(info));
   return info;
@@ -89,7 +100,7 @@ export function summary(info: ClusterInfo): string {
     `Node network:   ${info.nodeSubnet}    Pod network: ${info.podSubnet}    Service CIDR: ${info.serviceCidr}`,
     '',
     'Next, try:',
-    `  npx kubelab${ctx} get nodes -o wide`,
+    `  npx kubelab${ctx} get nodes -o wide        (or: kubectl --context ${contextName(info.name)} get nodes -o wide)`,
     `  npx kubelab${ctx} apply -f examples/echo-deployment.yaml`,
     `  npx kubelab${ctx} get pods -o wide`,
     `  npm run cluster:down${info.name === 'kubelab' ? '' : ` -- --name ${info.name}`}`,
@@ -104,9 +115,11 @@ export async function buildImages(print: Print): Promise<void> {
   print(`Node image: ${images.nodeImage} (also tagged ${images.nodeImage.replace(/:[^:/]*$/, '')}:latest)`);
 }
 
-export async function down(name: string, print: Print): Promise<void> {
+export async function down(name: string, print: Print, kubeconfig?: string | false): Promise<void> {
   const started = Date.now();
   const { removed } = await clusterDown(name);
+  // As kind: the context goes with the cluster (current-context emptied when it was this one).
+  if (kubeconfig !== false && removeKubeconfig(name, kubeconfig)) print(`Deleted context "${contextName(name)}" from the kubeconfig.`);
   if (removed.containers + removed.networks + removed.volumes === 0) {
     print(`No cluster named "${name}" (nothing to remove).`);
     return;
@@ -114,6 +127,16 @@ export async function down(name: string, print: Print): Promise<void> {
   print(
     `Deleted cluster "${name}": ${removed.containers} containers, ${removed.networks} networks, ${removed.volumes} volumes (${seconds(Date.now() - started)}).`,
   );
+}
+
+/** `kubelab get kubeconfig --name NAME [--internal]`: the cluster's kubeconfig on stdout, as `kind get kubeconfig`. */
+export async function getKubeconfig(name: string, internal: boolean): Promise<string> {
+  const info = await findCluster(name);
+  if (!info) throw new Error(`no cluster named "${name}"`);
+  const server = internal ? info.internalApiUrl : info.apiUrl;
+  if (!server)
+    throw new Error(`cluster "${name}" is not running: its API server has no address (start it with: kubelab cluster up --name ${name})`);
+  return kubeconfigFor({ cluster: name, server });
 }
 
 export async function list(): Promise<string> {
