@@ -4,29 +4,17 @@
 // the host, externalTrafficPolicy Local, hairpin, service env vars, the same-node pod path, a node agent
 // restart, and `kubelab node iptables`.
 //
-// Until the API server's EndpointSlice controller runs, the test writes the slices itself from the
-// selected pods (syncSlices), the way a selector-less Service is fed; once the controller's slices appear
-// it leaves them alone.
+// Endpoints come from the API server's EndpointSlice controller (selectors, readiness, named ports).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  endpointSliceControllerName,
-  managedByLabel,
-  resolveResource,
-  serviceNameLabel,
-  type EndpointSlice,
-  type Node,
-  type Pod,
-  type Service,
-} from '@kubelab/api';
+import { resolveResource, serviceNameLabel, type EndpointSlice, type Node, type Service } from '@kubelab/api';
 import { docker, eventually, execIn } from '../support/docker';
-import { podReady, startCluster, type TestCluster } from '../support/cluster';
+import { startCluster, type TestCluster } from '../support/cluster';
 
 const CLUSTER = 'kltest-services';
 const workers = [`${CLUSTER}-worker`, `${CLUSTER}-worker2`];
 const SLICES = resolveResource('endpointslices')!;
 const SERVICES = resolveResource('services')!;
 const NODES = resolveResource('nodes')!;
-const HAND = 'kubelab-e2e-hand';
 let c: TestCluster;
 const nodeIPs = new Map<string, string>();
 const echoSpec = { selector: { app: 'echo' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] };
@@ -48,56 +36,13 @@ async function svc(name: string): Promise<Service> {
   return c.client.get<Service>(SERVICES, name, 'default');
 }
 
-/** Writes the Service's EndpointSlices from its ready pods unless the controller keeps them already. */
-async function syncSlices(name: string): Promise<void> {
-  const s = await svc(name);
-  const existing = (await c.client.list<EndpointSlice>(SLICES, 'default', { labelSelector: `${serviceNameLabel}=${name}` })).items;
-  if (existing.some((x) => x.metadata.labels?.[managedByLabel] === endpointSliceControllerName)) {
-    for (const x of existing.filter((e) => e.metadata.labels?.[managedByLabel] === HAND))
-      await c.client.delete(SLICES, x.metadata.name!, 'default');
-    return;
-  }
-  const selector = Object.entries(s.spec.selector ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  const pods = (await c.pods(selector)).filter((p) => p.status?.podIP && !p.metadata.deletionTimestamp);
-  // One slice per distinct set of resolved port numbers, as the controller groups them.
-  const groups = new Map<string, { ports: EndpointSlice['ports']; pods: Pod[] }>();
-  for (const p of pods) {
-    const ports = (s.spec.ports ?? []).map((sp) => {
-      const t = sp.targetPort ?? sp.port;
-      const number =
-        typeof t === 'number'
-          ? t
-          : p.spec.containers
-              .flatMap((ct) => ct.ports ?? [])
-              .find((cp) => cp.name === t && (cp.protocol ?? 'TCP') === (sp.protocol ?? 'TCP'))?.containerPort;
-      return { name: sp.name ?? '', port: number, protocol: sp.protocol ?? 'TCP' };
-    });
-    const key = JSON.stringify(ports);
-    if (!groups.has(key)) groups.set(key, { ports, pods: [] });
-    groups.get(key)!.pods.push(p);
-  }
-  const want = [...groups.values()].map((g, i) => ({
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: `${name}-hand-${i}`, namespace: 'default', labels: { [serviceNameLabel]: name, [managedByLabel]: HAND } },
-    addressType: 'IPv4' as const,
-    ports: g.ports?.filter((p) => p.port),
-    endpoints: g.pods.map((p) => ({
-      addresses: [p.status!.podIP!],
-      nodeName: p.spec.nodeName,
-      conditions: { ready: podReady(p) },
-      targetRef: { kind: 'Pod', namespace: 'default', name: p.metadata.name },
-    })),
-  }));
-  for (const x of existing)
-    if (!want.some((w) => w.metadata.name === x.metadata.name)) await c.client.delete(SLICES, x.metadata.name!, 'default');
-  for (const w of want) {
-    const old = existing.find((x) => x.metadata.name === w.metadata.name);
-    if (old) await c.client.update(SLICES, { ...w, metadata: { ...w.metadata, resourceVersion: old.metadata.resourceVersion } });
-    else await c.client.create(SLICES, w, 'default');
-  }
+/** Waits until the EndpointSlice controller lists `ready` ready endpoints for the Service (per port). */
+async function endpointsReady(name: string, ready: number): Promise<void> {
+  await eventually(`${ready} ready endpoints for ${name}`, async () => {
+    const slices = (await c.client.list<EndpointSlice>(SLICES, 'default', { labelSelector: `${serviceNameLabel}=${name}` })).items;
+    const n = slices.reduce((sum, sl) => sum + sl.endpoints.filter((e) => e.conditions?.ready !== false).length, 0);
+    return n === ready;
+  });
 }
 
 async function clusterIP(name: string): Promise<string> {
@@ -135,7 +80,7 @@ describe('services: the node agent as kube-proxy', () => {
     await c.run(['rollout', 'status', 'deployment/echo', '--timeout=90s']);
     await c.waitReady('client-a');
     await c.waitReady('client-b');
-    await syncSlices('echo');
+    await endpointsReady('echo', 3);
   });
   afterAll(async () => {
     await c?.down();
@@ -175,7 +120,7 @@ describe('services: the node agent as kube-proxy', () => {
     const ip = await clusterIP('echo');
     await c.run(['scale', 'deployment/echo', '--replicas=0']);
     await eventually('the echo pods to go', async () => (await c.pods('app=echo')).length === 0, 90_000);
-    await syncSlices('echo');
+    await endpointsReady('echo', 0);
     // curl exit 7 = could not connect; the time shows a refusal (ICMP port unreachable), not a timeout.
     const probe = `s=$(date +%s%N); curl -sS -m 5 http://${ip}/ >/dev/null 2>&1; echo "rc=$? ms=$(( ($(date +%s%N)-s)/1000000 ))"`;
     const refused = await eventually('the ClusterIP to refuse', async () => {
@@ -185,15 +130,15 @@ describe('services: the node agent as kube-proxy', () => {
     expect(Number(refused.match(/ms=(\d+)/)![1])).toBeLessThan(1000);
     await c.run(['scale', 'deployment/echo', '--replicas=3']);
     await c.run(['rollout', 'status', 'deployment/echo', '--timeout=90s']);
-    await eventually('ready replicas in the slices', async () => {
-      await syncSlices('echo');
-      return (await sh('client-a', `curl -s -m 2 http://${ip}/ || true`)).includes('Hostname: echo-');
-    });
+    await endpointsReady('echo', 3);
+    await eventually('the ClusterIP to serve again', async () =>
+      (await sh('client-a', `curl -s -m 2 http://${ip}/ || true`)).includes('Hostname: echo-'),
+    );
   });
 
   it('proxies UDP', async () => {
     await c.run(['apply', '-f', '-'], service('echo-udp', { selector: { app: 'echo' }, ports: [{ port: 9000, protocol: 'UDP' }] }));
-    await syncSlices('echo-udp');
+    await endpointsReady('echo-udp', 3);
     const ip = await clusterIP('echo-udp');
     const out = await eventually('a UDP echo', async () => {
       const r = await sh('client-b', `echo kubelab-udp | nc -u -w 1 ${ip} 9000 || true`);
@@ -224,7 +169,7 @@ describe('services: the node agent as kube-proxy', () => {
     );
     await c.waitReady('multi-a');
     await c.waitReady('multi-b');
-    await syncSlices('multi');
+    await endpointsReady('multi', 2);
     const ip = await clusterIP('multi');
     const seen = await eventually('both pods behind port 80', async () => {
       const s = new Set(await hostnames('client-a', `http://${ip}/`, 16));
@@ -260,7 +205,7 @@ describe('services: the node agent as kube-proxy', () => {
         ports: [{ port: 80, targetPort: 8080 }],
       }),
     );
-    await syncSlices('local');
+    await endpointsReady('local', 3);
     const nodePort = (await eventually('a NodePort', async () => (await svc('local')).spec.ports?.[0].nodePort)) as number;
     const withPod = (await c.pods('app=echo'))[0].spec.nodeName!;
     const body = await eventually('the Local NodePort', () => fromHost(`http://${nodeIPs.get(withPod)}:${nodePort}/`));
@@ -276,7 +221,7 @@ describe('services: the node agent as kube-proxy', () => {
     await c.run(['apply', '-f', '-'], pod('solo', workers[0], 'kubelab/echo:latest', { ports: [{ containerPort: 8080 }] }));
     await c.run(['apply', '-f', '-'], service('solo', { selector: { app: 'solo' }, ports: [{ port: 80, targetPort: 8080 }] }));
     const solo = await c.waitReady('solo');
-    await syncSlices('solo');
+    await endpointsReady('solo', 1);
     const ip = await clusterIP('solo');
     const body = await eventually('solo through its own ClusterIP', async () => {
       const r = await c.try(['exec', 'solo', '--', 'curl', '-s', '-m', '2', `http://${ip}/`]);
