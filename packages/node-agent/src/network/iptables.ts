@@ -8,7 +8,7 @@
 // network is masqueraded to the node IP. filter: the service proxy's REJECTs; NetworkPolicy slots in here.
 import { isServiceChainName } from './chain-names';
 import type { HostPortModel, NetworkModel } from './model';
-import { CHAINS, writeProxyBase, writeProxyTail, writeServicePort } from './service-rules';
+import { CHAINS, LARGE_CLUSTER_ENDPOINTS, writeProxyBase, writeProxyTail, writeServicePort } from './service-rules';
 import { comment, TableBuffer, type RenderedTable, type TableName } from './table-buffer';
 
 export const POSTROUTING_CHAIN = 'KUBELAB-POSTROUTING';
@@ -93,7 +93,9 @@ export function renderTables(m: NetworkModel): RenderedTables {
   const filter = new TableBuffer('filter');
   writeProxyBase(nat, filter);
   nat.chain(HOSTPORTS_CHAIN);
-  for (const s of m.servicePorts) writeServicePort(nat, filter, s, m.node.clusterPodCidr);
+  const endpoints = m.servicePorts.reduce((n, s) => n + s.endpoints.length, 0);
+  const large = endpoints > LARGE_CLUSTER_ENDPOINTS;
+  for (const s of m.servicePorts) writeServicePort(nat, filter, s, m.node.clusterPodCidr, large);
   writeProxyTail(nat, filter, m.node.serviceCidr);
   for (const h of m.hostPorts) writeHostPort(nat, h);
   writeEgress(nat, m);

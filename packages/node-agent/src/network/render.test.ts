@@ -347,3 +347,24 @@ describe('restoreInput (partial sync)', () => {
     expect(text).toContain('--to-destination 10.244.2.8:8080');
   });
 });
+
+describe('large cluster mode (kube-proxy: more than 1000 endpoints)', () => {
+  it('drops the per-endpoint comments but keeps the ones that name the Service in KUBE-SERVICES', () => {
+    const services = Array.from({ length: 334 }, (_, i) => svc(`s${i}`, { clusterIP: `10.96.1.${i % 250}`, ports: http }));
+    const slices = services.map((s, i) =>
+      slice(
+        s.metadata.name as string,
+        slicePorts,
+        [0, 1, 2].map((k) => ep(`10.244.${k + 1}.${i % 250}@kt-worker${k}`)),
+      ),
+    );
+    const t = render({ services, slices });
+    const s0 = t.nat.rules.filter((r) => r.source?.name === 's0');
+    expect(s0.find((r) => r.chain === 'KUBE-SERVICES')?.spec).toContain('--comment "default/s0:http cluster IP"');
+    const perEndpoint = s0.filter(
+      (r) => r.chain.startsWith('KUBE-SEP-') || (r.chain.startsWith('KUBE-SVC-') && r.spec.includes('KUBE-SEP-')),
+    );
+    expect(perEndpoint.length).toBe(9);
+    expect(perEndpoint.every((r) => !r.spec.includes('--comment'))).toBe(true);
+  });
+});

@@ -2,8 +2,7 @@
 // syncProxyRules and writeServiceToEndpointRules; pkg/proxy/topology.go CategorizeEndpoints): nat
 // KUBE-SERVICES -> KUBE-SVC/KUBE-SVL/KUBE-EXT -> KUBE-SEP (DNAT), KUBE-NODEPORTS, KUBE-MARK-MASQ and
 // KUBE-POSTROUTING (0x4000); filter KUBE-SERVICES / KUBE-EXTERNAL-SERVICES rejecting ports without endpoints.
-// Pure. Differences from kube-proxy, on purpose: comments are always written (a lab is read by learners;
-// kube-proxy drops them past 1000 endpoints), and any other address in the service CIDR is rejected.
+// Pure. A difference from kube-proxy, on purpose: any other address in the service CIDR is rejected.
 import type { ProxyEndpoint, ServicePortModel } from './model';
 import { comment, type TableBuffer } from './table-buffer';
 
@@ -84,8 +83,23 @@ export function writeProxyBase(nat: TableBuffer, filter: TableBuffer): void {
   nat.rule(CHAINS.markMasq, `-j MARK --or-mark ${MASQ_MARK}`);
 }
 
-/** Rules for one service port, in kube-proxy's order. `podCidr` is the cluster pod range (its localDetector). */
-export function writeServicePort(nat: TableBuffer, filter: TableBuffer, s: ServicePortModel, clusterPodCidr: string): void {
+/**
+ * kube-proxy's largeClusterEndpointsThreshold: past this many endpoints, the per-endpoint rules (KUBE-SEP and
+ * the jumps to them) go without comments, which makes iptables-restore markedly cheaper. The KUBE-SERVICES,
+ * KUBE-NODEPORTS and KUBE-EXT rules keep theirs, so `node iptables --service` still finds every chain.
+ */
+export const LARGE_CLUSTER_ENDPOINTS = 1000;
+
+/** `-m comment ... ` unless the per-endpoint comments are dropped (large cluster mode). */
+function endpointComment(text: string, large: boolean): string {
+  return large ? '' : `${comment(text)} `;
+}
+
+/**
+ * Rules for one service port, in kube-proxy's order. `clusterPodCidr` is the cluster pod range (kube-proxy's
+ * localDetector); `large` is kube-proxy's large cluster mode.
+ */
+export function writeServicePort(nat: TableBuffer, filter: TableBuffer, s: ServicePortModel, clusterPodCidr: string, large = false): void {
   const src = s.source;
   const proto = `-m ${s.protocol} -p ${s.protocol}`;
   const { cluster, local, reachable, hasAny } = categorizeEndpoints(s);
@@ -163,31 +177,32 @@ export function writeServicePort(nat: TableBuffer, filter: TableBuffer, s: Servi
     if (hasExternal) nat.rule(ext, `-j ${externalPolicyChain}`, src);
   }
 
-  if (usesClusterChain) writeEndpointJumps(nat, s, s.chains.cluster, cluster);
-  if (usesLocalChain) writeEndpointJumps(nat, s, s.chains.local, local);
+  if (usesClusterChain) writeEndpointJumps(nat, s, s.chains.cluster, cluster, large);
+  if (usesLocalChain) writeEndpointJumps(nat, s, s.chains.local, local, large);
 
   for (const ep of reachable) {
     nat.chain(ep.chain);
     // Hairpin: a pod reaching itself through its Service must see a source it can answer (the agent).
-    nat.rule(ep.chain, `${comment(s.name)} -s ${ep.ip} -j ${CHAINS.markMasq}`, src);
-    const affinity = s.affinitySeconds ? ` -m recent --name ${ep.chain} --set` : '';
-    nat.rule(ep.chain, `${comment(s.name)}${affinity} ${proto} -j DNAT --to-destination ${ep.address}`, src);
+    const what = endpointComment(s.name, large);
+    nat.rule(ep.chain, `${what}-s ${ep.ip} -j ${CHAINS.markMasq}`, src);
+    const affinity = s.affinitySeconds ? `-m recent --name ${ep.chain} --set ` : '';
+    nat.rule(ep.chain, `${what}${affinity}${proto} -j DNAT --to-destination ${ep.address}`, src);
   }
 }
 
-function writeEndpointJumps(nat: TableBuffer, s: ServicePortModel, chain: string, eps: ProxyEndpoint[]): void {
+function writeEndpointJumps(nat: TableBuffer, s: ServicePortModel, chain: string, eps: ProxyEndpoint[], large: boolean): void {
   nat.chain(chain);
   if (s.affinitySeconds)
     for (const ep of eps)
       nat.rule(
         chain,
-        `${comment(`${s.name} -> ${ep.address}`)} -m recent --name ${ep.chain} --rcheck --seconds ${s.affinitySeconds} --reap -j ${ep.chain}`,
+        `${endpointComment(`${s.name} -> ${ep.address}`, large)}-m recent --name ${ep.chain} --rcheck --seconds ${s.affinitySeconds} --reap -j ${ep.chain}`,
         s.source,
       );
   const n = eps.length;
   eps.forEach((ep, i) => {
-    const spread = i < n - 1 ? ` -m statistic --mode random --probability ${probability(n - i)}` : '';
-    nat.rule(chain, `${comment(`${s.name} -> ${ep.address}`)}${spread} -j ${ep.chain}`, s.source);
+    const spread = i < n - 1 ? `-m statistic --mode random --probability ${probability(n - i)} ` : '';
+    nat.rule(chain, `${endpointComment(`${s.name} -> ${ep.address}`, large)}${spread}-j ${ep.chain}`, s.source);
   });
 }
 
