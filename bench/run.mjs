@@ -134,5 +134,12 @@ const table = ['| measurement | command | result | note |', '|---|---|---|---|',
 const text = `# kubelab benchmarks\n\nMachine: ${machine()}\n\nDate: ${new Date().toISOString()}\n\nCommand: \`npm run bench\`${skipCold ? ' (with --skip-cold)' : ''}\n\n${table}\n`;
 // Issue 11: the cluster DNS against unbound, on the host (no cluster needed).
 const dns = dnsReport(await benchDns(), { machine: machine(), date: new Date().toISOString() });
-writeFileSync(path.join(root, 'bench', 'RESULTS.md'), withDnsSection(withSection(text, health.section), dns));
-console.log(withDnsSection(withSection(text, health.section), dns));
+// The service proxy's section is written by `node bench/services.mjs`; a full run keeps it as it is.
+const resultsFile = path.join(root, 'bench', 'RESULTS.md');
+const servicesSection = existsSync(resultsFile)
+  ? (readFileSync(resultsFile, 'utf8').match(/<!-- services:start -->[\s\S]*<!-- services:end -->\n?/)?.[0] ?? '')
+  : '';
+const results = withDnsSection(withSection(text, health.section), dns);
+const final = servicesSection ? `${results.trimEnd()}\n\n${servicesSection}` : results;
+writeFileSync(resultsFile, final);
+console.log(final);
