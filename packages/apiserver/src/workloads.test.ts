@@ -17,7 +17,7 @@ import {
 
 const template = (image: string): Deployment['spec']['template'] => ({
   metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'web', image, ports: [{ containerPort: 8080 }] }], affinity: { podAntiAffinity: {} } },
+  spec: { containers: [{ name: 'web', image, ports: [{ containerPort: 8080 }] }], priorityClassName: 'high' },
 });
 
 const webDeployment: KubeObject = {
@@ -66,7 +66,7 @@ describe('workloads', () => {
 
   it('runs a Deployment of 3 as a ReplicaSet whose pods land on the workers', async () => {
     const { warnings } = await c.client.create(res.deployments, webDeployment);
-    expect(warnings).toEqual(['Deployment "web": spec.template.spec.affinity is accepted but not modelled by kubelab (ignored)']);
+    expect(warnings).toEqual(['Deployment "web": spec.template.spec.priorityClassName is accepted but not modelled by kubelab (ignored)']);
     const d = await settle(3);
     const [rs] = await replicaSets();
     const hash = rs.metadata.labels?.['pod-template-hash'];

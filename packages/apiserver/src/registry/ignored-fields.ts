@@ -14,6 +14,11 @@ export const modelledPodSpecFields = new Set([
   'nodeName',
   'nodeSelector',
   'tolerations',
+  // The scheduler's NodeAffinity, InterPodAffinity and PodTopologySpread filters (required rules).
+  'affinity',
+  'topologySpreadConstraints',
+  // Service links in the container environment.
+  'enableServiceLinks',
   'hostname',
   'subdomain',
   'terminationGracePeriodSeconds',

@@ -1,6 +1,7 @@
 // Pod spec validation (ValidatePodSpec in k8s.io/kubernetes/pkg/apis/core/validation) for the fields
 // kubelab models, and the pod update rule: a pod's spec is fixed once created, except images,
 // activeDeadlineSeconds and added tolerations.
+import { validateAffinity, validateTopologySpreadConstraints } from './scheduling-validation';
 import { dns1123Label, dns1123Subdomain, field, validateLabels, type FieldError, type PodSpec } from '@kubelab/api';
 import { validateContainer } from './container-validation';
 import { isObject } from './field-errors';
@@ -89,6 +90,8 @@ export function validatePodSpec(spec: unknown, path: string, rules: PodSpecRules
     errs.push(field.invalid(`${path}.terminationGracePeriodSeconds`, grace, 'must be an integer'));
   errs.push(...validatePodSecurityIds(spec.securityContext, `${path}.securityContext`));
   errs.push(...validateTolerations(spec.tolerations, `${path}.tolerations`));
+  errs.push(...validateAffinity(spec.affinity, `${path}.affinity`));
+  errs.push(...validateTopologySpreadConstraints(spec.topologySpreadConstraints, `${path}.topologySpreadConstraints`));
   return errs;
 }
 

@@ -120,7 +120,7 @@ describe('pod validation', () => {
       podStrategy,
       'default',
       pod({
-        affinity: { nodeAffinity: {} },
+        priorityClassName: 'high',
         hostNetwork: true,
         enableServiceLinks: true,
         containers: [{ ...web, securityContext: { runAsUser: 1 }, imagePullPolicyy: 'Never' }],
@@ -132,7 +132,7 @@ describe('pod validation', () => {
     );
     // securityContext and hostPath are applied by the kubelet: no warning. A PVC starts as an empty directory.
     expect(warnings).toEqual([
-      'Pod "web": spec.affinity is accepted but not modelled by kubelab (ignored)',
+      'Pod "web": spec.priorityClassName is accepted but not modelled by kubelab (ignored)',
       'Pod "web": spec.hostNetwork is accepted but not modelled by kubelab (ignored)',
       'Pod "web": spec.containers[0].imagePullPolicyy is accepted but not modelled by kubelab (ignored)',
       'Pod "web": spec.volumes[1].persistentVolumeClaim is accepted but not modelled by kubelab (ignored)',

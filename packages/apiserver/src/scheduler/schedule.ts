@@ -1,5 +1,6 @@
 // The scheduling decision as a pure function: filter the nodes a pod may run on (the default profile's
-// NodeUnschedulable, TaintToleration, NodeAffinity, NodePorts and NodeResourcesFit plugins, in that order),
+// NodeUnschedulable, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit, PodTopologySpread and
+// InterPodAffinity plugins, in that order; affinity.ts has the last three),
 // then prefer the least loaded one. When nothing fits, the reason reads like kube-scheduler's FitError,
 // followed by what the default preemption PostFilter says (kubelab has no priorities, so it never finds
 // victims; nodes failing a filter preemption cannot fix are "not helpful"):
@@ -8,6 +9,15 @@
 //   2 No preemption victims found for incoming pod.
 import { parseQuantity, type Node, type Pod, type Taint, type Toleration } from '@kubelab/api';
 import { isPodActive } from '../controllers/pod-util';
+import {
+  hasSoftPodRules,
+  interPodAffinityFilter,
+  nodeAffinityFilter,
+  preferenceScore,
+  topologySpreadFilter,
+  type ClusterView,
+  type FilterResult,
+} from './affinity';
 
 export type ScheduleResult = { node: string } | { reason: string };
 
@@ -55,7 +65,7 @@ interface Fit {
   unresolvable?: boolean;
 }
 
-function fitReasons(pod: Pod, node: Node, onNode: Pod[]): Fit {
+function fitReasons(pod: Pod, node: Node, onNode: Pod[], view: () => ClusterView | undefined): Fit {
   const tolerations = pod.spec.tolerations;
   if (node.spec?.unschedulable && !tolerates(tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }))
     return { reasons: ['node(s) were unschedulable'], unresolvable: true };
@@ -65,9 +75,8 @@ function fitReasons(pod: Pod, node: Node, onNode: Pod[]): Fit {
   const untolerated = taints.find((t) => !tolerates(tolerations, t));
   if (untolerated)
     return { reasons: [`node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`], unresolvable: true };
-  const labels = node.metadata.labels ?? {};
-  if (!Object.entries(pod.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v))
-    return { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
+  const affinity = nodeAffinityFilter(pod, node);
+  if (affinity) return asFit(affinity);
   const used = onNode.flatMap(hostPorts);
   if (hostPorts(pod).some((p) => used.some((u) => portsClash(p, u))))
     return { reasons: ["node(s) didn't have free ports for the requested pod ports"] };
@@ -81,8 +90,47 @@ function fitReasons(pod: Pod, node: Node, onNode: Pod[]): Fit {
     if (!want || have === undefined) continue;
     if (onNode.reduce((n, p) => n + podRequest(p, resource), 0) + want > have) reasons.push(`Insufficient ${resource}`);
   }
-  return { reasons };
+  if (reasons.length) return { reasons };
+  // PodTopologySpread, then InterPodAffinity: the default profile's order.
+  const cluster = view();
+  if (!cluster) return { reasons };
+  return asFit(topologySpreadFilter(pod, node, cluster) ?? interPodAffinityFilter(pod, node, cluster));
 }
+
+function asFit(r: FilterResult): Fit {
+  return r ? { reasons: [r.reason], unresolvable: r.unresolvable } : { reasons: [] };
+}
+
+/** Bound pods that carry required anti-affinity, found incrementally (usage lists only grow within a pass). */
+const antiAffinityScan = new WeakMap<NodeUsage, { seen: Map<string, number>; found: boolean }>();
+
+function anyExistingAntiAffinity(usage: NodeUsage): boolean {
+  let scan = antiAffinityScan.get(usage);
+  if (!scan) antiAffinityScan.set(usage, (scan = { seen: new Map(), found: false }));
+  if (scan.found) return true;
+  for (const [node, pods] of usage) {
+    for (let i = scan.seen.get(node) ?? 0; i < pods.length; i++) {
+      if (pods[i].spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length) scan.found = true;
+    }
+    scan.seen.set(node, pods.length);
+  }
+  return scan.found;
+}
+
+function needsClusterView(pod: Pod, usage: NodeUsage): boolean {
+  const a = pod.spec.affinity;
+  return (
+    !!a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ||
+    !!a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ||
+    !!pod.spec.topologySpreadConstraints?.some((c) => c.whenUnsatisfiable === 'DoNotSchedule') ||
+    hasSoftPodRules(pod) ||
+    anyExistingAntiAffinity(usage)
+  );
+}
+
+/** Namespace labels for namespaceSelector; every namespace carries its name (SetDefaults_Namespace). */
+export type NamespaceLabels = (name: string) => Record<string, string> | undefined;
+const nameOnly: NamespaceLabels = (name) => ({ 'kubernetes.io/metadata.name': name });
 
 /** Bound, active pods per node name: build once per scheduling pass with `podsByNode`, then keep up to date. */
 export type NodeUsage = Map<string, Pod[]>;
@@ -112,14 +160,26 @@ export function schedule(pod: Pod, nodes: Node[], pods: Pod[]): ScheduleResult {
 }
 
 /** `schedule` against a precomputed node usage: O(nodes) per pod, whatever the number of pods. */
-export function scheduleOn(pod: Pod, nodes: Node[], usage: NodeUsage): ScheduleResult {
+export function scheduleOn(pod: Pod, nodes: Node[], usage: NodeUsage, namespaceLabels: NamespaceLabels = nameOnly): ScheduleResult {
   if (nodes.length === 0) return { reason: 'no nodes available to schedule pods' };
+  // Only pods with inter-pod rules (their own or an existing pod's anti-affinity) pay for the whole-cluster view.
+  let cluster: ClusterView | undefined | null = null;
+  const view = (): ClusterView | undefined => {
+    if (cluster !== null) return cluster;
+    if (!needsClusterView(pod, usage)) return (cluster = undefined);
+    const byName = new Map(nodes.map((n) => [n.metadata.name!, n]));
+    const bound = [...usage].flatMap(([name, pods]) => {
+      const node = byName.get(name);
+      return node ? pods.map((p) => ({ pod: p, node })) : [];
+    });
+    return (cluster = { nodes, bound, namespaceLabels });
+  };
   const counts = new Map<string, number>();
   const preemption = new Map<string, number>();
-  const feasible: { node: Node; preferAvoid: number; load: number }[] = [];
+  const feasible: { node: Node; preferAvoid: number; score: number; load: number }[] = [];
   for (const node of nodes) {
     const onNode = usage.get(node.metadata.name!) ?? [];
-    const fit = fitReasons(pod, node, onNode);
+    const fit = fitReasons(pod, node, onNode, view);
     for (const r of fit.reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
     if (fit.reasons.length) {
       const why = fit.unresolvable ? 'Preemption is not helpful for scheduling' : 'No preemption victims found for incoming pod';
@@ -129,7 +189,7 @@ export function scheduleOn(pod: Pod, nodes: Node[], usage: NodeUsage): ScheduleR
     const preferAvoid = (node.spec?.taints ?? []).filter(
       (t) => t.effect === 'PreferNoSchedule' && !tolerates(pod.spec.tolerations, t),
     ).length;
-    feasible.push({ node, preferAvoid, load: onNode.length });
+    feasible.push({ node, preferAvoid, score: preferenceScore(pod, node, view()), load: onNode.length });
   }
   if (!feasible.length) {
     const n = nodes.length;
@@ -137,7 +197,11 @@ export function scheduleOn(pod: Pod, nodes: Node[], usage: NodeUsage): ScheduleR
       reason: `0/${n} nodes are available: ${histogram(counts)}. preemption: 0/${n} nodes are available: ${histogram(preemption)}.`,
     };
   }
-  // Spread: fewest untolerated PreferNoSchedule taints, then fewest pods, then by name for a stable choice.
-  feasible.sort((a, b) => a.preferAvoid - b.preferAvoid || a.load - b.load || (a.node.metadata.name! < b.node.metadata.name! ? -1 : 1));
+  // Fewest untolerated PreferNoSchedule taints, then the soft rules' preference, then fewest pods (spread),
+  // then by name for a stable choice.
+  feasible.sort(
+    (a, b) =>
+      a.preferAvoid - b.preferAvoid || b.score - a.score || a.load - b.load || (a.node.metadata.name! < b.node.metadata.name! ? -1 : 1),
+  );
   return { node: feasible[0].node.metadata.name! };
 }
