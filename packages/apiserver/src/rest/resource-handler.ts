@@ -8,6 +8,7 @@ import { resourceKey, type Strategy } from '../registry/strategy';
 import { assertNestingDepth, decodeError } from '../registry/decode';
 import { buildFilter } from './filters';
 import { type OptionsKind, parseDryRun, queryBool, queryValues } from './query-params';
+import { listBody, paginate } from './list-page';
 import { parseRequestPath } from './request-info';
 import { serveWatch, watchTimeoutSeconds } from './watch';
 
@@ -115,12 +116,8 @@ export function resourceHandler(service: ObjectService) {
           return;
         }
         const items = service.list(strategy, namespace).filter(filter);
-        res.json({
-          kind: `${strategy.info.kind}List`,
-          apiVersion: apiVersionOf(strategy.info),
-          metadata: { resourceVersion: String(service.store.resourceVersion) },
-          items,
-        });
+        const page = paginate(items, service.store.resourceVersion, query(req, 'limit'), query(req, 'continue'));
+        res.type('application/json').send(listBody(`${strategy.info.kind}List`, apiVersionOf(strategy.info), page));
         return;
       }
       case 'POST':

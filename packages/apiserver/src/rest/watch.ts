@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { StatusError, type KubeObject, type WatchEvent } from '@kubelab/api';
 import type { Store, StoredEvent } from '../storage/store';
 import type { ObjectFilter } from './filters';
+import { encoded } from './list-page';
 
 export interface WatchOptions {
   resource: string;
@@ -44,19 +45,8 @@ export function watchTimeoutSeconds(text: string | undefined): number | undefine
   return Math.min(n, maxTimerSeconds);
 }
 
-/**
- * Stored objects are never changed in place, so each is serialized once however many watchers it goes to
- * (the node agents, informers and kubectl -w all watch pods: one delete used to be encoded per watcher).
- */
-const encodings = new WeakMap<object, string>();
-function encoded(object: object): string {
-  let text = encodings.get(object);
-  if (text === undefined) {
-    text = JSON.stringify(object);
-    encodings.set(object, text);
-  }
-  return text;
-}
+// Each stored object is serialized once for all its watchers (list-page.ts keeps the text): the node
+// agents, informers and kubectl -w all watch pods, and one delete used to be encoded per watcher.
 
 export function serveWatch(store: Store, req: Request, res: Response, opts: WatchOptions): void {
   res.status(200);
