@@ -96,4 +96,10 @@ if (process.argv.includes('--apply')) {
     out[`apply_${n}`] = { first, full, again, oneEndpointMoved: moved };
   }
 }
+if (process.argv.includes('--legacy')) {
+  // Reference: the same whole text through the legacy (x_tables) backend instead of nf_tables.
+  const tables = renderTables(buildNetworkModel({ node, nodes: [], pods: [], ...objects(1000) }));
+  const r = time(() => execFileSync('iptables-legacy-restore', ['--noflush'], { input: tables.filter.text + tables.nat.text }));
+  out.legacy_1000 = { applyMs: r.ms };
+}
 console.log(JSON.stringify(out));

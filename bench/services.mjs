@@ -86,6 +86,29 @@ for (const [label, key] of [
   ]);
 }
 
+const legacy = JSON.parse(
+  docker([
+    'run',
+    '--rm',
+    '--cap-add',
+    'NET_ADMIN',
+    '-v',
+    `${dir}:/b:ro`,
+    '--entrypoint',
+    'node',
+    'kubelab/node:latest',
+    '/b/sync.mjs',
+    '1',
+    '--legacy',
+  ]),
+).legacy_1000;
+rows.push([
+  'for reference: the same whole text through iptables-legacy-restore',
+  'in a kubelab/node container',
+  ms(legacy.applyMs),
+  'the node image uses the nf_tables backend (Debian default), whose restore costs grow with the input',
+]);
+
 if (!skipCluster) {
   if (own) {
     spawnSync(process.execPath, [cli, 'cluster', 'down', '--name', name], { cwd: root, stdio: 'ignore' });
@@ -168,9 +191,11 @@ if (!skipCluster) {
 rmSync(dir, { recursive: true, force: true });
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+// Shared machines: the load says how much the figures may be inflated by other work.
+const load = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
 const machine = `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Docker ${docker(['version', '-f', '{{.Server.Version}}'])}, Node ${process.version}`;
 const table = ['| measurement | command | result | note |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-const section = `<!-- services:start -->\n## Services (service proxy)\n\nMachine: ${machine}\n\nDate: ${new Date().toISOString()}\n\nCommand: \`node bench/services.mjs\`\n\n${table}\n<!-- services:end -->\n`;
+const section = `<!-- services:start -->\n## Services (service proxy)\n\nMachine: ${machine}\n\nDate: ${new Date().toISOString()} (load average 1/5/15 min at the end: ${load})\n\nCommand: \`node bench/services.mjs\`\n\n${table}\n<!-- services:end -->\n`;
 const file = path.join(root, 'bench', 'RESULTS.md');
 const old = readFileSync(file, 'utf8');
 const marked = /<!-- services:start -->[\s\S]*<!-- services:end -->\n?/;
