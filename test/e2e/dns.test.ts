@@ -1,6 +1,7 @@
 // Issue 11 end to end: the cluster DNS as pods see it, through nslookup, dig and getent in a toolbox pod,
 // against the kube-dns Service `cluster up` applied (Kubernetes DNS-Based Service Discovery 1.1.0).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubelabOk } from '../support/cli';
 import { eventually } from '../support/docker';
 import { startCluster, type TestCluster } from '../support/cluster';
 
@@ -209,6 +210,29 @@ describe('cluster DNS', () => {
     expect(await short('web.default.svc.cluster.local')).toEqual([webIP]);
     const out = await c.run(['get', 'pods', '-n', 'kube-system']);
     expect(out).not.toMatch(/coredns-\S+\s+\S+\s+\S+\s+[1-9]/);
+  });
+
+  it('keeps answering while the DNS pods restart, and logs each query at LOG_LEVEL=debug', async () => {
+    // A loop of lookups runs in the pod while `cluster up` rolls the DNS Deployment to debug logging: the
+    // rolling update replaces one pod at a time, and a stopping pod answers through its lame-duck period.
+    const loop = sh(
+      'ok=0; fail=0; for i in $(seq 1 60); do if dig +short +tries=3 +time=1 web.default.svc.cluster.local | grep -q .; then ok=$((ok+1)); else fail=$((fail+1)); fi; sleep 0.25; done; echo "ok=$ok fail=$fail"',
+    );
+    const before = (await c.run(['get', 'pods', '-n', 'kube-system', '-o', 'name'])).split('\n').filter((l) => l.includes('coredns'));
+    await kubelabOk(['cluster', 'up', '--name', c.name, '--workers', '1'], { env: { ...process.env, LOG_LEVEL: 'debug' } });
+    expect(await loop).toContain('ok=60 fail=0');
+    const after = (await c.run(['get', 'pods', '-n', 'kube-system', '-o', 'name'])).split('\n').filter((l) => l.includes('coredns'));
+    expect(after.some((p) => before.includes(p))).toBe(false);
+    const logs = await eventually('a query line in the DNS logs', async () => {
+      // `logs deploy/coredns` reads one of the two pods; the Service spreads queries, so ask until one lands there.
+      await short('web.default.svc.cluster.local');
+      const out = await c.run(['logs', '-n', 'kube-system', 'deploy/coredns']);
+      // One pino line per query; its msg is the CoreDNS log line (its quotes JSON-escaped).
+      return /\\?"A IN web\.default\.svc\.cluster\.local\. udp \d+ (true|false) \d+\\?" NOERROR qr,aa,rd,ra \d+ [\d.]+s/.test(out)
+        ? out
+        : undefined;
+    });
+    expect(logs).toContain(`[INFO] ${clientIP.value}:`);
   });
 
   it('turns a deleted Service into NXDOMAIN', async () => {

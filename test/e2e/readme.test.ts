@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubelab, kubelabOk, repoRoot } from '../support/cli';
-import { walkthrough } from '../support/readme';
+import { markedBlock, walkthrough } from '../support/readme';
 
 const run = promisify(execFile);
 const name = 'kltest-readme';
@@ -39,5 +39,24 @@ describe('README walk-through', () => {
     expect(stdout).toContain('deployment.apps/echo scaled');
     expect(stdout).toContain('deployment "echo" successfully rolled out');
     expect(stdout).toMatch(/pod "web" deleted/);
+  });
+
+  it('the DNS walk-through works as typed', async () => {
+    const script = markedBlock(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'), 'walkthrough-dns');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: repoRoot,
+      env: { ...process.env, KUBELAB_CLUSTER: name },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    expect(stdout.match(/^coredns-\S+\s+1\/1\s+Running/gm)).toHaveLength(2);
+    // nslookup of the short and the full name both end at the Service's full name and ClusterIP.
+    expect(stdout.match(/Name:\s+echo\.default\.svc\.cluster\.local\nAddress: 10\.\d+\.\d+\.\d+/g)).toHaveLength(2);
+    expect(stdout).toContain('Hostname: echo-');
+    // The headless Service: one line per ready echo pod (3 replicas).
+    expect(stdout.match(/^10\.\d+\.\d+\.\d+$/gm)?.length).toBeGreaterThanOrEqual(3);
+    expect(stdout).toContain('0 100 80 echo.default.svc.cluster.local.');
+    expect(stdout).toMatch(/in-addr\.arpa\s+name = \d+-\d+-\d+-\d+\.default\.pod\.cluster\.local\./);
+    expect(stdout).toContain('status: REFUSED');
   });
 });

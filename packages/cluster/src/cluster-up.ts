@@ -14,7 +14,15 @@ import { ensureDnsAddon, validateDnsUpstream } from './dns-addon';
 import { ensureEngine } from './engine';
 import { keepBridgedSources } from './host-rules';
 import { ensureImages } from './images';
-import { clusterFilter, stateVolumeName, validateApiPort, validateClusterName, validateLogLevel, validateWorkers } from './names';
+import {
+  clusterFilter,
+  LOG_LEVELS,
+  stateVolumeName,
+  validateApiPort,
+  validateClusterName,
+  validateLogLevel,
+  validateWorkers,
+} from './names';
 import { createNode } from './node-container';
 import { assertPortFree, pickFreePort } from './port';
 import { waitForClusterReady } from './ready';
@@ -135,7 +143,8 @@ async function repair(
 /** Cluster DNS (dns-addon.ts): applied once the nodes are Ready, and waited for, so pods resolve names from the start. */
 function dnsAddon(opts: ClusterUpOptions, info: ClusterInfo, image: string, report: Report): Promise<string> {
   // LOG_LEVEL=debug in the environment of `cluster up` turns on the DNS query log (CoreDNS's `log` plugin).
-  const o = { image, internalApiUrl: info.internalApiUrl, logLevel: opts.logLevel ?? process.env.LOG_LEVEL, upstream: opts.dnsUpstream };
+  const fromEnv = (LOG_LEVELS as readonly string[]).includes(process.env.LOG_LEVEL ?? '') ? process.env.LOG_LEVEL : undefined;
+  const o = { image, internalApiUrl: info.internalApiUrl, logLevel: opts.logLevel ?? fromEnv, upstream: opts.dnsUpstream };
   return timed(
     report,
     () => ensureDnsAddon(info.apiUrl, o, opts.readyTimeoutMs ?? 60_000),

@@ -139,7 +139,7 @@ export async function ensureDnsAddon(apiUrl: string, o: DnsAddonOptions, timeout
         metadata: { ...wanted.deployment.metadata, resourceVersion: existing.metadata.resourceVersion },
       });
     }
-    return await waitForDnsReady(client, o.image, wanted.deployment.spec?.replicas ?? DNS_REPLICAS, timeoutMs);
+    return await waitForDnsReady(client, (wanted.deployment.spec as { replicas?: number }).replicas ?? DNS_REPLICAS, timeoutMs);
   } finally {
     await client.close();
   }
@@ -149,19 +149,28 @@ function isReady(p: Pod): boolean {
   return !p.metadata.deletionTimestamp && !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-async function waitForDnsReady(client: KubeClient, image: string, replicas: number, timeoutMs: number): Promise<string> {
+/** Rolled out as `kubectl rollout status` judges it: the current template's pods all Ready, no old ones left. */
+async function waitForDnsReady(client: KubeClient, replicas: number, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
-  let last = 'no pods yet';
   for (;;) {
-    const pods = await client.list<Pod>(kind('pods'), DNS_NAMESPACE, { labelSelector: 'k8s-app=kube-dns' });
-    const current = pods.items.filter((p) => p.spec.containers[0]?.image === image);
-    const ready = current.filter(isReady);
-    if (ready.length >= replicas) return `${ready.length} DNS pod(s) Ready behind kube-dns ${DNS_SERVICE_IP}`;
-    last =
-      pods.items.map((p) => `${p.metadata.name} ${p.status?.phase ?? 'Pending'}${isReady(p) ? ' Ready' : ''}`).join(', ') || 'no pods yet';
+    const d = await client.get<Deployment>(kind('deployments'), 'coredns', DNS_NAMESPACE);
+    const st = (d.status ?? {}) as {
+      observedGeneration?: number;
+      replicas?: number;
+      updatedReplicas?: number;
+      readyReplicas?: number;
+      availableReplicas?: number;
+    };
+    const observed = (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
+    if (observed && st.updatedReplicas === replicas && st.readyReplicas === replicas && st.replicas === replicas) {
+      return `${replicas} DNS pod(s) Ready behind kube-dns ${DNS_SERVICE_IP}`;
+    }
     if (Date.now() >= deadline) {
+      const pods = await client.list<Pod>(kind('pods'), DNS_NAMESPACE, { labelSelector: 'k8s-app=kube-dns' });
+      const seen =
+        pods.items.map((p) => `${p.metadata.name} ${p.status?.phase ?? 'Pending'}${isReady(p) ? ' Ready' : ''}`).join(', ') || 'no pods';
       throw new Error(
-        `cluster DNS not ready after ${timeoutMs / 1000} s: waited for ${replicas} Ready pods of deployment coredns in kube-system (last: ${last})`,
+        `cluster DNS not ready after ${timeoutMs / 1000} s: waited for deployment coredns in kube-system to roll out ${replicas} Ready pods (status ${JSON.stringify(st)}; pods: ${seen})`,
       );
     }
     await sleep(250);

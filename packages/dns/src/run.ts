@@ -17,6 +17,8 @@ export interface DnsConfig {
   readyPort: number;
   dnsIP?: string;
   upstream?: string;
+  /** CoreDNS health's `lameduck`: on stop, keep answering this long while the endpoint leaves the Service. */
+  lameduckMs: number;
 }
 
 export function dnsConfigFromEnv(env: NodeJS.ProcessEnv): DnsConfig {
@@ -44,6 +46,7 @@ export function dnsConfigFromEnv(env: NodeJS.ProcessEnv): DnsConfig {
     readyPort: num('KUBELAB_DNS_READY_PORT', 8181, 0, 65535),
     dnsIP,
     upstream,
+    lameduckMs: num('KUBELAB_DNS_LAMEDUCK_MS', 5000, 0, 8000),
   };
 }
 
@@ -52,6 +55,7 @@ export async function runDnsFromEnv(log: Logger): Promise<{ close(): Promise<voi
   const dnsLog = log.child({ component: 'dns' });
   const client = new KubeClient({ baseUrl: cfg.apiUrl });
   const cache = new WatchCache(client, dnsLog).start();
+  let stopping = false;
   const handler = new DnsHandler(cache.index, { zone: cfg.zone, ttl: cfg.ttl, dnsIP: cfg.dnsIP, upstream: !!cfg.upstream });
   const server = await startDnsServer({
     handler,
@@ -59,7 +63,7 @@ export async function runDnsFromEnv(log: Logger): Promise<{ close(): Promise<voi
     port: cfg.port,
     healthPort: cfg.healthPort,
     readyPort: cfg.readyPort,
-    ready: () => cache.synced,
+    ready: () => cache.synced && !stopping,
     upstream: cfg.upstream,
   });
   dnsLog.info(
@@ -69,6 +73,11 @@ export async function runDnsFromEnv(log: Logger): Promise<{ close(): Promise<voi
   void cache.waitForSync().then(() => dnsLog.info('dns watch cache synced: ready'));
   return {
     async close() {
+      // A terminating pod's endpoint turns not-ready and leaves the Service's rules; queries already sent
+      // here are still answered meanwhile (CoreDNS's lameduck 5s in the kubeadm Corefile).
+      stopping = true;
+      dnsLog.info({ lameduckMs: cfg.lameduckMs }, 'dns stopping: lame duck');
+      await new Promise((r) => setTimeout(r, cfg.lameduckMs));
       cache.stop();
       await server.close();
       await client.close();
