@@ -127,6 +127,7 @@ export async function benchHealthz({ cli, root }) {
     const healthz = `${base}/healthz`;
 
     await sleep(5000);
+    const loadIdle = os.loadavg()[0];
     let poller = startPoller(healthz);
     await sleep(15_000);
     const idle = stats(await poller.stop());
@@ -168,6 +169,7 @@ export async function benchHealthz({ cli, root }) {
     });
     poller = startPoller(healthz);
     await sleep(1000);
+    const loadDelete = os.loadavg()[0];
     const deleteStarted = performance.timeOrigin + performance.now();
     await api(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/load', {
       kind: 'DeleteOptions',
@@ -193,6 +195,8 @@ export async function benchHealthz({ cli, root }) {
       createMs,
       bound,
       nodes: nodes.items.length,
+      loadIdle,
+      loadDelete,
     };
   } finally {
     kubelab(['cluster', 'down', '--name', cluster]);
@@ -244,6 +248,9 @@ export function healthzReport(r, { machine, date }) {
     '',
     `DELETE of the Deployment answered in ${f1(r.answeredMs)}; all ${replicas} pods were gone ${(r.goneMs / 1000).toFixed(2)} s after it was sent ` +
       '(before issue 6: the DELETE itself took 49 s and /healthz timed out meanwhile).',
+    '',
+    `Machine load average (1 min) when the idle phase began: ${r.loadIdle.toFixed(1)}; when the delete was sent: ${r.loadDelete.toFixed(1)} ` +
+      '(2 cores shared with other work: the tail of every phase grows with it).',
     end,
   ].join('\n');
   return { rows, section };
