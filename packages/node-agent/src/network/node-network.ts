@@ -22,7 +22,8 @@ import {
   replaceRoute,
 } from './host';
 import { NetworkInformers } from './informers';
-import { chainContents, JUMPS, renderTables, restoreInput, type ChainContents, type RenderedTables } from './iptables';
+import { renderTables, type RenderedTables } from './iptables';
+import { RuleSyncer } from './rule-syncer';
 import { buildNetworkModel, type NetworkModel, type NodeFacts } from './model';
 import { diffRoutes } from './routes';
 import type { TableName } from './table-buffer';
@@ -49,10 +50,8 @@ export class NodeNetwork {
   private dirty = false;
   private lastRun = 0;
   private stopped = false;
-  /** Chains and rules last restored per table (partial syncs diff against it); cleared for a full sync. */
-  private readonly applied = new Map<TableName, ChainContents>();
+  private readonly rules = new RuleSyncer({ listChains, restore: iptablesRestore, ensureJump });
   private rendered?: RenderedTables;
-  private needFullSync = true;
   private checkJumps = false;
   private model?: NetworkModel;
   private readonly startedAt = Date.now();
@@ -87,7 +86,7 @@ export class NodeNetwork {
     net.resync = setInterval(() => {
       net.checkJumps = true;
       // Partial syncs trust what this agent applied; now and then rewrite everything (kube-proxy: hourly).
-      if (++ticks % FULL_SYNC_EVERY === 0) net.needFullSync = true;
+      if (++ticks % FULL_SYNC_EVERY === 0) net.rules.requireFullSync();
       net.poke();
     }, RESYNC_MS);
     netLog.info({ nodeInterface: facts.nodeInterface, podCidr: facts.podCidr }, 'node network started');
@@ -141,8 +140,7 @@ export class NodeNetwork {
       }
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'network sync failed, full resync soon');
-      this.needFullSync = true;
-      this.applied.clear();
+      this.rules.requireFullSync();
       setTimeout(() => this.poke(), RETRY_MS).unref?.();
     } finally {
       this.running = false;
@@ -166,26 +164,12 @@ export class NodeNetwork {
     const t0 = performance.now();
     const tables = renderTables(model);
     const renderMs = performance.now() - t0;
-    // Periodically: a jump that went missing (someone flushed a built-in chain) makes the whole state suspect.
-    if (this.checkJumps && !this.needFullSync) for (const j of JUMPS) if (await ensureJump(j)) this.needFullSync = true;
+    if (this.checkJumps) await this.rules.checkJumps();
     this.checkJumps = false;
-    if (this.needFullSync) this.applied.clear();
     const t1 = performance.now();
-    const inputs: { table: TableName; text: string }[] = [];
-    for (const t of [tables.filter, tables.nat]) {
-      const previous = this.applied.get(t.table);
-      // A full sync lists the chains there now, to delete stale per-service chains a previous run left.
-      const text = restoreInput(t, previous, previous ? [] : await listChains(t.table));
-      if (text) inputs.push({ table: t.table, text });
-    }
-    if (inputs.length) {
-      await iptablesRestore(inputs.map((i) => i.text).join(''));
-      if (this.needFullSync) for (const j of [...JUMPS].reverse()) await ensureJump(j);
-    }
-    for (const t of [tables.filter, tables.nat]) this.applied.set(t.table, chainContents(t));
-    this.needFullSync = false;
+    const applied = await this.rules.sync(tables);
     this.rendered = tables;
-    return { applied: inputs.map((i) => i.table), renderMs: round(renderMs), applyMs: round(performance.now() - t1) };
+    return { applied, renderMs: round(renderMs), applyMs: round(performance.now() - t1) };
   }
 
   /** The LoadBalancer IPs this node owns are /32 addresses on its node-network interface (it answers ARP). */
