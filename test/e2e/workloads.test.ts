@@ -165,4 +165,127 @@ data: {run.sh: "echo hi"}
     await c.run(['create', 'namespace', 'team-a']);
     expect(await c.run(['get', 'namespaces', '-l', 'kubernetes.io/metadata.name=team-a', '-o', 'name'])).toBe('namespace/team-a\n');
   });
+
+  it('runs a ConfigMap script mounted with defaultMode 0755 as the command, and mounts nginx.conf by subPath', async () => {
+    const manifest = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: files}
+data:
+  run.sh: |
+    #!/bin/sh
+    echo script ran; sleep 3600
+  nginx.conf: "worker_processes 1;"
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: script}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: kubelab/toolbox:latest
+    command: [/scripts/run.sh]
+    volumeMounts:
+    - {name: scripts, mountPath: /scripts}
+    - {name: conf, mountPath: /etc/nginx/nginx.conf, subPath: nginx.conf}
+  volumes:
+  - name: scripts
+    configMap: {name: files, defaultMode: 0755, items: [{key: run.sh, path: run.sh}]}
+  - name: conf
+    configMap: {name: files}
+`;
+    await c.run(['apply', '-f', '-'], manifest);
+    await c.waitReady('script');
+    expect(await c.run(['logs', 'script'])).toContain('script ran');
+    expect((await c.run(['exec', 'script', '--', 'stat', '-L', '-c', '%a', '/scripts/run.sh'])).trim()).toBe('755');
+    expect((await c.run(['exec', 'script', '--', 'cat', '/etc/nginx/nginx.conf'])).trim()).toBe('worker_processes 1;');
+    // The kubelet's layout: ..data swapped atomically, the visible name a symlink through it.
+    expect((await c.run(['exec', 'script', '--', 'readlink', '/scripts/run.sh'])).trim()).toBe('..data/run.sh');
+  });
+
+  it('keeps a pod with an unsatisfiable required node affinity Pending with the scheduler message', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'needs-ssd' },
+      spec: {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key: 'disktype', operator: 'In', values: ['ssd'] }] }],
+            },
+          },
+        },
+        containers: [{ name: 'main', image: 'kubelab/echo:latest' }],
+      },
+    };
+    await c.run(['apply', '-f', '-'], JSON.stringify(pod));
+    const pending = await c.waitPod(
+      'needs-ssd',
+      'unschedulable',
+      (p) => !!p.status?.conditions?.some((x) => x.type === 'PodScheduled' && x.reason === 'Unschedulable'),
+    );
+    expect(pending.spec.nodeName).toBeUndefined();
+    expect(pending.status?.conditions?.find((x) => x.type === 'PodScheduled')?.message).toContain(
+      "2 node(s) didn't match Pod's node affinity/selector",
+    );
+    // Label a worker as the lesson does (kubectl label): the pod lands there.
+    expect(await kubectl(['label', 'node', 'kltest-workloads-worker2', 'disktype=ssd'])).toContain('node/kltest-workloads-worker2 labeled');
+    const placed = await c.waitPod('needs-ssd', 'scheduled', (p) => !!p.spec.nodeName);
+    expect(placed.spec.nodeName).toBe('kltest-workloads-worker2');
+  });
+
+  it('spreads 3 replicas with required anti-affinity over the 2 workers and leaves the third Pending', async () => {
+    const d = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'spread' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'spread' } },
+        template: {
+          metadata: { labels: { app: 'spread' } },
+          spec: {
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                  { labelSelector: { matchLabels: { app: 'spread' } }, topologyKey: 'kubernetes.io/hostname' },
+                ],
+              },
+            },
+            containers: [{ name: 'main', image: 'kubelab/echo:latest' }],
+          },
+        },
+      },
+    };
+    await c.run(['apply', '-f', '-'], JSON.stringify(d));
+    const pods = await eventually('two spread pods placed and one pending', async () => {
+      const list = await c.pods('app=spread');
+      const placed = list.filter((p) => p.spec.nodeName);
+      const waiting = list.filter((p) => p.status?.conditions?.some((x) => x.reason === 'Unschedulable'));
+      return list.length === 3 && placed.length === 2 && waiting.length === 1 ? list : undefined;
+    });
+    expect(new Set(pods.filter((p) => p.spec.nodeName).map((p) => p.spec.nodeName)).size).toBe(2);
+    const waiting = pods.find((p) => !p.spec.nodeName)!;
+    expect(waiting.status?.conditions?.find((x) => x.type === 'PodScheduled')?.message).toContain(
+      "2 node(s) didn't match pod anti-affinity rules",
+    );
+  });
+
+  it('delete --cascade=orphan keeps the pods of a deleted Deployment', async () => {
+    await c.run(['apply', '-f', '-'], webDeployment('v1', { name: 'orphans' }));
+    const before = await eventually('orphans pods', async () => {
+      const list = await c.pods('app=orphans');
+      return list.length === 2 ? list : undefined;
+    });
+    await c.run(['delete', 'deployment', 'orphans', '--cascade=orphan']);
+    await eventually('the deployment gone', async () => ((await c.try(['get', 'deployment', 'orphans'])).code !== 0 ? true : undefined));
+    // The ReplicaSet stays too (orphaned, not collected), and so do its pods.
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = await c.pods('app=orphans');
+    expect(after.map((p) => p.metadata.uid).sort()).toEqual(before.map((p) => p.metadata.uid).sort());
+    const rs = JSON.parse(await c.run(['get', 'replicasets', '-l', 'app=orphans', '-o', 'json']));
+    expect(rs.items).toHaveLength(1);
+    expect(rs.items[0].metadata.ownerReferences ?? []).toEqual([]);
+  });
 });
