@@ -1,9 +1,9 @@
 // The node's network role (DESIGN.md §3, one network model per node): informers for Nodes, Services,
 // EndpointSlices and this node's Pods only mark the state dirty and poke a rate-limited sync. Each sync
-// builds the model, sets the pod routes, renders every table and applies the tables whose text changed in
-// one `iptables-restore --noflush` call (kube-proxy's habit); stale per-service chains are deleted in the
-// same call. A failure forces a full resync: every table re-applied and every jump re-checked. This is the
-// only loop writing these tables.
+// builds the model, sets the pod routes, renders every table and hands them to the RuleSyncer, which
+// restores only what changed in one `iptables-restore --noflush` call (kube-proxy's partial sync); stale
+// per-service chains are deleted in the same call. A failure forces a full resync: every table rewritten
+// and every jump re-checked. This is the only loop writing these tables.
 import type { Logger } from 'pino';
 import type { Service } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
@@ -135,7 +135,7 @@ export class NodeNetwork {
       // Rules wait for every cache (bounded): rendering an empty Service list would delete live rules on restart.
       if (this.informers.synced || Date.now() - this.startedAt > SYNC_GRACE_MS) {
         const stats = await this.syncRules(model);
-        if (stats.applied.length) this.log.info({ services: model.servicePorts.length, ...stats }, 'iptables rules applied');
+        if (stats.applied.length) this.log.info({ servicePorts: model.servicePorts.length, ...stats }, 'iptables rules applied');
         await this.syncLoadBalancerAddresses(model);
       }
     } catch (err) {
