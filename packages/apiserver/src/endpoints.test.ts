@@ -148,13 +148,16 @@ describe('endpoint controllers', () => {
   it('answers for a Service among 2000 pods without rescanning them', async () => {
     const service = c.server.service;
     const podsStrategy = service.registry.find('', 'v1', 'pods')!;
-    for (let i = 0; i < 2000; i++)
+    for (let i = 0; i < 2000; i++) {
+      // Yield now and then: the fake nodes must keep heartbeating, or their pods are evicted.
+      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
       service.create(podsStrategy, 'default', {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: `bulk-${i}`, namespace: 'default', labels: { app: `bulk-${i % 100}` } },
         spec: { nodeName: 'kubelab-worker', containers: [{ name: 'c', image: 'i' }] },
       } as Pod);
+    }
     await c.client.create(svcs, {
       apiVersion: 'v1',
       kind: 'Service',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod, Service } from '@kubelab/api';
-import { desiredSlices, endpointsSubsets, findPort } from './endpoints-compute';
+import type { EndpointSubset, Pod, Service } from '@kubelab/api';
+import { desiredSlices, endpointsSubsets, findPort, truncateSubsets } from './endpoints-compute';
 
 interface PodOpts {
   ip?: string;
@@ -205,5 +205,35 @@ describe('desiredSlices', () => {
       pod('a', { ready: false, hostname: 'a', subdomain: 'web' }),
     ]);
     expect(s.endpoints[0]).toMatchObject({ hostname: 'a', conditions: { ready: true, serving: false, terminating: false } });
+  });
+});
+
+describe('truncateSubsets (maxCapacity 1000)', () => {
+  const addrs = (n: number, base: number) => Array.from({ length: n }, (_, i) => ({ ip: `10.${base}.${Math.floor(i / 250)}.${i % 250}` }));
+
+  it('keeps what fits', () => {
+    const subsets = [{ addresses: addrs(3, 1) }];
+    expect(truncateSubsets(subsets, 10)).toBe(false);
+    expect(subsets[0].addresses).toHaveLength(3);
+  });
+
+  it('cuts not-ready addresses first, in proportion across subsets', () => {
+    const subsets: EndpointSubset[] = [
+      { addresses: addrs(4, 1), notReadyAddresses: addrs(6, 2) },
+      { addresses: addrs(2, 3), notReadyAddresses: addrs(2, 4) },
+    ];
+    expect(truncateSubsets(subsets, 10)).toBe(true);
+    // 4 slots for 8 not-ready addresses: ceil(6/8*4) = 3, then the 1 left.
+    expect(subsets.map((s) => [s.addresses?.length ?? 0, s.notReadyAddresses?.length ?? 0])).toEqual([
+      [4, 3],
+      [2, 1],
+    ]);
+  });
+
+  it('drops every not-ready address when the ready ones alone are too many', () => {
+    const subsets: EndpointSubset[] = [{ addresses: addrs(12, 1), notReadyAddresses: addrs(3, 2) }];
+    expect(truncateSubsets(subsets, 10)).toBe(true);
+    expect(subsets[0].addresses).toHaveLength(10);
+    expect(subsets[0].notReadyAddresses).toBeUndefined();
   });
 });

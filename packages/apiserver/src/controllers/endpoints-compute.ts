@@ -191,3 +191,39 @@ export function desiredSlices(svc: Service, pods: Pod[], inputs: SliceInputs = {
 }
 
 export const slicePortsKey = (ports: EndpointSlicePort[] | undefined): string => (ports ?? []).map(portKey).join(',');
+
+/** The Endpoints controller's maxCapacity: more addresses are cut (EndpointSlices carry them all). */
+export const maxEndpointsCapacity = 1000;
+
+/**
+ * truncateEndpoints: at most `max` addresses, spread over the subsets in proportion, ready addresses
+ * first (not-ready ones go entirely when the ready ones alone are too many). True when something was cut.
+ */
+export function truncateSubsets(subsets: EndpointSubset[], max = maxEndpointsCapacity): boolean {
+  let ready = 0;
+  let notReady = 0;
+  for (const s of subsets) {
+    ready += s.addresses?.length ?? 0;
+    notReady += s.notReadyAddresses?.length ?? 0;
+  }
+  if (ready + notReady <= max) return false;
+  const truncateReady = ready > max;
+  const budget = truncateReady ? max : max - ready;
+  const total = truncateReady ? ready : notReady;
+  let left = budget;
+  for (const s of subsets) {
+    const inSubset = (truncateReady ? s.addresses?.length : s.notReadyAddresses?.length) ?? 0;
+    const take = Math.min(Math.ceil((inSubset / total) * budget), left);
+    if (truncateReady) {
+      s.addresses = s.addresses?.slice(0, take);
+      delete s.notReadyAddresses;
+      left -= s.addresses?.length ?? 0;
+    } else {
+      s.notReadyAddresses = s.notReadyAddresses?.slice(0, take);
+      left -= s.notReadyAddresses?.length ?? 0;
+    }
+    if (!s.addresses?.length) delete s.addresses;
+    if (!s.notReadyAddresses?.length) delete s.notReadyAddresses;
+  }
+  return true;
+}

@@ -6,8 +6,11 @@ import { StatusError, type Endpoints, type Service } from '@kubelab/api';
 import type { ObjectService } from '../registry/object-service';
 import { endpointsStrategy } from '../registry/service-kinds';
 import { resourceKey } from '../registry/strategy';
-import { endpointsSubsets } from './endpoints-compute';
+import { endpointsSubsets, truncateSubsets } from './endpoints-compute';
 import type { ServicePodIndex } from './service-pod-index';
+
+/** Set while the Endpoints hold only the first 1000 addresses (v1.EndpointsOverCapacity). */
+export const overCapacityAnnotation = 'endpoints.kubernetes.io/over-capacity';
 
 /** v1.IsHeadlessService: set on the endpoints of a headless Service. */
 export const headlessServiceLabel = 'service.kubernetes.io/headless';
@@ -33,19 +36,27 @@ export function syncEndpoints(service: ObjectService, index: ServicePodIndex, na
   }
   if (!svc.spec?.selector || svc.metadata.deletionTimestamp) return;
   const subsets = endpointsSubsets(svc, index.podsFor(svc));
+  const truncated = truncateSubsets(subsets);
   const labels = endpointsLabels(svc);
+  const annotations: Record<string, string> = { ...existing?.metadata.annotations };
+  if (truncated) annotations[overCapacityAnnotation] = 'truncated';
+  else delete annotations[overCapacityAnnotation];
+  const annotated = Object.keys(annotations).length ? annotations : undefined;
   if (!existing) {
-    const ep: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, labels } };
+    const ep: Endpoints = {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name, namespace, labels, ...(annotated ? { annotations: annotated } : {}) },
+    };
     if (subsets.length) ep.subsets = subsets;
     service.create(endpointsStrategy, namespace, ep);
     return;
   }
-  if (
-    JSON.stringify(existing.subsets ?? []) === JSON.stringify(subsets) &&
-    JSON.stringify(existing.metadata.labels ?? {}) === JSON.stringify(labels)
-  )
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+  if (same(existing.subsets ?? [], subsets) && same(existing.metadata.labels, labels) && same(existing.metadata.annotations, annotated))
     return;
-  const next: Endpoints = { ...existing, metadata: { ...existing.metadata, labels } };
+  const next: Endpoints = { ...existing, metadata: { ...existing.metadata, labels, annotations: annotated } };
+  if (!annotated) delete next.metadata.annotations;
   if (subsets.length) next.subsets = subsets;
   else delete next.subsets;
   service.update(endpointsStrategy, namespace, name, next);
