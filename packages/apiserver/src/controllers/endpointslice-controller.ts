@@ -149,7 +149,7 @@ export function syncEndpointSlices(
 ): void {
   const svc = index.service(namespace, name);
   const existing = storedSlices(service, managed, namespace, name);
-  if (!svc || !svc.spec?.selector) {
+  if (!svc?.spec?.selector) {
     for (const s of existing) removeSlice(service, s);
     return;
   }
