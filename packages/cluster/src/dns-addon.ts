@@ -68,6 +68,11 @@ export function dnsAddonObjects(o: DnsAddonOptions): { service: Service; deploym
         spec: {
           // As CoreDNS: the DNS server must not resolve through itself.
           dnsPolicy: 'Default',
+          // kubeadm's CoreDNS tolerations: a cluster of one control-plane node still gets its DNS.
+          tolerations: [
+            { key: 'CriticalAddonsOnly', operator: 'Exists' },
+            { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' },
+          ],
           containers: [
             {
               name: 'dns',
