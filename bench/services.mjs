@@ -192,9 +192,19 @@ rmSync(dir, { recursive: true, force: true });
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 // Shared machines: the load says how much the figures may be inflated by other work.
-const load = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' / ');
 const machine = `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Docker ${docker(['version', '-f', '{{.Server.Version}}'])}, Node ${process.version}`;
-const table = ['| measurement | command | result | note |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+/** A Markdown table with padded columns, as the repository's formatter writes them. */
+function mdTable(header, body) {
+  const all = [header, ...body];
+  const width = header.map((_, i) => Math.max(3, ...all.map((r) => String(r[i]).length)));
+  const line = (r) => `| ${r.map((c, i) => String(c).padEnd(width[i])).join(' | ')} |`;
+  return [line(header), `| ${width.map((w) => '-'.repeat(w)).join(' | ')} |`, ...body.map(line)].join('\n');
+}
+const table = mdTable(['measurement', 'command', 'result', 'note'], rows);
 const section = `<!-- services:start -->\n## Services (service proxy)\n\nMachine: ${machine}\n\nDate: ${new Date().toISOString()} (load average 1/5/15 min at the end: ${load})\n\nCommand: \`node bench/services.mjs\`\n\n${table}\n<!-- services:end -->\n`;
 const file = path.join(root, 'bench', 'RESULTS.md');
 const old = readFileSync(file, 'utf8');
