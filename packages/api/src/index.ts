@@ -18,3 +18,8 @@ export * from './lines';
 export * from './pod-security';
 export * from './patch-meta';
 export * from './strategic-merge-patch';
+export * from './printers/cells';
+export * from './printers/columns';
+export * from './printers/pod-status';
+export * from './printers/service-columns';
+export * from './printers/workload-columns';

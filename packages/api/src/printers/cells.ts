@@ -1,5 +1,6 @@
 // Cell values shared by every table: kubectl's AGE column.
-import { humanDuration, type KubeObject } from '@kubelab/api';
+import { humanDuration } from '../time';
+import type { KubeObject } from '../types';
 
 export function age(obj: KubeObject, now: number): string {
   const created = Date.parse(obj.metadata.creationTimestamp ?? '');

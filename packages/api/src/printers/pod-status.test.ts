@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerStatus, Pod, PodStatus } from '@kubelab/api';
+import type { ContainerStatus, Pod, PodStatus } from '../workloads';
 import { podIP, readinessGates, summarizePod } from './pod-status';
 
 const now = Date.parse('2024-05-01T12:00:00Z');

@@ -1,7 +1,8 @@
 // The READY, STATUS and RESTARTS cells of `kubectl get pods`, computed exactly as kubectl's printPod does
 // (kubernetes pkg/printers/internalversion/printers.go), including native sidecars (restartable init
 // containers, KEP-753) and the `2 (15s ago)` restart form (kubernetes#100808).
-import { humanDuration, type Container, type ContainerStatus, type Pod } from '@kubelab/api';
+import { humanDuration } from '../time';
+import type { Container, ContainerStatus, Pod } from '../workloads';
 
 export interface PodSummary {
   /** "1/2" */

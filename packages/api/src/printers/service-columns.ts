@@ -1,9 +1,10 @@
 // `kubectl get` columns for Services, Endpoints and EndpointSlices, as kubectl's server-side printers
 // define them (kubernetes pkg/printers/internalversion/printers.go: printService, printEndpoints,
 // printEndpointSlice).
-import type { Endpoints, EndpointSlice, KubeObject, LoadBalancerIngress, Service } from '@kubelab/api';
+import type { Endpoints, EndpointSlice, LoadBalancerIngress, Service } from '../services';
+import type { KubeObject } from '../types';
 import { age } from './cells';
-import type { Column } from './table';
+import type { Column } from './columns';
 
 const name: Column = { header: 'NAME', value: (o) => o.metadata.name ?? '' };
 const ageColumn: Column = { header: 'AGE', value: age };
@@ -114,7 +115,7 @@ export const endpointsColumns: Column[] = [
 
 export const endpointSliceColumns: Column[] = [
   name,
-  { header: 'ADDRESSTYPE', value: (o) => (o as EndpointSlice).addressType ?? '' },
+  { header: 'ADDRESSTYPE', name: 'AddressType', value: (o) => (o as EndpointSlice).addressType ?? '' },
   { header: 'PORTS', value: (o) => formatSlicePorts(o as EndpointSlice) },
   { header: 'ENDPOINTS', value: (o) => formatSliceEndpoints(o as EndpointSlice) },
   ageColumn,

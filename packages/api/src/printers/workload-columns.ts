@@ -1,9 +1,11 @@
 // `kubectl get` columns for Pods, Deployments, ReplicaSets, ConfigMaps and Secrets, as kubectl's
 // server-side table printers define them (kubernetes pkg/printers/internalversion/printers.go).
-import type { ConfigMap, Container, Deployment, KubeObject, LabelSelector, Pod, ReplicaSet, Secret } from '@kubelab/api';
+import type { LabelSelector } from '../selectors';
+import type { KubeObject } from '../types';
+import type { ConfigMap, Container, Deployment, Pod, ReplicaSet, Secret } from '../workloads';
 import { age } from './cells';
 import { podIP, readinessGates, summarizePod } from './pod-status';
-import type { Column } from './table';
+import type { Column } from './columns';
 
 /**
  * labels.Selector.String() of LabelSelectorAsSelector: requirements sorted by key, matchLabels as `k=v`,
@@ -62,8 +64,8 @@ export const deploymentColumns: Column[] = [
       return `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`;
     },
   },
-  { header: 'UP-TO-DATE', value: (o) => String((o as Deployment).status?.updatedReplicas ?? 0) },
-  { header: 'AVAILABLE', value: (o) => String((o as Deployment).status?.availableReplicas ?? 0) },
+  { header: 'UP-TO-DATE', name: 'Up-to-date', type: 'integer', value: (o) => String((o as Deployment).status?.updatedReplicas ?? 0) },
+  { header: 'AVAILABLE', type: 'integer', value: (o) => String((o as Deployment).status?.availableReplicas ?? 0) },
   ageColumn,
   { header: 'CONTAINERS', value: (o) => containerCells(templateContainers(o)).names, wide: true },
   { header: 'IMAGES', value: (o) => containerCells(templateContainers(o)).images, wide: true },
@@ -72,9 +74,9 @@ export const deploymentColumns: Column[] = [
 
 export const replicaSetColumns: Column[] = [
   name,
-  { header: 'DESIRED', value: (o) => String((o as ReplicaSet).spec?.replicas ?? 1) },
-  { header: 'CURRENT', value: (o) => String((o as ReplicaSet).status?.replicas ?? 0) },
-  { header: 'READY', value: (o) => String((o as ReplicaSet).status?.readyReplicas ?? 0) },
+  { header: 'DESIRED', type: 'integer', value: (o) => String((o as ReplicaSet).spec?.replicas ?? 1) },
+  { header: 'CURRENT', type: 'integer', value: (o) => String((o as ReplicaSet).status?.replicas ?? 0) },
+  { header: 'READY', type: 'integer', value: (o) => String((o as ReplicaSet).status?.readyReplicas ?? 0) },
   ageColumn,
   { header: 'CONTAINERS', value: (o) => containerCells(templateContainers(o)).names, wide: true },
   { header: 'IMAGES', value: (o) => containerCells(templateContainers(o)).images, wide: true },
@@ -85,6 +87,7 @@ export const configMapColumns: Column[] = [
   name,
   {
     header: 'DATA',
+    type: 'integer',
     value: (o) => {
       const c = o as ConfigMap;
       return String(Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length);
@@ -98,6 +101,7 @@ export const secretColumns: Column[] = [
   { header: 'TYPE', value: (o) => (o as Secret).type ?? 'Opaque' },
   {
     header: 'DATA',
+    type: 'integer',
     value: (o) => {
       const s = o as Secret;
       return String(new Set([...Object.keys(s.data ?? {}), ...Object.keys(s.stringData ?? {})]).size);

@@ -10,6 +10,7 @@ import { buildFilter } from './filters';
 import { type OptionsKind, parseDryRun, queryBool, queryValues } from './query-params';
 import { listBody, paginate } from './list-page';
 import { parseRequestPath } from './request-info';
+import { tableRequest, toTable } from './table';
 import { serveWatch, watchTimeoutSeconds } from './watch';
 
 function query(req: Request, name: string): string | undefined {
@@ -99,7 +100,14 @@ export function resourceHandler(service: ObjectService) {
 
     switch (req.method) {
       case 'GET': {
+        const table = subresource ? undefined : tableRequest(req.headers.accept, req.query.includeObject);
+        const kind = strategy.info.kind;
         if (name) {
+          if (table) {
+            const obj = service.get(strategy, namespace, name);
+            res.json(toTable(kind, [obj], table, { resourceVersion: obj.metadata.resourceVersion }));
+            return;
+          }
           res.json(subresource ? service.getSubresource(strategy, namespace, name, subresource) : service.get(strategy, namespace, name));
           return;
         }
@@ -112,11 +120,17 @@ export function resourceHandler(service: ObjectService) {
             timeoutSeconds: watchTimeoutSeconds(query(req, 'timeoutSeconds')),
             filter,
             initial: () => service.list(strategy, namespace),
+            transform: table ? (o) => toTable(kind, [o], table, { resourceVersion: o.metadata.resourceVersion }) : undefined,
           });
           return;
         }
         const items = service.list(strategy, namespace).filter(filter);
         const page = paginate(items, service.store.resourceVersion, query(req, 'limit'), query(req, 'continue'));
+        if (table) {
+          const { items: rows, ...meta } = page;
+          res.json(toTable(kind, rows, table, meta));
+          return;
+        }
         res.type('application/json').send(listBody(`${strategy.info.kind}List`, apiVersionOf(strategy.info), page));
         return;
       }

@@ -14,6 +14,8 @@ export interface WatchOptions {
   timeoutSeconds?: number;
   filter: ObjectFilter;
   initial: () => KubeObject[];
+  /** What each event carries instead of the object (a Table row for kubectl get -w); errors stay Status. */
+  transform?: (object: KubeObject) => object;
 }
 
 /**
@@ -56,7 +58,8 @@ export function serveWatch(store: Store, req: Request, res: Response, opts: Watc
   res.flushHeaders();
 
   const send = (e: WatchEvent): void => {
-    res.write(`{"type":${JSON.stringify(e.type)},"object":${encoded(e.object)}}\n`);
+    const object = opts.transform && e.type !== 'ERROR' ? JSON.stringify(opts.transform(e.object)) : encoded(e.object);
+    res.write(`{"type":${JSON.stringify(e.type)},"object":${object}}\n`);
   };
   const inScope = (e: StoredEvent): boolean =>
     e.resource === opts.resource && (opts.namespace === undefined || e.object.metadata.namespace === opts.namespace);

@@ -16,7 +16,7 @@ import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, withClient, type CliEnv } from '../command-kit';
 import { describeError } from '../errors';
 import { describeObject, relatedNeeds, type Related } from '../printers/describe';
-import { selectorString } from '../printers/workload-columns';
+import { selectorString } from '@kubelab/api';
 import { namespaceOf, parseResourceArgs, resourceName } from '../resource-args';
 import { parseBoolFlag } from './delete';
 

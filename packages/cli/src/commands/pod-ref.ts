@@ -5,7 +5,7 @@ import type { KubeClient } from '@kubelab/client';
 import type { Io } from '../command-kit';
 import { ContainerLookupError } from '../docker/pod-containers';
 import { CliError } from '../errors';
-import { selectorString } from '../printers/workload-columns';
+import { selectorString } from '@kubelab/api';
 import { resolveOrThrow } from '../resource-args';
 
 /**

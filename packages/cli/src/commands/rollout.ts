@@ -20,7 +20,7 @@ import { parseBoolFlag } from './delete';
 import { historyTable, ownedReplicaSets, replicaSetOfRevision, rollbackPlan, rollbackTarget } from './rollout-history';
 import { describePodTemplate } from '../printers/describe/workloads';
 import { PrefixWriter } from '../printers/tabwriter';
-import { selectorString } from '../printers/workload-columns';
+import { selectorString } from '@kubelab/api';
 
 export interface RolloutStatus {
   message: string;

@@ -1,89 +1,9 @@
 // kubectl-style tables: upper-case headers, columns padded to the widest cell plus three spaces, at least six
 // wide (kubectl's tabwriter settings), `<none>` for empty values.
-import { humanDuration, type KubeObject, type Namespace, type Node } from '@kubelab/api';
-import { age } from './cells';
-import { endpointSliceColumns, endpointsColumns, serviceColumns } from './service-columns';
-import { configMapColumns, deploymentColumns, podColumns, replicaSetColumns, secretColumns } from './workload-columns';
+import { age, cellText, columnsFor, type Column, type KubeObject, nodeRoles, nodeStatus } from '@kubelab/api';
 
-export { age };
-
-export interface Column {
-  header: string;
-  value: (obj: KubeObject, now: number) => string;
-  /** Shown only with -o wide. */
-  wide?: boolean;
-  /** An empty cell stays empty instead of reading `<none>` (kubectl's -L label columns). */
-  allowEmpty?: boolean;
-}
-
-const nameColumn: Column = { header: 'NAME', value: (o) => o.metadata.name ?? '' };
-const ageColumn: Column = { header: 'AGE', value: age };
-
-export function nodeStatus(node: Node): string {
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-  const parts = [ready?.status === 'True' ? 'Ready' : ready ? 'NotReady' : 'Unknown'];
-  if (node.spec?.unschedulable) parts.push('SchedulingDisabled');
-  return parts.join(',');
-}
-
-export function nodeRoles(node: Node): string {
-  const roles = Object.keys(node.metadata.labels ?? {})
-    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
-    .map((k) => k.slice('node-role.kubernetes.io/'.length))
-    .filter(Boolean)
-    .sort();
-  return roles.length ? roles.join(',') : '<none>';
-}
-
-function address(node: Node, type: string): string {
-  return node.status?.addresses?.find((a) => a.type === type)?.address ?? '<none>';
-}
-
-const columnsByKind: Record<string, Column[]> = {
-  Node: [
-    nameColumn,
-    { header: 'STATUS', value: (o) => nodeStatus(o as Node) },
-    { header: 'ROLES', value: (o) => nodeRoles(o as Node) },
-    ageColumn,
-    { header: 'VERSION', value: (o) => (o as Node).status?.nodeInfo?.kubeletVersion ?? '' },
-    { header: 'INTERNAL-IP', value: (o) => address(o as Node, 'InternalIP'), wide: true },
-    { header: 'EXTERNAL-IP', value: (o) => address(o as Node, 'ExternalIP'), wide: true },
-    { header: 'OS-IMAGE', value: (o) => (o as Node).status?.nodeInfo?.osImage ?? '<unknown>', wide: true },
-    { header: 'KERNEL-VERSION', value: (o) => (o as Node).status?.nodeInfo?.kernelVersion ?? '<unknown>', wide: true },
-    { header: 'CONTAINER-RUNTIME', value: (o) => (o as Node).status?.nodeInfo?.containerRuntimeVersion ?? '<unknown>', wide: true },
-  ],
-  Namespace: [nameColumn, { header: 'STATUS', value: (o) => (o as Namespace).status?.phase ?? '' }, ageColumn],
-  Event: [
-    { header: 'LAST SEEN', value: (o, now) => (o.lastTimestamp ? humanDuration(now - Date.parse(String(o.lastTimestamp))) : age(o, now)) },
-    { header: 'TYPE', value: (o) => String(o.type ?? '') },
-    { header: 'REASON', value: (o) => String(o.reason ?? '') },
-    {
-      header: 'OBJECT',
-      value: (o) => {
-        const i = o.involvedObject as { kind?: string; name?: string };
-        return `${(i?.kind ?? '').toLowerCase()}/${i?.name ?? ''}`;
-      },
-    },
-    { header: 'MESSAGE', value: (o) => String(o.message ?? '') },
-  ],
-  Pod: podColumns,
-  Deployment: deploymentColumns,
-  ReplicaSet: replicaSetColumns,
-  ConfigMap: configMapColumns,
-  Secret: secretColumns,
-  Service: serviceColumns,
-  Endpoints: endpointsColumns,
-  EndpointSlice: endpointSliceColumns,
-};
-
-/** Columns for a kind; other modules add theirs with registerColumns. */
-export function columnsFor(kind: string): Column[] {
-  return columnsByKind[kind] ?? [nameColumn, ageColumn];
-}
-
-export function registerColumns(kind: string, columns: Column[]): void {
-  columnsByKind[kind] = columns;
-}
+// The columns themselves live in @kubelab/api, shared with the API server's Table responses.
+export { age, columnsFor, nodeRoles, nodeStatus, type Column };
 
 /** kubectl's tabwriter: three spaces of padding and a minimum cell width of six (printers.GetNewTabWriter). */
 const cellWidth = (textWidth: number): number => Math.max(textWidth + 3, 6);
@@ -139,7 +59,7 @@ export function tableColumns(kind: string, opts: TableOptions = {}): Column[] {
 }
 
 export function tableRows(objs: KubeObject[], cols: Column[], now: number): string[][] {
-  return objs.map((o) => cols.map((c) => c.value(o, now) || (c.header === 'NAME' || c.allowEmpty ? '' : '<none>')));
+  return objs.map((o) => cols.map((c) => cellText(c, o, now)));
 }
 
 export function printTable(objs: KubeObject[], kind: string, opts: TableOptions = {}): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigMap, Deployment, KubeObject, Pod, ReplicaSet, Secret } from '@kubelab/api';
 import { printTable, WatchRowPrinter, tableColumns, tableRows } from './table';
-import { selectorString } from './workload-columns';
+import { selectorString } from '@kubelab/api';
 
 const now = Date.parse('2024-05-01T12:00:00Z');
 const created = new Date(now - 5 * 60_000).toISOString();

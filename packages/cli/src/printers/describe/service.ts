@@ -1,7 +1,7 @@
 // describe for Services (kubectl describe.go describeService): addresses, one Port/TargetPort/NodePort/
 // Endpoints block per port with the ready endpoints of its EndpointSlices, affinity, traffic policies.
 import type { EndpointSlice, Event, Service } from '@kubelab/api';
-import { formatLabels } from '../service-columns';
+import { formatLabels } from '@kubelab/api';
 import { PrefixWriter } from '../tabwriter';
 import { annotationsMultiline, eventsSection, labelsMultiline, type DescribeContext } from './common';
 

@@ -2,7 +2,7 @@
 // describeDeployment, describeReplicaSet, DescribePodTemplate).
 import { sameTemplate, type Deployment, type Event, type Pod, type PodTemplateSpec, type ReplicaSet } from '@kubelab/api';
 import { PrefixWriter } from '../tabwriter';
-import { selectorString } from '../workload-columns';
+import { selectorString } from '@kubelab/api';
 import {
   annotationsMultiline,
   controllerOf,
