@@ -12,6 +12,8 @@ import { endpointSliceStrategy, endpointsStrategy, serviceStrategyWith } from '.
 import { podStrategy, workloadStrategies } from './registry/workload-kinds';
 import { Registry, type Strategy } from './registry/strategy';
 import { createApp } from './server';
+import type { PodRuntime } from './streams/pod-runtime';
+import { serveStreamUpgrades } from './streams/stream-routes';
 import { ensureKubernetesService } from './services/kubernetes-service';
 import { defaultServiceNetwork, ServiceAllocations, type ServiceNetworkConfig } from './services/service-allocations';
 import { SnapshotFile } from './storage/persistence';
@@ -40,6 +42,8 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** The port the `kubernetes` Service's endpoint names (default 6443, whatever `port` is). */
   advertisePort?: number;
+  /** The container runtime behind pods/log, exec, attach and portforward (streams/pod-runtime.ts). */
+  podRuntime?: PodRuntime;
   /** Extra kinds (pods, deployments, ...) registered by later components. */
   strategies?: Strategy[];
   log: Logger;
@@ -93,11 +97,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     pods: podStrategy,
     recorder: workloads.recorder,
   });
-  const app = createApp({ service, log: opts.log, ready: () => true });
+  const app = createApp({ service, log: opts.log, ready: () => true, podRuntime: opts.podRuntime });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve(s));
     s.once('error', reject);
   });
+  serveStreamUpgrades(server, service, () => opts.podRuntime, opts.log);
   // Watches are long-lived; the defaults would cut them after 5 minutes.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;

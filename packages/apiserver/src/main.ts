@@ -1,6 +1,7 @@
 // Entry inside the control-plane container: configuration comes from the environment the CLI set.
 import type { Logger } from 'pino';
 import { startApiServer, type RunningApiServer } from './api-server';
+import { DockerPodRuntime } from './streams/pod-runtime';
 import { defaultLoadBalancerPool } from './services/service-allocations';
 
 export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer> {
@@ -19,6 +20,9 @@ export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer
     },
     advertiseAddress: env.NODE_IP,
     advertisePort: Number(env.KUBELAB_API_PORT ?? 6443),
+    // The control-plane container has the Docker socket for its node agent (streams/pod-runtime.ts says why
+    // the API server uses it directly instead of proxying to a kubelet).
+    podRuntime: env.KUBELAB_CLUSTER ? new DockerPodRuntime(env.KUBELAB_CLUSTER) : undefined,
     log: log.child({ component: 'apiserver' }),
   });
 }

@@ -7,15 +7,19 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } f
 import type { ObjectService } from './registry/object-service';
 import { bodyParsers, tooLarge } from './rest/body';
 import { resourceHandler } from './rest/resource-handler';
+import type { PodRuntime } from './streams/pod-runtime';
+import { podLogRoute } from './streams/stream-routes';
 
 export interface ServerDeps {
   service: ObjectService;
   log: Logger;
   /** Reports whether the server is ready to serve (state loaded, bootstrap objects present). */
   ready: () => boolean;
+  /** Serves pods/log (and, on the HTTP server, exec, attach and portforward); absent in unit tests. */
+  podRuntime?: PodRuntime;
 }
 
-export function createApp({ service, log, ready }: ServerDeps): express.Express {
+export function createApp({ service, log, ready, podRuntime }: ServerDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -53,6 +57,7 @@ export function createApp({ service, log, ready }: ServerDeps): express.Express 
     if (doc) res.json(doc);
     else next();
   });
+  app.use(podLogRoute(service, () => podRuntime));
   app.use(resourceHandler(service));
   app.use((req: Request) => {
     throw new StatusError('NotFound', `the server could not find the requested resource (${req.method} ${req.path})`);
