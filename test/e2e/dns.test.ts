@@ -1,6 +1,7 @@
 // Issue 11 end to end: the cluster DNS as pods see it, through nslookup, dig and getent in a toolbox pod,
 // against the kube-dns Service `cluster up` applied (Kubernetes DNS-Based Service Discovery 1.1.0).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveResource, type KubeObject } from '@kubelab/api';
 import { kubelabOk } from '../support/cli';
 import { eventually } from '../support/docker';
 import { startCluster, type TestCluster } from '../support/cluster';
@@ -80,6 +81,23 @@ const manifest = (big: number) =>
       kind: 'Pod',
       metadata: { name: 't' },
       spec: { containers: [{ name: 'toolbox', image: 'kubelab/toolbox:latest' }] },
+    },
+    // A pod with hostname + subdomain and the headless Service named like the subdomain (StatefulSet-style names).
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'pets' },
+      spec: { clusterIP: 'None', selector: { app: 'pets' }, ports: [{ name: 'http', port: 8080 }] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'pet-0', labels: { app: 'pets' } },
+      spec: {
+        hostname: 'pet-0',
+        subdomain: 'pets',
+        containers: [{ name: 'echo', image: 'kubelab/echo:latest', ports: [{ containerPort: 8080 }] }],
+      },
     },
   ]
     .map((o) => JSON.stringify(o))
@@ -163,6 +181,33 @@ describe('cluster DNS', () => {
     expect(await sh('getent hosts web')).toMatch(new RegExp(`^${webIP.replaceAll('.', '\\.')}\\s+web\\.default\\.svc\\.cluster\\.local`));
     expect(await sh('getent hosts web.other-ns.svc')).toContain(otherIP);
     expect(await sh('curl -s --max-time 5 http://web/')).toContain('Hostname: web-');
+  });
+
+  it('names a pod with hostname and subdomain under its headless Service: A, SRV target and PTR', async () => {
+    const pet = await c.waitReady('pet-0');
+    const ip = pet.status!.podIP!;
+    await eventually(
+      'pet-0.pets to resolve',
+      async () => ((await short('pet-0.pets.default.svc.cluster.local'))[0] === ip ? true : undefined),
+      10_000,
+    );
+    expect(await short('pets.default.svc.cluster.local')).toEqual([ip]);
+    expect(await short('SRV _http._tcp.pets.default.svc.cluster.local')).toEqual(['0 100 8080 pet-0.pets.default.svc.cluster.local.']);
+    expect(await short(`-x ${ip}`)).toEqual(['pet-0.pets.default.svc.cluster.local.']);
+  });
+
+  it('shows a new Service in DNS within 1 s of its creation (issue 11 item 5)', async () => {
+    // The pod polls every 50 ms and prints when the name first resolved (same host clock as the test).
+    const poll = sh(
+      'for i in $(seq 1 200); do if [ -n "$(dig +short +tries=1 +time=1 fresh.default.svc.cluster.local)" ]; then date +%s%3N; exit 0; fi; sleep 0.05; done; echo never',
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    // Through the API directly, so the clock starts when the write is acknowledged (not when a CLI exits).
+    const fresh = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'fresh', namespace: 'default' }, spec: { ports: [{ port: 80 }] } };
+    await c.client.create(resolveResource('services')!, fresh as KubeObject);
+    const created = Date.now();
+    const seen = Number((await poll).trim());
+    expect(seen - created).toBeLessThan(1000);
   });
 
   it('gives a pod IP its PTR record through kubelab exec POD -- nslookup <pod IP>', async () => {
