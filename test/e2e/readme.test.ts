@@ -59,4 +59,25 @@ describe('README walk-through', () => {
     expect(stdout).toMatch(/in-addr\.arpa\s+name = \d+-\d+-\d+-\d+\.default\.pod\.cluster\.local\./);
     expect(stdout).toContain('status: REFUSED');
   });
+
+  it('the Services walk-through works as typed', async () => {
+    const script = markedBlock(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'), 'walkthrough-services');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: repoRoot,
+      env: { ...process.env, KUBELAB_CLUSTER: name },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    expect(stdout).toContain('service/echo exposed');
+    // The spread: more than one pod answered the ten requests to one ClusterIP.
+    expect(new Set(stdout.match(/^Hostname: echo-\S+$/gm)).size).toBeGreaterThan(1);
+    expect(stdout).toMatch(/-A KUBE-SERVICES .*default\/echo cluster IP/);
+    expect(stdout).toMatch(/-A KUBE-SVC-[A-Z2-7]{16} .*-m statistic --mode random --probability 0\.33/);
+    expect(stdout).toMatch(/-j DNAT --to-destination 10\.\d+\.\d+\.\d+:8080/);
+    expect(stdout).toMatch(/curl: \(7\) Failed to connect/);
+    // The NodePort from this machine: between the second rollout and the clean-up.
+    const nodePortPart = stdout.slice(stdout.lastIndexOf('successfully rolled out'), stdout.indexOf('service "echo" deleted'));
+    expect(nodePortPart).toContain('service/echo-nodeport exposed');
+    expect(nodePortPart).toMatch(/^Hostname: echo-/m);
+  });
 });
