@@ -116,6 +116,37 @@ describe('garbage collection', () => {
     await c.client.raw('DELETE', deploymentPath('bad'));
   });
 
+  it('replicas: 1000000000 creates pods in bounded, yielding bursts with a handful of events, and stops when deleted', async () => {
+    const rs: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'huge', namespace: 'default' },
+      spec: {
+        replicas: 1_000_000_000,
+        selector: { matchLabels: { app: 'huge' } },
+        template: {
+          metadata: { labels: { app: 'huge' } },
+          spec: { nodeSelector: { nowhere: 'true' }, containers: [{ name: 'c', image: 'kubelab/echo:latest' }] },
+        },
+      },
+    };
+    await c.client.create(res.replicasets, rs, 'default');
+    const store = c.server.service.store;
+    const count = (): number => store.list('/pods', 'default').filter((p) => p.metadata.labels?.app === 'huge').length;
+    await waitFor('1000 pods of huge', () => count() >= 1000, 60_000);
+    // The API answers meanwhile, and the creations are a few combined events, not one per pod.
+    expect(await fetch(`http://127.0.0.1:${c.server.port}/healthz`).then((r) => r.text())).toBe('ok');
+    const events = store
+      .list('/events', 'default')
+      .filter((e) => (e as Event).involvedObject.name === 'huge' && (e as Event).reason === 'SuccessfulCreate') as Event[];
+    expect(events.length).toBeLessThanOrEqual(10);
+    await c.client.raw('DELETE', '/apis/apps/v1/namespaces/default/replicasets/huge');
+    await waitFor('the pods of huge to be collected', () => count() === 0, 60_000);
+    // Nothing creates pods for it any more.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(count()).toBe(0);
+  }, 120_000);
+
   it('creates 3000 replicas in bursts with few events, and collects them in slices while the API keeps answering', async () => {
     // Nothing fits (no node has the label): every pod stays Pending, as on a cluster out of capacity.
     await c.client.create(res.deployments, deployment('big', 3000, { nowhere: 'true' }), 'default');
