@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints, EndpointSlice, Node, Pod, Service } from '@kubelab/api';
 import { podReady, startCluster, type TestCluster } from '../support/cluster';
-import { eventually } from '../support/docker';
+import { docker, eventually } from '../support/docker';
 
 let c: TestCluster;
 
@@ -257,5 +257,17 @@ subsets:
     );
     expect(moved.stderr).toContain('spec.clusterIPs[0]: Invalid value: ["10.96.0.51"]: may not change once set');
     expect((await json<Service>(['get', 'svc', 'good'])).spec.clusterIP).toBe('10.96.0.50');
+  });
+
+  it('rebuilds the allocations from the stored Services after a restart of the API server', async () => {
+    const before = await json<Service>(['get', 'svc', 'good']);
+    await docker.getContainer(`${c.name}-control-plane`).restart({ t: 10 });
+    await eventually('the API server back', async () => (await c.try(['get', 'svc', 'good'])).code === 0, 120_000);
+    expect((await json<Service>(['get', 'svc', 'good'])).spec.clusterIP).toBe(before.spec.clusterIP);
+    const again = await c.try(['apply', '-f', '-'], service('again', { type: 'NodePort', clusterIP: '10.96.0.50', ports: [{ port: 80 }] }));
+    expect(again.stderr).toContain('failed to allocate IP 10.96.0.50: provided IP is already allocated');
+    const port = await c.try(['apply', '-f', '-'], service('again', { type: 'NodePort', ports: [{ port: 80, nodePort: 30099 }] }));
+    expect(port.stderr).toContain('spec.ports[0].nodePort: Invalid value: 30099: provided port is already allocated');
+    expect((await c.run(['get', 'svc', '-o', 'name'])).split('\n').filter((l) => l === 'service/kubernetes')).toHaveLength(1);
   });
 });
