@@ -7,6 +7,7 @@ import { dockerMessage, isStatus } from './docker-util';
 import { API_PORT, LABEL } from './names';
 import { createNode, type RecordedNode } from './node-container';
 import { nodeNetworkSpec, podNetworkSpec, type SpecOptions } from './spec';
+import { keepBridgedSources } from './host-rules';
 
 type RepairPlan = Extract<UpPlan, { kind: 'repair' }>;
 
@@ -29,6 +30,8 @@ export async function carryOutRepair(opts: RepairOptions, plan: RepairPlan, cont
       throw new Error(`creating network ${name} (${request.IPAM?.Config?.[0]?.Subnet}): ${dockerMessage(err)}`);
     }
   }
+  // Docker put the new networks' MASQUERADE rules above ours.
+  if (plan.networks.length) await keepBridgedSources();
   const results = await Promise.allSettled(
     plan.steps.map(async (step) => {
       const c = step.containerId ? docker().getContainer(step.containerId) : undefined;
