@@ -149,7 +149,9 @@ export function syncEndpointSlices(
 ): void {
   const svc = index.service(namespace, name);
   const existing = storedSlices(service, managed, namespace, name);
-  if (!svc?.spec?.selector) {
+  // ExternalName Services get no endpoints (kubernetes#105986); neither do Services without a selector, whose
+  // slices are written by hand. Slices this controller wrote before the change go.
+  if (!svc?.spec?.selector || svc.spec.type === 'ExternalName') {
     for (const s of existing) removeSlice(service, s);
     return;
   }
