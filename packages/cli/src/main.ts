@@ -15,6 +15,7 @@ import { registerExpose } from './commands/expose';
 import { registerGet } from './commands/get';
 import { registerLogs } from './commands/logs';
 import { registerNode } from './commands/node';
+import { registerPortForward } from './commands/port-forward';
 import { registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
 import { registerScale } from './commands/scale';
@@ -122,6 +123,7 @@ registerWait(program, env);
 registerExec(program, env);
 registerAttach(program, env);
 registerLogs(program, env);
+registerPortForward(program, env);
 registerNode(program, env);
 
 program

@@ -64,7 +64,7 @@ describe('execTarget', () => {
     expect(() => execTarget(pod({ status: { phase: 'Succeeded' } }), [], 'app')).toThrow(
       'cannot exec into a container in a completed pod; current phase is Succeeded',
     );
-    expect(() => execTarget(pod(), [inst('app', 0, 'exited')], 'app')).toThrow('unable to upgrade connection: container not found ("app")');
+    expect(() => execTarget(pod(), [inst('app', 0, 'exited')], 'app')).toThrow('container not found ("app")');
   });
 });
 

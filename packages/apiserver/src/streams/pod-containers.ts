@@ -55,7 +55,7 @@ export function execTarget(pod: Pod, all: ContainerInstance[], container: string
     throw new ContainerLookupError(`cannot exec into a container in a completed pod; current phase is ${phase}`, 'client');
   }
   const running = instancesOf(all, container, pod.metadata.uid).find((c) => c.state === 'running');
-  if (!running) throw new ContainerLookupError(`unable to upgrade connection: container not found ("${container}")`, 'client');
+  if (!running) throw new ContainerLookupError(`container not found ("${container}")`, 'client');
   return running;
 }
 

@@ -1,12 +1,13 @@
 // `kubelab attach POD [-c C] [-i] [-t]`, and the attach half of `run -i/-t [--rm]`: connects the terminal to a
-// container's main process through Docker, as exec does (see docker/pod-runtime.ts).
+// container's main process through the API server's pods/attach, as exec does.
 import type { Command } from 'commander';
 import type { Pod } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, withClient, type CliEnv } from '../command-kit';
-import { chooseContainer, execTarget } from '../docker/pod-containers';
-import { DockerPodRuntime, type PodRuntime } from '../docker/pod-runtime';
 import { namespaceOf } from '../resource-args';
+import { ApiStreams } from '../streams/api-streams';
+import { chooseContainer } from './container-choice';
+import { streamError } from './exec';
 import { lookupError, resolvePod } from './pod-ref';
 import { terminalSession, type TerminalFlags } from './terminal';
 
@@ -15,22 +16,27 @@ export interface AttachFlags extends TerminalFlags {
 }
 
 /** Resolves with the process's exit code, or undefined when the session ended while it still runs. */
-export async function attachToPod(env: CliEnv, rt: PodRuntime, pod: Pod, flags: AttachFlags): Promise<number | undefined> {
-  let containerId: string;
+export async function attachToPod(env: CliEnv, client: KubeClient, pod: Pod, flags: AttachFlags): Promise<number | undefined> {
+  let container: string;
   try {
     const choice = chooseContainer(pod, flags.container);
     if (choice.notice && !flags.quiet) env.io.err(choice.notice);
-    const instances = await rt.podContainers(env.clusterName(), pod.metadata.namespace ?? 'default', pod.metadata.name!);
-    containerId = execTarget(pod, instances, choice.name).id;
+    container = choice.name;
   } catch (err) {
     throw lookupError(err);
   }
   // Output written before the attach is not replayed, so an interactive prompt may already have gone by.
   if (flags.tty && flags.stdin && process.stdin.isTTY && !flags.quiet) env.io.err("If you don't see a command prompt, try pressing enter.");
-  return terminalSession(flags, env.io, (streams) => rt.attach({ containerId, ...streams }));
+  const api = new ApiStreams(client.baseUrl);
+  const namespace = pod.metadata.namespace ?? 'default';
+  return terminalSession(flags, env.io, (streams) =>
+    api.session('attach', { namespace, pod: pod.metadata.name!, container, ...streams }).catch((err) => {
+      throw streamError(err);
+    }),
+  );
 }
 
-export function registerAttach(program: Command, env: CliEnv, runtime: () => PodRuntime = () => new DockerPodRuntime()): void {
+export function registerAttach(program: Command, env: CliEnv): void {
   program
     .command('attach')
     .description('attach to a process that is already running inside an existing container')
@@ -43,7 +49,7 @@ export function registerAttach(program: Command, env: CliEnv, runtime: () => Pod
     .action(async (podRef: string, o: AttachFlags & { namespace?: string }) => {
       const code = await withClient(env, async (client: KubeClient) => {
         const pod = await resolvePod(client, podRef, namespaceOf(o), env.io);
-        return attachToPod(env, runtime(), pod, o);
+        return attachToPod(env, client, pod, o);
       });
       if (code) throw new AlreadyReported(code);
     });

@@ -1,12 +1,14 @@
-// `kubelab exec POD [-c CONTAINER] [-i] [-t] -- CMD ARGS...` through Docker (see docker/pod-runtime.ts), with
-// kubectl's container defaulting, TTY handling and exit status (`command terminated with exit code N`).
+// `kubelab exec POD [-c CONTAINER] [-i] [-t] -- CMD ARGS...` through the API server's pods/exec (WebSocket,
+// v5.channel.k8s.io, as kubectl), with kubectl's container defaulting, TTY handling and exit status
+// (`command terminated with exit code N`).
 import type { Command } from 'commander';
+import type { Pod } from '@kubelab/api';
 import type { CliEnv } from '../command-kit';
 import { withClient } from '../command-kit';
-import { chooseContainer, execTarget } from '../docker/pod-containers';
-import { DockerPodRuntime, type PodRuntime } from '../docker/pod-runtime';
 import { CliError } from '../errors';
 import { namespaceOf } from '../resource-args';
+import { ApiStreams, UpgradeError } from '../streams/api-streams';
+import { chooseContainer } from './container-choice';
 import { lookupError, resolvePod } from './pod-ref';
 import { terminalSession } from './terminal';
 
@@ -18,7 +20,19 @@ interface ExecOptions {
   namespace?: string;
 }
 
-export function registerExec(program: Command, env: CliEnv, runtime: () => PodRuntime = () => new DockerPodRuntime()): void {
+/** kubectl checks the phase itself before it asks for a stream. */
+export function assertNotCompleted(pod: Pod): void {
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed')
+    throw new CliError(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+}
+
+/** An upgrade the server refused, in kubectl's words (`error: unable to upgrade connection: ...`). */
+export function streamError(err: unknown): unknown {
+  return err instanceof UpgradeError ? new CliError(err.message) : err;
+}
+
+export function registerExec(program: Command, env: CliEnv): void {
   program
     .command('exec')
     .description('execute a command in a container')
@@ -34,18 +48,22 @@ export function registerExec(program: Command, env: CliEnv, runtime: () => PodRu
       const namespace = namespaceOf(o);
       const code = await withClient(env, async (client) => {
         const pod = await resolvePod(client, podRef, namespace, env.io);
-        const rt = runtime();
-        let containerId: string;
+        let container: string;
         try {
           const choice = chooseContainer(pod, o.container);
           if (choice.notice && !o.quiet) env.io.err(choice.notice);
-          const instances = await rt.podContainers(env.clusterName(), namespace, pod.metadata.name!);
-          containerId = execTarget(pod, instances, choice.name).id;
+          container = choice.name;
         } catch (err) {
           throw lookupError(err);
         }
-        return terminalSession(o, env.io, (streams) => rt.exec({ containerId, command, ...streams }));
+        assertNotCompleted(pod);
+        const api = new ApiStreams(client.baseUrl);
+        return terminalSession(o, env.io, (streams) =>
+          api.session('exec', { namespace, pod: pod.metadata.name!, container, command, ...streams }).catch((err) => {
+            throw streamError(err);
+          }),
+        );
       });
-      if (code !== 0) throw new CliError(`command terminated with exit code ${code}`, code, true);
+      if (code) throw new CliError(`command terminated with exit code ${code}`, code, true);
     });
 }

@@ -1,10 +1,10 @@
-// `kubelab logs POD [-c C] [-f] [--previous] [--tail=N] [--timestamps] [--since=5m]` through Docker (see
-// docker/pod-runtime.ts); --previous reads the container instance the kubelet would report as lastState.
+// `kubelab logs POD [-c C] [-f] [--previous] [--tail=N] [--timestamps] [--since=5m] [--limit-bytes=N]` through
+// the API server's pods/log, as kubectl reads it.
 import type { Command } from 'commander';
 import { intOption, parseDuration, withClient, type CliEnv } from '../command-kit';
-import { chooseContainer, logsTarget } from '../docker/pod-containers';
-import { DockerPodRuntime, type PodRuntime } from '../docker/pod-runtime';
 import { namespaceOf } from '../resource-args';
+import { ApiStreams } from '../streams/api-streams';
+import { chooseContainer } from './container-choice';
 import { lookupError, resolvePod } from './pod-ref';
 
 interface LogsOptions {
@@ -14,10 +14,11 @@ interface LogsOptions {
   tail?: number;
   timestamps?: boolean;
   since?: string;
+  limitBytes?: number;
   namespace?: string;
 }
 
-export function registerLogs(program: Command, env: CliEnv, runtime: () => PodRuntime = () => new DockerPodRuntime()): void {
+export function registerLogs(program: Command, env: CliEnv): void {
   program
     .command('logs')
     .description('print the logs for a container in a pod')
@@ -29,28 +30,32 @@ export function registerLogs(program: Command, env: CliEnv, runtime: () => PodRu
     .option('--tail <n>', 'lines of recent log to show; -1 shows all', intOption(-1), -1)
     .option('--timestamps', 'prefix each line with its RFC 3339 timestamp')
     .option('--since <duration>', 'only logs newer than this, e.g. 5s, 2m, 3h')
+    .option('--limit-bytes <n>', 'maximum bytes of logs to return', intOption(1))
     .option('-n, --namespace <ns>', 'namespace (default "default")')
     .action(async (podRef: string, containerArg: string | undefined, o: LogsOptions) => {
       const namespace = namespaceOf(o);
-      const since = o.since ? Math.floor((Date.now() - parseDuration(o.since)) / 1000) : undefined;
+      // kubectl sends whole seconds, at least one.
+      const sinceSeconds = o.since ? Math.max(1, Math.ceil(parseDuration(o.since) / 1000)) : undefined;
       await withClient(env, async (client) => {
         const pod = await resolvePod(client, podRef, namespace, env.io);
-        const rt = runtime();
-        let containerId: string;
+        let container: string;
         try {
           const choice = chooseContainer(pod, o.container ?? containerArg);
           if (choice.notice) env.io.err(choice.notice);
-          const instances = await rt.podContainers(env.clusterName(), namespace, pod.metadata.name!);
-          containerId = logsTarget(pod, instances, choice.name, !!o.previous).id;
+          container = choice.name;
         } catch (err) {
           throw lookupError(err);
         }
-        await rt.logs({
-          containerId,
+        await new ApiStreams(client.baseUrl).logs({
+          namespace,
+          pod: pod.metadata.name!,
+          container,
           follow: !!o.follow,
-          tail: o.tail !== undefined && o.tail >= 0 ? o.tail : undefined,
+          previous: !!o.previous,
           timestamps: !!o.timestamps,
-          since,
+          tailLines: o.tail !== undefined && o.tail >= 0 ? o.tail : undefined,
+          sinceSeconds,
+          limitBytes: o.limitBytes,
           out: process.stdout,
         });
       });

@@ -5,7 +5,7 @@ import Docker from 'dockerode';
 import type { Command } from 'commander';
 import { DOCKER_LABEL } from '@kubelab/api';
 import type { CliEnv } from '../command-kit';
-import { demuxFrames } from '../docker/pod-runtime';
+import { demuxFrames } from '../docker/demux';
 import { CliError } from '../errors';
 import { namespaceOf } from '../resource-args';
 import { formatRules, ownRules, parseIptablesSave, rulesOfService } from './node-iptables-view';

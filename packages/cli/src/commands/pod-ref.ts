@@ -3,7 +3,7 @@
 import { resolveResource, type KubeObject, type LabelSelector, type Pod } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import type { Io } from '../command-kit';
-import { ContainerLookupError } from '../docker/pod-containers';
+import { ContainerLookupError } from './container-choice';
 import { CliError } from '../errors';
 import { selectorString } from '@kubelab/api';
 import { resolveOrThrow } from '../resource-args';

@@ -4,8 +4,7 @@ import type { Command } from 'commander';
 import { resolveResource, StatusError, type Pod } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, collect, intOption, lazyClient, parseDuration, printWarnings, withClient, type CliEnv } from '../command-kit';
-import { DockerPodRuntime, type PodRuntime } from '../docker/pod-runtime';
-import { logsTarget } from '../docker/pod-containers';
+import { ApiStreams } from '../streams/api-streams';
 import { CliError } from '../errors';
 import { pollUntil, PollTimeout } from '../poll';
 import { namespaceOf } from '../resource-args';
@@ -22,7 +21,7 @@ interface RunFlags extends CreateFlags, Partial<Omit<RunSpec, 'name' | 'words'>>
 }
 
 /** kubectl run -i/-t/--attach: create, wait for the pod to leave Pending, attach; --rm deletes it afterwards. */
-async function runAttached(client: KubeClient, env: CliEnv, pod: Pod, o: RunFlags, rt: PodRuntime): Promise<number | undefined> {
+async function runAttached(client: KubeClient, env: CliEnv, pod: Pod, o: RunFlags): Promise<number | undefined> {
   const pods = resolveResource('pods')!;
   const ns = namespaceOf(o);
   const name = pod.metadata.name!;
@@ -41,11 +40,11 @@ async function runAttached(client: KubeClient, env: CliEnv, pod: Pod, o: RunFlag
     throw err;
   }
   let code: number | undefined;
-  if (current.status?.phase === 'Running') code = await attachToPod(env, rt, current, { ...o, container: name });
+  if (current.status?.phase === 'Running') code = await attachToPod(env, client, current, { ...o, container: name });
   else {
     // Already finished: kubectl shows what it printed instead of attaching.
-    const instances = await rt.podContainers(env.clusterName(), ns, name);
-    await rt.logs({ containerId: logsTarget(current, instances, name, false).id, follow: false, timestamps: false, out: process.stdout });
+    const logs = { namespace: ns, pod: name, container: name, follow: false, previous: false, timestamps: false, out: process.stdout };
+    await new ApiStreams(client.baseUrl).logs(logs);
     code = current.status?.phase === 'Failed' ? 1 : 0;
   }
   if (o.rm) {
@@ -59,7 +58,7 @@ async function runAttached(client: KubeClient, env: CliEnv, pod: Pod, o: RunFlag
   return code;
 }
 
-export function registerRun(program: Command, env: CliEnv, runtime: () => PodRuntime = () => new DockerPodRuntime()): void {
+export function registerRun(program: Command, env: CliEnv): void {
   program
     .command('run')
     .description('create and run a particular image in a pod')
@@ -106,7 +105,7 @@ export function registerRun(program: Command, env: CliEnv, runtime: () => PodRun
       if (!attach) return lazyClient(env, (c) => createObject(c, pod, o, env.io));
       if (o.dryRun && o.dryRun !== 'none')
         throw new CliError("--dry-run can't be used with attached containers options (--attach, --stdin, or --tty)");
-      const code = await withClient(env, (client) => runAttached(client, env, pod, o, runtime()));
+      const code = await withClient(env, (client) => runAttached(client, env, pod, o));
       if (code) throw new AlreadyReported(code);
     });
 }

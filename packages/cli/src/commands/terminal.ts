@@ -1,7 +1,7 @@
 // The local end of exec/attach sessions: kubectl's SetupTTY rules (a TTY only with -i, and only when stdin
 // is a terminal), raw mode for the session, terminal size reporting, and releasing stdin afterwards.
 import type { Io } from '../command-kit';
-import type { AttachRequest } from '../docker/pod-runtime';
+import type { SessionStreams } from '../streams/api-streams';
 
 export interface TerminalFlags {
   stdin?: boolean;
@@ -9,11 +9,7 @@ export interface TerminalFlags {
   quiet?: boolean;
 }
 
-export async function terminalSession<T>(
-  flags: TerminalFlags,
-  io: Io,
-  run: (streams: Omit<AttachRequest, 'containerId'>) => Promise<T>,
-): Promise<T> {
+export async function terminalSession<T>(flags: TerminalFlags, io: Io, run: (streams: SessionStreams) => Promise<T>): Promise<T> {
   let tty = !!flags.tty && !!flags.stdin;
   if (tty && !process.stdin.isTTY) {
     if (!flags.quiet) io.err('Unable to use a TTY - input is not a terminal or the right kind of file');
