@@ -34,7 +34,8 @@ export function syncEndpoints(service: ObjectService, index: ServicePodIndex, na
     }
     return;
   }
-  if (!svc.spec?.selector || svc.metadata.deletionTimestamp) return;
+  // Without a selector the Endpoints are the user's; ExternalName Services get none (kubernetes#105986).
+  if (!svc.spec?.selector || svc.spec.type === 'ExternalName' || svc.metadata.deletionTimestamp) return;
   const subsets = endpointsSubsets(svc, index.podsFor(svc));
   const truncated = truncateSubsets(subsets);
   const labels = endpointsLabels(svc);
