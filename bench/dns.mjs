@@ -18,7 +18,7 @@ import { build } from 'esbuild';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const OURS = 5300;
 const UNBOUND = 5301;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
