@@ -9,6 +9,7 @@
 // send JSON.
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { StatusError } from '@kubelab/api';
+import { decodeKubeProtobuf, protobufMediaType } from './protobuf/kube-protobuf';
 
 /** kube-apiserver's default --max-request-body-bytes (k8s.io/apiserver/pkg/server/config.go). */
 export const maxRequestBodyBytes = 3 * 1024 * 1024;
@@ -19,8 +20,8 @@ const jsonTypes = new Set([
   'application/strategic-merge-patch+json',
   'application/json-patch+json',
 ]);
-/** What a create or update body may be sent as. */
-export const acceptedMediaTypes = ['application/json'];
+/** What a create or update body may be sent as (kubectl 1.32+ sends typed creates as protobuf). */
+export const acceptedMediaTypes = ['application/json', protobufMediaType];
 
 function mediaType(req: Request): string {
   return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -58,7 +59,16 @@ function requireKnownType(req: Request, _res: Response, next: NextFunction): voi
   next();
 }
 
-/** Size first, then type, then JSON decoding. */
+/**
+ * A protobuf body becomes the object it encodes, so the handlers read one form. PATCH has no protobuf
+ * form (its body is a patch document): left as bytes, it is refused by its patch type.
+ */
+function decodeProtobuf(req: Request, _res: Response, next: NextFunction): void {
+  if (Buffer.isBuffer(req.body) && req.method !== 'PATCH' && mediaType(req) === protobufMediaType) req.body = decodeKubeProtobuf(req.body);
+  next();
+}
+
+/** Size first, then type, then JSON (or protobuf) decoding. */
 export function bodyParsers(): RequestHandler[] {
   return [
     limitSize,
@@ -71,6 +81,8 @@ export function bodyParsers(): RequestHandler[] {
       limit: maxRequestBodyBytes,
       strict: false,
     }),
+    express.raw({ type: (req) => hasBody(req as Request) && mediaType(req as Request) === protobufMediaType, limit: maxRequestBodyBytes }),
+    decodeProtobuf,
     requireKnownType,
   ];
 }
