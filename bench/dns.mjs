@@ -183,10 +183,19 @@ function machineDescription() {
   return `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Docker ${dockerVersion}, Node ${process.version}`;
 }
 
+/** RESULTS.md is checked by `biome ci` (npm run check): tables are written plain, then aligned by biome. */
+export function formatResults(file) {
+  spawnSync(process.execPath, [path.join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'format', '--write', file], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const r = await benchDns();
   const section = dnsReport(r, { machine: machineDescription(), date: new Date().toISOString() });
   console.log(section);
   const file = path.join(root, 'bench', 'RESULTS.md');
   writeFileSync(file, withDnsSection(readFileSync(file, 'utf8'), section));
+  formatResults(file);
 }

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchDns, dnsReport, withDnsSection } from './dns.mjs';
+import { benchDns, dnsReport, formatResults, withDnsSection } from './dns.mjs';
 import { benchHealthz, healthzReport, withSection } from './healthz.mjs';
 import { benchPods } from './pods.mjs';
 
@@ -142,4 +142,5 @@ const servicesSection = existsSync(resultsFile)
 const results = withDnsSection(withSection(text, health.section), dns);
 const final = servicesSection ? `${results.trimEnd()}\n\n${servicesSection}` : results;
 writeFileSync(resultsFile, final);
+formatResults(resultsFile);
 console.log(final);
