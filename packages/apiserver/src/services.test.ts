@@ -26,13 +26,13 @@ describe('Services', () => {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'kubelab-svc-'));
   let server: RunningApiServer;
   let client: KubeClient;
-  const start = async () => {
+  const start = async (advertiseAddress = '172.30.0.2') => {
     server = await startApiServer({
       port: 0,
       host: '127.0.0.1',
       stateDir,
       log,
-      advertiseAddress: '172.30.0.2',
+      advertiseAddress,
       serviceNetwork: { loadBalancerPool: '172.30.0.192-172.30.0.193' },
     });
     client = new KubeClient({ baseUrl: `http://127.0.0.1:${server.port}` });
@@ -41,7 +41,7 @@ describe('Services', () => {
     await client.close();
     await server.close();
   };
-  beforeAll(start);
+  beforeAll(() => start());
   afterAll(stop);
 
   const create = async (obj: KubeObject): Promise<Service> => (await client.create<Service>(svcs, obj)).object;
@@ -220,12 +220,16 @@ describe('Services', () => {
   it('rebuilds the allocations from the stored Services after a restart', async () => {
     const before = await get('dns');
     await stop();
-    await start();
+    // The control plane came back at another node address: the kubernetes endpoints follow it.
+    await start('172.30.0.9');
     expect((await get('dns')).spec.clusterIP).toBe(before.spec.clusterIP);
     await expect(create(svc('dns3', { clusterIP: '10.96.0.10' }))).rejects.toThrow('provided IP is already allocated');
     await expect(create(svc('np5', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }))).rejects.toThrow(
       'provided port is already allocated',
     );
+    const ep = await client.get<Endpoints>(eps, 'kubernetes', 'default');
+    expect(ep.subsets?.[0].addresses).toEqual([{ ip: '172.30.0.9' }]);
+    expect((await client.get<EndpointSlice>(slices, 'kubernetes', 'default')).endpoints[0].addresses).toEqual(['172.30.0.9']);
     expect((await client.list(svcs, 'default')).items.filter((s) => s.metadata.name === 'kubernetes')).toHaveLength(1);
   });
 });
