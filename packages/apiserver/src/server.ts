@@ -4,11 +4,13 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { StatusError } from '@kubelab/api';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery';
+import { openApiRoutes } from './openapi';
 import type { ObjectService } from './registry/object-service';
 import { bodyParsers, tooLarge } from './rest/body';
 import { resourceHandler } from './rest/resource-handler';
 import type { PodRuntime } from './streams/pod-runtime';
 import { podLogRoute } from './streams/stream-routes';
+import { kubectlRoutes } from './kubectl-surface/kubectl-routes';
 
 export interface ServerDeps {
   service: ObjectService;
@@ -57,7 +59,9 @@ export function createApp({ service, log, ready, podRuntime }: ServerDeps): expr
     if (doc) res.json(doc);
     else next();
   });
+  app.use(openApiRoutes(service.registry));
   app.use(podLogRoute(service, () => podRuntime));
+  app.use(kubectlRoutes(service));
   app.use(resourceHandler(service));
   app.use((req: Request) => {
     throw new StatusError('NotFound', `the server could not find the requested resource (${req.method} ${req.path})`);
