@@ -192,6 +192,13 @@ describe('Services', () => {
     expect(cip.spec.clusterIP).not.toBe(ip);
   });
 
+  it('warns about Service fields kubelab stores but does not act on', async () => {
+    const res = await client.create(svcs, svc('ranges', { type: 'LoadBalancer', loadBalancerSourceRanges: ['10.0.0.0/8'] }));
+    expect(res.warnings).toEqual(['Service "ranges": spec.loadBalancerSourceRanges is accepted but not modelled by kubelab (ignored)']);
+    expect((await client.create(svcs, svc('plain', {}))).warnings).toEqual([]);
+    await client.delete(svcs, 'ranges', 'default');
+  });
+
   it('refuses to change a ClusterIP once set', async () => {
     await create(svc('fixed', {}));
     await expect(client.patch(svcs, 'fixed', { spec: { clusterIP: '10.96.0.77', clusterIPs: ['10.96.0.77'] } }, 'default')).rejects.toThrow(

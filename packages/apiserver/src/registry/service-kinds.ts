@@ -47,6 +47,44 @@ export const endpointSliceStrategy: Strategy = {
   ignoredFields: (obj: KubeObject) => unknownTopLevel(obj, ['endpoints', 'ports', 'addressType']),
 };
 
+/** Service spec fields kubelab acts on (the API server, the endpoint controllers or the service proxy). */
+const modelledServiceFields = new Set([
+  'type',
+  'selector',
+  'ports',
+  'clusterIP',
+  'clusterIPs',
+  'ipFamilies',
+  'ipFamilyPolicy',
+  'externalName',
+  'externalIPs',
+  'loadBalancerIP',
+  'loadBalancerClass',
+  'sessionAffinity',
+  'sessionAffinityConfig',
+  'externalTrafficPolicy',
+  'internalTrafficPolicy',
+  'healthCheckNodePort',
+  'publishNotReadyAddresses',
+  'allocateLoadBalancerNodePorts',
+]);
+const modelledServicePortFields = new Set(['name', 'protocol', 'port', 'targetPort', 'nodePort', 'appProtocol']);
+
+/** Fields of a Service spec (and its ports) that are stored but change nothing here, e.g. loadBalancerSourceRanges. */
+function ignoredServiceFields(obj: KubeObject): string[] {
+  const out = unknownTopLevel(obj, ['spec', 'status']);
+  const spec = obj.spec;
+  if (!isRecord(spec)) return out;
+  const s = spec as Record<string, unknown>;
+  const empty = (v: unknown): boolean => v === undefined || v === null || (Array.isArray(v) && !v.length);
+  for (const k of Object.keys(s)) if (!modelledServiceFields.has(k) && !empty(s[k])) out.push(`spec.${k}`);
+  if (Array.isArray(s.ports))
+    s.ports.forEach((p, i) => {
+      if (isRecord(p)) for (const k of Object.keys(p)) if (!modelledServicePortFields.has(k)) out.push(`spec.ports[${i}].${k}`);
+    });
+  return out;
+}
+
 /** The Service strategy over the cluster's pools (undefined: no allocation, e.g. a bare test registry). */
 export function serviceStrategyWith(alloc: ServiceAllocations | undefined): Strategy {
   return {
@@ -78,7 +116,7 @@ export function serviceStrategyWith(alloc: ServiceAllocations | undefined): Stra
       const allocErrs = alloc.allocate(svc, old as Service | undefined);
       return allocErrs.length ? allocErrs : errs;
     },
-    ignoredFields: (obj: KubeObject) => unknownTopLevel(obj, ['spec', 'status']),
+    ignoredFields: ignoredServiceFields,
   };
 }
 
