@@ -30,6 +30,8 @@ export interface ServiceSpec {
   externalIPs?: string[];
   loadBalancerIP?: string;
   loadBalancerClass?: string;
+  /** Client CIDRs allowed through a LoadBalancer (stored and validated; the service proxy does not filter on it). */
+  loadBalancerSourceRanges?: string[];
   sessionAffinity?: 'None' | 'ClientIP';
   sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
   externalTrafficPolicy?: 'Cluster' | 'Local';

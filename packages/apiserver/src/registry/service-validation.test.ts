@@ -116,6 +116,14 @@ describe('validateService (Kubernetes wording)', () => {
       ['spec.clusterIPs: Invalid value: ["None"]: must be empty when `clusterIP` is not specified'],
     ],
     [
+      'source ranges on a ClusterIP Service',
+      { loadBalancerSourceRanges: ['10.0.0.0/8', 'nope'] },
+      [
+        "spec.LoadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'",
+        'spec.LoadBalancerSourceRanges[1]: Invalid value: "nope": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+      ],
+    ],
+    [
       'a too long ClientIP timeout',
       { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 86401 } } },
       ['spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 86401: must be greater than 0 and less than 86400'],

@@ -1,7 +1,17 @@
 // Service, Endpoints and EndpointSlice validation with kube-apiserver's wording
 // (pkg/apis/core/validation ValidateService / ValidateServiceUpdate / ValidateEndpoints,
 // pkg/apis/discovery/validation ValidateEndpointSlice). Allocation errors live in service-allocations.ts.
-import { dns1123Label, dns1123Subdomain, field, isIPv4, qualifiedName, validateLabels, type FieldError, type Service } from '@kubelab/api';
+import {
+  dns1123Label,
+  dns1123Subdomain,
+  field,
+  isIPv4,
+  qualifiedName,
+  tryParseCidr,
+  validateLabels,
+  type FieldError,
+  type Service,
+} from '@kubelab/api';
 import { isObject, isPortNumber, portNameErrors, portRange } from './field-errors';
 import { isRecord } from './service-defaults';
 
@@ -80,6 +90,18 @@ export function validateService(svc: Service): FieldError[] {
     if (!isIPv4(String(ip))) errs.push(field.invalid(`spec.externalIPs[${i}]`, ip, validIP));
   });
 
+  // The capital L is kube-apiserver's own (a historical slip it keeps for compatibility).
+  if (spec.loadBalancerSourceRanges?.length) {
+    if (spec.type !== 'LoadBalancer')
+      errs.push(field.forbidden('spec.LoadBalancerSourceRanges', "may only be used when `type` is 'LoadBalancer'"));
+    spec.loadBalancerSourceRanges.forEach((r, i) => {
+      const v = String(r).trim();
+      if (!tryParseCidr(v))
+        errs.push(
+          field.invalid(`spec.LoadBalancerSourceRanges[${i}]`, v, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'),
+        );
+    });
+  }
   if (!spec.type) errs.push(field.required('spec.type'));
   else if (!serviceTypes.includes(spec.type)) errs.push(field.notSupported('spec.type', spec.type, serviceTypes));
 
