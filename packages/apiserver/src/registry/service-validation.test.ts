@@ -124,6 +124,11 @@ describe('validateService (Kubernetes wording)', () => {
       ],
     ],
     [
+      'an IPv6 clusterIP on an IPv4 cluster',
+      { clusterIP: '2001:db8::1', clusterIPs: ['2001:db8::1'] },
+      ['spec.clusterIPs[0]: Invalid value: ["2001:db8::1"]: IPv6 is not configured on this cluster'],
+    ],
+    [
       'a too long ClientIP timeout',
       { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 86401 } } },
       ['spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 86401: must be greater than 0 and less than 86400'],

@@ -12,6 +12,7 @@ import {
   type FieldError,
   type Service,
 } from '@kubelab/api';
+import { isIP } from 'node:net';
 import { isObject, isPortNumber, portNameErrors, portRange } from './field-errors';
 import { isRecord } from './service-defaults';
 
@@ -30,6 +31,9 @@ const dns1035Message =
 const isHeadless = (svc: Service): boolean => svc.spec.clusterIP === 'None' || svc.spec.clusterIPs?.[0] === 'None';
 const externallyAccessible = (svc: Service): boolean =>
   svc.spec.type === 'LoadBalancer' || svc.spec.type === 'NodePort' || (svc.spec.type === 'ClusterIP' && !!svc.spec.externalIPs?.length);
+
+/** Good enough to tell an IPv6 address (refused: the cluster is single-stack IPv4) from garbage. */
+const isIPv6 = (ip: string): boolean => ip.includes(':') && isIP(ip) === 6;
 
 /** Service names are DNS-1035 labels (they become environment variable names and DNS names). */
 export function validateServiceName(name: string | undefined): FieldError[] {
@@ -178,6 +182,7 @@ function validateClusterIPs(svc: Service): FieldError[] {
   ips.forEach((ip, i) => {
     if (i === 0 && ip === 'None') return;
     if (ip === 'None') errs.push(field.invalid('spec.clusterIPs', ips, "'None' must be the first and only value"));
+    else if (isIPv6(String(ip))) errs.push(field.invalid(`spec.clusterIPs[${i}]`, ips, 'IPv6 is not configured on this cluster'));
     else if (!isIPv4(String(ip))) errs.push(field.invalid(`spec.clusterIPs[${i}]`, ip, validIP));
   });
   if (spec.ipFamilyPolicy !== undefined && !['SingleStack', 'PreferDualStack', 'RequireDualStack'].includes(spec.ipFamilyPolicy))
