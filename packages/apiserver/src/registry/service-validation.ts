@@ -1,6 +1,6 @@
-// Service, Endpoints and EndpointSlice validation with kube-apiserver's wording
-// (pkg/apis/core/validation ValidateService / ValidateServiceUpdate / ValidateEndpoints,
-// pkg/apis/discovery/validation ValidateEndpointSlice). Allocation errors live in service-allocations.ts.
+// Service validation with kube-apiserver's wording (pkg/apis/core/validation ValidateService /
+// ValidateServiceUpdate). Endpoints and EndpointSlices are endpoints-validation.ts; allocation errors
+// (taken or out-of-range ClusterIPs and NodePorts) live in services/service-allocations.ts.
 import {
   dns1123Label,
   dns1123Subdomain,
