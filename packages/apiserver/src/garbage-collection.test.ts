@@ -39,7 +39,8 @@ describe('garbage collection', () => {
   const deploymentPath = (name: string): string => `/apis/apps/v1/namespaces/default/deployments/${name}`;
 
   async function withPods(name: string, replicas: number): Promise<void> {
-    await c.client.create(res.deployments, deployment(name, replicas), 'default');
+    // Pending pods (no node has the label): deleting them is immediate, with no kubelet to wait for.
+    await c.client.create(res.deployments, deployment(name, replicas, { nowhere: 'true' }), 'default');
     await waitFor(`${replicas} pods of ${name}`, async () => (await pods(name)).length === replicas);
   }
 

@@ -19,6 +19,15 @@ import { scheduleOn, type NamespaceLabels, type NodeUsage } from './schedule';
 
 export const schedulerName = 'default-scheduler';
 
+/**
+ * A bound pod holds its place on the node until it finished or its object is gone: a Terminating pod
+ * still runs (kube-scheduler's cache keeps it until the delete), so it still counts against max-pods.
+ */
+function occupiesNode(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return !!pod.spec?.nodeName && phase !== 'Succeeded' && phase !== 'Failed';
+}
+
 export interface SchedulerOptions {
   log: Logger;
   recorder: EventRecorder;
@@ -93,11 +102,12 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
       bound.get(was)?.delete(uid);
       nodeOf.delete(uid);
     }
-    if (!deleted && pod.spec?.nodeName && isPodActive(pod)) {
-      let onNode = bound.get(pod.spec.nodeName);
-      if (!onNode) bound.set(pod.spec.nodeName, (onNode = new Map()));
+    const node = pod.spec?.nodeName;
+    if (!deleted && node && occupiesNode(pod)) {
+      let onNode = bound.get(node);
+      if (!onNode) bound.set(node, (onNode = new Map()));
       onNode.set(uid, pod);
-      nodeOf.set(uid, pod.spec.nodeName);
+      nodeOf.set(uid, node);
     }
     if (deleted || !ours(pod)) {
       queue.delete(uid);
@@ -174,7 +184,7 @@ export function startScheduler(service: ObjectService, opts: SchedulerOptions): 
     } else if (e.resource === podsKey) {
       const pod = e.object as Pod;
       const deleted = e.type === 'DELETED';
-      const freed = nodeOf.has(pod.metadata.uid!) && (deleted || !isPodActive(pod));
+      const freed = nodeOf.has(pod.metadata.uid!) && (deleted || !occupiesNode(pod));
       if (deleted) attempts.delete(pod.metadata.uid!);
       const waiting = track(pod, deleted);
       // A bound pod leaving frees room on its node: every unschedulable pod may fit now.
