@@ -31,6 +31,17 @@ describe('dns add-on objects', () => {
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/ready', port: 8181 } });
   });
 
+  it('records a hash of the applied spec, changing with what changes the pods', () => {
+    const hash = (o: Partial<Parameters<typeof dnsAddonObjects>[0]>) =>
+      dnsAddonObjects({ image: 'i', internalApiUrl: 'http://x:1', ...o }).deployment.metadata.annotations?.[
+        'kubelab.dev/applied-spec-hash'
+      ];
+    expect(hash({})).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash({})).toBe(hash({}));
+    expect(hash({ image: 'j' })).not.toBe(hash({}));
+    expect(hash({ logLevel: 'debug' })).not.toBe(hash({}));
+  });
+
   it('passes an upstream only when one is given, and checks it up front', () => {
     const d = dnsAddonObjects({ image: 'i', internalApiUrl: 'http://x:1', upstream: '192.168.1.1' }).deployment;
     expect(JSON.stringify(d)).toContain('"KUBELAB_DNS_UPSTREAM","value":"192.168.1.1"');

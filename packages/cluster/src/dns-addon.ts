@@ -2,6 +2,7 @@
 // image's `dns` role and the kube-dns Service at 10.96.0.10 (udp+tcp 53) in kube-system, then waited for
 // until its pods are Ready. Objects are built by a pure function; applying is create, or update of the
 // Deployment when its template changed (a new image after a rebuild rolls the pods).
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveResource, StatusError, type Deployment, type Pod, type ResourceInfo, type Service } from '@kubelab/api';
 import { KubeClient } from '@kubelab/client';
@@ -15,6 +16,8 @@ export const DNS_NAMESPACE = 'kube-system';
  */
 export const DNS_REPLICAS = 2;
 const LABELS = { 'k8s-app': 'kube-dns' };
+/** Hash of the Deployment spec `cluster up` applied: a change (new image, upstream, log level) rolls the pods. */
+const TEMPLATE_HASH = 'kubelab.dev/applied-spec-hash';
 
 export interface DnsAddonOptions {
   image: string;
@@ -101,6 +104,8 @@ export function dnsAddonObjects(o: DnsAddonOptions): { service: Service; deploym
       },
     },
   } as unknown as Deployment;
+  const hash = createHash('sha256').update(JSON.stringify(deployment.spec)).digest('hex').slice(0, 16);
+  deployment.metadata.annotations = { [TEMPLATE_HASH]: hash };
   return { service, deployment };
 }
 
@@ -138,7 +143,8 @@ export async function ensureDnsAddon(apiUrl: string, o: DnsAddonOptions, timeout
       await client.create(services, wanted.service, DNS_NAMESPACE);
     }
     if (!existing) await client.create(deployments, wanted.deployment, DNS_NAMESPACE);
-    else if (JSON.stringify(existing.spec?.template) !== JSON.stringify(wanted.deployment.spec?.template)) {
+    // The API server fills defaults into the stored template, so compare what this code asked for last time.
+    else if (existing.metadata.annotations?.[TEMPLATE_HASH] !== wanted.deployment.metadata.annotations?.[TEMPLATE_HASH]) {
       await client.update(deployments, {
         ...wanted.deployment,
         metadata: { ...wanted.deployment.metadata, resourceVersion: existing.metadata.resourceVersion },
