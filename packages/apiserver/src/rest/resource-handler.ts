@@ -111,7 +111,7 @@ export function resourceHandler(service: ObjectService) {
           res.json(subresource ? service.getSubresource(strategy, namespace, name, subresource) : service.get(strategy, namespace, name));
           return;
         }
-        const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'));
+        const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'), strategy.info.kind);
         if (queryBool(req.query.watch)) {
           serveWatch(service.store, req, res, {
             resource: resourceKey(strategy.info),
@@ -174,7 +174,7 @@ export function resourceHandler(service: ObjectService) {
         // "Negative values will be treated as the value `1s` on the delete path" (rest.BeforeDelete).
         if (options.gracePeriodSeconds !== undefined && options.gracePeriodSeconds < 0) options.gracePeriodSeconds = 1;
         if (!name) {
-          const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'));
+          const filter = buildFilter(query(req, 'labelSelector'), query(req, 'fieldSelector'), strategy.info.kind);
           const deleted = service
             .list(strategy, namespace)
             .filter(filter)
