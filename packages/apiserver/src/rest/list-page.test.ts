@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '@kubelab/api';
-import { encoded, listBody, paginate } from './list-page';
+import type { Response } from 'express';
+import { encoded, listBody, paginate, sendList } from './list-page';
 
 const pods: KubeObject[] = Array.from({ length: 7 }, (_, i) => ({
   apiVersion: 'v1',
@@ -36,5 +37,32 @@ describe('list pages', () => {
     expect(body).toMatchObject({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '40', remainingItemCount: 5 } });
     expect(body.items).toEqual(pods.slice(0, 2));
     expect(encoded(pods[0])).toBe(encoded(pods[0]));
+  });
+
+  it('streams a long List in pieces that add up to the same body', async () => {
+    const many: KubeObject[] = Array.from({ length: 3000 }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { namespace: 'default', name: `q${String(i).padStart(4, '0')}`, labels: { big: 'x'.repeat(200) } },
+    }));
+    const chunks: string[] = [];
+    const done = new Promise<void>((resolve) => {
+      const res = {
+        destroyed: false,
+        type: () => res,
+        send: (body: string) => {
+          chunks.push(body);
+          resolve();
+        },
+        write: (chunk: string) => chunks.push(chunk),
+        end: (chunk: string) => {
+          chunks.push(chunk);
+          resolve();
+        },
+      };
+      sendList(res as unknown as Response, 'PodList', 'v1', paginate(many, 9));
+    });
+    await done;
+    expect(chunks.join('')).toBe(listBody('PodList', 'v1', paginate(many, 9)));
   });
 });

@@ -8,7 +8,7 @@ import { resourceKey, type Strategy } from '../registry/strategy';
 import { assertNestingDepth, decodeError } from '../registry/decode';
 import { buildFilter } from './filters';
 import { type OptionsKind, parseDryRun, queryBool, queryValues } from './query-params';
-import { listBody, paginate } from './list-page';
+import { paginate, sendList } from './list-page';
 import { parseRequestPath } from './request-info';
 import { tableRequest, toTable } from './table';
 import { serveWatch, watchTimeoutSeconds } from './watch';
@@ -131,7 +131,7 @@ export function resourceHandler(service: ObjectService) {
           res.json(toTable(kind, rows, table, meta));
           return;
         }
-        res.type('application/json').send(listBody(`${strategy.info.kind}List`, apiVersionOf(strategy.info), page));
+        sendList(res, `${strategy.info.kind}List`, apiVersionOf(strategy.info), page);
         return;
       }
       case 'POST':
