@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveResource, type Endpoints, type EndpointSlice, type KubeObject, type Service } from '@kubelab/api';
 import { KubeClient } from '@kubelab/client';
 import { startApiServer, type RunningApiServer } from './api-server';
+import { waitFor } from './fake-cluster.test-helper';
 
 const svcs = resolveResource('services')!;
 const eps = resolveResource('endpoints')!;
@@ -216,6 +217,15 @@ describe('Services', () => {
     expect(b.spec.healthCheckNodePort).toBeGreaterThanOrEqual(30000);
     const c = await create(svc('lb3', { type: 'LoadBalancer' }));
     expect(c.status?.loadBalancer).toEqual({});
+    const events = resolveResource('events')!;
+    const reasons = async (name: string) =>
+      (await client.list<KubeObject>(events, 'default', { fieldSelector: `involvedObject.name=${name}` })).items.map((e) => [
+        e.reason,
+        e.message,
+      ]);
+    await waitFor('the load-balancer events', async () => (await reasons('lb3')).length > 0);
+    expect(await reasons('lb1')).toEqual([['IPAllocated', 'Assigned IP ["172.30.0.192"]']]);
+    expect(await reasons('lb3')).toEqual([['AllocationFailed', 'Failed to allocate IP for "default/lb3": no available IPs']]);
     await client.delete(svcs, 'lb1', 'default');
     const d = await create(svc('lb4', { type: 'LoadBalancer' }));
     expect(d.status?.loadBalancer?.ingress?.[0].ip).toBe('172.30.0.192');

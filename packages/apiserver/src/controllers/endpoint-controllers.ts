@@ -9,7 +9,9 @@ import { resourceKey } from '../registry/strategy';
 import { syncEndpoints } from './endpoints-controller';
 import { ManagedSlices, syncEndpointSlices } from './endpointslice-controller';
 import { mirroringControllerName, syncMirroredSlices } from './endpointslice-mirroring';
+import type { EventRecorder } from './events';
 import { startKeyedLoop } from './keyed-loop';
+import { loadBalancerEventsHandler } from './loadbalancer-events';
 import { ServicePodIndex } from './service-pod-index';
 
 export interface EndpointControllerTiming {
@@ -17,8 +19,14 @@ export interface EndpointControllerTiming {
   resyncMs?: number;
 }
 
-export function startEndpointControllers(service: ObjectService, log: Logger, timing: EndpointControllerTiming = {}): () => void {
+export function startEndpointControllers(
+  service: ObjectService,
+  log: Logger,
+  timing: EndpointControllerTiming = {},
+  recorder?: EventRecorder,
+): () => void {
   const store = service.store;
+  const lbEvents = recorder ? loadBalancerEventsHandler(recorder) : undefined;
   const index = new ServicePodIndex(store.list('/pods') as Pod[], store.list('/services') as Service[]);
   const allSlices = store.list(resourceKey(endpointSliceStrategy.info)) as EndpointSlice[];
   const managed = new ManagedSlices(allSlices);
@@ -47,6 +55,7 @@ export function startEndpointControllers(service: ObjectService, log: Logger, ti
   const endpointsKey = resourceKey(endpointsStrategy.info);
   const unsubscribe = store.subscribe((e) => {
     if (e.resource === '/pods' || e.resource === '/services') {
+      lbEvents?.(e);
       const keys = index.apply(e);
       endpoints.mark(keys);
       slices.mark(keys);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Endpoints, Pod, Service } from '@kubelab/api';
 import type { StoredEvent } from '../storage/store';
 import { mirroredSlices } from './endpointslice-mirroring';
+import { loadBalancerEvent } from './loadbalancer-events';
 import { ServicePodIndex } from './service-pod-index';
 
 const pod = (name: string, labels: Record<string, string>, ip = '10.244.1.5'): Pod => ({
@@ -96,5 +97,28 @@ describe('mirroredSlices', () => {
         ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
       },
     ]);
+  });
+});
+
+describe('loadBalancerEvent', () => {
+  const lb = (ips: string[], type: Service['spec']['type'] = 'LoadBalancer'): Service => ({
+    ...svc('lb', { app: 'web' }),
+    spec: { type, selector: { app: 'web' } },
+    status: { loadBalancer: ips.length ? { ingress: ips.map((ip) => ({ ip })) } : {} },
+  });
+
+  it('says which IP was assigned, once', () => {
+    expect(loadBalancerEvent(lb(['172.30.0.192']), undefined)).toEqual({
+      type: 'Normal',
+      reason: 'IPAllocated',
+      message: 'Assigned IP ["172.30.0.192"]',
+    });
+    expect(loadBalancerEvent(lb(['172.30.0.192']), lb(['172.30.0.192']))).toBeUndefined();
+  });
+
+  it('warns once when the pool is empty, and says nothing for other types', () => {
+    expect(loadBalancerEvent(lb([]), lb([], 'ClusterIP'))?.message).toBe('Failed to allocate IP for "default/lb": no available IPs');
+    expect(loadBalancerEvent(lb([]), lb([]))).toBeUndefined();
+    expect(loadBalancerEvent(lb([], 'NodePort'), undefined)).toBeUndefined();
   });
 });

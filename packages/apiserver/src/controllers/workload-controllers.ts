@@ -35,7 +35,7 @@ export function startWorkloadControllers(service: ObjectService, log: Logger, op
     startScheduler(service, { log, recorder, retryMs: opts.schedulerRetryMs, delayMs: opts.syncDelayMs }),
     startReplicaSetController(service, recorder, log.child({ component: 'replicaset-controller' }), timing),
     startDeploymentController(service, recorder, log.child({ component: 'deployment-controller' }), timing),
-    startEndpointControllers(service, log, timing),
+    startEndpointControllers(service, log, timing, recorder),
   ];
   const sweeper = setInterval(() => recorder.sweep(), Math.min(opts.eventTtlMs ?? 3_600_000, 60_000));
   sweeper.unref();
