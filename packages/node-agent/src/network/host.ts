@@ -91,6 +91,16 @@ export async function deleteHostAddress(ip: string, dev: string): Promise<void> 
   await run('ip', ['addr', 'del', `${ip}/32`, 'dev', dev]);
 }
 
+/** `conntrack ARGS`; false when it failed (e.g. "0 flow entries have been deleted" exits 1). */
+export async function conntrack(args: string[]): Promise<boolean> {
+  try {
+    await run('conntrack', args);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Forwarding must be on for a router; the cluster tooling sets it, this only checks and tries to fix. */
 export async function ensureForwarding(): Promise<boolean> {
   const path = '/proc/sys/net/ipv4/ip_forward';

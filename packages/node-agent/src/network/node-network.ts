@@ -8,8 +8,10 @@ import type { Logger } from 'pino';
 import type { Service } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import type { AgentConfig } from '../config';
+import { staleUdpFlows } from './conntrack';
 import {
   addHostAddress,
+  conntrack,
   deleteHostAddress,
   deleteRoute,
   ensureForwarding,
@@ -54,6 +56,8 @@ export class NodeNetwork {
   private rendered?: RenderedTables;
   private checkJumps = false;
   private model?: NetworkModel;
+  /** The model whose rules are in the kernel: stale UDP flows are computed against it. */
+  private appliedModel?: NetworkModel;
   private readonly startedAt = Date.now();
 
   private constructor(
@@ -136,6 +140,7 @@ export class NodeNetwork {
       if (this.informers.synced || Date.now() - this.startedAt > SYNC_GRACE_MS) {
         const stats = await this.syncRules(model);
         if (stats.applied.length) this.log.info({ servicePorts: model.servicePorts.length, ...stats }, 'iptables rules applied');
+        await this.clearStaleUdpFlows(model);
         await this.syncLoadBalancerAddresses(model);
       }
     } catch (err) {
@@ -170,6 +175,13 @@ export class NodeNetwork {
     const applied = await this.rules.sync(tables);
     this.rendered = tables;
     return { applied, renderMs: round(renderMs), applyMs: round(performance.now() - t1) };
+  }
+
+  /** After the rules changed: UDP flows still DNATed to endpoints that are gone (conntrack.ts). */
+  private async clearStaleUdpFlows(model: NetworkModel): Promise<void> {
+    const flows = staleUdpFlows(this.appliedModel, model);
+    this.appliedModel = model;
+    for (const args of flows) if (await conntrack(args)) this.log.info({ conntrack: args.join(' ') }, 'stale UDP flows deleted');
   }
 
   /** The LoadBalancer IPs this node owns are /32 addresses on its node-network interface (it answers ARP). */
