@@ -89,6 +89,11 @@ describe('create specs', () => {
     expect(spec.HostConfig?.PortBindings).toEqual({ '6443/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
   });
 
+  it('gives the control plane 4x the CPU weight of the other containers', () => {
+    expect(nodeContainerSpec({ cluster: 'lab', image: 'img' }, plan, nodes[0]).HostConfig?.CpuShares).toBe(4096);
+    expect(nodeContainerSpec({ cluster: 'lab', image: 'img' }, plan, nodes[1]).HostConfig?.CpuShares).toBeUndefined();
+  });
+
   it('passes --allow-privileged to the API server and every kubelet, and nothing by default', () => {
     for (const node of nodes) {
       expect(nodeContainerSpec({ cluster: 'lab', image: 'img', allowPrivileged: true }, plan, node).Env).toContain(

@@ -153,6 +153,9 @@ export function nodeContainerSpec(opts: SpecOptions, plan: AddressPlan, node: No
       Binds: ['/var/run/docker.sock:/var/run/docker.sock', ...(controlPlane ? [`${stateVolumeName(cluster)}:${STATE_DIR}`] : [])],
       ...(controlPlane ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: opts.apiPort ? String(opts.apiPort) : '' }] } } : {}),
       RestartPolicy: { Name: 'unless-stopped' },
+      // The API server keeps answering when pods, node agents or other clusters on the machine want the CPU
+      // too, as on a dedicated control-plane node (4x the default cgroup CPU weight).
+      ...(controlPlane ? { CpuShares: 4096 } : {}),
       NetworkMode: net,
     },
     NetworkingConfig: { EndpointsConfig: { [net]: { IPAMConfig: { IPv4Address: node.addresses.ip } } } },
