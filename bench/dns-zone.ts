@@ -3,10 +3,15 @@
 //   `node dns-zone.mjs serve PORT`  kubelab's DNS handler and UDP/TCP server on 127.0.0.1:PORT (fake cache)
 //   `node dns-zone.mjs unbound PORT` prints an unbound.conf serving the same records
 //   `node dns-zone.mjs queries`      prints the dnsperf query file
+//   `node dns-zone.mjs micro`        per-query CPU of the handler (cached encoded answers) against decoding
+//                                    with dns2 and encoding every answer, as JSON
 import type { EndpointSlice, Service } from '@kubelab/api';
+import dns2 from 'dns2';
 import pino from 'pino';
+import { answer, TYPE } from '../packages/dns/src/answer';
 import { DnsHandler } from '../packages/dns/src/handler';
 import { startDnsServer } from '../packages/dns/src/server';
+import { encodeResponse, parseQuery } from '../packages/dns/src/wire';
 import { ZoneIndex } from '../packages/dns/src/zone-index';
 
 const ZONE = 'cluster.local';
@@ -136,10 +141,50 @@ function unboundConf(m: Model, port: number): string {
   ].join('\n');
 }
 
+/** Wire queries for the mix, as dnsperf would send them (RD, no EDNS). */
+function wireQueries(m: Model): Buffer[] {
+  const types: Record<string, number> = { A: TYPE.A, SRV: TYPE.SRV, PTR: TYPE.PTR };
+  return queries(m)
+    .trim()
+    .split('\n')
+    .map((line, i) => {
+      const [name, t] = line.split(' ');
+      const p = new dns2.Packet() as unknown as { header: Record<string, number>; questions: unknown[]; toBuffer(): Buffer };
+      p.header.id = i;
+      p.header.rd = 1;
+      p.questions.push({ name, type: types[t], class: 1 });
+      return p.toBuffer();
+    });
+}
+
+/** ns per query over `n` queries: the handler as served, and decode + answer + encode on every packet. */
+function micro(m: Model, n = 200_000): { cachedNs: number; encodeEveryNs: number } {
+  const zone = zoneIndex(m);
+  const cfg = { zone: ZONE, ttl: TTL, dnsIP: '10.96.0.10', upstream: false };
+  const handler = new DnsHandler(zone, cfg);
+  const qs = wireQueries(m);
+  const time = (fn: (q: Buffer) => unknown): number => {
+    for (let i = 0; i < 20_000; i++) fn(qs[i % qs.length]);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn(qs[i % qs.length]);
+    return Number(process.hrtime.bigint() - t0) / n;
+  };
+  const cachedNs = time((q) => handler.handle(q, 'udp'));
+  const encodeEveryNs = time((q) => {
+    const parsed = dns2.Packet.parse(q);
+    const pq = parseQuery(q);
+    if (!pq.ok) return undefined;
+    const question = { name: parsed.questions[0].name.toLowerCase(), type: parsed.questions[0].type, class: 1 };
+    return encodeResponse(pq.query, question.name, answer(question, zone, cfg), false);
+  });
+  return { cachedNs, encodeEveryNs };
+}
+
 const [cmd, portArg] = process.argv.slice(2);
 const m = model();
 if (cmd === 'queries') process.stdout.write(queries(m));
 else if (cmd === 'unbound') process.stdout.write(unboundConf(m, Number(portArg)));
+else if (cmd === 'micro') process.stdout.write(`${JSON.stringify(micro(m))}\n`);
 else if (cmd === 'serve') {
   const handler = new DnsHandler(zoneIndex(m), { zone: ZONE, ttl: TTL, dnsIP: '10.96.0.10', upstream: false });
   const server = await startDnsServer({ handler, log: pino({ level: 'warn' }), host: '127.0.0.1', port: Number(portArg) });
@@ -149,6 +194,6 @@ else if (cmd === 'serve') {
     void server.close().then(() => process.exit(0));
   });
 } else {
-  process.stderr.write('usage: dns-zone.mjs serve PORT | unbound PORT | queries\n');
+  process.stderr.write('usage: dns-zone.mjs serve PORT | unbound PORT | queries | micro\n');
   process.exit(2);
 }

@@ -42,16 +42,16 @@ export class DnsHandler {
     const q = parsed.query;
     // Classes other than IN (CH, HS, ANY) are not served: NOTIMP, as for other unsupported operations.
     if (q.class !== 1) return { response: errorResponse(packet, RCODE.NOTIMP), query: q, rcode: RCODE.NOTIMP, reason: `class ${q.class}` };
-    const lower = q.name.toLowerCase();
+    const lower = q.name;
     const edns = q.ednsSize > 0;
-    const key = ResponseCache.key(lower, q.type, q.class, edns);
+    const slot = ResponseCache.slot(q.type, edns);
     const revision = this.source.revision;
-    let enc = this.cache.get(key, revision);
+    let enc = this.cache.get(lower, slot, revision);
     if (!enc) {
       const a = answer({ name: lower, type: q.type, class: q.class }, this.source, this.config);
       if (a.forward) return { forward: true, query: q };
       enc = encodeResponse(q, lower, a, edns);
-      this.cache.set(key, revision, enc);
+      this.cache.set(lower, slot, revision, enc);
     }
     const limit = edns ? Math.min(q.ednsSize, MAX_UDP_SIZE) : CLASSIC_UDP_SIZE;
     const body = transport === 'udp' && enc.full.length > limit ? enc.truncated : enc.full;

@@ -4,8 +4,10 @@
 import type { EncodedResponse } from './wire';
 
 export class ResponseCache {
-  private readonly entries = new Map<string, EncodedResponse>();
+  /** By slot (type and EDNS, see `slot`), then by lower-case name: no key string is built per query. */
+  private readonly slots = new Map<number, Map<string, EncodedResponse>>();
   private revision = -1;
+  private count = 0;
   hits = 0;
   misses = 0;
 
@@ -15,28 +17,37 @@ export class ResponseCache {
       throw new TypeError(`ResponseCache: maxEntries must be a positive integer, got ${maxEntries}`);
   }
 
-  static key(lowerName: string, type: number, klass: number, edns: boolean): string {
-    return `${type}/${klass}/${edns ? 1 : 0}/${lowerName}`;
+  /** Only class IN reaches the cache, so the type and whether the query had EDNS tell answers apart. */
+  static slot(type: number, edns: boolean): number {
+    return type * 2 + (edns ? 1 : 0);
   }
 
-  get(key: string, revision: number): EncodedResponse | undefined {
+  private clear(): void {
+    this.slots.clear();
+    this.count = 0;
+  }
+
+  get(name: string, slot: number, revision: number): EncodedResponse | undefined {
     if (revision !== this.revision) {
-      this.entries.clear();
+      this.clear();
       this.revision = revision;
     }
-    const e = this.entries.get(key);
+    const e = this.slots.get(slot)?.get(name);
     if (e) this.hits++;
     else this.misses++;
     return e;
   }
 
-  set(key: string, revision: number, value: EncodedResponse): void {
+  set(name: string, slot: number, revision: number, value: EncodedResponse): void {
     if (revision !== this.revision) return;
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(key, value);
+    if (this.count >= this.maxEntries) this.clear();
+    let m = this.slots.get(slot);
+    if (!m) this.slots.set(slot, (m = new Map()));
+    if (!m.has(name)) this.count++;
+    m.set(name, value);
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 }

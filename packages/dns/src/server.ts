@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { DnsHandler, HandleResult, Transport } from './handler';
 import { forwardUdp } from './upstream';
-import { className, flagNames, rcodeName, typeName } from './wire';
+import { askedName, className, flagNames, rcodeName, typeName } from './wire';
 
 export interface DnsServerOptions {
   handler: DnsHandler;
@@ -49,7 +49,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
     const q = r.query;
     const secs = (Number(process.hrtime.bigint() - started) / 1e9).toFixed(6);
     const question = q
-      ? `"${typeName(q.type)} ${className(q.class)} ${q.name}. ${transport} ${packet.length} ${q.ednsSize > 0} ${q.ednsSize || 512}"`
+      ? `"${typeName(q.type)} ${className(q.class)} ${askedName(packet, q)}. ${transport} ${packet.length} ${q.ednsSize > 0} ${q.ednsSize || 512}"`
       : `"? ? ? ${transport} ${packet.length}"`;
     const outcome = response ? `${rcodeName(response[3] & 0x0f)} ${flagNames(response)} ${response.length}` : `dropped ${r.reason ?? ''}`;
     const id = packet.length >= 2 ? packet.readUInt16BE(0) : 0;

@@ -12,11 +12,27 @@ export const CLASSIC_UDP_SIZE = 512;
 /** What we advertise and the largest UDP answer we send (the DNS Flag Day 2020 value). */
 export const MAX_UDP_SIZE = 1232;
 
+/** Node's Buffer#latin1Slice (present at run time, missing from @types/node): one native call, no argument checks. */
+type Latin1 = Buffer & { latin1Slice(start: number, end: number): string };
+/** Names are at most 255 bytes (RFC 1035 §2.3.4); one scratch buffer serves every parse (single-threaded). */
+const scratch = Buffer.alloc(256) as Latin1;
+
+/** The question name with its case as asked (for the query log), from a query parseQuery accepted. */
+export function askedName(buf: Buffer, q: ParsedQuery): string {
+  const labels: string[] = [];
+  let off = HEADER_SIZE;
+  while (off < q.questionEnd - 4 && buf[off] !== 0) {
+    labels.push(buf.toString('latin1', off + 1, off + 1 + buf[off]));
+    off += 1 + buf[off];
+  }
+  return labels.join('.');
+}
+
 export interface ParsedQuery {
   id: number;
   /** Header flags byte 2 of the query (opcode, RD). */
   flags: number;
-  /** Name as asked (original case), no trailing dot; "" for the root. */
+  /** The name lower-cased (ASCII), no trailing dot; "" for the root. The case as asked stays in the packet. */
   name: string;
   type: number;
   class: number;
@@ -49,7 +65,9 @@ export function parseQuery(buf: Buffer): ParseResult {
   const ar = buf.readUInt16BE(10);
   if (qd !== 1) return { ok: false, rcode: RCODE.FORMERR, reason: `${qd} questions` };
   let off = HEADER_SIZE;
-  let name = '';
+  // The name is lower-cased into a scratch buffer and decoded once: a string per label cost more than the
+  // rest of a cached answer (measured ~2.8 µs vs ~0.6 µs per query).
+  let n = 0;
   let wireLen = 0;
   let plain = true;
   for (;;) {
@@ -64,14 +82,15 @@ export function parseQuery(buf: Buffer): ParseResult {
     wireLen += len + 1;
     if (wireLen > 254) return { ok: false, rcode: RCODE.FORMERR, reason: 'name longer than 255 bytes' };
     if (off + 1 + len > buf.length) return { ok: false, rcode: RCODE.FORMERR, reason: 'truncated label' };
+    if (n > 0) scratch[n++] = 0x2e;
     for (let i = off + 1; i <= off + len; i++) {
       const b = buf[i];
       if (b <= 0x20 || b >= 0x7f || b === 0x2e) plain = false;
+      scratch[n++] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
     }
-    const label = buf.toString('latin1', off + 1, off + 1 + len);
-    name = name ? `${name}.${label}` : label;
     off += 1 + len;
   }
+  const name = scratch.latin1Slice(0, n);
   if (off + 4 > buf.length) return { ok: false, rcode: RCODE.FORMERR, reason: 'truncated question' };
   const type = buf.readUInt16BE(off);
   const klass = buf.readUInt16BE(off + 2);
