@@ -121,6 +121,17 @@ export const resources: ResourceInfo[] = [
     namespaced: true,
     verbs: allVerbs,
   },
+  {
+    // Node heartbeats (kube-node-lease/<node>), renewed by the node agents; `kubectl describe node` shows them.
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    kind: 'Lease',
+    plural: 'leases',
+    singular: 'lease',
+    shortNames: [],
+    namespaced: true,
+    verbs: allVerbs,
+  },
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

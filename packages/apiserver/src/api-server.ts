@@ -7,6 +7,7 @@ import { startNodeLifecycle } from './controllers/node-lifecycle';
 import { startWorkloadControllers, type WorkloadControllerOptions } from './controllers/workload-controllers';
 import { applyClusterPolicy } from './registry/cluster-policy';
 import { eventStrategy, namespaceStrategy, nodeStrategy } from './registry/core-kinds';
+import { leaseStrategy } from './registry/lease-kinds';
 import { ObjectService } from './registry/object-service';
 import { endpointSliceStrategy, endpointsStrategy, serviceStrategyWith } from './registry/service-kinds';
 import { podStrategy, workloadStrategies } from './registry/workload-kinds';
@@ -58,7 +59,7 @@ export interface RunningApiServer {
 const bootstrapNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
-  const registry = new Registry().add(namespaceStrategy).add(nodeStrategy).add(eventStrategy);
+  const registry = new Registry().add(namespaceStrategy).add(nodeStrategy).add(eventStrategy).add(leaseStrategy);
   for (const s of applyClusterPolicy(workloadStrategies, { allowPrivileged: !!opts.allowPrivileged })) registry.add(s);
   for (const s of opts.strategies ?? []) registry.add(s);
 

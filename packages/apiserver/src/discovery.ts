@@ -1,11 +1,13 @@
 // Discovery documents (/api, /apis, /api/v1, /apis/{group}/{version}) rendered from the registry, so
 // kubectl-style clients and the official libraries find the kinds kubelab serves.
+import { extraGroups, extraResources } from './kubectl-surface/discovery-extras';
 import type { Registry } from './registry/strategy';
 
 export const serverVersion = {
   major: '1',
-  minor: '31',
-  gitVersion: 'v1.31.0-kubelab',
+  // A current minor, so kubectl 1.32-1.34 print no version skew warning.
+  minor: '33',
+  gitVersion: 'v1.33.0-kubelab',
   gitCommit: 'kubelab',
   gitTreeState: 'clean',
   buildDate: '2026-11-23T00:00:00Z',
@@ -25,6 +27,8 @@ function groups(registry: Registry): Map<string, Set<string>> {
     if (!out.has(s.info.group)) out.set(s.info.group, new Set());
     out.get(s.info.group)!.add(s.info.version);
   }
+  for (const [group, versions] of Object.entries(extraGroups))
+    out.set(group, new Set([...(out.get(group) ?? []), ...Object.keys(versions)]));
   return out;
 }
 
@@ -48,7 +52,8 @@ export function apiGroup(registry: Registry, group: string): object | undefined 
 
 export function apiResourceList(registry: Registry, group: string, version: string): object | undefined {
   const strategies = registry.all().filter((s) => s.info.group === group && s.info.version === version);
-  if (!strategies.length) return undefined;
+  const extras = extraResources(group, version);
+  if (!strategies.length && !extras) return undefined;
   const resources = strategies.flatMap((s) => [
     {
       name: s.info.plural,
@@ -67,5 +72,6 @@ export function apiResourceList(registry: Registry, group: string, version: stri
       verbs: ['get', 'patch', 'update'],
     })),
   ]);
+  resources.push(...(extras ?? []));
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }

@@ -72,12 +72,29 @@ export async function startFakeCluster(): Promise<FakeCluster> {
         .catch(() => {});
     }
   }, 250);
+  // The kubelets' end of a graceful delete: a pod marked Terminating on a live node is removed with grace 0
+  // (its containers "stopped" at once), preconditioned on its uid, as the real kubelet's final delete.
+  const finalize = setInterval(() => {
+    void client
+      .list<Pod>(res.pods)
+      .then(async (list) => {
+        for (const p of list.items) {
+          if (!p.metadata.deletionTimestamp || !alive.has(p.spec.nodeName ?? '')) continue;
+          const path = `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`;
+          await client
+            .raw('DELETE', path, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } })
+            .catch(() => {});
+        }
+      })
+      .catch(() => {});
+  }, 50);
   return {
     server,
     client,
     alive,
     async close() {
       clearInterval(beat);
+      clearInterval(finalize);
       await client.close();
       await server.close();
     },

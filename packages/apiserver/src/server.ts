@@ -10,6 +10,7 @@ import { bodyParsers, tooLarge } from './rest/body';
 import { resourceHandler } from './rest/resource-handler';
 import type { PodRuntime } from './streams/pod-runtime';
 import { podLogRoute } from './streams/stream-routes';
+import { kubectlRoutes } from './kubectl-surface/kubectl-routes';
 
 export interface ServerDeps {
   service: ObjectService;
@@ -60,6 +61,7 @@ export function createApp({ service, log, ready, podRuntime }: ServerDeps): expr
   });
   app.use(openApiRoutes(service.registry));
   app.use(podLogRoute(service, () => podRuntime));
+  app.use(kubectlRoutes(service));
   app.use(resourceHandler(service));
   app.use((req: Request) => {
     throw new StatusError('NotFound', `the server could not find the requested resource (${req.method} ${req.path})`);

@@ -55,7 +55,9 @@ describe('image recipes', () => {
     );
     expect(echoDockerfile('kubelab/node:h')).toContain('CMD ["node","/opt/kubelab/kubelab-node.mjs","echo"]');
     expect(echoDockerfile('kubelab/node:h')).toContain('ENV PORT=8080 ECHO_PORT=9000\nEXPOSE 8080');
-    expect(toolboxDockerfile('kubelab/node:h')).toBe('FROM kubelab/node:h\nCMD ["sleep","infinity"]\n');
+    expect(toolboxDockerfile('kubelab/node:h')).toBe(
+      `FROM kubelab/node:h\nCMD ["sh","-c","trap 'exit 0' TERM INT; sleep infinity & wait"]\n`,
+    );
   });
 });
 

@@ -122,6 +122,12 @@ export function echoDockerfile(nodeImage: string): string {
   return [`FROM ${nodeImage}`, 'ENV PORT=8080 ECHO_PORT=9000', 'EXPOSE 8080', `CMD ["node","${NODE_ENTRY}","echo"]`, ''].join('\n');
 }
 
+/**
+ * The toolbox idles until stopped. `sleep` as PID 1 ignores SIGTERM (the kernel drops signals PID 1 has no
+ * handler for), so every delete would wait out the whole grace period: a shell that exits on TERM instead.
+ */
+export const TOOLBOX_CMD = ['sh', '-c', "trap 'exit 0' TERM INT; sleep infinity & wait"];
+
 export function toolboxDockerfile(nodeImage: string): string {
-  return [`FROM ${nodeImage}`, 'CMD ["sleep","infinity"]', ''].join('\n');
+  return [`FROM ${nodeImage}`, `CMD ${JSON.stringify(TOOLBOX_CMD)}`, ''].join('\n');
 }

@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { KubeClient } from '@kubelab/client';
 import { nodeIdentityFromEnv } from './identity';
+import { startNodeLease } from './node-lease';
 import { registerNode, startHeartbeat } from './registration';
 import { agentConfigFromEnv } from './config';
 import { Kubelet } from './kubelet/kubelet';
@@ -39,6 +40,7 @@ export async function runNodeAgentFromEnv(log: Logger): Promise<RunningAgent> {
   const client = new KubeClient({ baseUrl: apiUrl });
   await retry('registering the node', () => registerNode(client, id, agentLog), agentLog, 120_000);
   const stopHeartbeat = startHeartbeat(client, id, agentLog, Number(env.KUBELAB_HEARTBEAT_MS ?? 10_000));
+  const stopLease = startNodeLease(client, id.name, agentLog);
   // Routes first, so pods the kubelet adopts or starts can reach other nodes from their first packet.
   const network = await retry('setting up the node network', () => NodeNetwork.start(config, client, agentLog), agentLog, 60_000);
   const kubelet = await retry(
@@ -58,6 +60,7 @@ export async function runNodeAgentFromEnv(log: Logger): Promise<RunningAgent> {
     // Pod containers keep running: a restarted agent adopts them (kubelet.ts).
     async close() {
       stopHeartbeat();
+      stopLease();
       await kubelet.close();
       network.close();
       await client.close();

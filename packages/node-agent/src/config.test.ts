@@ -19,7 +19,6 @@ describe('agentConfigFromEnv', () => {
       podNetwork: 'kt-pods-kt-worker',
       backoffBaseMs: 10_000,
       backoffMaxMs: 300_000,
-      maxGraceSeconds: 3,
     });
   });
   it('shortens the back-off for tests', () => {

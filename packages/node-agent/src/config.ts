@@ -26,8 +26,6 @@ export interface AgentConfig {
   backoffMaxMs: number;
   /** Full pod resync and orphan sweep period. */
   resyncMs: number;
-  /** terminationGracePeriodSeconds is capped to this, so deletes stay quick in a lab. */
-  maxGraceSeconds: number;
   /** A pull that has not finished by then is abandoned as failed: no registry here, never hang. */
   pullTimeoutMs: number;
   /** How many pods sync at once (two cores, one Docker engine). */
@@ -99,7 +97,6 @@ export function agentConfigFromEnv(env: NodeJS.ProcessEnv): AgentConfig {
     // Kubernetes caps at 300 s = 30 × the 10 s base; a shortened base shortens the cap alike.
     backoffMaxMs: int(env, 'KUBELAB_BACKOFF_MAX_MS', backoffBaseMs * 30, backoffBaseMs),
     resyncMs: int(env, 'KUBELAB_RESYNC_MS', 10_000, 100),
-    maxGraceSeconds: int(env, 'KUBELAB_MAX_GRACE_SECONDS', 3, 0),
     pullTimeoutMs: int(env, 'KUBELAB_PULL_TIMEOUT_MS', 60_000, 100),
     syncConcurrency: int(env, 'KUBELAB_SYNC_CONCURRENCY', 4, 1),
     allowPrivileged: env.KUBELAB_ALLOW_PRIVILEGED === 'true',

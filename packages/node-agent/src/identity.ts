@@ -1,5 +1,6 @@
 // Gathers what this node reports about itself: configuration from the environment the CLI set, facts
 // from the container (OS image, kernel) and from the Docker engine (runtime version).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type Docker from 'dockerode';
@@ -19,6 +20,24 @@ function osImage(): string {
   } catch {
     return 'Linux';
   }
+}
+
+/**
+ * machineID and systemUUID as a real node has them, stable across restarts of this node container: every kind
+ * of node container shares one image (one /etc/machine-id), so they are derived from the cluster and node
+ * names. bootID is the kernel's, as the kubelet reads it (node containers share the host's kernel, as kind's do).
+ */
+export function machineIdentity(cluster: string, node: string): { machineID: string; systemUUID: string; bootID: string } {
+  const h = createHash('sha256').update(`${cluster}/${node}`).digest('hex');
+  const u = h.slice(32, 64);
+  const systemUUID = `${u.slice(0, 8)}-${u.slice(8, 12)}-4${u.slice(13, 16)}-8${u.slice(17, 20)}-${u.slice(20, 32)}`;
+  let bootID = '';
+  try {
+    bootID = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    bootID = '';
+  }
+  return { machineID: h.slice(0, 32), systemUUID, bootID };
 }
 
 export async function nodeIdentityFromEnv(env: NodeJS.ProcessEnv, docker?: Docker): Promise<NodeIdentity> {
@@ -43,6 +62,7 @@ export async function nodeIdentityFromEnv(env: NodeJS.ProcessEnv, docker?: Docke
     cpus: os.cpus().length,
     memoryKi: Math.floor(os.totalmem() / 1024),
     maxPods: maxPodsFromEnv(env),
+    ...machineIdentity(env.KUBELAB_CLUSTER ?? '', required(env, 'NODE_NAME')),
   };
 }
 

@@ -14,6 +14,10 @@ export interface NodeIdentity {
   memoryKi: number;
   /** The kubelet's --max-pods: capacity and allocatable `pods` (Kubernetes' default 110). */
   maxPods?: number;
+  /** nodeInfo.machineID, systemUUID and bootID (clients such as the Python one require all three). */
+  machineID?: string;
+  systemUUID?: string;
+  bootID?: string;
 }
 
 export const defaultMaxPods = 110;
@@ -59,6 +63,9 @@ export function nodeStatus(id: NodeIdentity, now: Date, previous?: NodeCondition
       containerRuntimeVersion: id.containerRuntimeVersion,
       operatingSystem: 'linux',
       architecture: id.architecture,
+      machineID: id.machineID ?? '',
+      systemUUID: id.systemUUID ?? '',
+      bootID: id.bootID ?? '',
     },
   };
 }

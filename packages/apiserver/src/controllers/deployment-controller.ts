@@ -20,7 +20,7 @@ import {
 } from './deployment-rollout';
 import type { EventRecorder } from './events';
 import { claim, controllerReference, ownerReferencesAfter } from './ownership';
-import { isPodActive, podChangeConcernsController } from './pod-util';
+import { podChangeConcernsController } from './pod-util';
 import type { ControllerTiming } from './replicaset-controller';
 import { SyncLoop, syncEach } from './sync-loop';
 
@@ -160,7 +160,9 @@ export function startDeploymentController(
     for (const rs of active) scale(d, rs, 0);
     if (active.length) return true;
     const oldUids = new Set(oldRSs.map((rs) => rs.metadata.uid));
-    if (pods.some((p) => isPodActive(p) && p.metadata.ownerReferences?.some((r) => oldUids.has(r.uid)))) return false;
+    // oldPodsRunning: a Terminating pod still runs until its kubelet removed it (graceful deletion).
+    const running = (p: Pod): boolean => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+    if (pods.some((p) => running(p) && p.metadata.ownerReferences?.some((r) => oldUids.has(r.uid)))) return false;
     if (!newRS) return !!createNewRS(d, oldRSs, rev);
     if (replicasOf(newRS) !== (d.spec.replicas ?? 1)) {
       scale(d, newRS, d.spec.replicas ?? 1);

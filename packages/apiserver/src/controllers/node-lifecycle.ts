@@ -80,7 +80,9 @@ function evictPods(service: ObjectService, nodes: Strategy, pods: Strategy, log:
   }
   for (const { pod, node, orphan } of plan.evict) {
     try {
-      service.delete(pods, pod.metadata.namespace, pod.metadata.name!);
+      // Force (grace 0): the node's kubelet cannot stop the containers any more, so a graceful delete would leave
+      // the pod Terminating until the node comes back (Kubernetes' PodGC forces these deletions too).
+      service.delete(pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0 });
     } catch (err) {
       if (!(err instanceof StatusError && err.reason === 'NotFound'))
         log.warn({ err: (err as Error).message, pod: pod.metadata.name }, 'evicting pod failed');

@@ -219,12 +219,20 @@ export class ObjectService {
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`,
       );
     }
+    const key = resourceKey(s.info);
+    const dry = { dryRun: opts.dryRun?.includes('All') };
+    // Pods: marked Terminating for their kubelet, which removes them with grace 0 when the containers stopped.
+    const graceful = s.gracefulDelete?.(existing, opts, Date.now());
+    if (graceful?.kind === 'unchanged') return { object: existing, deleted: false };
+    if (graceful?.kind === 'mark') {
+      const { deletionTimestamp, deletionGracePeriodSeconds } = graceful;
+      const marked = { ...existing, metadata: { ...existing.metadata, deletionTimestamp, deletionGracePeriodSeconds } };
+      return { object: this.put(key, marked, 'MODIFIED', dry), deleted: false };
+    }
     let finalizers = finalizersFor(existing, propagationOf(existing, opts));
     // With no dependents there is nothing to orphan or wait for: the collector would drop its finalizer at once.
     if (!existing.metadata.uid || !this.store.hasDependents(existing.metadata.uid))
       finalizers = finalizers.filter((f) => f !== orphanFinalizer && f !== foregroundFinalizer);
-    const key = resourceKey(s.info);
-    const dry = { dryRun: opts.dryRun?.includes('All') };
     if (finalizers.length) {
       const m = existing.metadata;
       const same = m.deletionTimestamp && (m.finalizers ?? []).join('\u0000') === finalizers.join('\u0000');

@@ -1,6 +1,8 @@
 // Per-kind behaviour, like the "strategies" of k8s.io/apiserver: validation, defaults, and which parts of
 // an object a write may change. The generic object service applies these to every kind.
 import type { FieldError, KubeObject, NameRule, ResourceInfo } from '@kubelab/api';
+import type { DeleteOptions } from './delete-options';
+import type { GracefulDecision } from './pod-graceful-delete';
 
 export interface Strategy {
   info: ResourceInfo;
@@ -22,6 +24,11 @@ export interface Strategy {
    * with the Namespace for namespaces too) instead of a Success Status.
    */
   returnDeletedObject?: boolean;
+  /**
+   * Kinds deleted gracefully (pods): what a DELETE does instead of removing the object at once
+   * (pod-graceful-delete.ts). Absent: removed at once, as every other kind.
+   */
+  gracefulDelete?(obj: KubeObject, opts: DeleteOptions, nowMs: number): GracefulDecision;
   /** Sub-resources with their own representation or verbs (pods/binding, deployments/scale). */
   subresources?: Record<string, SubresourceHandler>;
 }

@@ -1,6 +1,7 @@
 // Strategies for Pods, ConfigMaps, Secrets (core/v1), ReplicaSets and Deployments (apps/v1): defaults,
 // validation and ignored-field warnings as the Kubernetes registries apply them, plus their sub-resources.
 import { field, qosClass, resources, type FieldError, type KubeObject, type PodSpec, type ResourceInfo } from '@kubelab/api';
+import { gracefulDecision } from './pod-graceful-delete';
 import { isObject } from './field-errors';
 import { ignoredControllerFields, ignoredPodSpecFields, unknownTopLevel } from './ignored-fields';
 import { defaultPodSpec, inheritPullPolicy, mutateTerminationGracePeriod } from './pod-defaults';
@@ -19,6 +20,7 @@ export const podStrategy: Strategy = {
   info: info('', 'pods'),
   nameRule: 'dns1123-subdomain',
   returnDeletedObject: true,
+  gracefulDelete: gracefulDecision,
   prepareForCreate(obj) {
     defaultPodSpec(obj.spec);
     mutateTerminationGracePeriod(obj.spec);

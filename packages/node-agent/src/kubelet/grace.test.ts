@@ -6,19 +6,26 @@ const pod = (grace?: number): Pod =>
   ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [], terminationGracePeriodSeconds: grace } }) as Pod;
 
 describe('podGraceSeconds', () => {
-  it('is the pod grace period within the kubelet minimum (2 s) and the node cap', () => {
-    expect(podGraceSeconds(pod(5), 30)).toBe(5);
-    expect(podGraceSeconds(pod(), 30)).toBe(30);
-    expect(podGraceSeconds(undefined, 3)).toBe(3);
-    expect(podGraceSeconds(pod(600), 3)).toBe(3);
-    expect(podGraceSeconds(pod(0), 3)).toBe(2);
+  it('is the whole pod grace period, at least the kubelet minimum (2 s), with no hidden cap', () => {
+    expect(podGraceSeconds(pod(5))).toBe(5);
+    expect(podGraceSeconds(pod())).toBe(30);
+    expect(podGraceSeconds(undefined)).toBe(30);
+    expect(podGraceSeconds(pod(600))).toBe(600);
+    expect(podGraceSeconds(pod(0))).toBe(2);
+  });
+
+  it("takes the deletion's grace period over the spec's (kubectl delete --grace-period, evictions)", () => {
+    const p = pod(30);
+    p.metadata.deletionGracePeriodSeconds = 8;
+    expect(podGraceSeconds(p)).toBe(8);
+    p.metadata.deletionGracePeriodSeconds = 0;
+    expect(podGraceSeconds(p)).toBe(2);
   });
 
   it('never hands Docker a negative or unbounded wait (docker stop -t -1 waits forever)', () => {
-    expect(podGraceSeconds(pod(-1), 3)).toBe(2);
-    expect(podGraceSeconds(pod(-1), 0)).toBe(0);
-    expect(podGraceSeconds(pod(Number.NaN), 3)).toBe(3);
-    expect(podGraceSeconds(pod(1e9), 1e9)).toBe(maxStopSeconds);
+    expect(podGraceSeconds(pod(-1))).toBe(2);
+    expect(podGraceSeconds(pod(Number.NaN))).toBe(30);
+    expect(podGraceSeconds(pod(1e9))).toBe(maxStopSeconds);
   });
 });
 

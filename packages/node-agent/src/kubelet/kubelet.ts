@@ -69,6 +69,8 @@ export class Kubelet {
     const { config, log } = ctx;
     this.workers = new PodWorkers((uid) => this.sync(uid), {
       concurrency: config.syncConcurrency,
+      // A termination waits out the pod's grace period (30 s by default): it must not hold a slot other pods need.
+      unlimited: (uid) => this.terminating(uid),
       onError: (uid, err) => {
         const pod = this.byUid.get(uid) ?? this.gone.get(uid);
         log.warn({ pod: pod ? `${pod.metadata.namespace}/${pod.metadata.name}` : uid, err: (err as Error).message }, 'pod sync failed');
@@ -144,6 +146,12 @@ export class Kubelet {
     this.workers.enqueue(uid);
   }
 
+  /** A pod being torn down: marked for deletion, or gone from the API. */
+  private terminating(uid: string): boolean {
+    const pod = this.byUid.get(uid);
+    return !pod || !!pod.metadata.deletionTimestamp;
+  }
+
   enqueueAll(): void {
     for (const uid of this.byUid.keys()) this.workers.enqueue(uid);
   }
@@ -176,14 +184,14 @@ export class Kubelet {
 
   /**
    * Stops watching and syncing. Pod containers keep running: the next agent adopts them. Syncs under way
-   * get a bounded time to finish (a stop waits at most the grace cap), then are left behind: a shutdown
-   * must end well before Docker's own kill timeout (10 s by default) whatever the pods do.
+   * (a termination may wait out a pod's whole grace period) get a bounded time to finish, then are left
+   * behind: a shutdown must end well before Docker's own kill timeout (10 s by default) whatever the pods do.
    */
   async close(): Promise<void> {
     if (this.resync) clearInterval(this.resync);
     this.informer.stop();
     this.events?.stop();
-    const waitMs = Math.min(this.ctx.config.maxGraceSeconds + 2, 8) * 1000;
+    const waitMs = 5_000;
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
       this.workers.stop().then(() => true),

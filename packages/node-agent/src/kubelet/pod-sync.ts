@@ -88,7 +88,7 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, hooks: SyncHooks): 
 }
 
 async function applyKillsAndRemovals(ctx: KubeletContext, pod: Pod, ref: PodRef, actions: PodActions): Promise<boolean> {
-  const grace = podGraceSeconds(pod, ctx.config.maxGraceSeconds);
+  const grace = podGraceSeconds(pod);
   await Promise.all(
     actions.kill.map(async (k) => {
       ctx.events.record(ref, 'Normal', 'Killing', k.message, {
@@ -166,14 +166,14 @@ async function writeStatus(
 }
 
 /**
- * Tears a pod down: SIGTERM its containers (SIGKILL after the grace period, capped), stop the sandbox,
+ * Tears a pod down: SIGTERM its containers (SIGKILL after the whole grace period), stop the sandbox,
  * remove containers and volumes, free the IP. `pod` is the last known object (for the grace period and the
  * final API delete of a pod marked for graceful deletion).
  */
 export async function terminatePod(ctx: KubeletContext, uid: string, pod: Pod | undefined): Promise<void> {
   const observed = await ctx.runtime.observe(uid);
   const ref = pod ? podRef(pod) : undefined;
-  const grace = podGraceSeconds(pod, ctx.config.maxGraceSeconds);
+  const grace = podGraceSeconds(pod);
   const apps = [...observed.containers.values()].flat();
   await Promise.all(
     apps

@@ -53,6 +53,30 @@ describe('PodWorkers', () => {
     expect(peak).toBeLessThanOrEqual(2);
   });
 
+  it('runs terminations outside the limit: a long stop never holds a slot other pods need', async () => {
+    const calls: string[] = [];
+    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const w = new PodWorkers(
+      async (k) => {
+        calls.push(k);
+        const d = deferred();
+        gates.set(k, d);
+        await d.promise;
+      },
+      { concurrency: 1, onError: () => undefined, unlimited: (k) => k.startsWith('gone-') },
+    );
+    w.enqueue('gone-1');
+    w.enqueue('gone-2');
+    w.enqueue('a');
+    w.enqueue('b');
+    await tick();
+    expect(calls).toEqual(['gone-1', 'gone-2', 'a']);
+    gates.get('a')!.resolve();
+    await tick();
+    expect(calls).toEqual(['gone-1', 'gone-2', 'a', 'b']);
+    for (const g of gates.values()) g.resolve();
+  });
+
   it('reports errors and keeps going; enqueueAfter keeps the earliest timer', async () => {
     const errors: string[] = [];
     const calls: string[] = [];

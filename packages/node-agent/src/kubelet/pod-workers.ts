@@ -1,14 +1,18 @@
 // Per-pod serialized work with coalescing (the kubelet's podWorkers): at most one sync of a pod runs at a
 // time; events arriving meanwhile collapse into one follow-up sync. A global limit keeps Docker from being
-// flooded on two cores. Delayed syncs (back-off expiry) keep only the earliest timer per pod.
+// flooded on two cores (terminations, which wait out grace periods, run outside it). Delayed syncs (back-off expiry) keep only the earliest timer per pod.
 
 export interface PodWorkersOptions {
   concurrency: number;
+  /** Keys whose syncs run outside the concurrency limit (terminations, which may wait out a grace period). */
+  unlimited?: (key: string) => boolean;
   onError: (key: string, err: unknown) => void;
 }
 
 export class PodWorkers {
   private readonly running = new Set<string>();
+  /** The running keys that count against the concurrency limit. */
+  private readonly limited = new Set<string>();
   private readonly dirty = new Set<string>();
   /** Waiting for a free slot, in arrival order. */
   private readonly pending = new Set<string>();
@@ -58,14 +62,17 @@ export class PodWorkers {
 
   private pump(): void {
     for (const key of this.pending) {
-      if (this.running.size >= this.opts.concurrency) return;
       if (this.running.has(key)) continue;
+      const free = this.opts.unlimited?.(key) ?? false;
+      if (!free && this.limited.size >= this.opts.concurrency) continue;
       this.pending.delete(key);
       this.running.add(key);
+      if (!free) this.limited.add(key);
       void this.sync(key)
         .catch((err) => this.opts.onError(key, err))
         .finally(() => {
           this.running.delete(key);
+          this.limited.delete(key);
           if (this.dirty.delete(key) && !this.stopped) this.pending.add(key);
           this.pump();
           if (this.running.size === 0) for (const w of this.idle.splice(0)) w();
