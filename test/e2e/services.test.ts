@@ -147,6 +147,26 @@ describe('services: the node agent as kube-proxy', () => {
     expect(out).toContain('kubelab-udp');
   });
 
+  it('moves a UDP client that keeps its source port to the new endpoint (stale conntrack entries cleared)', async () => {
+    const udpPod = (n: string) =>
+      pod(n, workers[1], 'kubelab/echo:latest', { ports: [{ containerPort: 9000, protocol: 'UDP' }] }, { tier: 'udp' });
+    await c.run(['apply', '-f', '-'], udpPod('udp-a'));
+    await c.run(['apply', '-f', '-'], service('udp-one', { selector: { tier: 'udp' }, ports: [{ port: 9000, protocol: 'UDP' }] }));
+    await c.waitReady('udp-a');
+    await endpointsReady('udp-one', 1);
+    const ip = await clusterIP('udp-one');
+    // The same client port every time, like a resolver: one conntrack entry for the whole conversation.
+    const ask = (word: string) => sh('client-a', `echo ${word} | nc -u -p 40053 -w 1 ${ip} 9000 || true`);
+    await eventually('udp-a to answer', async () => (await ask('first')).includes('first'));
+    await c.run(['delete', 'pod', 'udp-a']);
+    await c.run(['apply', '-f', '-'], udpPod('udp-b'));
+    await c.waitReady('udp-b');
+    await endpointsReady('udp-one', 1);
+    expect(await eventually('udp-b to answer the same client port', async () => (await ask('second')).includes('second'), 20_000)).toBe(
+      true,
+    );
+  });
+
   it('maps a named target port to different numbers in different pods (multi-port)', async () => {
     const echoPort = (port: number) => ({
       env: [{ name: 'PORT', value: String(port) }],
