@@ -4,6 +4,8 @@
 // change events. A write takes values tentatively while it is validated; values the store never confirms
 // (the write failed after allocation, e.g. on another field) are given back right after the write, which is
 // the rollback of kube-apiserver's allocation transaction (pkg/registry/core/service/storage/alloc.go).
+// This relies on ObjectService running validate -> store.put without yielding (no await in between): a
+// write that awaited there would see its tentative values handed back before the store confirmed them.
 import { cidrContains, field, intToIp, ipToInt, isIPv4, parseCidr, type Cidr, type FieldError, type Service } from '@kubelab/api';
 import type { Store, StoredEvent } from '../storage/store';
 import { RangeAllocator, staticBandSize } from './range-allocator';
