@@ -39,6 +39,11 @@ describe('OpenAPI', () => {
     });
     expect(schemas['io.k8s.api.core.v1.ContainerPort'].properties.containerPort).toEqual({ type: 'integer', format: 'int32' });
     expect(schemas['io.k8s.apimachinery.pkg.apis.meta.v1.Time']).toEqual({ type: 'string', format: 'date-time' });
+    // Embedded structs are flattened as JSON has them: Probe.httpGet, Volume.emptyDir.
+    expect(schemas['io.k8s.api.core.v1.Probe'].properties.httpGet).toEqual({
+      $ref: '#/components/schemas/io.k8s.api.core.v1.HTTPGetAction',
+    });
+    expect(schemas['io.k8s.api.core.v1.Volume'].properties.emptyDir).toBeTruthy();
     const v2 = await get<{ swagger: string; definitions: Record<string, unknown> }>('/openapi/v2');
     expect(v2.swagger).toBe('2.0');
     expect(v2.definitions['io.k8s.api.apps.v1.Deployment']).toBeTruthy();

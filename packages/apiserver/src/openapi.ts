@@ -55,6 +55,22 @@ function fieldSchema(flavour: Flavour, type: string): object {
   return scalars[type] ?? { $ref: refOf(flavour, type) };
 }
 
+/** The JSON properties of a message's fields; an embedded (inline) struct's fields are its parent's. */
+function fieldProperties(flavour: Flavour, spec: string): Record<string, object> {
+  const properties: Record<string, object> = {};
+  for (const entry of spec.split(' ').filter(Boolean)) {
+    const [name, , type, rule] = entry.split(':');
+    if (rule === 'inline') {
+      Object.assign(properties, fieldProperties(flavour, kubeProtoSchema[type] ?? ''));
+      continue;
+    }
+    const item = fieldSchema(flavour, type);
+    properties[name] =
+      rule === 'repeated' ? { type: 'array', items: item } : rule === 'map' ? { type: 'object', additionalProperties: item } : item;
+  }
+  return properties;
+}
+
 /** kind -> message for the kinds served (top-level schemas get apiVersion, kind and their GVK). */
 const kindMessages: Record<string, string> = {
   '/Namespace': 'core.Namespace',
@@ -91,12 +107,7 @@ function definitions(flavour: Flavour, registry: Registry): Record<string, objec
       };
       properties.kind = { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' };
     }
-    for (const entry of spec.split(' ').filter(Boolean)) {
-      const [name, , type, rule] = entry.split(':');
-      const item = fieldSchema(flavour, type);
-      properties[name] =
-        rule === 'repeated' ? { type: 'array', items: item } : rule === 'map' ? { type: 'object', additionalProperties: item } : item;
-    }
+    Object.assign(properties, fieldProperties(flavour, spec));
     out[definitionName(short)] = {
       type: 'object',
       properties,

@@ -4,7 +4,7 @@ import type { KubeObject } from '@kubelab/api';
 import { buildFilter } from './filters';
 
 const pod = (name: string, nodeName?: string, hostNetwork?: boolean): KubeObject =>
-  ({ metadata: { name, namespace: 'default' }, spec: { nodeName, hostNetwork }, status: { phase: 'Running' } }) as KubeObject;
+  ({ metadata: { name, namespace: 'default' }, spec: { nodeName, hostNetwork }, status: { phase: 'Running' } }) as unknown as KubeObject;
 
 describe('field selectors', () => {
   it('select pods by the fields Kubernetes supports', () => {

@@ -7,6 +7,7 @@ import type { ObjectService, PatchType, WriteOptions } from '../registry/object-
 import { resourceKey, type Strategy } from '../registry/strategy';
 import { assertNestingDepth, decodeError } from '../registry/decode';
 import { buildFilter } from './filters';
+import { checkFields, parseFieldValidation } from './field-validation';
 import { type OptionsKind, parseDryRun, queryBool, queryValues } from './query-params';
 import { paginate, sendList } from './list-page';
 import { parseRequestPath } from './request-info';
@@ -39,6 +40,17 @@ function decoded<T>(strategy: Strategy, write: () => T): T {
     if (err instanceof TypeError) throw decodeError(strategy.info, err.message);
     throw err;
   }
+}
+
+/**
+ * ?fieldValidation= applied to a write's body, before anything is written: Strict refuses unknown fields,
+ * Warn returns them as warnings. A Scale (scale sub-resource) is checked as a Scale.
+ */
+function checkBodyFields(req: Request, strategy: Strategy, kind: OptionsKind, subresource?: string): string[] {
+  const mode = parseFieldValidation(req.query.fieldValidation, kind);
+  if (subresource && subresource !== 'status' && subresource !== 'scale') return [];
+  const k = subresource === 'scale' ? 'Scale' : strategy.info.kind;
+  return checkFields(k, subresource === 'scale' ? 'autoscaling/v1' : apiVersionOf(strategy.info), req.body, mode);
 }
 
 /** The patch media types kubelab serves: server-side apply (application/apply-patch+yaml) is not among them. */
@@ -79,9 +91,9 @@ function deleteResponse(strategy: Strategy, gone: KubeObject, deleted: boolean):
   };
 }
 
-function sendWrite(res: Response, code: number, result: { object: KubeObject; warnings: string[] }): void {
+function sendWrite(res: Response, code: number, result: { object: KubeObject; warnings: string[] }, fieldWarnings: string[] = []): void {
   // Kubernetes sends warnings as RFC 7234 Warning headers: `299 - "message"`.
-  for (const w of result.warnings) res.append('Warning', `299 - ${JSON.stringify(w)}`);
+  for (const w of [...fieldWarnings, ...result.warnings]) res.append('Warning', `299 - ${JSON.stringify(w)}`);
   res.status(code).json(result.object);
 }
 
@@ -140,30 +152,41 @@ export function resourceHandler(service: ObjectService) {
           return;
         }
         if (name) throw new StatusError('MethodNotAllowed', `POST is not supported on a named ${strategy.info.kind}`);
-        sendWrite(
-          res,
-          201,
-          decoded(strategy, () => service.create(strategy, namespace, req.body, dryRun(req, 'CreateOptions'))),
-        );
+        {
+          const fieldWarnings = checkBodyFields(req, strategy, 'CreateOptions');
+          sendWrite(
+            res,
+            201,
+            decoded(strategy, () => service.create(strategy, namespace, req.body, dryRun(req, 'CreateOptions'))),
+            fieldWarnings,
+          );
+        }
         return;
       case 'PUT':
         if (!name) throw new StatusError('MethodNotAllowed', 'PUT needs an object name');
-        sendWrite(
-          res,
-          200,
-          decoded(strategy, () => service.update(strategy, namespace, name, req.body, subresource, dryRun(req, 'UpdateOptions'))),
-        );
+        {
+          const fieldWarnings = checkBodyFields(req, strategy, 'UpdateOptions', subresource);
+          sendWrite(
+            res,
+            200,
+            decoded(strategy, () => service.update(strategy, namespace, name, req.body, subresource, dryRun(req, 'UpdateOptions'))),
+            fieldWarnings,
+          );
+        }
         return;
       case 'PATCH':
         if (!name) throw new StatusError('MethodNotAllowed', 'PATCH needs an object name');
-        sendWrite(
-          res,
-          200,
-          decoded(strategy, () => {
-            const opts = dryRun(req, 'PatchOptions');
-            return service.patch(strategy, namespace, name, req.body, subresource, patchType(req), opts);
-          }),
-        );
+        {
+          const type = patchType(req);
+          // A merge or strategic patch has the object's shape; a JSON patch's values are not checked.
+          const fieldWarnings = type === 'json' ? [] : checkBodyFields(req, strategy, 'PatchOptions', subresource);
+          sendWrite(
+            res,
+            200,
+            decoded(strategy, () => service.patch(strategy, namespace, name, req.body, subresource, type, dryRun(req, 'PatchOptions'))),
+            fieldWarnings,
+          );
+        }
         return;
       case 'DELETE': {
         const options = parseDeleteOptions(req.body, req.query as Record<string, unknown>);

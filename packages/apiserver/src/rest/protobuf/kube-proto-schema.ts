@@ -1,6 +1,7 @@
 // Generated from k8s.io/api and k8s.io/apimachinery generated.proto (the messages reachable from the kinds
-// kubelab serves): per message, its fields as `jsonName:number:type[:repeated|:map:keyType|:ptr]`; `ptr` marks
-// a Go pointer field (its zero value is meaningful: replicas 0). Regenerate rather than edit by hand.
+// kubelab serves): per message, its fields as `jsonName:number:type[:repeated|:map:keyType|:ptr|:inline]`;
+// `ptr` marks a Go pointer field (its zero value is meaningful: replicas 0), `inline` an embedded struct whose
+// fields JSON puts in the parent (Probe's handler, Volume's volumeSource). Regenerate rather than edit by hand.
 export const kubeProtoSchema: Record<string, string> = {
   'apps.Deployment': 'metadata:1:meta.ObjectMeta spec:2:apps.DeploymentSpec status:3:apps.DeploymentStatus',
   'apps.DeploymentCondition':
@@ -36,12 +37,12 @@ export const kubeProtoSchema: Record<string, string> = {
   'core.ClusterTrustBundleProjection':
     'name:1:string:ptr signerName:2:string:ptr labelSelector:3:meta.LabelSelector:ptr optional:5:bool:ptr path:4:string user:6:int64:ptr',
   'core.ConfigMap': 'metadata:1:meta.ObjectMeta immutable:4:bool:ptr data:2:string:map:string binaryData:3:bytes:map:string',
-  'core.ConfigMapEnvSource': 'localObjectReference:1:core.LocalObjectReference optional:2:bool:ptr',
-  'core.ConfigMapKeySelector': 'localObjectReference:1:core.LocalObjectReference key:2:string optional:3:bool:ptr',
+  'core.ConfigMapEnvSource': 'localObjectReference:1:core.LocalObjectReference:inline optional:2:bool:ptr',
+  'core.ConfigMapKeySelector': 'localObjectReference:1:core.LocalObjectReference:inline key:2:string optional:3:bool:ptr',
   'core.ConfigMapNodeConfigSource': 'namespace:1:string name:2:string uid:3:string resourceVersion:4:string kubeletConfigKey:5:string',
-  'core.ConfigMapProjection': 'localObjectReference:1:core.LocalObjectReference items:2:core.KeyToPath:repeated optional:4:bool:ptr',
+  'core.ConfigMapProjection': 'localObjectReference:1:core.LocalObjectReference:inline items:2:core.KeyToPath:repeated optional:4:bool:ptr',
   'core.ConfigMapVolumeSource':
-    'localObjectReference:1:core.LocalObjectReference items:2:core.KeyToPath:repeated defaultMode:3:int32:ptr optional:4:bool:ptr defaultUser:5:int64:ptr',
+    'localObjectReference:1:core.LocalObjectReference:inline items:2:core.KeyToPath:repeated defaultMode:3:int32:ptr optional:4:bool:ptr defaultUser:5:int64:ptr',
   'core.Container':
     'name:1:string image:2:string command:3:string:repeated args:4:string:repeated workingDir:5:string ports:6:core.ContainerPort:repeated envFrom:19:core.EnvFromSource:repeated env:7:core.EnvVar:repeated resources:8:core.ResourceRequirements resizePolicy:23:core.ContainerResizePolicy:repeated restartPolicy:24:string:ptr restartPolicyRules:25:core.ContainerRestartRule:repeated volumeMounts:9:core.VolumeMount:repeated volumeDevices:21:core.VolumeDevice:repeated livenessProbe:10:core.Probe:ptr readinessProbe:11:core.Probe:ptr startupProbe:22:core.Probe:ptr lifecycle:12:core.Lifecycle:ptr terminationMessagePath:13:string terminationMessagePolicy:20:string imagePullPolicy:14:string securityContext:15:core.SecurityContext:ptr stdin:16:bool stdinOnce:17:bool tty:18:bool',
   'core.ContainerExtendedResourceRequest': 'containerName:1:string resourceName:2:string requestName:3:string',
@@ -74,7 +75,7 @@ export const kubeProtoSchema: Record<string, string> = {
   'core.EnvVar': 'name:1:string value:2:string valueFrom:3:core.EnvVarSource:ptr',
   'core.EnvVarSource':
     'fieldRef:1:core.ObjectFieldSelector:ptr resourceFieldRef:2:core.ResourceFieldSelector:ptr configMapKeyRef:3:core.ConfigMapKeySelector:ptr secretKeyRef:4:core.SecretKeySelector:ptr fileKeyRef:5:core.FileKeySelector:ptr',
-  'core.EphemeralContainer': 'ephemeralContainerCommon:1:core.EphemeralContainerCommon targetContainerName:2:string',
+  'core.EphemeralContainer': 'ephemeralContainerCommon:1:core.EphemeralContainerCommon:inline targetContainerName:2:string',
   'core.EphemeralContainerCommon':
     'name:1:string image:2:string command:3:string:repeated args:4:string:repeated workingDir:5:string ports:6:core.ContainerPort:repeated envFrom:19:core.EnvFromSource:repeated env:7:core.EnvVar:repeated resources:8:core.ResourceRequirements resizePolicy:23:core.ContainerResizePolicy:repeated restartPolicy:24:string:ptr restartPolicyRules:25:core.ContainerRestartRule:repeated volumeMounts:9:core.VolumeMount:repeated volumeDevices:21:core.VolumeDevice:repeated livenessProbe:10:core.Probe:ptr readinessProbe:11:core.Probe:ptr startupProbe:22:core.Probe:ptr lifecycle:12:core.Lifecycle:ptr terminationMessagePath:13:string terminationMessagePolicy:20:string imagePullPolicy:14:string securityContext:15:core.SecurityContext:ptr stdin:16:bool stdinOnce:17:bool tty:18:bool',
   'core.EphemeralVolumeSource': 'volumeClaimTemplate:1:core.PersistentVolumeClaimTemplate:ptr',
@@ -185,7 +186,7 @@ export const kubeProtoSchema: Record<string, string> = {
   'core.PortworxVolumeSource': 'volumeID:1:string fsType:2:string readOnly:3:bool',
   'core.PreferredSchedulingTerm': 'weight:1:int32 preference:2:core.NodeSelectorTerm',
   'core.Probe':
-    'handler:1:core.ProbeHandler initialDelaySeconds:2:int32 timeoutSeconds:3:int32 periodSeconds:4:int32 successThreshold:5:int32 failureThreshold:6:int32 terminationGracePeriodSeconds:7:int64:ptr',
+    'handler:1:core.ProbeHandler:inline initialDelaySeconds:2:int32 timeoutSeconds:3:int32 periodSeconds:4:int32 successThreshold:5:int32 failureThreshold:6:int32 terminationGracePeriodSeconds:7:int64:ptr',
   'core.ProbeHandler':
     'exec:1:core.ExecAction:ptr httpGet:2:core.HTTPGetAction:ptr tcpSocket:3:core.TCPSocketAction:ptr grpc:4:core.GRPCAction:ptr',
   'core.ProjectedVolumeSource': 'sources:1:core.VolumeProjection:repeated defaultMode:2:int32:ptr defaultUser:3:int64:ptr',
@@ -203,9 +204,9 @@ export const kubeProtoSchema: Record<string, string> = {
     'gateway:1:string system:2:string secretRef:3:core.LocalObjectReference:ptr sslEnabled:4:bool protectionDomain:5:string storagePool:6:string storageMode:7:string volumeName:8:string fsType:9:string readOnly:10:bool',
   'core.SeccompProfile': 'type:1:string localhostProfile:2:string:ptr',
   'core.Secret': 'metadata:1:meta.ObjectMeta immutable:5:bool:ptr data:2:bytes:map:string stringData:4:string:map:string type:3:string',
-  'core.SecretEnvSource': 'localObjectReference:1:core.LocalObjectReference optional:2:bool:ptr',
-  'core.SecretKeySelector': 'localObjectReference:1:core.LocalObjectReference key:2:string optional:3:bool:ptr',
-  'core.SecretProjection': 'localObjectReference:1:core.LocalObjectReference items:2:core.KeyToPath:repeated optional:4:bool:ptr',
+  'core.SecretEnvSource': 'localObjectReference:1:core.LocalObjectReference:inline optional:2:bool:ptr',
+  'core.SecretKeySelector': 'localObjectReference:1:core.LocalObjectReference:inline key:2:string optional:3:bool:ptr',
+  'core.SecretProjection': 'localObjectReference:1:core.LocalObjectReference:inline items:2:core.KeyToPath:repeated optional:4:bool:ptr',
   'core.SecretVolumeSource':
     'secretName:1:string items:2:core.KeyToPath:repeated defaultMode:3:int32:ptr optional:4:bool:ptr defaultUser:5:int64:ptr',
   'core.SecurityContext':
@@ -229,7 +230,7 @@ export const kubeProtoSchema: Record<string, string> = {
     'maxSkew:1:int32 topologyKey:2:string whenUnsatisfiable:3:string labelSelector:4:meta.LabelSelector:ptr minDomains:5:int32:ptr nodeAffinityPolicy:6:string:ptr nodeTaintsPolicy:7:string:ptr matchLabelKeys:8:string:repeated',
   'core.TypedLocalObjectReference': 'apiGroup:1:string:ptr kind:2:string name:3:string',
   'core.TypedObjectReference': 'apiGroup:1:string:ptr kind:2:string name:3:string namespace:4:string:ptr',
-  'core.Volume': 'name:1:string volumeSource:2:core.VolumeSource',
+  'core.Volume': 'name:1:string volumeSource:2:core.VolumeSource:inline',
   'core.VolumeDevice': 'name:1:string devicePath:2:string',
   'core.VolumeHealthCondition': 'status:1:string reason:2:string message:3:string',
   'core.VolumeMount':

@@ -105,6 +105,18 @@ describe('decodeKubeProtobuf', () => {
     });
   });
 
+  it('an embedded struct (Volume.volumeSource) decodes into its parent, as JSON has it', () => {
+    const pod = protobuf.Writer.create();
+    objectMeta(pod, 'p');
+    msg(2, pod, (spec) =>
+      msg(1, spec, (v) => {
+        str(v, 1, 'data');
+        msg(2, v, (src) => msg(2, src, (empty) => str(empty, 1, '')));
+      }),
+    );
+    expect(decodeKubeProtobuf(envelope('v1', 'Pod', pod.finish())).spec).toEqual({ volumes: [{ name: 'data', emptyDir: {} }] });
+  });
+
   it('refuses what it cannot read with 400', () => {
     expect(() => decodeKubeProtobuf(Buffer.from('{"kind":"Pod"}'))).toThrow('provided object is not a Kubernetes protobuf message');
     expect(() => decodeKubeProtobuf(envelope('batch/v1', 'Job', new Uint8Array()))).toThrow(

@@ -21,6 +21,8 @@ interface Field {
   mapKey?: string;
   /** A Go pointer field: its zero value is sent on purpose (replicas: 0) and kept. */
   ptr?: boolean;
+  /** An embedded struct (Probe's handler): its fields belong to the parent in JSON. */
+  inline?: boolean;
 }
 
 const messages = new Map<string, Map<number, Field>>();
@@ -38,6 +40,7 @@ function message(type: string): Map<number, Field> | undefined {
       repeated: rule === 'repeated',
       mapKey: rule === 'map' ? key : undefined,
       ptr: rule === 'ptr',
+      inline: rule === 'inline',
     });
   }
   messages.set(type, fields);
@@ -61,6 +64,15 @@ const kinds: Record<string, string> = {
   'v1/DeleteOptions': 'meta.DeleteOptions',
   'meta.k8s.io/v1/DeleteOptions': 'meta.DeleteOptions',
 };
+
+/**
+ * Kinds served outside the registry's (kubectl-surface/protobuf-kinds.ts: Eviction, the authorization
+ * reviews, Lease), with their messages' schema in the generated form above.
+ */
+export function registerProtobufKinds(more: Record<string, string>, schema: Record<string, string>): void {
+  Object.assign(kinds, more);
+  for (const [k, v] of Object.entries(schema)) if (!(k in kubeProtoSchema)) kubeProtoSchema[k] = v;
+}
 
 function rfc3339(seconds: number, nanos: number): string {
   const iso = new Date(seconds * 1000).toISOString();
@@ -123,6 +135,8 @@ function decodeMessage(r: protobuf.Reader, type: string, end: number): Record<st
       const entry = value as { key: unknown; value: unknown };
       const map = (out[f.name] ??= {}) as Record<string, unknown>;
       map[String(entry.key)] = entry.value;
+    } else if (f.inline) {
+      Object.assign(out, value);
     } else if (f.repeated) {
       ((out[f.name] ??= []) as unknown[]).push(...(Array.isArray(value) ? value : [value]));
     } else if (value !== undefined && (f.ptr || !isZero(value))) {
