@@ -1,1 +1,1 @@
-export const clientVersionString = 'v1.31.0-kubelab';
+export const clientVersionString = 'v1.33.0-kubelab';

@@ -22,7 +22,7 @@ export interface NodeIdentity {
 
 export const defaultMaxPods = 110;
 
-export const kubeletVersion = 'v1.31.0-kubelab';
+export const kubeletVersion = 'v1.33.0-kubelab';
 
 export function readyConditions(now: Date, previous?: NodeCondition[]): NodeCondition[] {
   const stamp = rfc3339(now);

@@ -7,6 +7,7 @@ import { badRequest, type KubeObject } from '@kubelab/api';
 import { type DeleteOptions, parseDeleteOptions } from '../registry/delete-options';
 import type { ObjectService } from '../registry/object-service';
 import { podStrategy } from '../registry/workload-kinds';
+import './protobuf-kinds';
 
 const REASON = 'kubelab serves every request: it has no authentication or authorization';
 
