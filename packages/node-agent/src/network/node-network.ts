@@ -34,7 +34,7 @@ const MIN_INTERVAL_MS = 200;
 const RESYNC_MS = 30_000;
 const RETRY_MS = 2000;
 const FULL_SYNC_EVERY = 10;
-/** After this long without every cache listed (an API server that serves no Services), render anyway. */
+/** On a fresh node, after this long without every cache listed (no Services served?), render anyway. */
 const SYNC_GRACE_MS = 10_000;
 
 export interface SyncStats {
@@ -59,6 +59,7 @@ export class NodeNetwork {
   /** The model whose rules are in the kernel: stale UDP flows are computed against it. */
   private appliedModel?: NetworkModel;
   private readonly startedAt = Date.now();
+  private graceMs = SYNC_GRACE_MS;
 
   private constructor(
     private readonly facts: NodeFacts,
@@ -81,6 +82,9 @@ export class NodeNetwork {
       serviceCidr: config.serviceCidr,
     };
     const net = new NodeNetwork(facts, client, netLog);
+    // A restarted agent finds its rules in place and keeps them until every cache has listed; only a fresh
+    // node renders without Services after the grace period (pods need their egress rules to reach the API).
+    net.graceMs = (await listChains('nat').catch((): string[] => [])).includes('KUBE-SERVICES') ? Number.POSITIVE_INFINITY : SYNC_GRACE_MS;
     net.informers.start();
     void net.informers.nodes.waitForSync().then(() => net.poke());
     void net.informers.waitForSync().then(() => net.poke());
@@ -137,7 +141,7 @@ export class NodeNetwork {
       this.model = model;
       await this.syncRoutes(model);
       // Rules wait for every cache (bounded): rendering an empty Service list would delete live rules on restart.
-      if (this.informers.synced || Date.now() - this.startedAt > SYNC_GRACE_MS) {
+      if (this.informers.synced || Date.now() - this.startedAt > this.graceMs) {
         const stats = await this.syncRules(model);
         if (stats.applied.length) this.log.info({ servicePorts: model.servicePorts.length, ...stats }, 'iptables rules applied');
         await this.clearStaleUdpFlows(model);
