@@ -11,7 +11,7 @@ import { checkFields, parseFieldValidation } from './field-validation';
 import { type OptionsKind, parseDryRun, queryBool, queryValues } from './query-params';
 import { paginate, sendList } from './list-page';
 import { parseRequestPath } from './request-info';
-import { tableRequest, toTable } from './table';
+import { type TableRequest, tableRequest, toTable } from './table';
 import { serveWatch, watchTimeoutSeconds } from './watch';
 
 function query(req: Request, name: string): string | undefined {
@@ -51,6 +51,19 @@ function checkBodyFields(req: Request, strategy: Strategy, kind: OptionsKind, su
   if (subresource && subresource !== 'status' && subresource !== 'scale') return [];
   const k = subresource === 'scale' ? 'Scale' : strategy.info.kind;
   return checkFields(k, subresource === 'scale' ? 'autoscaling/v1' : apiVersionOf(strategy.info), req.body, mode);
+}
+
+/**
+ * Watch events as Tables: column definitions on the first event only, as kube-apiserver's watch encoder
+ * sets TableOptions.NoHeaders after it.
+ */
+function tableEvents(kind: string, table: TableRequest): (o: KubeObject) => object {
+  let sent = false;
+  return (o) => {
+    const t = toTable(kind, [o], table, { resourceVersion: o.metadata.resourceVersion }, Date.now(), sent);
+    sent = true;
+    return t;
+  };
 }
 
 /** The patch media types kubelab serves: server-side apply (application/apply-patch+yaml) is not among them. */
@@ -132,7 +145,7 @@ export function resourceHandler(service: ObjectService) {
             timeoutSeconds: watchTimeoutSeconds(query(req, 'timeoutSeconds')),
             filter,
             initial: () => service.list(strategy, namespace),
-            transform: table ? (o) => toTable(kind, [o], table, { resourceVersion: o.metadata.resourceVersion }) : undefined,
+            transform: table ? tableEvents(kind, table) : undefined,
           });
           return;
         }

@@ -174,5 +174,8 @@ describe('Tables over HTTP', () => {
     expect(events[0].object.kind).toBe('Table');
     expect(events[0].object.rows).toHaveLength(1);
     expect(events.map((e) => e.object.rows[0].cells[0])).toEqual(['a', 'b']);
+    // Headers once, as kube-apiserver sends them (NoHeaders after the first event).
+    expect(events[0].object.columnDefinitions).toHaveLength(5 + 4);
+    expect(events[1].object.columnDefinitions).toBeNull();
   });
 });

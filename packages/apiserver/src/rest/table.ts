@@ -82,14 +82,24 @@ export interface TableMeta {
   remainingItemCount?: number;
 }
 
-/** A Table of `objects` of one kind: one row each, cells as kubectl shows them. */
-export function toTable(kind: string, objects: KubeObject[], req: TableRequest, meta: TableMeta = {}, now = Date.now()): object {
+/**
+ * A Table of `objects` of one kind: one row each, cells as kubectl shows them. `noHeaders` leaves the
+ * column definitions out (null, as Go encodes them), as a watch does after its first event.
+ */
+export function toTable(
+  kind: string,
+  objects: KubeObject[],
+  req: TableRequest,
+  meta: TableMeta = {},
+  now = Date.now(),
+  noHeaders = false,
+): object {
   const cols = columnsFor(kind);
   return {
     kind: 'Table',
     apiVersion: `meta.k8s.io/${req.version}`,
     metadata: meta,
-    columnDefinitions: cols.map(columnDefinition),
+    columnDefinitions: noHeaders ? null : cols.map(columnDefinition),
     rows: objects.map((o) => {
       const object = embedded(o, req.includeObject);
       return {
