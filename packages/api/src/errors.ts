@@ -4,6 +4,7 @@ import type { Status, StatusCause } from './types';
 
 export type StatusReason =
   | 'BadRequest'
+  | 'Forbidden'
   | 'NotFound'
   | 'AlreadyExists'
   | 'Conflict'
@@ -18,6 +19,7 @@ export type StatusReason =
 
 const httpCode: Record<StatusReason, number> = {
   BadRequest: 400,
+  Forbidden: 403,
   NotFound: 404,
   AlreadyExists: 409,
   Conflict: 409,

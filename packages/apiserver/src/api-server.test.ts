@@ -104,4 +104,28 @@ describe('API server', () => {
     client = new KubeClient({ baseUrl: `http://127.0.0.1:${server.port}` });
     expect((await client.get(namespaces, 'persisted')).metadata.name).toBe('persisted');
   });
+
+  // kube-controller-manager's namespace controller and the NamespaceLifecycle admission plugin.
+  it('deletes a namespace as Kubernetes does: Terminating, emptied, then gone; no new content meanwhile', async () => {
+    const configmaps = resolveResource('configmaps')!;
+    await client.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
+    for (let i = 0; i < 50; i++)
+      await client.create(configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm${i}`, namespace: 'doomed' } }, 'doomed');
+    const deleted = await client.delete(namespaces, 'doomed');
+    expect(deleted.metadata.deletionTimestamp).toBeTruthy();
+    expect((deleted.status as { phase: string }).phase).toBe('Terminating');
+    await expect(
+      client.create(configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late', namespace: 'doomed' } }, 'doomed'),
+    ).rejects.toMatchObject({ code: 403, message: 'unable to create new content in namespace doomed because it is being terminated' });
+    for (let i = 0; i < 100; i++) {
+      const gone = await client.get(namespaces, 'doomed').then(
+        () => false,
+        (err: StatusError) => err.code === 404,
+      );
+      if (gone) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await expect(client.get(namespaces, 'doomed')).rejects.toMatchObject({ code: 404 });
+    expect((await client.list(configmaps, 'doomed')).items).toEqual([]);
+  });
 });

@@ -5,6 +5,7 @@ import type { ObjectService } from '../registry/object-service';
 import { startScheduler } from '../scheduler/scheduler';
 import { startDeploymentController } from './deployment-controller';
 import { startEndpointControllers } from './endpoint-controllers';
+import { startNamespaceController } from './namespace-controller';
 import { EventRecorder } from './events';
 import { GarbageCollector } from './garbage-collector';
 import { startReplicaSetController } from './replicaset-controller';
@@ -36,6 +37,7 @@ export function startWorkloadControllers(service: ObjectService, log: Logger, op
     startReplicaSetController(service, recorder, log.child({ component: 'replicaset-controller' }), timing),
     startDeploymentController(service, recorder, log.child({ component: 'deployment-controller' }), timing),
     startEndpointControllers(service, log, timing, recorder),
+    startNamespaceController(service, { log: log.child({ component: 'namespace-controller' }) }),
   ];
   const sweeper = setInterval(() => recorder.sweep(), Math.min(opts.eventTtlMs ?? 3_600_000, 60_000));
   sweeper.unref();

@@ -100,7 +100,7 @@ export class ObjectService {
       meta.name =
         meta.generateName + Array.from({ length: 5 }, () => generateNameAlphabet[randomInt(generateNameAlphabet.length)]).join('');
     }
-    if (s.info.namespaced) this.requireNamespace(meta.namespace!);
+    if (s.info.namespaced) this.requireNamespace(meta.namespace!, true);
     s.prepareForCreate?.(obj);
     this.validate(s, obj);
     const key = resourceKey(s.info);
@@ -245,7 +245,17 @@ export class ObjectService {
     }
     // A dry run answers with the object as it is: nothing is removed, nor anything in a namespace.
     if (dry.dryRun) return { object: existing, deleted: true };
-    if (s.info.plural === 'namespaces' && s.info.group === '') this.deleteNamespaceContents(name);
+    // A namespace with spec.finalizers goes Terminating; the namespace controller empties it, clears the
+    // `kubernetes` finalizer, and that write removes it (pkg/registry/core/namespace/storage Delete).
+    if (isNamespace(s) && namespaceFinalizers(existing).length) {
+      if (existing.metadata.deletionTimestamp) return { object: existing, deleted: false };
+      const marked = {
+        ...existing,
+        metadata: { ...existing.metadata, deletionTimestamp: rfc3339(), deletionGracePeriodSeconds: 0 },
+        status: { ...(existing.status as object), phase: 'Terminating' },
+      };
+      return { object: this.put(key, marked, 'MODIFIED', dry), deleted: false };
+    }
     return { object: this.store.remove(key, ns, name)!, deleted: true };
   }
 
@@ -328,7 +338,8 @@ export class ObjectService {
     // The write that removes the last finalizer of an object marked for deletion deletes it
     // (generic registry's ShouldDeleteDuringUpdate).
     const grace = old.metadata.deletionGracePeriodSeconds;
-    if (old.metadata.deletionTimestamp && !obj.metadata.finalizers?.length && (grace === undefined || grace === 0)) {
+    const pending = obj.metadata.finalizers?.length || (isNamespace(s) && namespaceFinalizers(obj).length);
+    if (old.metadata.deletionTimestamp && !pending && (grace === undefined || grace === 0)) {
       if (opts.dryRun) return obj;
       return this.store.remove(resourceKey(s.info), old.metadata.namespace, old.metadata.name!)!;
     }
@@ -422,14 +433,21 @@ export class ObjectService {
     return s.info.namespaced ? namespace : undefined;
   }
 
-  private requireNamespace(ns: string): void {
-    if (!this.store.get('/namespaces', undefined, ns)) throw notFound('namespaces', { kind: 'Namespace', name: ns });
+  private requireNamespace(ns: string, creating = false): void {
+    const found = this.store.get('/namespaces', undefined, ns);
+    if (!found) throw notFound('namespaces', { kind: 'Namespace', name: ns });
+    // The NamespaceLifecycle admission plugin: nothing new goes into a namespace being emptied.
+    if (creating && found.metadata.deletionTimestamp)
+      throw new StatusError('Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`);
   }
+}
 
-  private deleteNamespaceContents(ns: string): void {
-    for (const s of this.registry.all()) {
-      if (!s.info.namespaced) continue;
-      for (const o of this.store.list(resourceKey(s.info), ns)) this.store.remove(resourceKey(s.info), ns, o.metadata.name!);
-    }
-  }
+function isNamespace(s: Strategy): boolean {
+  return s.info.plural === 'namespaces' && s.info.group === '';
+}
+
+/** spec.finalizers of a Namespace (`kubernetes` until the namespace controller has emptied it). */
+export function namespaceFinalizers(o: KubeObject): string[] {
+  const spec = o.spec as { finalizers?: string[] } | undefined;
+  return Array.isArray(spec?.finalizers) ? spec.finalizers : [];
 }
