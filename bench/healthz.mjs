@@ -215,7 +215,20 @@ export async function benchHealthz({ cli, root }) {
       loadDelete: median(rounds.map((r) => r.loadDelete)),
     };
   } finally {
-    kubelab(['cluster', 'down', '--name', cluster]);
+    // A kubelet may still be creating a pod container while the cluster goes: try again before giving up,
+    // and never let a failed cleanup throw away the figures.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        kubelab(['cluster', 'down', '--name', cluster]);
+        break;
+      } catch (err) {
+        if (attempt === 3) {
+          console.error(`cluster ${cluster} was not removed: ${err.message}`);
+          break;
+        }
+        await sleep(2000);
+      }
+    }
   }
 }
 
