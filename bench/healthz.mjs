@@ -1,5 +1,5 @@
 // API server responsiveness (issue 6): /healthz p50/p99 when idle and during a 3000-pod cascading delete.
-// A cluster of its own (klbench-load) whose nodes take 5 pods each (`cluster up --max-pods 5`), so nearly
+// A cluster of its own (klbench-gc) whose nodes take 5 pods each (`cluster up --max-pods 5`), so nearly
 // all of a 3000-replica Deployment stays Pending; once 3000 pod objects exist the Deployment is deleted
 // (propagationPolicy Background, as kubectl sends) while a worker thread GETs /healthz every ~10 ms, until
 // a watch has seen all 3000 pods deleted.
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-const cluster = 'klbench-load';
+const cluster = 'klbench-gc';
 const replicas = 3000;
 const maxPods = 5;
 const begin = '<!-- healthz-under-load -->';
@@ -115,7 +115,11 @@ export async function benchHealthz({ cli, root }) {
     if (r.status !== 0) throw new Error(`kubelab ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
-  kubelab(['cluster', 'down', '--name', cluster]);
+  try {
+    kubelab(['cluster', 'down', '--name', cluster]);
+  } catch (err) {
+    console.error(`leftovers of an earlier ${cluster}: ${err.message}`);
+  }
   kubelab(['cluster', 'up', '--name', cluster, '--max-pods', String(maxPods)]);
   try {
     const port = execFileSync('docker', ['port', `${cluster}-control-plane`, '6443/tcp'], { encoding: 'utf8' })
