@@ -232,7 +232,10 @@ describe('cluster DNS', () => {
   it('sets TC over UDP for a large answer, and dig retries over TCP and gets all of it', async () => {
     const udp = await dig('+ignore +noedns big.default.svc.cluster.local');
     expect(udp).toMatch(/flags: qr aa tc rd ra;/);
-    expect(udp).toContain('ANSWER: 0');
+    // As many records as fit in 512 bytes, as CoreDNS truncates (musl-based images never retry over TCP).
+    const partial = Number(/ANSWER: (\d+),/.exec(udp)?.[1]);
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(60);
     const retried = await dig('+noedns big.default.svc.cluster.local');
     expect(retried).toContain('Truncated, retrying in TCP mode');
     expect(retried).toContain('ANSWER: 60');

@@ -54,7 +54,7 @@ export class DnsHandler {
       this.cache.set(lower, slot, revision, enc);
     }
     const limit = edns ? Math.min(q.ednsSize, MAX_UDP_SIZE) : CLASSIC_UDP_SIZE;
-    const body = transport === 'udp' && enc.full.length > limit ? enc.truncated : enc.full;
+    const body = transport === 'udp' && enc.full.length > limit ? enc.truncated(limit) : enc.full;
     return { response: personalise(body, packet, q), query: q, rcode: enc.rcode };
   }
 }

@@ -121,42 +121,50 @@ const RA = 0x80;
 export interface EncodedResponse {
   /** The whole response (what TCP sends, and UDP when it fits). */
   full: Buffer;
-  /** Header and question only with TC set: what UDP sends when `full` is over the client's size (RFC 2181 §9). */
-  truncated: Buffer;
+  /**
+   * The response cut to `limit` bytes with TC set (RFC 2181 §9), encoded on first use per limit: as many
+   * answers as fit, no additional records but the OPT (CoreDNS's Truncate). Resolvers that retry over TCP
+   * (glibc, dig, nslookup) get everything there; those that never do (musl) still get some addresses.
+   */
+  truncated(limit: number): Buffer;
   rcode: number;
   answerCount: number;
 }
 
+// dns2's typings describe parsed packets; the encoder takes the plain record shapes built here.
+type Loose = {
+  header: Record<string, number>;
+  questions: unknown[];
+  answers: unknown[];
+  authorities: unknown[];
+  additionals: unknown[];
+  toBuffer(): Buffer;
+};
+
 /** Encodes an answer to `q` with dns2 (compressing names), as from a server that is authoritative and offers recursion. */
 export function encodeResponse(q: ParsedQuery, lowerName: string, a: Answer, edns: boolean): EncodedResponse {
-  // dns2's typings describe parsed packets; the encoder takes the plain record shapes built here.
-  type Loose = {
-    header: Record<string, number>;
-    questions: unknown[];
-    answers: unknown[];
-    authorities: unknown[];
-    additionals: unknown[];
-    toBuffer(): Buffer;
+  const header = { id: q.id, qr: 1, aa: a.authoritative ? 1 : 0, rd: q.flags & RD, ra: 1, rcode: a.rcode };
+  const encode = (answers: unknown[], authorities: unknown[], additionals: unknown[], tc: number): Buffer => {
+    const p = new Packet() as unknown as Loose;
+    Object.assign(p.header, header, { tc });
+    p.questions.push({ name: lowerName, type: q.type, class: q.class });
+    p.answers.push(...answers);
+    p.authorities.push(...authorities);
+    p.additionals.push(...additionals);
+    if (edns) p.additionals.push(Packet.Resource.EDNS([], { udpPayloadSize: MAX_UDP_SIZE }));
+    return p.toBuffer();
   };
-  const p = new Packet() as unknown as Loose;
-  p.header.id = q.id;
-  p.header.qr = 1;
-  p.header.aa = a.authoritative ? 1 : 0;
-  p.header.rd = q.flags & RD;
-  p.header.ra = 1;
-  p.header.rcode = a.rcode;
-  p.questions.push({ name: lowerName, type: q.type, class: q.class });
-  p.answers.push(...a.answers);
-  p.authorities.push(...a.authorities);
-  p.additionals.push(...a.additionals);
-  if (edns) p.additionals.push(Packet.Resource.EDNS([], { udpPayloadSize: MAX_UDP_SIZE }));
-  const full = p.toBuffer();
-  // The truncated form keeps the question and (for EDNS clients) an OPT, as CoreDNS's Truncate does.
-  const t = new Packet() as unknown as Loose;
-  t.header = { ...p.header, tc: 1 };
-  t.questions.push({ name: lowerName, type: q.type, class: q.class });
-  if (edns) t.additionals.push(Packet.Resource.EDNS([], { udpPayloadSize: MAX_UDP_SIZE }));
-  const truncated = t.toBuffer();
+  const full = encode(a.answers, a.authorities, a.additionals, 0);
+  const cut = new Map<number, Buffer>();
+  const truncated = (limit: number): Buffer => {
+    let b = cut.get(limit);
+    if (b) return b;
+    // Start from the share of answers the size suggests, then step down until it fits.
+    let k = Math.min(a.answers.length - 1, Math.ceil((a.answers.length * limit) / full.length));
+    for (b = encode(a.answers.slice(0, k), [], [], 1); b.length > limit && k > 0; ) b = encode(a.answers.slice(0, --k), [], [], 1);
+    cut.set(limit, b);
+    return b;
+  };
   return { full, truncated, rcode: a.rcode, answerCount: a.answers.length };
 }
 
