@@ -185,6 +185,14 @@ describe.skipIf(!found.newest)('the real kubectl', () => {
         expect(await k(['get', 'configmap', 'cfg', '-o', 'name'])).toBe('configmap/cfg\n');
       });
 
+      it('watches with Table rows: the header once, a row per change (get -w)', async () => {
+        const scale = new Promise((r) => setTimeout(r, 1500)).then(() => k(['scale', 'deployment', 'web', '--replicas=0']));
+        const [watch] = await Promise.all([k(['get', 'deployments', '-w', '--request-timeout=4s']), scale]);
+        const lines = watch.trim().split('\n');
+        expect(lines.filter((l) => l.startsWith('NAME'))).toHaveLength(1);
+        expect(lines.filter((l) => /^web\s/.test(l)).length).toBeGreaterThanOrEqual(2);
+      });
+
       it('explains pod.spec.containers from /openapi/v3', async () => {
         const out = await ok(bin!, ['explain', 'pod.spec.containers']);
         expect(out).toContain('KIND:       Pod');
