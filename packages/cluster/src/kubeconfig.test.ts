@@ -32,7 +32,7 @@ describe('kubeconfig merge', () => {
     expect(cfg).toEqual({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ cluster: { server: 'http://127.0.0.1:40001' }, name: 'kubelab-lab' }],
+      clusters: [{ cluster: { server: 'http://127.0.0.1:40001', 'insecure-skip-tls-verify': true }, name: 'kubelab-lab' }],
       contexts: [{ context: { cluster: 'kubelab-lab', user: 'kubelab-lab' }, name: 'kubelab-lab' }],
       users: [{ name: 'kubelab-lab', user: {} }],
       'current-context': 'kubelab-lab',
@@ -53,7 +53,7 @@ describe('kubeconfig merge', () => {
     const once = mergeKubeconfig(kindConfig, entry);
     const twice = YAML.parse(mergeKubeconfig(once, { ...entry, server: 'http://127.0.0.1:40002' }));
     expect(twice.clusters.filter((c: { name: string }) => c.name === 'kubelab-lab')).toEqual([
-      { cluster: { server: 'http://127.0.0.1:40002' }, name: 'kubelab-lab' },
+      { cluster: { server: 'http://127.0.0.1:40002', 'insecure-skip-tls-verify': true }, name: 'kubelab-lab' },
     ]);
     expect(twice.contexts).toHaveLength(2);
   });
