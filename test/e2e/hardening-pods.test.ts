@@ -40,6 +40,7 @@ kind: Pod
 metadata:
   name: escape
 spec:
+  terminationGracePeriodSeconds: 2
   volumes:
   - name: v
     emptyDir: {}
@@ -147,6 +148,7 @@ kind: Pod
 metadata:
   name: nested
 spec:
+  terminationGracePeriodSeconds: 2
   volumes:
   - name: v
     emptyDir: {}

@@ -378,6 +378,8 @@ describe('pods and the routed pod network', () => {
         kind: 'Pod',
         metadata: { name: 'sickly' },
         spec: {
+          // sh as PID 1 ignores SIGTERM: the delete below would wait out the default 30 s grace period.
+          terminationGracePeriodSeconds: 2,
           containers: [
             {
               name: 'main',
