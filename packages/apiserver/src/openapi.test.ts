@@ -6,7 +6,7 @@ import { startApiServer, type RunningApiServer } from './api-server';
 
 interface V3 {
   paths: Record<string, { patch?: { 'x-kubernetes-group-version-kind': object; parameters: { name: string; in: string }[] } }>;
-  components: { schemas: Record<string, { properties: Record<string, { $ref?: string; type?: string; items?: { $ref?: string } }> }> };
+  components: { schemas: Record<string, { properties: Record<string, object> }> };
 }
 
 describe('OpenAPI', () => {
@@ -31,13 +31,18 @@ describe('OpenAPI', () => {
     const schemas = core.components.schemas;
     expect(schemas['io.k8s.api.core.v1.Pod']).toMatchObject({
       'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'Pod' }],
-      properties: { spec: { $ref: '#/components/schemas/io.k8s.api.core.v1.PodSpec' }, kind: { type: 'string' } },
+      properties: { spec: { allOf: [{ $ref: '#/components/schemas/io.k8s.api.core.v1.PodSpec' }] }, kind: { type: 'string' } },
     });
-    expect(schemas['io.k8s.api.core.v1.PodSpec'].properties.containers).toEqual({
+    expect(schemas['io.k8s.api.core.v1.PodSpec'].properties.containers).toMatchObject({
       type: 'array',
       items: { $ref: '#/components/schemas/io.k8s.api.core.v1.Container' },
+      description: expect.stringMatching(/^List of containers belonging to the pod/),
     });
-    expect(schemas['io.k8s.api.core.v1.ContainerPort'].properties.containerPort).toEqual({ type: 'integer', format: 'int32' });
+    // A described reference is wrapped in allOf, as Kubernetes' v3 documents do.
+    expect(schemas['io.k8s.api.core.v1.Container'].properties.readinessProbe).toMatchObject({
+      allOf: [{ $ref: '#/components/schemas/io.k8s.api.core.v1.Probe' }],
+    });
+    expect(schemas['io.k8s.api.core.v1.ContainerPort'].properties.containerPort).toMatchObject({ type: 'integer', format: 'int32' });
     expect(schemas['io.k8s.apimachinery.pkg.apis.meta.v1.Time']).toEqual({ type: 'string', format: 'date-time' });
     // Embedded structs are flattened as JSON has them: Probe.httpGet, Volume.emptyDir.
     expect(schemas['io.k8s.api.core.v1.Probe'].properties.httpGet).toEqual({

@@ -3,11 +3,13 @@
 // schema names, field names and types are Kubernetes' own (io.k8s.api.core.v1.PodSpec ...). kubectl reads
 // them for `explain` and, before `apply`/`create -f`, to learn that the PATCH operation of a kind takes
 // `fieldValidation` (then it validates server-side instead of downloading schemas: query_param_verifier_v3).
-// Descriptions are not carried. kubectl reads /openapi/v2 only as protobuf, so it relies on v3 (1.27+).
+// Descriptions come for the kinds and fields lessons use (openapi-descriptions.ts). kubectl reads /openapi/v2
+// only as protobuf, so it relies on v3 (1.27+).
 import { createHash } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import { serverVersion } from './discovery';
+import { kubeDescriptions } from './openapi-descriptions';
 import type { Registry, Strategy } from './registry/strategy';
 import { kubeProtoSchema } from './rest/protobuf/kube-proto-schema';
 
@@ -56,17 +58,25 @@ function fieldSchema(flavour: Flavour, type: string): object {
 }
 
 /** The JSON properties of a message's fields; an embedded (inline) struct's fields are its parent's. */
-function fieldProperties(flavour: Flavour, spec: string): Record<string, object> {
+function fieldProperties(flavour: Flavour, short: string): Record<string, object> {
   const properties: Record<string, object> = {};
-  for (const entry of spec.split(' ').filter(Boolean)) {
+  const descriptions = kubeDescriptions[short] ?? {};
+  for (const entry of (kubeProtoSchema[short] ?? '').split(' ').filter(Boolean)) {
     const [name, , type, rule] = entry.split(':');
     if (rule === 'inline') {
-      Object.assign(properties, fieldProperties(flavour, kubeProtoSchema[type] ?? ''));
+      Object.assign(properties, fieldProperties(flavour, type));
       continue;
     }
     const item = fieldSchema(flavour, type);
-    properties[name] =
+    const schema =
       rule === 'repeated' ? { type: 'array', items: item } : rule === 'map' ? { type: 'object', additionalProperties: item } : item;
+    const description = descriptions[name];
+    // A described reference is wrapped in allOf in v3 (siblings of $ref are ignored there), as Kubernetes does.
+    properties[name] = !description
+      ? schema
+      : '$ref' in schema && flavour === 'v3'
+        ? { description, allOf: [schema] }
+        : { description, ...schema };
   }
   return properties;
 }
@@ -93,7 +103,7 @@ function definitions(flavour: Flavour, registry: Registry): Record<string, objec
     if (msg) gvkOf.set(msg, { group: s.info.group, version: s.info.version, kind: s.info.kind });
   }
   const out: Record<string, object> = {};
-  for (const [short, spec] of Object.entries(kubeProtoSchema)) {
+  for (const short of Object.keys(kubeProtoSchema)) {
     if (specialSchemas[short]) {
       out[definitionName(short)] = specialSchemas[short];
       continue;
@@ -107,8 +117,9 @@ function definitions(flavour: Flavour, registry: Registry): Record<string, objec
       };
       properties.kind = { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' };
     }
-    Object.assign(properties, fieldProperties(flavour, spec));
+    Object.assign(properties, fieldProperties(flavour, short));
     out[definitionName(short)] = {
+      ...(kubeDescriptions[short]?.[''] ? { description: kubeDescriptions[short][''] } : {}),
       type: 'object',
       properties,
       ...(gvk ? { 'x-kubernetes-group-version-kind': [gvk] } : {}),
