@@ -256,7 +256,7 @@ export const kubeProtoSchema: Record<string, string> = {
     'metadata:1:meta.ObjectMeta addressType:4:string endpoints:2:discovery.Endpoint:repeated ports:3:discovery.EndpointPort:repeated',
   'discovery.ForNode': 'name:1:string',
   'discovery.ForZone': 'name:1:string',
-  'resource.Quantity': 'string:1:string',
+  'intstr.IntOrString': 'type:1:int64 intVal:2:int32 strVal:3:string',
   'meta.Condition':
     'type:1:string status:2:string observedGeneration:3:int64 lastTransitionTime:4:meta.Time reason:5:string message:6:string',
   'meta.DeleteOptions':
@@ -272,7 +272,7 @@ export const kubeProtoSchema: Record<string, string> = {
   'meta.OwnerReference': 'apiVersion:5:string kind:1:string name:3:string uid:4:string controller:6:bool:ptr blockOwnerDeletion:7:bool:ptr',
   'meta.Preconditions': 'uid:1:string:ptr resourceVersion:2:string:ptr',
   'meta.Time': 'seconds:1:int64 nanos:2:int32',
+  'resource.Quantity': 'string:1:string',
   'runtime.TypeMeta': 'apiVersion:1:string kind:2:string',
   'runtime.Unknown': 'typeMeta:1:runtime.TypeMeta raw:2:bytes contentEncoding:3:string contentType:4:string',
-  'intstr.IntOrString': 'type:1:int64 intVal:2:int32 strVal:3:string',
 };
