@@ -3,7 +3,17 @@
 import { answer, RCODE, type AnswerConfig } from './answer';
 import type { ZoneSource } from './records';
 import { ResponseCache } from './response-cache';
-import { CLASSIC_UDP_SIZE, encodeResponse, errorResponse, MAX_UDP_SIZE, parseQuery, personalise, type ParsedQuery } from './wire';
+import {
+  BADVERS,
+  badversResponse,
+  CLASSIC_UDP_SIZE,
+  encodeResponse,
+  errorResponse,
+  MAX_UDP_SIZE,
+  parseQuery,
+  personalise,
+  type ParsedQuery,
+} from './wire';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -37,7 +47,8 @@ export class DnsHandler {
     const parsed = parseQuery(packet);
     if (!parsed.ok) {
       if ('drop' in parsed) return { reason: parsed.reason };
-      return { response: errorResponse(packet, parsed.rcode), rcode: parsed.rcode, reason: parsed.reason };
+      const response = parsed.rcode === BADVERS ? badversResponse(packet, parsed.questionEnd!) : errorResponse(packet, parsed.rcode);
+      return { response, rcode: parsed.rcode, reason: parsed.reason };
     }
     const q = parsed.query;
     // Classes other than IN (CH, HS, ANY) are not served: NOTIMP, as for other unsupported operations.

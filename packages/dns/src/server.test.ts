@@ -186,6 +186,18 @@ describe('dns server on loopback', () => {
     await stillServing();
   });
 
+  it('answers an unknown EDNS version with BADVERS (RFC 6891), echoing the question', async () => {
+    const q = query('web.default.svc.cluster.local', TYPE.A, { id: 31, edns: 1232 });
+    q[q.length - 5] = 1; // the OPT TTL's version byte
+    const raw = (await udpAsk(q))!;
+    const r = Packet.parse(raw) as Parsed;
+    expect(r.header.id).toBe(31);
+    expect(r.header.rcode).toBe(16);
+    expect(r.questions[0].name).toBe('web.default.svc.cluster.local');
+    expect(r.answers).toHaveLength(0);
+    await stillServing();
+  });
+
   it('drops what deserves no answer: runts and responses', async () => {
     expect(await udpAsk(Buffer.from([1, 2, 3]), 150)).toBeUndefined();
     expect(await udpAsk(Buffer.alloc(0), 150)).toBeUndefined();

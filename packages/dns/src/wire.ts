@@ -11,6 +11,8 @@ export const HEADER_SIZE = 12;
 export const CLASSIC_UDP_SIZE = 512;
 /** What we advertise and the largest UDP answer we send (the DNS Flag Day 2020 value). */
 export const MAX_UDP_SIZE = 1232;
+/** RFC 6891 extended RCODE 16: its high 8 bits travel in the OPT record's TTL. */
+export const BADVERS = 16;
 
 /** Node's Buffer#latin1Slice (present at run time, missing from @types/node): one native call, no argument checks. */
 type Latin1 = Buffer & { latin1Slice(start: number, end: number): string };
@@ -44,8 +46,8 @@ export interface ParsedQuery {
 
 export type ParseResult =
   | { ok: true; query: ParsedQuery }
-  /** Answer with this rcode and the query's header (id, opcode, RD). */
-  | { ok: false; rcode: number; reason: string }
+  /** Answer with this rcode and the query's header (id, opcode, RD); BADVERS also echoes the question. */
+  | { ok: false; rcode: number; reason: string; questionEnd?: number }
   /** Not worth an answer: too short for a header, or a response (never answer those: reflection loops). */
   | { ok: false; drop: true; reason: string };
 
@@ -106,6 +108,8 @@ export function parseQuery(buf: Buffer): ParseResult {
     if (buf[o] === 0 && buf.readUInt16BE(o + 1) === TYPE.OPT) {
       ednsSize = Math.max(CLASSIC_UDP_SIZE, buf.readUInt16BE(o + 3));
       if (o + 11 + buf.readUInt16BE(o + 9) > buf.length) return { ok: false, rcode: RCODE.FORMERR, reason: 'truncated OPT record' };
+      // RFC 6891 §6.1.3: an EDNS version we do not implement gets BADVERS, with our OPT saying version 0.
+      if (buf[o + 6] !== 0) return { ok: false, rcode: BADVERS, reason: `EDNS version ${buf[o + 6]}`, questionEnd };
     }
   }
   return { ok: true, query: { id: buf.readUInt16BE(0), flags, name, type, class: klass, questionEnd, ednsSize } };
@@ -192,7 +196,24 @@ export function errorResponse(query: Buffer, rcode: number): Buffer {
   return out;
 }
 
+/** BADVERS: header, the question as asked, and an OPT (version 0) carrying the extended RCODE's high bits. */
+export function badversResponse(query: Buffer, questionEnd: number): Buffer {
+  const out = Buffer.alloc(questionEnd + 11);
+  query.copy(out, 0, 0, questionEnd);
+  out[2] = QR | (query[2] & 0x78) | (query[2] & RD);
+  out[3] = RA | (BADVERS & 0x0f);
+  out.writeUInt16BE(1, 4);
+  out.writeUInt32BE(0, 6);
+  out.writeUInt16BE(1, 10);
+  const o = questionEnd;
+  out.writeUInt16BE(TYPE.OPT, o + 1);
+  out.writeUInt16BE(MAX_UDP_SIZE, o + 3);
+  out[o + 5] = BADVERS >> 4;
+  return out;
+}
+
 export function rcodeName(rcode: number): string {
+  if (rcode === BADVERS) return 'BADVERS';
   return Object.entries(RCODE).find(([, v]) => v === rcode)?.[0] ?? `RCODE${rcode}`;
 }
 
