@@ -1,6 +1,7 @@
 // The OpenAPI documents kubectl reads: the v3 index, a group-version document whose PATCH operations carry
 // the GVK and fieldValidation (kubectl's query_param_verifier_v3), and schemas kubectl explain walks.
 import pino from 'pino';
+import protobuf from 'protobufjs/minimal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type RunningApiServer } from './api-server';
 
@@ -52,5 +53,13 @@ describe('OpenAPI', () => {
     const v2 = await get<{ swagger: string; definitions: Record<string, unknown> }>('/openapi/v2');
     expect(v2.swagger).toBe('2.0');
     expect(v2.definitions['io.k8s.api.apps.v1.Deployment']).toBeTruthy();
+    // kubectl 1.27/1.28 ask for gnostic protobuf: a parseable Document (swagger "2.0"), labelled without `@`.
+    const pb = await fetch(`http://127.0.0.1:${server.port}/openapi/v2`, {
+      headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' },
+    });
+    expect(pb.headers.get('content-type')).toBe('application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+    const r = protobuf.Reader.create(new Uint8Array(await pb.arrayBuffer()));
+    expect(r.uint32()).toBe((1 << 3) | 2);
+    expect(r.string()).toBe('2.0');
   });
 });

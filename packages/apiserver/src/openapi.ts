@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
+import protobuf from 'protobufjs/minimal';
 import { serverVersion } from './discovery';
 import { kubeDescriptions } from './openapi-descriptions';
 import type { Registry, Strategy } from './registry/strategy';
@@ -175,6 +176,25 @@ export function openApiV2(registry: Registry): object {
   return { swagger: '2.0', info, paths: paths('v2', registry.all()), definitions: definitions('v2', registry) };
 }
 
+/** The media type kubectl 1.27 and 1.28 ask /openapi/v2 in (gnostic's OpenAPIv2 Document as protobuf). */
+const openApiV2Protobuf = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+/**
+ * A gnostic openapi_v2.Document with swagger "2.0" and info only (fields 1 and 2 of OpenAPIv2.proto). kubectl
+ * 1.27/1.28 load /openapi/v2 before `apply` and fail on anything they cannot parse; with no definitions they
+ * find no schema for the kind and take patch metadata from their compiled-in types, as they do for a kind
+ * the server does not describe, while validation goes through /openapi/v3 (fieldValidation).
+ */
+const openApiV2ProtobufStub = (() => {
+  const w = protobuf.Writer.create();
+  w.uint32((1 << 3) | 2).string('2.0');
+  w.uint32((2 << 3) | 2).fork();
+  w.uint32((1 << 3) | 2).string(info.title);
+  w.uint32((2 << 3) | 2).string(info.version);
+  w.ldelim();
+  return Buffer.from(w.finish());
+})();
+
 /** The routes, with each document rendered once (the registry does not change after start). */
 export function openApiRoutes(registry: Registry): Router {
   const router = express.Router();
@@ -193,7 +213,13 @@ export function openApiRoutes(registry: Registry): Router {
     if (!doc) return next();
     res.type('application/json').send(doc.text);
   });
-  router.get('/openapi/v2', (_req, res) => {
+  router.get('/openapi/v2', (req, res) => {
+    const accept = req.headers.accept ?? '';
+    if (accept.startsWith(openApiV2Protobuf)) {
+      // Answered as kube-openapi labels it: `@` is not valid in a Content-Type subtype (Go's mime parser refuses it).
+      res.type('application/com.github.proto-openapi.spec.v2.v1.0+protobuf').send(openApiV2ProtobufStub);
+      return;
+    }
     v2 ??= JSON.stringify(openApiV2(registry));
     res.type('application/json').send(v2);
   });
