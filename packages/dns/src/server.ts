@@ -35,6 +35,7 @@ export interface RunningDnsServer {
 
 /** The largest DNS message over TCP; also bounds what a client can make us buffer. */
 const MAX_TCP_MESSAGE = 65535;
+const MAX_TCP_BACKLOG = 1 << 20;
 
 export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDnsServer> {
   const { handler, log } = opts;
@@ -118,6 +119,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
             const head = Buffer.allocUnsafe(2);
             head.writeUInt16BE(b.length);
             sock.write(Buffer.concat([head, b]));
+            // A client that sends queries but never reads its answers is not buffered for without end.
+            if (sock.writableLength > MAX_TCP_BACKLOG) sock.destroy();
           },
           () => sock.destroy(),
         );
