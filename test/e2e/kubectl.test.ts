@@ -12,7 +12,7 @@ import { findCluster } from '@kubelab/cluster';
 import { startCluster, type TestCluster } from '../support/cluster';
 
 /** kubectl.1.NN beside the kubectl on the PATH (the folder its real path names), newest first. */
-function kubectlBinaries(): { newest?: string; v131?: string; reason?: string } {
+function kubectlBinaries(): { newest?: string; v131?: string; oldest?: string; reason?: string } {
   const onPath = (process.env.PATH ?? '')
     .split(path.delimiter)
     .map((d) => path.join(d, 'kubectl'))
@@ -26,7 +26,10 @@ function kubectlBinaries(): { newest?: string; v131?: string; reason?: string } 
     .sort((a, b) => b - a);
   const newest = versions.length ? path.join(dir, `kubectl.1.${versions[0]}`) : onPath;
   const v131 = versions.includes(31) ? path.join(dir, 'kubectl.1.31') : undefined;
-  return { newest, v131, reason: v131 ? undefined : `no kubectl.1.31 in ${dir}` };
+  // The oldest too (1.27 here) when it is another one: it reads /openapi/v2 as protobuf before apply.
+  const low = versions[versions.length - 1];
+  const oldest = versions.length > 1 && low !== 31 ? path.join(dir, `kubectl.1.${low}`) : undefined;
+  return { newest, v131, oldest, reason: v131 ? undefined : `no kubectl.1.31 in ${dir}` };
 }
 
 const found = kubectlBinaries();
@@ -103,10 +106,12 @@ describe.skipIf(!found.newest)('the real kubectl', () => {
   const versions = [
     ['newest', found.newest],
     ['1.31', found.v131],
+    ['oldest', found.oldest],
   ] as const;
 
   for (const [label, bin] of versions) {
     const ns = `lab-${label.replace('.', '')}`;
+    if (label === 'oldest' && !bin) continue;
     const k = (args: string[]) => ok(bin!, [...args, '-n', ns]);
     const deployment = async (name: string) => JSON.parse(await k(['get', 'deployment', name, '-o', 'json'])) as Deployment;
 
