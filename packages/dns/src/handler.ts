@@ -1,6 +1,6 @@
 // One query packet in, one response packet out (CoreDNS plugin/kubernetes handler.go's place): parse
 // strictly, answer from the encoded-response cache, else ask the pure answer function and encode once.
-import { answer, RCODE, type AnswerConfig } from './answer';
+import { answer, RCODE, TYPE, type AnswerConfig } from './answer';
 import type { ZoneSource } from './records';
 import { ResponseCache } from './response-cache';
 import {
@@ -41,6 +41,25 @@ export class DnsHandler {
 
   get cacheStats(): { hits: number; misses: number; size: number } {
     return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
+  }
+
+  /**
+   * Encodes the A answers (with and without EDNS) of these names (`web.default.svc`) into the cache now,
+   * so the first ask after a watch event is a cache hit too. Returns how many answers were encoded.
+   */
+  prewarm(names: string[]): number {
+    const revision = this.source.revision;
+    let n = 0;
+    for (const short of names) {
+      const name = `${short}.${this.config.zone}`;
+      const a = answer({ name, type: TYPE.A, class: 1 }, this.source, this.config);
+      for (const edns of [false, true]) {
+        const q: ParsedQuery = { id: 0, flags: 0x01, name, type: TYPE.A, class: 1, questionEnd: 0, ednsSize: edns ? MAX_UDP_SIZE : 0 };
+        this.cache.set(name, ResponseCache.slot(TYPE.A, edns), revision, encodeResponse(q, name, a, edns));
+        n++;
+      }
+    }
+    return n;
   }
 
   handle(packet: Buffer, transport: Transport): HandleResult {

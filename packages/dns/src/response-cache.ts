@@ -27,11 +27,17 @@ export class ResponseCache {
     this.count = 0;
   }
 
-  get(name: string, slot: number, revision: number): EncodedResponse | undefined {
-    if (revision !== this.revision) {
+  /** Revisions only grow: a newer one empties the cache, an older one (a stale writer) is ignored. */
+  private at(revision: number): boolean {
+    if (revision > this.revision) {
       this.clear();
       this.revision = revision;
     }
+    return revision === this.revision;
+  }
+
+  get(name: string, slot: number, revision: number): EncodedResponse | undefined {
+    this.at(revision);
     const e = this.slots.get(slot)?.get(name);
     if (e) this.hits++;
     else this.misses++;
@@ -39,7 +45,7 @@ export class ResponseCache {
   }
 
   set(name: string, slot: number, revision: number, value: EncodedResponse): void {
-    if (revision !== this.revision) return;
+    if (!this.at(revision)) return;
     if (this.count >= this.maxEntries) this.clear();
     let m = this.slots.get(slot);
     if (!m) this.slots.set(slot, (m = new Map()));

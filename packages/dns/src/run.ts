@@ -8,6 +8,9 @@ import { startDnsServer } from './server';
 import { parseUpstream } from './upstream';
 import { WatchCache } from './watch-cache';
 
+/** Past this many Services a change re-encodes lazily only (each encode is tens of µs of one core). */
+const PREWARM_MAX_SERVICES = 2000;
+
 export interface DnsConfig {
   apiUrl: string;
   zone: string;
@@ -57,6 +60,15 @@ export async function runDnsFromEnv(log: Logger): Promise<{ close(): Promise<voi
   const cache = new WatchCache(client, dnsLog).start();
   let stopping = false;
   const handler = new DnsHandler(cache.index, { zone: cfg.zone, ttl: cfg.ttl, dnsIP: cfg.dnsIP, upstream: !!cfg.upstream });
+  // Watch events come in bursts (a rollout, a re-list): re-encode the Services' answers once things settle.
+  let prewarm: NodeJS.Timeout | undefined;
+  cache.index.onChange = () => {
+    clearTimeout(prewarm);
+    prewarm = setTimeout(() => {
+      const names = cache.index.serviceNames();
+      if (names.length <= PREWARM_MAX_SERVICES) handler.prewarm(names);
+    }, 50);
+  };
   const server = await startDnsServer({
     handler,
     log: dnsLog,
@@ -76,6 +88,8 @@ export async function runDnsFromEnv(log: Logger): Promise<{ close(): Promise<voi
       // A terminating pod's endpoint turns not-ready and leaves the Service's rules; queries already sent
       // here are still answered meanwhile (CoreDNS's lameduck 5s in the kubeadm Corefile).
       stopping = true;
+      cache.index.onChange = undefined;
+      clearTimeout(prewarm);
       dnsLog.info({ lameduckMs: cfg.lameduckMs }, 'dns stopping: lame duck');
       await new Promise((r) => setTimeout(r, cfg.lameduckMs));
       cache.stop();

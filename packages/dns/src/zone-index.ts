@@ -44,12 +44,16 @@ export class ZoneIndex implements ZoneSource {
     return this.lastChange;
   }
 
+  /** Called after every change (the server re-encodes the Services' answers ahead of the next ask). */
+  onChange?: () => void;
+
   private changed(serviceKey?: Key): void {
     this.rev++;
     this.lastChange = Math.floor(this.now() / 1000);
     this.ipIndex = undefined;
     if (serviceKey) this.endpointMemo.delete(serviceKey);
     else this.endpointMemo = new Map();
+    this.onChange?.();
   }
 
   private countNamespace(ns: string, delta: number): void {
@@ -165,6 +169,11 @@ export class ZoneIndex implements ZoneSource {
 
   endpointsByIP(ip: string): { service: DnsService; endpoint: DnsEndpoint }[] {
     return this.byIP().endpoints.get(ip) ?? [];
+  }
+
+  /** `<service>.<ns>.svc` of every Service (for pre-encoding their answers). */
+  serviceNames(): string[] {
+    return [...this.services.values()].map(({ dns }) => `${dns.name}.${dns.namespace}.svc`);
   }
 
   podByIP(ip: string): PodRef | undefined {
