@@ -109,6 +109,12 @@ const columnsByKind: Record<string, Column[]> = {
   Service: serviceColumns,
   Endpoints: endpointsColumns,
   EndpointSlice: endpointSliceColumns,
+  // printLease: the holder of a node's Lease is the node.
+  Lease: [
+    nameColumn,
+    { header: 'HOLDER', value: (o) => String((o.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '') },
+    ageColumn,
+  ],
 };
 
 /** The columns of a kind: the default table (NAME, AGE) for kinds without their own printer. */

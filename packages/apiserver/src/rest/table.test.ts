@@ -116,6 +116,7 @@ describe('toTable', () => {
       'Container-Runtime',
     ]);
     expect(names('EndpointSlice')).toEqual(['Name', 'AddressType', 'Ports', 'Endpoints', 'Age']);
+    expect(names('Lease')).toEqual(['Name', 'Holder', 'Age']);
     expect(names('Event')).toEqual([
       'Last Seen',
       'Type',
