@@ -164,6 +164,33 @@ describe.skipIf(!found.newest)('the real kubectl', () => {
         expect(c0.readinessProbe?.httpGet).toMatchObject({ path: '/', port: 8080 });
       });
 
+      it('an apply that switches a volume source and the strategy type clears the old ones ($retainKeys)', async () => {
+        const file = path.join(work, `${ns}-vol.yaml`);
+        const vol = (strategy: string, source: string) =>
+          `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: vol}
+spec:
+  replicas: 0
+${strategy}  selector: {matchLabels: {app: vol}}
+  template:
+    metadata: {labels: {app: vol}}
+    spec:
+      containers:
+      - {name: c, image: kubelab/echo:latest, volumeMounts: [{name: data, mountPath: /data}]}
+      volumes:
+      - name: data
+        ${source}
+`;
+        writeFileSync(file, vol('', 'emptyDir: {}'));
+        await k(['apply', '-f', file]);
+        writeFileSync(file, vol('  strategy: {type: Recreate}\n', 'configMap: {name: cfg}'));
+        await k(['apply', '-f', file]);
+        const d = await deployment('vol');
+        expect(d.spec.template.spec.volumes).toEqual([{ name: 'data', configMap: { name: 'cfg', defaultMode: 420 } }]);
+        expect(d.spec.strategy).toEqual({ type: 'Recreate' });
+      });
+
       it('set image and a strategic patch merge into the named container', async () => {
         await k(['set', 'image', 'deployment/app', 'echo=kubelab/echo:v3']);
         await k([
@@ -207,7 +234,7 @@ describe.skipIf(!found.newest)('the real kubectl', () => {
 
       it('lists pods a page at a time (--chunk-size=1)', async () => {
         const out = await k(['get', 'deployments', '--chunk-size=1', '-o', 'name']);
-        expect(out.trim().split('\n').sort()).toEqual(['deployment.apps/app', 'deployment.apps/web']);
+        expect(out.trim().split('\n').sort()).toEqual(['deployment.apps/app', 'deployment.apps/vol', 'deployment.apps/web']);
         const pods = await k(['get', 'pods', '--chunk-size=1']);
         expect(headerOf(pods)[0]).toBe('NAME');
       });
