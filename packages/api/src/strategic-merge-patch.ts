@@ -7,82 +7,27 @@
 //   `$setElementOrder/<list>`, `$retainKeys`, `$deleteFromPrimitiveList/<list>`.
 // Field strategies come from a PatchMeta table (patch-meta.ts) instead of Go struct tags.
 import type { PatchField, PatchMeta } from './patch-meta';
+import { normalizeElementOrder, partition, splitDeletes } from './strategic-merge-order';
+import {
+  badArgType,
+  deletePrefix,
+  directiveMarker,
+  elementKind,
+  errPrimitiveList,
+  errRetainKeys,
+  errSetElementOrder,
+  goFormat,
+  internal,
+  isMap,
+  type JsonMap,
+  kindOf,
+  noMergeKey,
+  orderPrefix,
+  retainKeysDirective,
+  type StrategicMergePatchError,
+} from './strategic-merge-support';
 
-type JsonMap = Record<string, unknown>;
-
-const directiveMarker = '$patch';
-const retainKeysDirective = '$retainKeys';
-const deletePrefix = '$deleteFromPrimitiveList';
-const orderPrefix = '$setElementOrder';
-
-/**
- * Why a patch could not be applied, with the HTTP status kube-apiserver answers for it
- * (interpretStrategicMergePatchError): 400 for the malformed-directive errors, 422 for lists of lists,
- * 500 for the rest (Go errors that are not API statuses, e.g. a missing merge key).
- */
-export class StrategicMergePatchError extends Error {
-  constructor(
-    message: string,
-    readonly reason: 'BadRequest' | 'Invalid' | 'InternalError',
-  ) {
-    super(message);
-    this.name = 'StrategicMergePatchError';
-  }
-}
-
-const badRequest = (m: string) => new StrategicMergePatchError(m, 'BadRequest');
-const internal = (m: string) => new StrategicMergePatchError(m, 'InternalError');
-// mergepatch's sentinel errors, word for word.
-const errRetainKeys = () => badRequest('invalid patch format of retainKeys');
-const errPrimitiveList = () => badRequest('invalid patch format of primitive list');
-const errSetElementOrder = () => badRequest('invalid patch format of setElementOrder list');
-
-function isMap(v: unknown): v is JsonMap {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Go's %v of a decoded JSON value (map keys sorted, as fmt prints maps). */
-export function goFormat(v: unknown): string {
-  if (v === null || v === undefined) return '<nil>';
-  if (Array.isArray(v)) return `[${v.map(goFormat).join(' ')}]`;
-  if (isMap(v))
-    return `map[${Object.keys(v)
-      .sort()
-      .map((k) => `${k}:${goFormat(v[k])}`)
-      .join(' ')}]`;
-  return String(v);
-}
-
-const noMergeKey = (m: unknown, key: string) => internal(`map: ${goFormat(m)} does not contain declared merge key: ${key}`);
-const badArgType = (expected: string, actual: unknown) =>
-  internal(`expected a ${expected}, but received a ${Array.isArray(actual) ? '[]interface {}' : typeof actual}`);
-
-/** The Go kind of a decoded JSON value, as reflect.TypeOf tells them apart. */
-type ValueKind = 'map' | 'slice' | 'string' | 'float64' | 'bool' | 'nil';
-function kindOf(v: unknown): ValueKind {
-  if (v === null || v === undefined) return 'nil';
-  if (Array.isArray(v)) return 'slice';
-  if (typeof v === 'object') return 'map';
-  if (typeof v === 'number') return 'float64';
-  if (typeof v === 'boolean') return 'bool';
-  return 'string';
-}
-
-/** sliceElementType: one element kind across the lists, never a list of lists. */
-function elementKind(...lists: unknown[][]): ValueKind | undefined {
-  let kind: ValueKind | undefined;
-  for (const list of lists)
-    for (const v of list) {
-      const k = kindOf(v);
-      if (kind === undefined) {
-        if (k === 'slice') throw new StrategicMergePatchError('lists of lists are not supported', 'Invalid');
-        kind = k;
-      } else if (k !== kind) {
-        throw internal(`list element types are not identical: ${goFormat(lists)}`);
-      }
-    }
-  return kind;
-}
+export { goFormat, StrategicMergePatchError } from './strategic-merge-support';
 
 /**
  * Applies `patch` to `original` and returns the result; neither argument is changed. Throws
@@ -242,17 +187,6 @@ function mergeKeyEqual(left: unknown, right: unknown, mergeKey: string): boolean
   return left[mergeKey] === right[mergeKey];
 }
 
-/** extractToDeleteItems: list elements that are `$patch: delete` directives, split from the rest. */
-function splitDeletes(list: unknown[]): [unknown[], unknown[]] {
-  const keep: unknown[] = [];
-  const del: unknown[] = [];
-  for (const v of list) {
-    if (!isMap(v)) throw badArgType('map[string]interface {}', v);
-    (v[directiveMarker] === 'delete' ? del : keep).push(v);
-  }
-  return [keep, del];
-}
-
 /**
  * mergeSlice. `view`, when given, receives the caller's original list as Go leaves it: Go's slices share
  * one backing array, so deleting entries shifts them in place and appended entries are written behind
@@ -331,79 +265,4 @@ function specialElements(
     }
   }
   return replace ? { orig: plain, items: [] } : { orig: backing.slice(0, len), items: plain, backing };
-}
-
-/** Items of `merged` present in `by` (by merge key for maps), and the rest. */
-function partition(merged: unknown[], by: unknown[], mergeKey: string, kind: ValueKind): [unknown[], unknown[]] {
-  const inBy: unknown[] = [];
-  const rest: unknown[] = [];
-  for (const v of merged) {
-    let found: boolean;
-    if (kind === 'map' && mergeKey) {
-      if (!isMap(v)) throw badArgType('map[string]interface {}', v);
-      if (!(mergeKey in v)) throw noMergeKey(v, mergeKey);
-      found = by.some((b) => {
-        if (!isMap(b)) throw internal('value for key is not a map.');
-        return b[mergeKey] === v[mergeKey];
-      });
-    } else {
-      found = by.includes(v);
-    }
-    (found ? inBy : rest).push(v);
-  }
-  return [inBy, rest];
-}
-
-function indexIn(list: unknown[], v: unknown, mergeKey: string, kind: ValueKind): number {
-  const val = (x: unknown) => (kind === 'map' ? (isMap(x) ? x[mergeKey] : undefined) : x);
-  const want = val(v);
-  return list.findIndex((x) => val(x) === want);
-}
-
-/** normalizeSliceOrder: `toSort` in the order of `order` (stable), `$patch: delete` elements last. */
-function sortByOrder(toSort: unknown[], order: unknown[], mergeKey: string, kind: ValueKind): unknown[] {
-  let items = toSort;
-  let deletes: unknown[] = [];
-  if (kind === 'map') {
-    for (const v of [...toSort, ...order]) {
-      if (!isMap(v)) throw badArgType('map[string]interface {}', v);
-      if (!(mergeKey in v)) throw noMergeKey(v, mergeKey);
-    }
-    [items, deletes] = splitDeletes(toSort);
-  }
-  const sorted = items
-    .map((v, i) => ({ v, i, at: indexIn(order, v, mergeKey, kind) }))
-    .sort((a, b) => (a.at >= 0 && b.at >= 0 ? a.at - b.at : a.i - b.i))
-    .map((x) => x.v);
-  return [...sorted, ...deletes];
-}
-
-/**
- * normalizeElementOrder + mergeSortedSlice: the patch's items in the patch's order, the server-only items in
- * the live order, interleaved so each server-only item stays before the patch items it preceded live.
- */
-function normalizeElementOrder(
-  patchItems: unknown[],
-  serverOnly: unknown[],
-  patchOrder: unknown[],
-  serverOrder: unknown[],
-  mergeKey: string,
-  kind: ValueKind,
-): unknown[] {
-  const right = sortByOrder(patchItems, patchOrder, mergeKey, kind);
-  const left = sortByOrder(serverOnly, serverOrder, mergeKey, kind);
-  const out: unknown[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < left.length || j < right.length) {
-    if (i >= left.length) out.push(right[j++]);
-    else if (j >= right.length) out.push(left[i++]);
-    else {
-      const li = indexIn(serverOrder, left[i], mergeKey, kind);
-      const ri = indexIn(serverOrder, right[j], mergeKey, kind);
-      if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]);
-      else out.push(right[j++]);
-    }
-  }
-  return out;
 }
