@@ -53,7 +53,7 @@ describe('image recipes', () => {
     expect(nodeDockerfile('kubelab/base:abc')).toBe(
       'FROM kubelab/base:abc\nCOPY image/ /opt/kubelab/\nWORKDIR /opt/kubelab\nCMD ["node","/opt/kubelab/kubelab-node.mjs"]\n',
     );
-    expect(echoDockerfile('kubelab/node:h')).toContain('CMD ["node","/opt/kubelab/kubelab-node.mjs","echo"]');
+    expect(echoDockerfile('kubelab/node:h')).toContain('node /opt/kubelab/kubelab-node.mjs echo & child=$!; wait $child"]');
     expect(echoDockerfile('kubelab/node:h')).toContain('ENV PORT=8080 ECHO_PORT=9000\nEXPOSE 8080');
     expect(toolboxDockerfile('kubelab/node:h')).toBe(
       `FROM kubelab/node:h\nCMD ["sh","-c","trap 'exit 0' TERM INT; sleep infinity & wait"]\n`,

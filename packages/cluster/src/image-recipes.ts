@@ -118,8 +118,19 @@ export function nodeImageHash(baseTagValue: string, dockerfile: string, files: C
   return shortHash(baseTagValue, dockerfile, ...sorted.flatMap((f) => [f.path, f.content]));
 }
 
+/**
+ * The echo server behind a shell that forwards SIGTERM. Node as PID 1 ignores SIGTERM until its handler is
+ * installed, a second or more after start on a busy machine: a pod deleted as soon as it is Ready would wait
+ * out its whole grace period (30 s) before the SIGKILL. The shell traps it from its first millisecond.
+ */
+export const ECHO_CMD = [
+  'sh',
+  '-c',
+  `trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM INT; node ${NODE_ENTRY} echo & child=$!; wait $child`,
+];
+
 export function echoDockerfile(nodeImage: string): string {
-  return [`FROM ${nodeImage}`, 'ENV PORT=8080 ECHO_PORT=9000', 'EXPOSE 8080', `CMD ["node","${NODE_ENTRY}","echo"]`, ''].join('\n');
+  return [`FROM ${nodeImage}`, 'ENV PORT=8080 ECHO_PORT=9000', 'EXPOSE 8080', `CMD ${JSON.stringify(ECHO_CMD)}`, ''].join('\n');
 }
 
 /**

@@ -43,9 +43,18 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const running: Closable[] = [];
+  // As PID 1 this process ignores SIGTERM until it handles it, and starting the roles takes a second or more
+  // on a busy machine: a pod deleted meanwhile (Ready as soon as it runs) would wait out its whole grace
+  // period. Until the roles run, a signal ends the process at once: nothing has state to close yet.
+  let stop = async (signal: string): Promise<void> => {
+    log.info({ signal }, 'stopping before the roles started');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   for (const role of roles) running.push(await start(role));
   let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
+  stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
@@ -57,8 +66,6 @@ async function main(): Promise<void> {
     await Promise.allSettled(running.reverse().map((r) => r.close()));
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((err) => {
