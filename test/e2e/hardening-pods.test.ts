@@ -97,6 +97,7 @@ kind: Pod
 metadata:
   name: race
 spec:
+  terminationGracePeriodSeconds: 2
   volumes:
   - name: v
     emptyDir: {}
