@@ -79,7 +79,7 @@ describe('cluster foundation', () => {
     expect(yaml).toMatch(/^apiVersion: v1\nitems:/);
     expect(yaml).toContain('name: kube-system');
     const version = await kubelabOk([...cl, 'version']);
-    expect(version).toMatch(/Client Version: v1\.31\.0-kubelab\nServer Version: v1\.31\.0-kubelab/);
+    expect(version).toMatch(/Client Version: v1\.33\.0-kubelab\nServer Version: v1\.33\.0-kubelab/);
   });
 
   it('refuses a malformed object with a Status naming the field, and stays up', async () => {

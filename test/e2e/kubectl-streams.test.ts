@@ -196,9 +196,17 @@ describe.skipIf(versions.length === 0)('the real kubectl against kubelab', () =>
     });
 
     it('Log reads the container log', async () => {
-      const out = sink();
-      await new k8s.Log(kc).log('default', 'client-web', 'client-web', out, { follow: false, tailLines: 5 });
-      await eventually('the log to arrive', async () => out.text().includes('echo listening') || undefined, 10_000);
+      // The pod is Ready as soon as its container runs; the server logs its first line a moment later.
+      await eventually(
+        'the log to show the echo server listening',
+        async () => {
+          const out = sink();
+          await new k8s.Log(kc).log('default', 'client-web', 'client-web', out, { follow: false, tailLines: 5 });
+          await new Promise((r) => setTimeout(r, 300));
+          return out.text().includes('echo listening') || undefined;
+        },
+        20_000,
+      );
     });
 
     it('PortForward carries one connection to the pod port', async () => {
