@@ -71,6 +71,10 @@ export async function gatherRelated(client: KubeClient, obj: KubeObject, showEve
     related.endpointSlices = await listOrEmpty<EndpointSlice>(client, 'endpointslices.discovery.k8s.io', ns, {
       labelSelector: `kubernetes.io/service-name=${obj.metadata.name}`,
     });
+  if (obj.kind === 'Node') {
+    const leases = resolveResource('leases.coordination.k8s.io');
+    related.lease = leases ? await client.get(leases, obj.metadata.name!, 'kube-node-lease').catch(() => null) : undefined;
+  }
   if (needs.replicaSets) related.replicaSets = await listOrEmpty<ReplicaSet>(client, 'replicasets.apps', ns, { labelSelector: selector });
   return related;
 }

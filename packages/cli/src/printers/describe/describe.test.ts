@@ -457,3 +457,32 @@ describe('rfc1123z', () => {
     expect(rfc1123z(undefined)).toBe('<unknown>');
   });
 });
+
+describe('describe node: its Lease', () => {
+  const node = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'w1', creationTimestamp: '2024-05-01T11:00:00Z' },
+    spec: {},
+    status: {},
+  } as unknown as Node;
+
+  it("shows the holder and renew time as kubectl's describeNode, <unset> for a missing time", () => {
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'w1' },
+      spec: { holderIdentity: 'w1', renewTime: '2024-05-01T11:59:50.000000Z' },
+    };
+    const out = describeObject(node, { lease }, ctx);
+    expect(out).toMatch(
+      /Lease:\n {2}HolderIdentity:\s+w1\n {2}AcquireTime:\s+<unset>\n {2}RenewTime:\s+Wed, 01 May 2024 11:59:50 \+0000\n/,
+    );
+  });
+
+  it('says when there is none', () => {
+    expect(describeObject(node, { lease: null }, ctx)).toContain(
+      'Lease:              Failed to get lease: leases.coordination.k8s.io "w1" not found',
+    );
+  });
+});

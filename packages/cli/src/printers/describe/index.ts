@@ -30,6 +30,8 @@ export interface Related {
   replicaSets?: ReplicaSet[];
   /** A Service's EndpointSlices (kubernetes.io/service-name=NAME). */
   endpointSlices?: EndpointSlice[];
+  /** A Node's Lease in kube-node-lease (null: looked up, none there). */
+  lease?: KubeObject | null;
 }
 
 /** What describe needs fetched besides the object itself. */
@@ -56,7 +58,7 @@ export function describeObject(obj: KubeObject, related: Related, ctx: DescribeC
     case 'ReplicaSet':
       return describeReplicaSet(obj as ReplicaSet, related.pods, related.events, ctx);
     case 'Node':
-      return describeNode(obj as Node, related.pods, related.events, ctx);
+      return describeNode(obj as Node, related.pods, related.events, ctx, related.lease);
     case 'Namespace':
       return describeNamespace(obj as Namespace);
     case 'ConfigMap':

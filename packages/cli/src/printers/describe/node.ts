@@ -14,7 +14,13 @@ function sortedResourceNames(list: Record<string, string>): string[] {
   });
 }
 
-export function describeNode(node: Node, pods: Pod[] | undefined, events: Event[] | undefined, ctx: DescribeContext): string {
+export function describeNode(
+  node: Node,
+  pods: Pod[] | undefined,
+  events: Event[] | undefined,
+  ctx: DescribeContext,
+  lease?: KubeObject | null,
+): string {
   const w = new PrefixWriter();
   const st = node.status ?? {};
   w.write(0, `Name:\t${node.metadata.name}\n`);
@@ -26,6 +32,15 @@ export function describeNode(node: Node, pods: Pod[] | undefined, events: Event[
   if (taints.length === 0) w.write(0, 'Taints:\t<none>\n');
   else taints.forEach((t, i) => w.write(0, `${i === 0 ? 'Taints:' : ''}\t${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}\n`));
   w.write(0, `Unschedulable:\t${node.spec?.unschedulable === true}\n`);
+  // kubectl's describeNode: the node's heartbeat Lease, `<unset>` for missing times, "Failed to get lease" if none.
+  if (lease) {
+    const spec = (lease.spec ?? {}) as { holderIdentity?: string; acquireTime?: string; renewTime?: string };
+    const time = (t: string | undefined): string => (t ? rfc1123z(t, ctx) : '<unset>');
+    w.write(0, 'Lease:\n');
+    w.write(1, `HolderIdentity:\t${spec.holderIdentity ?? '<unset>'}\n`);
+    w.write(1, `AcquireTime:\t${time(spec.acquireTime)}\n`);
+    w.write(1, `RenewTime:\t${time(spec.renewTime)}\n`);
+  } else if (lease === null) w.write(0, `Lease:\tFailed to get lease: leases.coordination.k8s.io "${node.metadata.name}" not found\n`);
   if (st.conditions?.length) {
     w.write(0, 'Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n');
     w.write(1, '----\t------\t-----------------\t------------------\t------\t-------\n');
