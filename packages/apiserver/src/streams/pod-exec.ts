@@ -66,6 +66,10 @@ export async function runSession(
   const stdin = opts.stdin ? new PassThrough() : undefined;
   let size: { rows: number; columns: number } | undefined;
   const resizeListeners = new Set<() => void>();
+  let sized: () => void = () => undefined;
+  const firstSize = new Promise<void>((resolve) => {
+    sized = resolve;
+  });
 
   ws.on('message', (message: Buffer, isBinary: boolean) => {
     const frame = decodeFrame(isBinary ? message : message.toString('utf8'), protocol.base64);
@@ -76,6 +80,7 @@ export async function runSession(
         const o = JSON.parse(frame.data.toString('utf8')) as { Width?: number; Height?: number };
         if (Number.isInteger(o.Width) && Number.isInteger(o.Height)) {
           size = { rows: o.Height!, columns: o.Width! };
+          sized();
           for (const l of resizeListeners) l();
         }
       } catch {
@@ -101,6 +106,9 @@ export async function runSession(
     },
     signal: abort.signal,
   };
+  // kubectl sends the terminal size right after connecting: wait a moment for it so the process starts with
+  // it applied at once (Docker 20.10's exec API takes no initial console size), not with 0x0.
+  if (opts.tty && protocol.version >= 3) await Promise.race([firstSize, new Promise((r) => setTimeout(r, 500))]);
   try {
     const code = kind === 'exec' ? await runtime.exec({ ...streams, command: opts.command }) : await runtime.attach(streams);
     // Attach that ended while the process runs (the client detached) reports nothing, as the kubelet.
