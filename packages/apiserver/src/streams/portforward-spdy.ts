@@ -30,7 +30,7 @@ export function isSpdyUpgrade(req: IncomingMessage): boolean {
 export const SPDY_SWITCHING =
   'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n';
 
-interface SpdyStream extends Duplex {
+export interface SpdyStream extends Duplex {
   id: number;
   headers: Record<string, string>;
   respond(status: number, headers: Record<string, string>, callback?: () => void): void;
@@ -59,7 +59,6 @@ function tolerateBareStreams(connection: Connection): void {
     });
 }
 
-/** Serves kubectl's SPDY streams on `tunnel`: a WebSocket's byte stream, or the upgraded socket itself. */
 interface WindowSide {
   update(size: number, callback?: () => void): void;
   getCurrent(): number;
@@ -71,7 +70,7 @@ interface WindowSide {
  * never sends WINDOW_UPDATE, so a sender that honours SPDY/3.1 windows stalls after the first 64 KiB. Send
  * as spdystream does, without windows.
  */
-function ignoreSendWindows(stream: SpdyStream): void {
+export function ignoreSendWindows(stream: SpdyStream): void {
   const state = (stream as unknown as { _spdyState: { window: { send: WindowSide }; sessionWindow: { send: WindowSide } } })._spdyState;
   for (const side of [state.window.send, state.sessionWindow.send]) {
     side.update = (_size, callback) => {
@@ -81,12 +80,19 @@ function ignoreSendWindows(stream: SpdyStream): void {
   }
 }
 
-export function runSpdyPortForward(tunnel: Duplex, runtime: PodRuntime, pod: Pod, log: Logger): void {
+/** A SPDY/3.1 server connection on `tunnel` (a WebSocket's byte stream, or the upgraded socket itself). */
+export function spdyServer(tunnel: Duplex, log: Logger): Connection {
   tunnel.on('error', () => undefined);
   const connection = spdy.connection.create(tunnel, { protocol: 'spdy', isServer: true, windowSize: 1 << 20 });
   tolerateBareStreams(connection);
   connection.start(3.1);
-  connection.on('error', (err: Error) => log.debug({ err }, 'port-forward SPDY connection error'));
+  connection.on('error', (err: Error) => log.debug({ err }, 'SPDY connection error'));
+  return connection;
+}
+
+/** Serves kubectl's port-forward streams on `tunnel`. */
+export function runSpdyPortForward(tunnel: Duplex, runtime: PodRuntime, pod: Pod, log: Logger): void {
+  const connection = spdyServer(tunnel, log);
   const pairs = new Map<string, Pair>();
 
   connection.on('stream', (stream: SpdyStream) => {

@@ -12,6 +12,7 @@ import type { ObjectService } from '../registry/object-service';
 import { podStrategy } from '../registry/workload-kinds';
 import { parseRequestPath } from '../rest/request-info';
 import { EXEC_PROTOCOLS, negotiate, PORTFORWARD_PROTOCOLS } from './channel-protocol';
+import { runSpdySession, spdyExecProtocol } from './exec-spdy';
 import { parseExecOptions, runSession, sessionTarget } from './pod-exec';
 import { servePodLog } from './pod-log';
 import { forwardAddress, parsePorts, runPortForward } from './pod-portforward';
@@ -109,6 +110,14 @@ export function serveStreamUpgrades(server: Server, service: ObjectService, runt
       return;
     }
     const opts = parseExecOptions(url.searchParams, kind);
+    const spdy = spdyExecProtocol(req);
+    if (spdy) {
+      // kubectl before 1.30: SPDY on the upgraded connection.
+      const containerId = await sessionTarget(rt, pod, opts);
+      if (head.length) socket.unshift(head);
+      runSpdySession(socket, spdy, rt, kind, containerId, opts, log);
+      return;
+    }
     const protocol = negotiate(protocols, EXEC_PROTOCOLS);
     if (!protocol) throw noProtocol(protocols, EXEC_PROTOCOLS);
     const containerId = await sessionTarget(rt, pod, opts);
