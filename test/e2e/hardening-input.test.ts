@@ -116,7 +116,7 @@ describe('input that cannot be stored, and negative grace periods', () => {
     const wrongType = await http('POST', '/api/v1/namespaces/default/configmaps', 'name=x', 'application/x-www-form-urlencoded');
     expect(wrongType.status).toBe(415);
     expect(wrongType.body.message).toBe(
-      'the body of the request was in an unknown format - accepted media types include: application/json',
+      'the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf',
     );
 
     const manifest = JSON.stringify({
