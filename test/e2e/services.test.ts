@@ -5,10 +5,12 @@
 // restart, and `kubelab node iptables`.
 //
 // Endpoints come from the API server's EndpointSlice controller (selectors, readiness, named ports).
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveResource, serviceNameLabel, type EndpointSlice, type Node, type Service } from '@kubelab/api';
 import { docker, eventually, execIn } from '../support/docker';
 import { startCluster, type TestCluster } from '../support/cluster';
+import { launcher, testKubeconfig } from '../support/cli';
 
 const CLUSTER = 'kltest-services';
 const workers = [`${CLUSTER}-worker`, `${CLUSTER}-worker2`];
@@ -213,6 +215,31 @@ describe('services: the node agent as kube-proxy', () => {
     const lb = s.status!.loadBalancer!.ingress![0].ip!;
     expect(await eventually(`LoadBalancer IP ${lb}`, () => fromHost(`http://${lb}/`))).toMatch(/^Hostname: echo-/m);
     expect((await c.run(['get', 'svc', 'echo'])).split('\n')[1]).toContain(lb);
+  });
+
+  // minikube service --url's lesson on every OS: the URL rides pods/portforward through the published API port,
+  // picking a ready pod per connection, so it keeps working while the Deployment rolls.
+  it('`kubelab service echo --url` prints a host URL that answers, and keeps answering across a rollout', async () => {
+    const child = spawn(process.execPath, [launcher, '--cluster', CLUSTER, 'service', 'echo', '--url'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KUBECONFIG: testKubeconfig() },
+    });
+    try {
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const url = await eventually('the URL on stdout', async () => out.match(/^http:\/\/127\.0\.0\.1:\d+$/m)?.[0]);
+      expect(await fromHost(`${url}/`)).toMatch(/^Hostname: echo-/m);
+      await c.run(['rollout', 'restart', 'deployment/echo']);
+      await c.run(['rollout', 'status', 'deployment/echo', '--timeout=90s']);
+      await endpointsReady('echo', 3);
+      const after = await eventually('an answer after the rollout', async () => {
+        const body = await fromHost(`${url}/`).catch(() => '');
+        return /^Hostname: echo-/m.test(body) ? body : undefined;
+      });
+      expect(after).toMatch(/^Hostname: echo-/m);
+    } finally {
+      child.kill('SIGINT');
+    }
   });
 
   it('keeps the client IP with externalTrafficPolicy Local', async () => {

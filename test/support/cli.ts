@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const launcher = path.join(repoRoot, 'packages', 'cli', 'bin', 'kubelab.mjs');
+export const launcher = path.join(repoRoot, 'packages', 'cli', 'bin', 'kubelab.mjs');
 
 export interface CliResult {
   stdout: string;

@@ -16,6 +16,7 @@ import { registerGet } from './commands/get';
 import { registerLogs } from './commands/logs';
 import { registerNode } from './commands/node';
 import { registerPortForward } from './commands/port-forward';
+import { registerService } from './commands/service';
 import { registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
 import { registerScale } from './commands/scale';
@@ -124,6 +125,7 @@ registerExec(program, env);
 registerAttach(program, env);
 registerLogs(program, env);
 registerPortForward(program, env);
+registerService(program, env);
 registerNode(program, env);
 
 program

@@ -69,7 +69,14 @@ function statusFrom(code: number, body: string): StatusError {
 function openSocket(url: string, protocols: string[]): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols, { perMessageDeflate: false });
-    ws.once('open', () => resolve(ws));
+    // The server may send its first frames (port-forward's port prefixes, early output) in the same packet as
+    // the upgrade answer; ws would emit them before the caller's handlers exist. Hold events until the caller
+    // has attached them (its code right after the await runs before the setImmediate).
+    ws.once('open', () => {
+      ws.pause();
+      resolve(ws);
+      setImmediate(() => ws.resume());
+    });
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d));
