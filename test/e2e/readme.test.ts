@@ -79,5 +79,7 @@ describe('README walk-through', () => {
     const nodePortPart = stdout.slice(stdout.lastIndexOf('successfully rolled out'), stdout.indexOf('service "echo" deleted'));
     expect(nodePortPart).toContain('service/echo-nodeport exposed');
     expect(nodePortPart).toMatch(/^Hostname: echo-/m);
+    // service --url: its URL answered from this machine too (two Hostname lines in that part, one per path).
+    expect(nodePortPart.match(/^Hostname: echo-/gm)?.length).toBe(2);
   });
 });
