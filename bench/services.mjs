@@ -163,20 +163,22 @@ if (!skipCluster) {
       via.push(load(`http://${clusterIp}/`));
     }
     const med = (xs, k) => [...xs.map((x) => x[k])].sort((a, b) => a - b)[1];
-    const d = { p50: med(direct, 'p50Ms'), p99: med(direct, 'p99Ms'), rps: med(direct, 'rps') };
-    const v = { p50: med(via, 'p50Ms'), p99: med(via, 'p99Ms'), rps: med(via, 'rps') };
+    const tail = (xs) =>
+      `max ${ms(Math.max(...xs.map((x) => x.maxMs)))}, ${xs.reduce((n, x) => n + x.over200Ms, 0)} of ${xs.reduce((n, x) => n + x.requests, 0)} over 200 ms`;
+    const d = { p50: med(direct, 'p50Ms'), p99: med(direct, 'p99Ms'), rps: med(direct, 'rps'), tail: tail(direct) };
+    const v = { p50: med(via, 'p50Ms'), p99: med(via, 'p99Ms'), rps: med(via, 'rps'), tail: tail(via) };
     const note = 'client and server pods on different workers, 4 loops, a new connection per request, median of 3 alternating 5 s runs';
     rows.push([
       'HTTP to the pod IP directly: p50 / p99 / requests per second',
       'bench/services-load.cjs in the client pod',
       `${ms(d.p50)} / ${ms(d.p99)} / ${d.rps.toFixed(0)}`,
-      note,
+      `${note}; ${d.tail}`,
     ]);
     rows.push([
       'HTTP through the ClusterIP (same pods): p50 / p99 / requests per second',
       'same',
       `${ms(v.p50)} / ${ms(v.p99)} / ${v.rps.toFixed(0)}`,
-      note,
+      `${note}; ${v.tail}`,
     ]);
     rows.push([
       'ClusterIP / direct',
