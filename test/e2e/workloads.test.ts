@@ -288,4 +288,41 @@ spec:
     expect(rs.items).toHaveLength(1);
     expect(rs.items[0].metadata.ownerReferences ?? []).toEqual([]);
   });
+
+  // Kubernetes docs, "Expose Pod Information to Containers Through Files": labels as key="value" lines, updated
+  // in place when the labels change.
+  it('a downwardAPI volume shows the pod labels as files, and follows a label change', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'podinfo', labels: { zone: 'us-est-coast', cluster: 'test-cluster1' } },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: 'kubelab/toolbox:latest', resources: { limits: { memory: '64Mi' } } }],
+        volumes: [
+          {
+            name: 'podinfo',
+            downwardAPI: {
+              items: [
+                { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+                { path: 'mem_limit', resourceFieldRef: { containerName: 'main', resource: 'limits.memory', divisor: '1Mi' } },
+              ],
+            },
+          },
+        ],
+      },
+    };
+    const withMount = structuredClone(pod) as typeof pod & { spec: { containers: Record<string, unknown>[] } };
+    withMount.spec.containers[0].volumeMounts = [{ name: 'podinfo', mountPath: '/etc/podinfo' }];
+    await c.run(['apply', '-f', '-'], JSON.stringify(withMount));
+    await c.waitReady('podinfo');
+    expect(await c.run(['exec', 'podinfo', '--', 'cat', '/etc/podinfo/labels'])).toBe('cluster="test-cluster1"\nzone="us-est-coast"');
+    expect(await c.run(['exec', 'podinfo', '--', 'cat', '/etc/podinfo/mem_limit'])).toBe('64');
+    expect(await kubectl(['label', 'pod', 'podinfo', 'tier=web'])).toContain('pod/podinfo labeled');
+    const updated = await eventually('the labels file to follow', async () => {
+      const text = await c.run(['exec', 'podinfo', '--', 'cat', '/etc/podinfo/labels']);
+      return text.includes('tier="web"') ? text : undefined;
+    });
+    expect(updated).toBe('cluster="test-cluster1"\ntier="web"\nzone="us-est-coast"');
+  });
 });

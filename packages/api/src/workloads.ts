@@ -29,6 +29,14 @@ export interface KeyToPath {
   mode?: number;
 }
 
+/** One file of a downwardAPI volume: a pod field or a container resource, at `path`. */
+export interface DownwardAPIVolumeFile {
+  path: string;
+  fieldRef?: { fieldPath: string; apiVersion?: string };
+  resourceFieldRef?: { resource: string; containerName?: string; divisor?: string | number };
+  mode?: number;
+}
+
 export interface EnvFromSource {
   prefix?: string;
   configMapRef?: { name: string; optional?: boolean };
@@ -68,6 +76,7 @@ export interface Volume {
   emptyDir?: { medium?: string; sizeLimit?: string };
   configMap?: { name: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number };
   secret?: { secretName: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number };
+  downwardAPI?: { items?: DownwardAPIVolumeFile[]; defaultMode?: number };
   [source: string]: unknown;
 }
 

@@ -18,7 +18,7 @@ const dnsPolicies = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None
 const maxInt32 = 2147483647;
 /** The volume sources kubelab's kubelet provides; other sources are accepted and reported as ignored. */
 /** Volume sources the kubelet implements; others are accepted, warned about, and started as an empty directory. */
-export const modelledVolumeSources = ['emptyDir', 'configMap', 'secret', 'hostPath'];
+export const modelledVolumeSources = ['emptyDir', 'configMap', 'secret', 'hostPath', 'downwardAPI'];
 
 export function validatePodSpec(spec: unknown, path: string, rules: PodSpecRules = {}): FieldError[] {
   if (!isObject(spec)) return [field.required(path)];
@@ -120,6 +120,7 @@ function validateVolumes(volumes: unknown, path: string, errs: FieldError[]): Se
       if (!cm.name) errs.push(field.required(`${at}.configMap.name`));
       errs.push(...validateKeyToPath(cm.items, `${at}.configMap.items`), ...validateMode(cm.defaultMode, `${at}.configMap.defaultMode`));
     }
+    if (isObject(v.downwardAPI)) errs.push(...validateDownwardAPIVolume(v.downwardAPI, `${at}.downwardAPI`));
     const secret = v.secret;
     if (isObject(secret)) {
       if (!secret.secretName) errs.push(field.required(`${at}.secret.secretName`));
@@ -127,6 +128,39 @@ function validateVolumes(volumes: unknown, path: string, errs: FieldError[]): Se
     }
   });
   return names;
+}
+
+// validateDownwardAPIVolumeSource: a file per item, from a pod field (the volume's narrower list) or a
+// container resource, which must name its container.
+const volumeFieldPaths = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
+
+function validateDownwardAPIVolume(source: Record<string, unknown>, path: string): FieldError[] {
+  const errs = validateMode(source.defaultMode, `${path}.defaultMode`);
+  const items = source.items;
+  if (items === undefined || items === null) return errs;
+  if (!Array.isArray(items)) return [...errs, field.invalid(`${path}.items`, items, 'must be a list')];
+  items.forEach((item: unknown, i) => {
+    const at = `${path}.items[${i}]`;
+    const it = isObject(item) ? item : {};
+    if (!it.path) errs.push(field.required(`${at}.path`));
+    else if (typeof it.path !== 'string' || it.path.startsWith('/') || it.path.split('/').includes('..'))
+      errs.push(field.invalid(`${at}.path`, it.path, "must be a relative path without '..'"));
+    errs.push(...validateMode(it.mode, `${at}.mode`));
+    const refs = ['fieldRef', 'resourceFieldRef'].filter((k) => it[k] !== undefined && it[k] !== null);
+    if (refs.length !== 1) {
+      errs.push(field.required(at, 'one and only one of fieldRef and resourceFieldRef must be specified'));
+      return;
+    }
+    if (isObject(it.fieldRef)) {
+      const fp = it.fieldRef.fieldPath;
+      if (!fp) errs.push(field.required(`${at}.fieldRef.fieldPath`));
+      else if (typeof fp !== 'string' || !(volumeFieldPaths.includes(fp) || /^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp)))
+        errs.push(field.notSupported(`${at}.fieldRef.fieldPath`, fp, volumeFieldPaths));
+    }
+    if (isObject(it.resourceFieldRef) && !it.resourceFieldRef.containerName)
+      errs.push(field.required(`${at}.resourceFieldRef.containerName`));
+  });
+  return errs;
 }
 
 function validateKeyToPath(items: unknown, path: string): FieldError[] {

@@ -281,3 +281,22 @@ describe('namespaces', () => {
     expect(service.get(namespaceStrategy, undefined, 'team-a').metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'team-a' });
   });
 });
+
+describe('downwardAPI volumes', () => {
+  const withVolume = (downwardAPI: Record<string, unknown>) => pod({ containers: [web], volumes: [{ name: 'info', downwardAPI }] });
+
+  it('accepts the documented fields without warning, and refuses others with Kubernetes wording', () => {
+    const { warnings } = service.create(
+      podStrategy,
+      'default',
+      withVolume({ items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] }),
+    );
+    expect(warnings).toEqual([]);
+    expect(createError(podStrategy, withVolume({ items: [{ path: 'ip', fieldRef: { fieldPath: 'status.podIP' } }] }))).toContain(
+      'spec.volumes[0].downwardAPI.items[0].fieldRef.fieldPath: Unsupported value: "status.podIP"',
+    );
+    expect(createError(podStrategy, withVolume({ items: [{ path: 'cpu', resourceFieldRef: { resource: 'limits.cpu' } }] }))).toContain(
+      'spec.volumes[0].downwardAPI.items[0].resourceFieldRef.containerName: Required value',
+    );
+  });
+});

@@ -73,7 +73,8 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, hooks: SyncHooks): 
     changed = true;
   } else {
     const sandbox = liveSandbox(observed);
-    const mountpoints = sandbox && !actions.completed ? await prepareVolumes(ctx, ref, plans, sandbox.id, actions) : undefined;
+    const mountpoints =
+      sandbox && !actions.completed ? await prepareVolumes(ctx, ref, plans, sandbox.id, actions, pod, sandbox.podIp ?? '') : undefined;
     if (!mountpoints && actions.start.length) hooks.requeue(ref.uid, ctx.config.resyncMs);
     if (sandbox && mountpoints && actions.start.length) {
       await startContainers(ctx, pod, ref, sandbox, plans, mountpoints, actions, hooks);
@@ -113,10 +114,12 @@ async function prepareVolumes(
   plans: VolumePlan[],
   sandboxId: string,
   actions: PodActions,
+  pod: Pod,
+  podIp: string,
 ): Promise<Map<string, string> | undefined> {
   try {
     const mountpoints = await ensureVolumes(ctx, plans);
-    await populateVolumes(ctx, ref, plans, sandboxId);
+    await populateVolumes(ctx, ref, plans, sandboxId, pod, podIp);
     return mountpoints;
   } catch (err) {
     if (!(err instanceof ContainerConfigError)) throw err;

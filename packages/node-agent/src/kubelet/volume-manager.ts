@@ -1,12 +1,14 @@
 // Pod volumes in Docker: create them, fill configMap/secret volumes through the pause container's staging
 // mounts (putArchive), and remove them with the pod. subPaths are resolved per container start (subpath-resolver.ts).
 import { createHash, randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Pod } from '@kubelab/api';
 import { swapCommand, topLevelNames, versionDirName, versionEntries } from './atomic-writer';
 import type { KubeletContext } from './context';
 import { ContainerConfigError } from './env';
 import type { PodRef } from './names';
 import { tar } from './tar';
-import { projectedFiles, STAGING_DIR, type ProjectedFile, type VolumePlan } from './volumes';
+import { downwardApiFiles, projectedFiles, STAGING_DIR, type ProjectedFile, type VolumePlan } from './volumes';
 
 /** Creates the Docker volumes; returns their mountpoints by Docker volume name (for subPath binds). */
 export async function ensureVolumes(ctx: KubeletContext, plans: VolumePlan[]): Promise<Map<string, string>> {
@@ -26,17 +28,35 @@ function filesHash(files: ProjectedFile[]): string {
  * restart, which forgets the hashes). A missing non-optional source throws ContainerConfigError with the
  * kubelet's FailedMount wording.
  */
-export async function populateVolumes(ctx: KubeletContext, ref: PodRef, plans: VolumePlan[], sandboxId: string): Promise<void> {
+export async function populateVolumes(
+  ctx: KubeletContext,
+  ref: PodRef,
+  plans: VolumePlan[],
+  sandboxId: string,
+  pod?: Pod,
+  podIp = '',
+): Promise<void> {
   const hashes = ctx.memory.hashesOf(ref.uid);
   for (const p of plans) {
-    if (p.source.kind !== 'configMap' && p.source.kind !== 'secret') continue;
-    const obj =
-      p.source.kind === 'configMap'
-        ? await ctx.sources.configMap(ref.namespace, p.source.name)
-        : await ctx.sources.secret(ref.namespace, p.source.name);
+    if (p.source.kind !== 'configMap' && p.source.kind !== 'secret' && p.source.kind !== 'downwardAPI') continue;
     let files: ProjectedFile[];
     try {
-      files = projectedFiles(p.source, obj);
+      if (p.source.kind === 'downwardAPI') {
+        if (!pod) continue;
+        const fields = {
+          podIP: podIp,
+          hostIP: ctx.config.nodeIp,
+          nodeName: ctx.config.nodeName,
+          allocatable: { cpu: os.cpus().length, memory: Math.floor(os.totalmem() / 1024) * 1024 },
+        };
+        files = downwardApiFiles(p.source, pod, fields);
+      } else {
+        const obj =
+          p.source.kind === 'configMap'
+            ? await ctx.sources.configMap(ref.namespace, p.source.name)
+            : await ctx.sources.secret(ref.namespace, p.source.name);
+        files = projectedFiles(p.source, obj);
+      }
     } catch (err) {
       throw new ContainerConfigError(`MountVolume.SetUp failed for volume "${p.name}" : ${(err as Error).message}`);
     }

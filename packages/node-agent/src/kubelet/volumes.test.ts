@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ContainerConfigError } from './env';
 import { container, pod } from './fixtures.test-util';
 import { podRef } from './names';
-import { containerMounts, planVolumes, projectedFiles, stagingMounts } from './volumes';
+import { containerMounts, downwardApiFiles, planVolumes, projectedFiles, stagingMounts } from './volumes';
 
 const owner = { cluster: 'kt', node: 'kt-worker' };
 
@@ -91,5 +91,35 @@ describe('volumes', () => {
     expect(() => projectedFiles(plans[1].source, null)).toThrow('configmap "app-config" not found');
     expect(() => projectedFiles(plans[2].source, { ...secret, data: {} })).toThrow('secret references non-existent secret key: password');
     expect(projectedFiles({ kind: 'configMap', name: 'x', optional: true }, null)).toEqual([]);
+  });
+});
+
+// pkg/volume/downwardapi: labels/annotations as fieldpath.FormatMap text, fields as values, resources as env does.
+describe('downwardAPI volumes', () => {
+  it('writes labels, annotations, fields and resources with their modes', () => {
+    const p = pod(
+      { containers: [{ name: 'app', image: 'x', resources: { limits: { memory: '64Mi' } } }] },
+      { labels: { tier: 'web', app: 'shop' }, annotations: { note: 'say "hi"' } },
+    );
+    const files = downwardApiFiles(
+      {
+        kind: 'downwardAPI',
+        defaultMode: 0o600,
+        items: [
+          { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+          { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' }, mode: 0o444 },
+          { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
+          { path: 'mem', resourceFieldRef: { resource: 'limits.memory', containerName: 'app', divisor: '1Mi' } },
+        ],
+      },
+      p,
+      { podIP: '10.244.1.2', hostIP: '172.30.0.3', nodeName: 'n' },
+    );
+    expect(files.map((f) => [f.path, f.content.toString(), f.mode])).toEqual([
+      ['labels', 'app="shop"\ntier="web"', 0o600],
+      ['annotations', 'note="say \\"hi\\""', 0o444],
+      ['name', 'web', 0o600],
+      ['mem', '64', 0o600],
+    ]);
   });
 });

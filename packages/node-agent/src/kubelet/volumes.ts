@@ -3,8 +3,8 @@
 // pause container under STAGING_DIR, so the kubelet can write configMap/secret files (docker putArchive) and
 // resolve subPaths there (subpath.ts) before a container starts.
 import type Docker from 'dockerode';
-import type { ConfigMap, Container, KeyToPath, Pod, Secret, Volume } from '@kubelab/api';
-import { ContainerConfigError } from './env';
+import type { ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from '@kubelab/api';
+import { ContainerConfigError, fieldRefValue, resourceFieldRefValue, type PodFieldValues } from './env';
 import { hostPathVolumeName, LABEL, podVolumeName, ROLE_HOST_PATH, volumeLabels, type OwnerLabels, type PodRef } from './names';
 
 export const STAGING_DIR = '/.kubelab/volumes';
@@ -13,7 +13,8 @@ export type VolumeSource =
   | { kind: 'emptyDir' }
   | { kind: 'hostPath'; path: string }
   | { kind: 'configMap'; name: string; items?: KeyToPath[]; optional: boolean; defaultMode?: number }
-  | { kind: 'secret'; name: string; items?: KeyToPath[]; optional: boolean; defaultMode?: number };
+  | { kind: 'secret'; name: string; items?: KeyToPath[]; optional: boolean; defaultMode?: number }
+  | { kind: 'downwardAPI'; items: DownwardAPIVolumeFile[]; defaultMode?: number };
 
 export interface VolumePlan {
   /** The pod's name for it (spec.volumes[].name). */
@@ -38,6 +39,7 @@ function sourceOf(v: Volume): VolumeSource {
     const { secretName, items, optional, defaultMode } = v.secret;
     return { kind: 'secret', name: secretName, items, optional: !!optional, defaultMode };
   }
+  if (v.downwardAPI) return { kind: 'downwardAPI', items: v.downwardAPI.items ?? [], defaultMode: v.downwardAPI.defaultMode };
   const hostPath = v.hostPath as { path?: string } | undefined;
   if (hostPath?.path) return { kind: 'hostPath', path: hostPath.path };
   // persistentVolumeClaim, projected, downwardAPI, ...: the API server warned they are not modelled; the pod
@@ -109,7 +111,8 @@ export function containerMounts(
   return (c.volumeMounts ?? []).map((m, i) => {
     const plan = plans.find((p) => p.name === m.name);
     if (!plan) throw new ContainerConfigError(`cannot find volume "${m.name}" to mount into container "${c.name}"`);
-    const readOnly = !!m.readOnly || plan.source.kind === 'configMap' || plan.source.kind === 'secret';
+    const readOnly =
+      !!m.readOnly || plan.source.kind === 'configMap' || plan.source.kind === 'secret' || plan.source.kind === 'downwardAPI';
     if (!m.subPath && !m.subPathExpr) return planMount(plan, m.mountPath, readOnly);
     const source = subPathSources.get(i);
     if (!source)
@@ -165,4 +168,38 @@ export function projectedFiles(source: VolumeSource, obj: ConfigMap | Secret | n
       return { path: item.path, content, mode: item.mode ?? fallback };
     })
     .filter((f): f is ProjectedFile => f !== undefined);
+}
+
+/** fieldpath.FormatMap: `key="value"` lines sorted by key, values quoted as Go's %q does (JSON is close enough). */
+function formatMap(m: Record<string, string> | undefined): string {
+  return Object.keys(m ?? {})
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(m![k])}`)
+    .join('\n');
+}
+
+/**
+ * Files of a downwardAPI volume, as the kubelet's downwardapi plugin writes them: labels and annotations as
+ * FormatMap text, other fields as their value, resourceFieldRef as the env form does (containerName required
+ * in volumes). Rewritten by the atomic writer when the pod's labels or annotations change.
+ */
+export function downwardApiFiles(
+  source: Extract<VolumeSource, { kind: 'downwardAPI' }>,
+  pod: Pod,
+  fields: PodFieldValues,
+): ProjectedFile[] {
+  const fallback = source.defaultMode ?? defaultFileMode;
+  return source.items.map((item) => {
+    if (item.path.startsWith('/') || item.path.split('/').includes('..'))
+      throw new ContainerConfigError(`downwardAPI item path "${item.path}" must be relative without ".."`);
+    let text: string;
+    if (item.fieldRef?.fieldPath === 'metadata.labels') text = formatMap(pod.metadata.labels);
+    else if (item.fieldRef?.fieldPath === 'metadata.annotations') text = formatMap(pod.metadata.annotations);
+    else if (item.fieldRef) text = fieldRefValue(pod, item.fieldRef.fieldPath, fields);
+    else if (item.resourceFieldRef) {
+      const container = pod.spec.containers.find((c) => c.name === item.resourceFieldRef!.containerName) ?? pod.spec.containers[0];
+      text = resourceFieldRefValue(pod, container, item.resourceFieldRef, fields);
+    } else text = '';
+    return { path: item.path, content: Buffer.from(text, 'utf8'), mode: item.mode ?? fallback };
+  });
 }
