@@ -9,6 +9,7 @@ export * from './manifest';
 export * from './time';
 export * from './workloads';
 export * from './docker-labels';
+export * from './docker-frames';
 export * from './stable-json';
 export * from './pod-template';
 export * from './quantity';

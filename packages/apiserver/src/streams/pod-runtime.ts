@@ -9,6 +9,7 @@
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
+import { demuxFrames } from '@kubelab/api';
 import { fromLabels, podFilters, type ContainerInstance } from './pod-containers';
 
 export interface AttachRequest {
@@ -49,20 +50,6 @@ export interface PodRuntime {
   logs(req: LogsRequest): Promise<void>;
   /** A TCP connection to the port in the pod's network namespace. */
   connect(podIp: string, port: number): Promise<net.Socket>;
-}
-
-/** Splits Docker's multiplexed frames ([stream, 0, 0, 0, size BE32] + payload) into their payloads. */
-export function demuxFrames(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    if (buf[i] > 2 || buf[i + 1] !== 0 || buf[i + 2] !== 0 || buf[i + 3] !== 0) return [buf]; // not multiplexed
-    const size = buf.readUInt32BE(i + 4);
-    out.push(buf.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  if (out.length === 0 && buf.length > 0) return [buf];
-  return out;
 }
 
 function ended(stream: NodeJS.ReadableStream, signal?: AbortSignal): Promise<void> {

@@ -3,9 +3,8 @@
 // so a learner sees that a ClusterIP is only a NAT rule in every node and which rule their packets hit.
 import Docker from 'dockerode';
 import type { Command } from 'commander';
-import { DOCKER_LABEL } from '@kubelab/api';
+import { DOCKER_LABEL, demuxFrames } from '@kubelab/api';
 import type { CliEnv } from '../command-kit';
-import { demuxFrames } from '../docker/demux';
 import { CliError } from '../errors';
 import { namespaceOf } from '../resource-args';
 import { formatRules, ownRules, parseIptablesSave, rulesOfService } from './node-iptables-view';

@@ -1,5 +1,5 @@
-// Docker's multiplexed exec output, for `kubelab node iptables`, which reads a node container (not a pod)
-// straight from the engine.
+// Docker's multiplexed stream format for non-TTY exec and logs output, read by the API server's pod streams
+// and the CLI's `node iptables`. Pure.
 
 /** Splits Docker's multiplexed frames ([stream, 0, 0, 0, size BE32] + payload) into their payloads. */
 export function demuxFrames(buf: Buffer): Buffer[] {
