@@ -4,6 +4,7 @@ import type { Status, StatusCause } from './types';
 
 export type StatusReason =
   | 'BadRequest'
+  | 'Unauthorized'
   | 'Forbidden'
   | 'NotFound'
   | 'AlreadyExists'
@@ -19,6 +20,7 @@ export type StatusReason =
 
 const httpCode: Record<StatusReason, number> = {
   BadRequest: 400,
+  Unauthorized: 401,
   Forbidden: 403,
   NotFound: 404,
   AlreadyExists: 409,

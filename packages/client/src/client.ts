@@ -1,5 +1,6 @@
 // A typed REST client for the kubelab API (undici), used by the CLI, the node agents and the other
 // in-cluster components. Failures come back as StatusError, exactly as the server described them.
+import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import { collectionPath, objectPath, StatusError, type KubeList, type KubeObject, type ResourceInfo, type Status } from '@kubelab/api';
 
@@ -14,22 +15,66 @@ export interface WriteResponse<T> {
 }
 
 export interface ClientOptions {
+  /** https://host:port (or http:// for an API server without TLS, as in unit tests). */
   baseUrl: string;
+  /** Bearer token sent on every request (a kubeconfig's `user.token`). */
+  token?: string;
+  /**
+   * A file holding the bearer token, re-read when older than a minute, as client-go's cached file token
+   * source does: the kubelet rotates projected ServiceAccount tokens in place.
+   */
+  tokenFile?: string;
+  /** PEM of the CA that signed the API server's certificate (a kubeconfig's certificate-authority-data). */
+  ca?: string;
   /** Per-request timeout for non-watch calls. */
   timeoutMs?: number;
   dispatcher?: Dispatcher;
 }
 
+const TOKEN_FILE_TTL_MS = 60_000;
+
 export class KubeClient {
   readonly baseUrl: string;
+  /** The CA bundle the client trusts (undefined: the system's), for other transports (WebSockets). */
+  readonly ca?: string;
   private readonly timeoutMs: number;
   readonly dispatcher: Dispatcher;
+  private readonly token?: string;
+  private readonly tokenFile?: string;
+  private fileToken?: { value: string; readAt: number };
 
   constructor(opts: ClientOptions) {
     if (!/^https?:\/\//.test(opts.baseUrl)) throw new TypeError(`KubeClient: baseUrl must be an http(s) URL, got "${opts.baseUrl}"`);
     this.baseUrl = opts.baseUrl.replace(/\/$/, '');
     this.timeoutMs = opts.timeoutMs ?? 15_000;
-    this.dispatcher = opts.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+    this.ca = opts.ca;
+    this.token = opts.token;
+    this.tokenFile = opts.tokenFile;
+    this.dispatcher =
+      opts.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16, ...(opts.ca ? { connect: { ca: opts.ca } } : {}) });
+  }
+
+  /** The bearer token in use (re-read from tokenFile when due), or undefined. */
+  bearerToken(): string | undefined {
+    if (this.token) return this.token;
+    if (!this.tokenFile) return undefined;
+    const now = Date.now();
+    if (!this.fileToken || now - this.fileToken.readAt > TOKEN_FILE_TTL_MS) {
+      try {
+        this.fileToken = { value: readFileSync(this.tokenFile, 'utf8').trim(), readAt: now };
+      } catch (err) {
+        // Keep the last token when the file is briefly missing (an atomic swap); fail only without one.
+        if (!this.fileToken)
+          throw new StatusError('Unauthorized', `cannot read the token file ${this.tokenFile}: ${(err as Error).message}`);
+      }
+    }
+    return this.fileToken?.value;
+  }
+
+  /** The headers that authenticate a request: `authorization: Bearer ...` when there is a token. */
+  authHeaders(): Record<string, string> {
+    const token = this.bearerToken();
+    return token ? { authorization: `Bearer ${token}` } : {};
   }
 
   async raw<T>(method: Dispatcher.HttpMethod, path: string, body?: unknown, contentType = 'application/json'): Promise<WriteResponse<T>> {
@@ -38,7 +83,11 @@ export class KubeClient {
       res = await request(this.baseUrl + path, {
         method,
         dispatcher: this.dispatcher,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': contentType },
+        headers: {
+          ...this.authHeaders(),
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': contentType }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,

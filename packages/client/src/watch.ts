@@ -29,6 +29,7 @@ export async function watch<T extends KubeObject = KubeObject>(
   });
   const res = await request(client.baseUrl + collectionPath(r, namespace) + q, {
     dispatcher: client.dispatcher,
+    headers: client.authHeaders(),
     signal,
     headersTimeout: 15_000,
     bodyTimeout: 0,

@@ -27,7 +27,7 @@ export async function attachToPod(env: CliEnv, client: KubeClient, pod: Pod, fla
   }
   // Output written before the attach is not replayed, so an interactive prompt may already have gone by.
   if (flags.tty && flags.stdin && process.stdin.isTTY && !flags.quiet) env.io.err("If you don't see a command prompt, try pressing enter.");
-  const api = new ApiStreams(client.baseUrl);
+  const api = new ApiStreams(client);
   const namespace = pod.metadata.namespace ?? 'default';
   return terminalSession(flags, env.io, (streams) =>
     api.session('attach', { namespace, pod: pod.metadata.name!, container, ...streams }).catch((err) => {

@@ -57,7 +57,7 @@ export function registerExec(program: Command, env: CliEnv): void {
           throw lookupError(err);
         }
         assertNotCompleted(pod);
-        const api = new ApiStreams(client.baseUrl);
+        const api = new ApiStreams(client);
         return terminalSession(o, env.io, (streams) =>
           api.session('exec', { namespace, pod: pod.metadata.name!, container, command, ...streams }).catch((err) => {
             throw streamError(err);

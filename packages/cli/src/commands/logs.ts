@@ -46,7 +46,7 @@ export function registerLogs(program: Command, env: CliEnv): void {
         } catch (err) {
           throw lookupError(err);
         }
-        await new ApiStreams(client.baseUrl).logs({
+        await new ApiStreams(client).logs({
           namespace,
           pod: pod.metadata.name!,
           container,

@@ -68,7 +68,7 @@ export function registerPortForward(program: Command, env: CliEnv): void {
         if (pod.status?.phase !== 'Running') {
           throw new CliError(`unable to forward port because pod is not running. Current status=${pod.status?.phase ?? 'Pending'}`);
         }
-        const api = new ApiStreams(client.baseUrl);
+        const api = new ApiStreams(client);
         const servers: net.Server[] = [];
         for (const pair of pairs) {
           let local = pair.local;

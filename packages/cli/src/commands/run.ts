@@ -44,7 +44,7 @@ async function runAttached(client: KubeClient, env: CliEnv, pod: Pod, o: RunFlag
   else {
     // Already finished: kubectl shows what it printed instead of attaching.
     const logs = { namespace: ns, pod: name, container: name, follow: false, previous: false, timestamps: false, out: process.stdout };
-    await new ApiStreams(client.baseUrl).logs(logs);
+    await new ApiStreams(client).logs(logs);
     code = current.status?.phase === 'Failed' ? 1 : 0;
   }
   if (o.rm) {

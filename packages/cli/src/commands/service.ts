@@ -64,7 +64,7 @@ export function registerService(program: Command, env: CliEnv): void {
       await withClient(env, async (client) => {
         const svc = await client.get<Service>(resolveResource('services')!, name, namespace);
         const ports = urlPorts(svc);
-        const api = new ApiStreams(client.baseUrl);
+        const api = new ApiStreams(client);
         const servers: net.Server[] = [];
         for (const sp of ports) {
           const server = await listen((socket) => {

@@ -4,6 +4,7 @@
 // same paths kubectl and the client libraries use, so the CLI has no second way into containers.
 import { Duplex } from 'node:stream';
 import { StatusError, type Status } from '@kubelab/api';
+import type { KubeClient } from '@kubelab/client';
 import { request } from 'undici';
 import WebSocket from 'ws';
 
@@ -66,9 +67,13 @@ function statusFrom(code: number, body: string): StatusError {
   return new StatusError(code === 404 ? 'NotFound' : code >= 500 ? 'InternalError' : 'BadRequest', body || `HTTP ${code}`);
 }
 
-function openSocket(url: string, protocols: string[]): Promise<WebSocket> {
+function openSocket(client: KubeClient, url: string, protocols: string[]): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols, { perMessageDeflate: false });
+    const ws = new WebSocket(url, protocols, {
+      perMessageDeflate: false,
+      headers: client.authHeaders(),
+      ...(client.ca ? { ca: client.ca } : {}),
+    });
     // The server may send its first frames (port-forward's port prefixes, early output) in the same packet as
     // the upgrade answer; ws would emit them before the caller's handlers exist. Hold events until the caller
     // has attached them (its code right after the await runs before the setImmediate).
@@ -101,7 +106,11 @@ export function exitCodeOf(message: string): { code?: number; error?: string } {
 }
 
 export class ApiStreams {
-  constructor(private readonly baseUrl: string) {}
+  constructor(private readonly client: KubeClient) {}
+
+  private get baseUrl(): string {
+    return this.client.baseUrl;
+  }
 
   private wsUrl(path: string, query: URLSearchParams): string {
     return `${this.baseUrl.replace(/^http/, 'ws')}${path}?${query}`;
@@ -114,7 +123,10 @@ export class ApiStreams {
     if (req.stdin) q.set('stdin', 'true');
     if (req.tty) q.set('tty', 'true');
     else q.set('stderr', 'true');
-    const ws = await openSocket(this.wsUrl(podPath(req.namespace, req.pod, kind), q), ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+    const ws = await openSocket(this.client, this.wsUrl(podPath(req.namespace, req.pod, kind), q), [
+      'v5.channel.k8s.io',
+      'v4.channel.k8s.io',
+    ]);
     const v5 = ws.protocol === 'v5.channel.k8s.io';
     let result: { code?: number; error?: string } | undefined;
     const done = new Promise<void>((resolve) => ws.on('close', () => resolve()));
@@ -165,7 +177,11 @@ export class ApiStreams {
     if (req.limitBytes !== undefined) q.set('limitBytes', String(req.limitBytes));
     let res: Awaited<ReturnType<typeof request>>;
     try {
-      res = await request(`${this.baseUrl}${podPath(req.namespace, req.pod, 'log')}?${q}`, { method: 'GET' });
+      res = await request(`${this.baseUrl}${podPath(req.namespace, req.pod, 'log')}?${q}`, {
+        method: 'GET',
+        headers: this.client.authHeaders(),
+        dispatcher: this.client.dispatcher,
+      });
     } catch (err) {
       throw new StatusError('ServiceUnavailable', `cannot reach the kubelab API at ${this.baseUrl}: ${(err as Error).message}`);
     }
@@ -179,7 +195,7 @@ export class ApiStreams {
    */
   async forward(namespace: string, pod: string, port: number, onError: (message: string) => void): Promise<Duplex> {
     const q = new URLSearchParams({ ports: String(port) });
-    const ws = await openSocket(this.wsUrl(podPath(namespace, pod, 'portforward'), q), ['v4.channel.k8s.io']);
+    const ws = await openSocket(this.client, this.wsUrl(podPath(namespace, pod, 'portforward'), q), ['v4.channel.k8s.io']);
     const seen = new Set<number>();
     const conn = new Duplex({
       read() {},
