@@ -132,6 +132,27 @@ export const resources: ResourceInfo[] = [
     namespaced: true,
     verbs: allVerbs,
   },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'Ingress',
+    plural: 'ingresses',
+    singular: 'ingress',
+    shortNames: ['ing'],
+    namespaced: true,
+    verbs: allVerbs,
+    subresources: ['status'],
+  },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'IngressClass',
+    plural: 'ingressclasses',
+    singular: 'ingressclass',
+    shortNames: [],
+    namespaced: false,
+    verbs: allVerbs,
+  },
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

@@ -2,11 +2,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { KubeObject } from '@kubelab/api';
+import type { IngressClass, KubeObject } from '@kubelab/api';
 import { startNodeLifecycle } from './controllers/node-lifecycle';
 import { startWorkloadControllers, type WorkloadControllerOptions } from './controllers/workload-controllers';
 import { applyClusterPolicy } from './registry/cluster-policy';
 import { eventStrategy, namespaceStrategy, nodeStrategy } from './registry/core-kinds';
+import { ingressClassStrategy, ingressStrategyWith } from './registry/ingress-kinds';
 import { leaseStrategy } from './registry/lease-kinds';
 import { ObjectService } from './registry/object-service';
 import { endpointSliceStrategy, endpointsStrategy, serviceStrategyWith } from './registry/service-kinds';
@@ -76,6 +77,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const allocations = new ServiceAllocations(store, { ...defaultServiceNetwork, ...opts.serviceNetwork });
   const serviceStrategy = serviceStrategyWith(allocations);
   registry.add(serviceStrategy).add(endpointsStrategy).add(endpointSliceStrategy);
+  // DefaultIngressClass admission reads the IngressClasses when an Ingress is created.
+  registry.add(ingressClassStrategy).add(ingressStrategyWith(() => service.list(ingressClassStrategy, undefined) as IngressClass[]));
   const service = new ObjectService(store, registry);
   for (const name of bootstrapNamespaces) {
     if (!store.get('/namespaces', undefined, name)) {

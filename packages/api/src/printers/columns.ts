@@ -5,6 +5,7 @@
 import { humanDuration } from '../time';
 import type { Event, KubeObject, Namespace, Node } from '../types';
 import { age } from './cells';
+import { ingressClassColumns, ingressColumns } from './ingress-columns';
 import { endpointSliceColumns, endpointsColumns, serviceColumns } from './service-columns';
 import { configMapColumns, deploymentColumns, podColumns, replicaSetColumns, secretColumns } from './workload-columns';
 
@@ -109,6 +110,8 @@ const columnsByKind: Record<string, Column[]> = {
   Service: serviceColumns,
   Endpoints: endpointsColumns,
   EndpointSlice: endpointSliceColumns,
+  Ingress: ingressColumns,
+  IngressClass: ingressClassColumns,
   // printLease: the holder of a node's Lease is the node.
   Lease: [
     nameColumn,

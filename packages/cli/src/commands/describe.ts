@@ -11,6 +11,7 @@ import {
   type Pod,
   type ReplicaSet,
   type ResourceInfo,
+  type Service,
 } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, withClient, type CliEnv } from '../command-kit';
@@ -71,6 +72,10 @@ export async function gatherRelated(client: KubeClient, obj: KubeObject, showEve
     related.endpointSlices = await listOrEmpty<EndpointSlice>(client, 'endpointslices.discovery.k8s.io', ns, {
       labelSelector: `kubernetes.io/service-name=${obj.metadata.name}`,
     });
+  if (needs.services) {
+    related.services = await listOrEmpty<Service>(client, 'services', ns, {});
+    related.endpointSlices = await listOrEmpty<EndpointSlice>(client, 'endpointslices.discovery.k8s.io', ns, {});
+  }
   if (obj.kind === 'Node') {
     const leases = resolveResource('leases.coordination.k8s.io');
     related.lease = leases ? await client.get(leases, obj.metadata.name!, 'kube-node-lease').catch(() => null) : undefined;

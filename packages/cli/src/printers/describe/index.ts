@@ -5,6 +5,7 @@ import type {
   Deployment,
   EndpointSlice,
   Event,
+  Ingress,
   KubeObject,
   Namespace,
   Node,
@@ -13,6 +14,7 @@ import type {
   Secret,
   Service,
 } from '@kubelab/api';
+import { describeIngress } from './ingress';
 import type { DescribeContext } from './common';
 import { describeConfigMap, describeSecret } from './config';
 import { describeGeneric, describeNamespace, describeNode } from './node';
@@ -32,6 +34,8 @@ export interface Related {
   endpointSlices?: EndpointSlice[];
   /** A Node's Lease in kube-node-lease (null: looked up, none there). */
   lease?: KubeObject | null;
+  /** The Services of an Ingress's namespace (its backends); endpointSlices then holds the namespace's slices. */
+  services?: Service[];
 }
 
 /** What describe needs fetched besides the object itself. */
@@ -40,9 +44,11 @@ export function relatedNeeds(kind: string): {
   pods: 'selector' | 'node' | false;
   replicaSets: boolean;
   endpointSlices: boolean;
+  services: boolean;
 } {
   return {
     endpointSlices: kind === 'Service',
+    services: kind === 'Ingress',
     events: kind !== 'Namespace' && kind !== 'Secret',
     pods: kind === 'ReplicaSet' ? 'selector' : kind === 'Node' ? 'node' : false,
     replicaSets: kind === 'Deployment',
@@ -67,6 +73,8 @@ export function describeObject(obj: KubeObject, related: Related, ctx: DescribeC
       return describeSecret(obj as Secret);
     case 'Service':
       return describeService(obj as Service, related.endpointSlices, related.events, ctx);
+    case 'Ingress':
+      return describeIngress(obj as Ingress, related, related.events, ctx);
     default:
       return describeGeneric(obj, related.events, ctx);
   }
