@@ -9,11 +9,13 @@ import { applyClusterPolicy } from './registry/cluster-policy';
 import { eventStrategy, namespaceStrategy, nodeStrategy } from './registry/core-kinds';
 import { ingressClassStrategy, ingressStrategyWith } from './registry/ingress-kinds';
 import { leaseStrategy } from './registry/lease-kinds';
+import { networkPolicyStrategy } from './registry/networkpolicy-kinds';
 import { ObjectService } from './registry/object-service';
 import { endpointSliceStrategy, endpointsStrategy, serviceStrategyWith } from './registry/service-kinds';
 import { podStrategy, workloadStrategies } from './registry/workload-kinds';
 import { Registry, type Strategy } from './registry/strategy';
 import { createApp } from './server';
+import type { MetricsSource } from './metrics/metrics-source';
 import type { PodRuntime } from './streams/pod-runtime';
 import { serveStreamUpgrades } from './streams/stream-routes';
 import { ensureKubernetesService } from './services/kubernetes-service';
@@ -46,6 +48,8 @@ export interface ApiServerOptions {
   advertisePort?: number;
   /** The container runtime behind pods/log, exec, attach and portforward (streams/pod-runtime.ts). */
   podRuntime?: PodRuntime;
+  /** Containers' CPU and memory behind metrics.k8s.io (`kubectl top`); metrics/metrics-source.ts. */
+  metrics?: MetricsSource;
   /** Extra kinds (pods, deployments, ...) registered by later components. */
   strategies?: Strategy[];
   log: Logger;
@@ -60,7 +64,7 @@ export interface RunningApiServer {
 const bootstrapNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
-  const registry = new Registry().add(namespaceStrategy).add(nodeStrategy).add(eventStrategy).add(leaseStrategy);
+  const registry = new Registry().add(namespaceStrategy).add(nodeStrategy).add(eventStrategy).add(leaseStrategy).add(networkPolicyStrategy);
   for (const s of applyClusterPolicy(workloadStrategies, { allowPrivileged: !!opts.allowPrivileged })) registry.add(s);
   for (const s of opts.strategies ?? []) registry.add(s);
 
@@ -101,7 +105,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     pods: podStrategy,
     recorder: workloads.recorder,
   });
-  const app = createApp({ service, log: opts.log, ready: () => true, podRuntime: opts.podRuntime });
+  const app = createApp({ service, log: opts.log, ready: () => true, podRuntime: opts.podRuntime, metrics: opts.metrics });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve(s));
     s.once('error', reject);

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { startApiServer, type RunningApiServer } from './api-server';
 import { DockerPodRuntime } from './streams/pod-runtime';
+import { DockerMetricsSource } from './metrics/metrics-source';
 import { defaultLoadBalancerPool } from './services/service-allocations';
 
 export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer> {
@@ -23,6 +24,7 @@ export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer
     // The control-plane container has the Docker socket for its node agent (streams/pod-runtime.ts says why
     // the API server uses it directly instead of proxying to a kubelet).
     podRuntime: env.KUBELAB_CLUSTER ? new DockerPodRuntime(env.KUBELAB_CLUSTER) : undefined,
+    metrics: env.KUBELAB_CLUSTER ? new DockerMetricsSource(env.KUBELAB_CLUSTER) : undefined,
     log: log.child({ component: 'apiserver' }),
   });
 }

@@ -11,6 +11,8 @@ import { resourceHandler } from './rest/resource-handler';
 import type { PodRuntime } from './streams/pod-runtime';
 import { podLogRoute } from './streams/stream-routes';
 import { kubectlRoutes } from './kubectl-surface/kubectl-routes';
+import { metricsRoutes } from './metrics/metrics-routes';
+import type { MetricsSource } from './metrics/metrics-source';
 
 export interface ServerDeps {
   service: ObjectService;
@@ -19,9 +21,11 @@ export interface ServerDeps {
   ready: () => boolean;
   /** Serves pods/log (and, on the HTTP server, exec, attach and portforward); absent in unit tests. */
   podRuntime?: PodRuntime;
+  /** Serves metrics.k8s.io (kubectl top); absent in unit tests. */
+  metrics?: MetricsSource;
 }
 
-export function createApp({ service, log, ready, podRuntime }: ServerDeps): express.Express {
+export function createApp({ service, log, ready, podRuntime, metrics }: ServerDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -62,6 +66,7 @@ export function createApp({ service, log, ready, podRuntime }: ServerDeps): expr
   app.use(openApiRoutes(service.registry));
   app.use(podLogRoute(service, () => podRuntime));
   app.use(kubectlRoutes(service));
+  app.use(metricsRoutes(service, () => metrics));
   app.use(resourceHandler(service));
   app.use((req: Request) => {
     throw new StatusError('NotFound', `the server could not find the requested resource (${req.method} ${req.path})`);

@@ -21,6 +21,7 @@ import { registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
 import { registerScale } from './commands/scale';
 import { registerWait } from './commands/wait';
+import { registerTop } from './commands/top';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -127,6 +128,7 @@ registerLogs(program, env);
 registerPortForward(program, env);
 registerService(program, env);
 registerNode(program, env);
+registerTop(program, env);
 
 program
   .command('version')

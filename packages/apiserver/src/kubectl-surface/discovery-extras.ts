@@ -37,8 +37,15 @@ const authorization: ExtraResource[] = [
   },
 ];
 
+// metrics-server's APIService (metrics.k8s.io/v1beta1): what `kubectl top` looks for in discovery.
+const metrics: ExtraResource[] = [
+  { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] },
+  { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
+];
+
 /** Groups served besides the registry's: name -> version -> resources. */
 export const extraGroups: Record<string, Record<string, ExtraResource[]>> = {
+  'metrics.k8s.io': { v1beta1: metrics },
   'authorization.k8s.io': { v1: authorization },
   // Only for pods/eviction's Eviction kind: no resource of its own is served (no PodDisruptionBudgets).
   policy: { v1: [] },
