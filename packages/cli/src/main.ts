@@ -22,6 +22,7 @@ import { registerRun } from './commands/run';
 import { registerScale } from './commands/scale';
 import { registerWait } from './commands/wait';
 import { registerTop } from './commands/top';
+import { registerCapture } from './commands/capture';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -129,6 +130,7 @@ registerPortForward(program, env);
 registerService(program, env);
 registerNode(program, env);
 registerTop(program, env);
+registerCapture(program, env);
 
 program
   .command('version')

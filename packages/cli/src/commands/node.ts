@@ -3,9 +3,9 @@
 // so a learner sees that a ClusterIP is only a NAT rule in every node and which rule their packets hit.
 import Docker from 'dockerode';
 import type { Command } from 'commander';
-import { DOCKER_LABEL, demuxFrames } from '@kubelab/api';
 import type { CliEnv } from '../command-kit';
 import { CliError } from '../errors';
+import { execText, nodeContainer } from '../inspect/node-docker';
 import { namespaceOf } from '../resource-args';
 import { formatRules, ownRules, parseIptablesSave, rulesOfService } from './node-iptables-view';
 
@@ -15,37 +15,8 @@ interface NodeIptablesOptions {
   table?: string;
 }
 
-async function nodeContainer(docker: Docker, cluster: string, node: string): Promise<string> {
-  const list = await docker.listContainers({
-    filters: { label: [`${DOCKER_LABEL.cluster}=${cluster}`, `${DOCKER_LABEL.node}=${node}`] },
-  });
-  const found = list.find((c) => !c.Labels?.[DOCKER_LABEL.pod]);
-  if (!found)
-    throw new CliError(
-      `Error from server (NotFound): nodes "${node}" not found (no running node container in cluster "${cluster}")`,
-      1,
-      true,
-    );
-  return found.Id;
-}
-
-async function iptablesSave(docker: Docker, id: string, table?: string): Promise<string> {
-  const exec = await docker.getContainer(id).exec({
-    Cmd: ['iptables-save', '-c', ...(table ? ['-t', table] : [])],
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  const info = await exec.inspect();
-  const text = demuxFrames(Buffer.concat(chunks)).map(String).join('');
-  if (info.ExitCode) throw new CliError(`iptables-save failed in ${id.slice(0, 12)}: ${text.trim()}`);
-  return text;
+export async function iptablesSave(docker: Docker, id: string, table?: string): Promise<string> {
+  return execText(docker, id, ['iptables-save', '-c', ...(table ? ['-t', table] : [])]);
 }
 
 export function registerNode(program: Command, env: CliEnv, docker: () => Docker = () => new Docker()): void {
