@@ -122,6 +122,16 @@ export const resources: ResourceInfo[] = [
     verbs: allVerbs,
   },
   {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'NetworkPolicy',
+    plural: 'networkpolicies',
+    singular: 'networkpolicy',
+    shortNames: ['netpol'],
+    namespaced: true,
+    verbs: allVerbs,
+  },
+  {
     // Node heartbeats (kube-node-lease/<node>), renewed by the node agents; `kubectl describe node` shows them.
     group: 'coordination.k8s.io',
     version: 'v1',

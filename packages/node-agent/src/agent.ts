@@ -52,6 +52,7 @@ export async function runNodeAgentFromEnv(log: Logger): Promise<RunningAgent> {
         docker,
         log: agentLog,
         services: () => (network.servicesSynced ? network.listServices() : undefined),
+        network,
       }),
     agentLog,
     60_000,

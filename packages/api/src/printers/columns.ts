@@ -6,6 +6,7 @@ import { humanDuration } from '../time';
 import type { Event, KubeObject, Namespace, Node } from '../types';
 import { age } from './cells';
 import { ingressClassColumns, ingressColumns } from './ingress-columns';
+import { networkPolicyColumns } from './networkpolicy-columns';
 import { endpointSliceColumns, endpointsColumns, serviceColumns } from './service-columns';
 import { configMapColumns, deploymentColumns, podColumns, replicaSetColumns, secretColumns } from './workload-columns';
 
@@ -118,6 +119,7 @@ const columnsByKind: Record<string, Column[]> = {
     { header: 'HOLDER', value: (o) => String((o.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '') },
     ageColumn,
   ],
+  NetworkPolicy: networkPolicyColumns,
 };
 
 /** The columns of a kind: the default table (NAME, AGE) for kinds without their own printer. */

@@ -1,6 +1,6 @@
 // What the kubelet's I/O steps share: configuration, the Docker runtime, API helpers and per-pod memory.
 import type { Logger } from 'pino';
-import type { Service } from '@kubelab/api';
+import type { Pod, Service } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import type { AgentConfig } from '../config';
 import type { Backoff } from './backoff';
@@ -33,6 +33,11 @@ export interface KubeletContext {
   log: Logger;
   /** Every Service (the node's Service cache), or undefined until it has listed once: for service env vars. */
   services?: () => Service[] | undefined;
+  /**
+   * The node's network role: resolves once the pod's NetworkPolicy rules know its sandbox IP. Called before
+   * any container of the pod starts, so a pod selected by a policy is covered from its first packet.
+   */
+  network?: { podStarting(pod: Pod, ip: string): Promise<void> };
 }
 
 /** Per-pod facts only this agent knows, forgotten when the pod goes. */

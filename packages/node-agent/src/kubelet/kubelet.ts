@@ -32,6 +32,8 @@ export interface KubeletOptions {
   log: Logger;
   /** The node network's Service cache (undefined until it has listed once), for service env vars. */
   services?: () => Service[] | undefined;
+  /** The node network, told of a pod's sandbox IP before its containers start (NetworkPolicy coverage). */
+  network?: KubeletContext['network'];
 }
 
 /** The pause image: KUBELAB_NODE_IMAGE, or whatever image this node container runs (hostname = its name). */
@@ -116,6 +118,7 @@ export class Kubelet {
       memory: new PodMemory(),
       log: log.child({ role: 'kubelet' }),
       services: opts.services,
+      network: opts.network,
     };
     // An agent that died while it resolved a subPath left the pod's other containers frozen.
     await thawLeftovers(ctx).catch((err) => ctx.log.error({ err }, 'thawing paused pod containers failed'));

@@ -77,6 +77,7 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, hooks: SyncHooks): 
       sandbox && !actions.completed ? await prepareVolumes(ctx, ref, plans, sandbox.id, actions, pod, sandbox.podIp ?? '') : undefined;
     if (!mountpoints && actions.start.length) hooks.requeue(ref.uid, ctx.config.resyncMs);
     if (sandbox && mountpoints && actions.start.length) {
+      if (sandbox.podIp) await ctx.network?.podStarting(pod, sandbox.podIp);
       await startContainers(ctx, pod, ref, sandbox, plans, mountpoints, actions, hooks);
       changed = true;
     }

@@ -72,3 +72,32 @@ export function endpointChain(svcPortName: string, protocol: string, endpoint: s
 export function isServiceChainName(chain: string): boolean {
   return Object.values(CHAIN_PREFIX).some((p) => chain.startsWith(p));
 }
+
+/**
+ * NetworkPolicy chains (kubelab's own; 12-character prefixes keep names within iptables' 28): per isolated pod
+ * and direction (NPI ingress, NPE egress, hashed from "ns/pod"), per policy rule as resolved (NPR) and per
+ * ipBlock with exceptions (NPB), both hashed from what they contain, so equal content shares one chain.
+ */
+export const POLICY_CHAIN_PREFIX = {
+  ingress: 'KUBELAB-NPI-',
+  egress: 'KUBELAB-NPE-',
+  rule: 'KUBELAB-NPR-',
+  block: 'KUBELAB-NPB-',
+} as const;
+
+export function podPolicyChain(pod: string, direction: 'ingress' | 'egress'): string {
+  return POLICY_CHAIN_PREFIX[direction] + hash16(pod);
+}
+
+export function policyRuleChain(content: string): string {
+  return POLICY_CHAIN_PREFIX.rule + hash16(content);
+}
+
+export function policyBlockChain(content: string): string {
+  return POLICY_CHAIN_PREFIX.block + hash16(content);
+}
+
+/** Chains rendered per object, deleted when no longer wanted: the service proxy's and the policies'. */
+export function isDynamicChainName(chain: string): boolean {
+  return isServiceChainName(chain) || Object.values(POLICY_CHAIN_PREFIX).some((p) => chain.startsWith(p));
+}

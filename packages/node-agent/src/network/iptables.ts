@@ -5,9 +5,10 @@
 // nat: the service proxy (service-rules.ts, kube-proxy's chains), hostPorts (KUBELAB-HOSTPORTS, like kind's
 // portmap CNI) and the pod egress masquerade (KUBELAB-POSTROUTING). Pod to pod is never NATed (DESIGN.md
 // §3: the server sees the client's pod IP); pod traffic leaving the cluster pod range through the node
-// network is masqueraded to the node IP. filter: the service proxy's REJECTs; NetworkPolicy slots in here.
-import { isServiceChainName } from './chain-names';
+// network is masqueraded to the node IP. filter: the service proxy's REJECTs and NetworkPolicy (policy-rules.ts).
+import { isDynamicChainName } from './chain-names';
 import type { HostPortModel, NetworkModel } from './model';
+import { NETPOL_CHAIN, writePolicies } from './policy-rules';
 import { CHAINS, LARGE_CLUSTER_ENDPOINTS, writeProxyBase, writeProxyTail, writeServicePort } from './service-rules';
 import { comment, TableBuffer, type RenderedTable, type TableName } from './table-buffer';
 
@@ -35,6 +36,8 @@ const LOCAL_DST = ['-m', 'addrtype', '--dst-type', 'LOCAL'];
  * order, so each built-in chain ends up starting with them in this order.
  */
 export const JUMPS: JumpRule[] = [
+  // First in FORWARD: NetworkPolicy decides before kube-proxy's KUBE-FORWARD accepts marked (masqueraded) flows.
+  jump('filter', 'FORWARD', NETPOL_CHAIN, 'kubelab network policies'),
   jump('filter', 'INPUT', CHAINS.externalServices, 'kubernetes externally-visible service portals', NEW),
   jump('filter', 'FORWARD', CHAINS.externalServices, 'kubernetes externally-visible service portals', NEW),
   jump('filter', 'INPUT', CHAINS.nodePorts, 'kubernetes health check service ports'),
@@ -100,6 +103,7 @@ export function renderTables(m: NetworkModel): RenderedTables {
   for (const h of m.hostPorts) writeHostPort(nat, h);
   writeEgress(nat, m);
   writeNoRedirects(filter, m);
+  writePolicies(filter, m.policy);
   return { nat: nat.render(), filter: filter.render() };
 }
 
@@ -109,7 +113,7 @@ export function renderTables(m: NetworkModel): RenderedTables {
  */
 export function withStaleChainsDeleted(t: RenderedTable, existing: string[]): string {
   const wanted = new Set(t.chains);
-  const stale = existing.filter((c) => isServiceChainName(c) && !wanted.has(c)).sort();
+  const stale = existing.filter((c) => isDynamicChainName(c) && !wanted.has(c)).sort();
   if (stale.length === 0) return t.text;
   const header = `*${t.table}\n`;
   const body = t.text.slice(header.length, t.text.length - 'COMMIT\n'.length);

@@ -9,11 +9,14 @@ import {
   serviceNameLabel,
   serviceProxyNameLabel,
   type EndpointSlice,
+  type Namespace,
+  type NetworkPolicy,
   type Node,
   type Pod,
   type Service,
 } from '@kubelab/api';
 import { endpointChain, servicePortChains, servicePortName } from './chain-names';
+import { buildPolicyModel, type PolicyModel } from './policy-model';
 import { desiredRoutes, type PodRoute } from './routes';
 
 /** The object a rule was made for: what `node iptables` and a packet trace name. */
@@ -86,6 +89,8 @@ export interface NetworkModel {
   hostPorts: HostPortModel[];
   /** LoadBalancer IPs this node answers ARP for (one owner per IP across the cluster). */
   ownedLoadBalancerIPs: string[];
+  /** NetworkPolicy: this node's isolated pods and what may reach them or leave them (policy-model.ts). */
+  policy: PolicyModel;
 }
 
 export interface ModelInput {
@@ -93,8 +98,12 @@ export interface ModelInput {
   nodes: Node[];
   services: Service[];
   slices: EndpointSlice[];
-  /** Pods bound to this node. */
+  /** Every pod of the cluster (policy peers); this node's own have spec.nodeName = node.name. */
   pods: Pod[];
+  policies?: NetworkPolicy[];
+  namespaces?: Namespace[];
+  /** Pod IPs this node's kubelet handed out before the pod's status says so, by "ns/name". */
+  localIPs?: Map<string, string>;
 }
 
 const DEFAULT_AFFINITY_SECONDS = 10800;
@@ -213,9 +222,10 @@ function servicePorts(svc: Service, endpoints: Map<string, ProxyEndpoint[]> | un
 }
 
 /** hostPort mappings of this node's running pods that have an IP (kind's portmap CNI does the same). */
-function hostPorts(pods: Pod[]): HostPortModel[] {
+function hostPorts(pods: Pod[], nodeName: string): HostPortModel[] {
   const out: HostPortModel[] = [];
   for (const pod of pods) {
+    if (pod.spec?.nodeName !== nodeName) continue;
     const podIP = pod.status?.podIP;
     if (!podIP || pod.metadata.deletionTimestamp) continue;
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
@@ -260,7 +270,14 @@ export function buildNetworkModel(input: ModelInput): NetworkModel {
     node,
     routes: desiredRoutes(input.nodes, node.name, node.podCidr),
     servicePorts: ports,
-    hostPorts: hostPorts(input.pods),
+    hostPorts: hostPorts(input.pods, node.name),
     ownedLoadBalancerIPs: [...lbIPs].filter((ip) => !cidrContains(node.serviceCidr, ip)).sort(byString),
+    policy: buildPolicyModel({
+      nodeName: node.name,
+      policies: input.policies ?? [],
+      namespaces: input.namespaces ?? [],
+      pods: input.pods,
+      localIPs: input.localIPs,
+    }),
   };
 }

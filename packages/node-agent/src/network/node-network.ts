@@ -5,10 +5,13 @@
 // per-service chains are deleted in the same call. A failure forces a full resync: every table rewritten
 // and every jump re-checked. This is the only loop writing these tables.
 import type { Logger } from 'pino';
-import type { Service } from '@kubelab/api';
+import type { Pod, Service } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import type { AgentConfig } from '../config';
 import { staleUdpFlows } from './conntrack';
+import { chainOwners, DropLog, toDropRecord, type ChainOwner } from './drop-log';
+import { readNflog } from './nflog';
+import { NFLOG_GROUP } from './policy-rules';
 import {
   addHostAddress,
   conntrack,
@@ -36,6 +39,8 @@ const RETRY_MS = 2000;
 const FULL_SYNC_EVERY = 10;
 /** On a fresh node, after this long without every cache listed (no Services served?), render anyway. */
 const SYNC_GRACE_MS = 10_000;
+/** A pod's containers wait at most this long for its policy rules (then start anyway, logged). */
+const POD_RULES_WAIT_MS = 5000;
 
 export interface SyncStats {
   /** Tables restored by the last sync (empty when nothing changed). */
@@ -60,6 +65,15 @@ export class NodeNetwork {
   private appliedModel?: NetworkModel;
   private readonly startedAt = Date.now();
   private graceMs = SYNC_GRACE_MS;
+  /** NetworkPolicy drops seen on this node (NFLOG), newest last: what `kubelab netpol drops` shows. */
+  readonly drops = new DropLog();
+  private nflog?: { close(): void };
+  private owners = new Map<string, ChainOwner>();
+  /** Sandbox IPs the kubelet handed out whose pod status may not say so yet, by "ns/name". */
+  private readonly localIPs = new Map<string, { uid: string; ip: string; pod: Pod }>();
+  private requested = 0;
+  private appliedRequest = 0;
+  private waiters: { seq: number; resolve: () => void }[] = [];
 
   private constructor(
     private readonly facts: NodeFacts,
@@ -85,6 +99,7 @@ export class NodeNetwork {
     // A restarted agent finds its rules in place and keeps them until every cache has listed; only a fresh
     // node renders without Services after the grace period (pods need their egress rules to reach the API).
     net.graceMs = (await listChains('nat').catch((): string[] => [])).includes('KUBE-SERVICES') ? Number.POSITIVE_INFINITY : SYNC_GRACE_MS;
+    net.startDropLog();
     net.informers.start();
     void net.informers.nodes.waitForSync().then(() => net.poke());
     void net.informers.waitForSync().then(() => net.poke());
@@ -99,6 +114,65 @@ export class NodeNetwork {
     }, RESYNC_MS);
     netLog.info({ nodeInterface: facts.nodeInterface, podCidr: facts.podCidr }, 'node network started');
     return net;
+  }
+
+  private startDropLog(): void {
+    let warned = false;
+    this.nflog = readNflog(
+      NFLOG_GROUP,
+      (p) => {
+        const r = toDropRecord(p, this.facts.name, this.owners, this.model?.policy.podsByIP ?? new Map());
+        if (r) this.drops.add(r);
+      },
+      (err) => {
+        if (!warned) this.log.warn({ err: err.message }, 'NetworkPolicy drop log: cannot read NFLOG (drops are still counted)');
+        warned = true;
+      },
+    );
+  }
+
+  /**
+   * The kubelet calls this before a pod's containers start (the sandbox has its IP): resolves once rules
+   * that know the pod by that IP are in the kernel, so a policy selecting it holds from its first packet.
+   * Without any policy in the pod's namespace there is nothing to wait for.
+   */
+  async podStarting(pod: Pod, ip: string): Promise<void> {
+    const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+    const known = this.localIPs.get(key);
+    const inModel = this.model?.policy.podsByIP.get(ip) === key && this.appliedModel === this.model;
+    this.localIPs.set(key, { uid: pod.metadata.uid ?? '', ip, pod });
+    if (inModel && known?.ip === ip) return;
+    if (!this.informers.policies.list().some((p) => p.metadata.namespace === pod.metadata.namespace)) return;
+    const seq = ++this.requested;
+    const done = new Promise<void>((resolve) => this.waiters.push({ seq, resolve }));
+    this.poke();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), POD_RULES_WAIT_MS)));
+    const result = await Promise.race([done, timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout') this.log.warn({ pod: key, ip }, 'policy rules for a starting pod not applied in time; starting it anyway');
+  }
+
+  /** The model's pods: the informer's, plus this node's pods the informer has not seen with their IP yet. */
+  private modelPods(pods: Pod[]): { pods: Pod[]; localIPs: Map<string, string> } {
+    const localIPs = new Map<string, string>();
+    const seen = new Set<string>();
+    for (const p of pods) {
+      const key = `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+      seen.add(key);
+      const mine = this.localIPs.get(key);
+      if (!mine) continue;
+      if (mine.uid && p.metadata.uid && mine.uid !== p.metadata.uid) this.localIPs.delete(key);
+      else if (p.status?.podIP === mine.ip) this.localIPs.delete(key);
+      else localIPs.set(key, mine.ip);
+    }
+    const extra: Pod[] = [];
+    for (const [key, mine] of this.localIPs) {
+      if (seen.has(key)) continue;
+      extra.push(mine.pod);
+      localIPs.set(key, mine.ip);
+    }
+    return { pods: extra.length ? [...pods, ...extra] : pods, localIPs };
   }
 
   /** Services in the informer cache, for the kubelet's service environment variables. */
@@ -137,13 +211,23 @@ export class NodeNetwork {
     this.dirty = false;
     this.lastRun = Date.now();
     try {
-      const model = buildNetworkModel({ node: this.facts, ...this.informers.snapshot() });
+      const seq = this.requested;
+      const snap = this.informers.snapshot();
+      const { pods, localIPs } = this.modelPods(snap.pods);
+      const model = buildNetworkModel({ node: this.facts, ...snap, pods, localIPs });
       this.model = model;
       await this.syncRoutes(model);
       // Rules wait for every cache (bounded): rendering an empty Service list would delete live rules on restart.
       if (this.informers.synced || Date.now() - this.startedAt > this.graceMs) {
         const stats = await this.syncRules(model);
-        if (stats.applied.length) this.log.info({ servicePorts: model.servicePorts.length, ...stats }, 'iptables rules applied');
+        for (const [chain, owner] of chainOwners(model.policy)) this.owners.set(chain, owner);
+        if (this.owners.size > 20_000) this.owners = chainOwners(model.policy);
+        this.resolveWaiters(seq);
+        if (stats.applied.length)
+          this.log.info(
+            { servicePorts: model.servicePorts.length, isolatedPods: model.policy.ingress.length + model.policy.egress.length, ...stats },
+            'iptables rules applied',
+          );
         await this.clearStaleUdpFlows(model);
         await this.syncLoadBalancerAddresses(model);
       }
@@ -155,6 +239,13 @@ export class NodeNetwork {
       this.running = false;
       if (this.dirty) this.poke();
     }
+  }
+
+  private resolveWaiters(seq: number): void {
+    this.appliedRequest = Math.max(this.appliedRequest, seq);
+    const ready = this.waiters.filter((w) => w.seq <= this.appliedRequest);
+    this.waiters = this.waiters.filter((w) => w.seq > this.appliedRequest);
+    for (const w of ready) w.resolve();
   }
 
   private async syncRoutes(model: NetworkModel): Promise<void> {
@@ -210,6 +301,7 @@ export class NodeNetwork {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.resync) clearInterval(this.resync);
+    this.nflog?.close();
     this.informers.stop();
   }
 }

@@ -34,11 +34,13 @@ describe('renderTables', () => {
       :KUBE-FORWARD - [0:0]
       :KUBE-NODEPORTS - [0:0]
       :KUBELAB-OUTPUT - [0:0]
+      :KUBELAB-NETPOL - [0:0]
       -A KUBE-SERVICES -m comment --comment "no Service has this address and port in the service CIDR 10.96.0.0/12" -d 10.96.0.0/12 -j REJECT
       -A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
       -A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT
       -A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
       -A KUBELAB-OUTPUT -p icmp -m icmp --icmp-type redirect -m comment --comment "pods keep the agent as next hop: no ICMP redirects" -j DROP
+      -A KUBELAB-NETPOL -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "replies and established flows pass" -j ACCEPT
       COMMIT
       *nat
       :KUBE-SERVICES - [0:0]
