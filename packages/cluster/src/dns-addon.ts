@@ -56,6 +56,8 @@ export function dnsAddonObjects(o: DnsAddonOptions): { service: Service; deploym
     { name: 'KUBELAB_API_URL', value: o.internalApiUrl },
     { name: 'KUBELAB_DNS_IP', value: DNS_SERVICE_IP },
     { name: 'LOG_LEVEL', value: o.logLevel ?? 'info' },
+    // CoreDNS's `log` plugin: one line per query, what `kubelab dns trace` follows.
+    { name: 'KUBELAB_DNS_QUERY_LOG', value: 'true' },
     ...(o.upstream ? [{ name: 'KUBELAB_DNS_UPSTREAM', value: o.upstream }] : []),
   ];
   const deployment = {

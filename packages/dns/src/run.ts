@@ -20,6 +20,8 @@ export interface DnsConfig {
   readyPort: number;
   dnsIP?: string;
   upstream?: string;
+  /** Every query logged at info with its answers (KUBELAB_DNS_QUERY_LOG=true; `cluster up` sets it). */
+  queryLog: boolean;
   /** CoreDNS health's `lameduck`: on stop, keep answering this long while the endpoint leaves the Service. */
   lameduckMs: number;
 }
@@ -50,6 +52,7 @@ export function dnsConfigFromEnv(env: NodeJS.ProcessEnv): DnsConfig {
     dnsIP,
     upstream,
     lameduckMs: num('KUBELAB_DNS_LAMEDUCK_MS', 5000, 0, 8000),
+    queryLog: env.KUBELAB_DNS_QUERY_LOG === 'true',
   };
 }
 
@@ -77,6 +80,7 @@ export async function runDnsFromEnv(log: Logger): Promise<{ close(): Promise<voi
     readyPort: cfg.readyPort,
     ready: () => cache.synced && !stopping,
     upstream: cfg.upstream,
+    queryLog: cfg.queryLog,
   });
   dnsLog.info(
     { port: server.port, zone: cfg.zone, ttl: cfg.ttl, upstream: cfg.upstream ?? 'none (out-of-zone names are REFUSED)' },

@@ -6,6 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { DnsHandler, HandleResult, Transport } from './handler';
+import { answerSummary } from './answer-summary';
 import { forwardUdp } from './upstream';
 import { askedName, className, flagNames, rcodeName, typeName } from './wire';
 
@@ -24,6 +25,11 @@ export interface DnsServerOptions {
   /** An idle TCP connection is closed after this long (RFC 7766 §6.2.3 suggests seconds). */
   tcpIdleMs?: number;
   maxTcpConnections?: number;
+  /**
+   * Log every query at info (CoreDNS's `log` plugin in the Corefile), with its answers appended, for
+   * `kubelab dns trace`; otherwise queries are logged only at debug.
+   */
+  queryLog?: boolean;
 }
 
 export interface RunningDnsServer {
@@ -42,7 +48,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
   const host = opts.host ?? '0.0.0.0';
   const tcpIdleMs = opts.tcpIdleMs ?? 10_000;
   const maxTcp = opts.maxTcpConnections ?? 256;
-  const debug = log.isLevelEnabled('debug');
+  const debug = opts.queryLog || log.isLevelEnabled('debug');
+  const logLine = opts.queryLog ? (line: string) => log.info(line) : (line: string) => log.debug(line);
 
   // One line per query and answer, in the format of CoreDNS's log plugin:
   // [INFO] 10.244.1.5:41234 - 4711 "A IN web.default.svc.cluster.local. udp 58 false 512" NOERROR qr,aa,rd 106 0.000071s
@@ -54,7 +61,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
       : `"? ? ? ${transport} ${packet.length}"`;
     const outcome = response ? `${rcodeName(response[3] & 0x0f)} ${flagNames(response)} ${response.length}` : `dropped ${r.reason ?? ''}`;
     const id = packet.length >= 2 ? packet.readUInt16BE(0) : 0;
-    log.debug(`[INFO] ${peer} - ${id} ${question} ${outcome} ${secs}s${r.reason && response ? ` (${r.reason})` : ''}`);
+    // kubelab appends the answers ("A 10.96.0.1; A ...") after CoreDNS's fields, so dns trace can show them.
+    const answers = response ? answerSummary(response) : [];
+    const shown = answers.length ? ` answer="${answers.join('; ')}"` : '';
+    logLine(`[INFO] ${peer} - ${id} ${question} ${outcome} ${secs}s${r.reason && response ? ` (${r.reason})` : ''}${shown}`);
   };
 
   const handle = (packet: Buffer, transport: Transport, peer: string, reply: (b: Buffer) => void, drop?: () => void): void => {

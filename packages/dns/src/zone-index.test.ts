@@ -72,7 +72,9 @@ describe('dnsConfigFromEnv', () => {
       dnsIP: undefined,
       upstream: undefined,
       lameduckMs: 5000,
+      queryLog: false,
     });
+    expect(dnsConfigFromEnv({ KUBELAB_API_URL: 'http://x', KUBELAB_DNS_QUERY_LOG: 'true' }).queryLog).toBe(true);
     expect(() => dnsConfigFromEnv({})).toThrow('dns: KUBELAB_API_URL is not set');
     expect(() => dnsConfigFromEnv({ KUBELAB_API_URL: 'http://x', KUBELAB_DNS_TTL: '-1' })).toThrow(
       'KUBELAB_DNS_TTL=-1: must be a whole number 0-3600',
