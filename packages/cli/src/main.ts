@@ -14,6 +14,7 @@ import { registerExec } from './commands/exec';
 import { registerExpose } from './commands/expose';
 import { registerGet } from './commands/get';
 import { registerLogs } from './commands/logs';
+import { registerNetpol } from './commands/netpol';
 import { registerNode } from './commands/node';
 import { registerPortForward } from './commands/port-forward';
 import { registerService } from './commands/service';
@@ -129,6 +130,7 @@ registerLogs(program, env);
 registerPortForward(program, env);
 registerService(program, env);
 registerNode(program, env);
+registerNetpol(program, env);
 registerTop(program, env);
 registerCapture(program, env);
 

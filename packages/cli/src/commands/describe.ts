@@ -8,6 +8,7 @@ import {
   type Event,
   type KubeObject,
   type LabelSelector,
+  type NetworkPolicy,
   type Pod,
   type ReplicaSet,
   type ResourceInfo,
@@ -20,6 +21,7 @@ import { describeObject, relatedNeeds, type Related } from '../printers/describe
 import { selectorString } from '@kubelab/api';
 import { namespaceOf, parseResourceArgs, resourceName } from '../resource-args';
 import { parseBoolFlag } from './delete';
+import { networkPolicyCounts } from './netpol';
 
 interface DescribeOptions {
   namespace?: string;
@@ -111,7 +113,9 @@ export function registerDescribe(program: Command, env: CliEnv): void {
             }
           }
           for (const obj of objects) {
-            const text = describeObject(obj, await gatherRelated(client, obj, o.showEvents), { now: Date.now() });
+            const related = await gatherRelated(client, obj, o.showEvents);
+            if (obj.kind === 'NetworkPolicy') related.policyCounts = await networkPolicyCounts(env.clusterName(), obj as NetworkPolicy);
+            const text = describeObject(obj, related, { now: Date.now() });
             if (printed++ > 0) env.io.out('\n');
             env.io.out(text.replace(/\n$/, ''));
           }

@@ -57,7 +57,7 @@ export function parseNflogRecord(rec: Buffer, time: number): NflogPacket {
 
 /** A pcap stream, fed in chunks: the global header once, then records. */
 export class PcapNflogParser {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private headerSeen = false;
   private little = true;
 

@@ -7,6 +7,7 @@ import type {
   Event,
   Ingress,
   KubeObject,
+  NetworkPolicy,
   Namespace,
   Node,
   Pod,
@@ -15,6 +16,7 @@ import type {
   Service,
 } from '@kubelab/api';
 import { describeIngress } from './ingress';
+import { describeNetworkPolicy, type PolicyCounts } from './networkpolicy';
 import type { DescribeContext } from './common';
 import { describeConfigMap, describeSecret } from './config';
 import { describeGeneric, describeNamespace, describeNode } from './node';
@@ -36,6 +38,8 @@ export interface Related {
   lease?: KubeObject | null;
   /** The Services of an Ingress's namespace (its backends); endpointSlices then holds the namespace's slices. */
   services?: Service[];
+  /** A NetworkPolicy's connection counts from the nodes' rule counters (undefined: not read). */
+  policyCounts?: PolicyCounts;
 }
 
 /** What describe needs fetched besides the object itself. */
@@ -49,7 +53,7 @@ export function relatedNeeds(kind: string): {
   return {
     endpointSlices: kind === 'Service',
     services: kind === 'Ingress',
-    events: kind !== 'Namespace' && kind !== 'Secret',
+    events: kind !== 'Namespace' && kind !== 'Secret' && kind !== 'NetworkPolicy',
     pods: kind === 'ReplicaSet' ? 'selector' : kind === 'Node' ? 'node' : false,
     replicaSets: kind === 'Deployment',
   };
@@ -73,6 +77,8 @@ export function describeObject(obj: KubeObject, related: Related, ctx: DescribeC
       return describeSecret(obj as Secret);
     case 'Service':
       return describeService(obj as Service, related.endpointSlices, related.events, ctx);
+    case 'NetworkPolicy':
+      return describeNetworkPolicy(obj as NetworkPolicy, related.policyCounts, ctx);
     case 'Ingress':
       return describeIngress(obj as Ingress, related, related.events, ctx);
     default:
