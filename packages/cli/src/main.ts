@@ -24,6 +24,7 @@ import { registerScale } from './commands/scale';
 import { registerWait } from './commands/wait';
 import { registerTop } from './commands/top';
 import { registerCapture } from './commands/capture';
+import { registerDnsTrace } from './commands/dns-trace';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -133,6 +134,7 @@ registerNode(program, env);
 registerNetpol(program, env);
 registerTop(program, env);
 registerCapture(program, env);
+registerDnsTrace(program, env);
 
 program
   .command('version')
