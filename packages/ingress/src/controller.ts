@@ -1,0 +1,184 @@
+// The controller loop: watch events mark the table dirty; a rebuild (at most every 50 ms, so a change is
+// live well within 1 s) builds the route table and the SNI contexts, swaps them atomically (requests in
+// flight keep the table they started with), retires pools of departed endpoints, and reports what
+// ingress-nginx would report: Sync events, warnings on Ingresses, status.loadBalancer.
+import { randomBytes } from 'node:crypto';
+import {
+  DEFAULT_INGRESS_CLASS_ANNOTATION,
+  resolveResource,
+  type Event,
+  type Ingress,
+  type LoadBalancerIngress,
+  type ResourceInfo,
+} from '@kubelab/api';
+import type { KubeClient } from '@kubelab/client';
+import type { Logger } from 'pino';
+import { buildRouteTable, type Problem, type RouteTable } from './route-table';
+import type { TlsStore } from './tls-store';
+import type { UpstreamPools } from './upstreams';
+import type { IngressWatchCache } from './watch-cache';
+
+export interface ControllerOptions {
+  className: string;
+  controllerName: string;
+  /** status.loadBalancer.ingress[0]: an IP or a host name (kind publishes `localhost`). */
+  publishAddress: string;
+  podName: string;
+  minSyncIntervalMs?: number;
+}
+
+function kind(plural: string): ResourceInfo {
+  const r = resolveResource(plural);
+  if (!r) throw new Error(`@kubelab/api does not describe "${plural}"`);
+  return r;
+}
+
+const COMPONENT = 'nginx-ingress-controller';
+
+export class IngressController {
+  table: RouteTable;
+  private timer: NodeJS.Timeout | undefined;
+  private lastSync = 0;
+  private readonly reported = new Set<string>();
+  private readonly synced = new Map<string, number>();
+  builds = 0;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly cache: IngressWatchCache,
+    private readonly tls: TlsStore,
+    private readonly pools: UpstreamPools,
+    private readonly log: Logger,
+    private readonly opts: ControllerOptions,
+  ) {
+    this.table = buildRouteTable({
+      ingresses: [],
+      service: () => undefined,
+      slices: () => [],
+      className: opts.className,
+      isDefaultClass: false,
+    });
+  }
+
+  /** Called on every watch event: one rebuild per burst, no sooner than minSyncIntervalMs after the last. */
+  changed(): void {
+    if (this.timer || !this.cache.synced) return;
+    const wait = Math.max(0, this.lastSync + (this.opts.minSyncIntervalMs ?? 50) - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.sync();
+    }, wait);
+  }
+
+  sync(): void {
+    this.lastSync = Date.now();
+    const started = performance.now();
+    const ours = this.cache.classes.list().filter((c) => c.spec?.controller === this.opts.controllerName);
+    const cls = ours.find((c) => c.metadata.name === this.opts.className);
+    const table = buildRouteTable({
+      ingresses: this.cache.ingresses.list(),
+      service: (ns, n) => this.cache.service(ns, n),
+      slices: (ns, n) => this.cache.slicesOf(ns, n),
+      className: this.opts.className,
+      isDefaultClass: cls?.metadata.annotations?.[DEFAULT_INGRESS_CLASS_ANNOTATION] === 'true',
+    });
+    const owners = new Map<string, string>();
+    for (const ing of this.cache.ingresses.list())
+      for (const t of ing.spec?.tls ?? [])
+        if (t.secretName) owners.set(`${ing.metadata.namespace}/${t.secretName}`, `${ing.metadata.namespace}/${ing.metadata.name}`);
+    const tlsProblems = this.tls.update(
+      table,
+      (k) => this.cache.secret(k),
+      (k) => owners.get(k) ?? '',
+    );
+    this.table = table;
+    this.builds++;
+    const live = new Set<string>();
+    const collect = (l: RouteTable['catchAll']['locations'][number]): void => {
+      for (const e of l.upstream?.endpoints ?? []) live.add(e);
+      for (const e of l.canary?.upstream.endpoints ?? []) live.add(e);
+    };
+    for (const s of [table.catchAll, ...table.exact.values(), ...table.wildcard.values()]) for (const l of s.locations) collect(l);
+    this.pools.retire(live);
+    this.log.debug(
+      {
+        ms: Math.round((performance.now() - started) * 100) / 100,
+        ingresses: table.ingresses.length,
+        hosts: table.exact.size + table.wildcard.size,
+      },
+      'route table rebuilt',
+    );
+    void this.report([...table.problems, ...tlsProblems], table).catch((err) =>
+      this.log.warn({ err: (err as Error).message }, 'reporting to the API failed'),
+    );
+  }
+
+  private async report(problems: Problem[], table: RouteTable): Promise<void> {
+    const ingresses = new Map(this.cache.ingresses.list().map((i) => [`${i.metadata.namespace}/${i.metadata.name}`, i]));
+    const served = new Set([...table.ingresses, ...problems.filter((p) => p.reason !== 'Rejected').map((p) => p.ingress)]);
+    for (const key of served) {
+      const ing = ingresses.get(key);
+      if (!ing) continue;
+      const gen = ing.metadata.generation ?? 0;
+      if (this.synced.get(key) !== gen) {
+        this.synced.set(key, gen);
+        await this.event(ing, 'Normal', 'Sync', 'Scheduled for sync');
+      }
+      await this.publishStatus(ing);
+    }
+    for (const p of problems) {
+      const ing = ingresses.get(p.ingress);
+      if (!ing) continue;
+      const id = `${ing.metadata.uid}|${ing.metadata.generation}|${p.reason}|${p.message}`;
+      if (this.reported.has(id)) continue;
+      this.reported.add(id);
+      this.log.warn({ ingress: p.ingress, reason: p.reason }, p.message);
+      await this.event(ing, p.type, p.reason, p.message);
+    }
+  }
+
+  private async publishStatus(ing: Ingress): Promise<void> {
+    const want: LoadBalancerIngress[] = [
+      /^\d+\.\d+\.\d+\.\d+$/.test(this.opts.publishAddress) ? { ip: this.opts.publishAddress } : { hostname: this.opts.publishAddress },
+    ];
+    if (JSON.stringify(ing.status?.loadBalancer?.ingress ?? []) === JSON.stringify(want)) return;
+    await this.client.patch(
+      kind('ingresses.networking.k8s.io'),
+      ing.metadata.name!,
+      { status: { loadBalancer: { ingress: want } } },
+      ing.metadata.namespace,
+      'status',
+    );
+  }
+
+  private async event(ing: Ingress, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const now = new Date().toISOString();
+    const ev: Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${ing.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ing.metadata.namespace },
+      involvedObject: {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        name: ing.metadata.name,
+        namespace: ing.metadata.namespace,
+        uid: ing.metadata.uid,
+        resourceVersion: ing.metadata.resourceVersion,
+      },
+      reason,
+      message,
+      type,
+      count: 1,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      source: { component: COMPONENT },
+      reportingComponent: COMPONENT,
+      reportingInstance: this.opts.podName,
+    } as Event;
+    await this.client.create(kind('events'), ev, ing.metadata.namespace);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}

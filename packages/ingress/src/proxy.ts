@@ -1,0 +1,310 @@
+// The request path: route by Host and path, apply the location's ingress-nginx behaviour (redirects,
+// allow-list, body size, canary, affinity, rewrite), then proxy straight to an endpoint pod through its
+// undici Pool with a raw dispatch handler (no per-request streams or header objects beyond one array).
+// Status codes as ingress-nginx: 404 no route, 503 no ready endpoint, 502 upstream error, 504 timeout,
+// with one retry on another endpoint for idempotent requests that failed before any byte came back.
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ipToInt } from '@kubelab/api';
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import { sendError } from './pages';
+import { normalizeHost, route, type Location, type RouteTable, type Upstream } from './route-table';
+import type { UpstreamPools } from './upstreams';
+
+export interface ProxyContext {
+  table: () => RouteTable;
+  pools: UpstreamPools;
+  accessLog: Logger;
+  /** Host port -> the matching HTTPS host port, for redirects of requests that came through Docker's publishing. */
+  httpsPortFor(hostPort: string | undefined): string;
+}
+
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect']);
+/** Set by the router: incoming copies are dropped (ingress-nginx's use-forwarded-headers=false). */
+const replaced = new Set([
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-proto',
+  'x-forwarded-scheme',
+  'x-scheme',
+  'x-real-ip',
+  'x-request-id',
+]);
+const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+export function clientIP(req: IncomingMessage): string {
+  const a = req.socket.remoteAddress ?? '';
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && given.length > 0 && given.length <= 200 ? given : randomBytes(16).toString('hex');
+}
+
+export function allowed(loc: Location, ip: string): boolean {
+  const ranges = loc.config.allowSourceRanges;
+  if (!ranges) return true;
+  let n: number;
+  try {
+    n = ipToInt(ip);
+  } catch {
+    return false;
+  }
+  return ranges.some((r) => (n & r.mask) >>> 0 === r.base);
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** ingress-nginx's canary decision: header, then cookie, then weight (route_to_alternative_balancer). */
+export function useCanary(loc: Location, req: IncomingMessage, random = Math.random): boolean {
+  const c = loc.canary?.config;
+  if (!c || !loc.canary?.upstream.endpoints.length) return false;
+  if (c.header) {
+    const v = req.headers[c.header];
+    if (typeof v === 'string') {
+      if (c.headerValue) {
+        if (v === c.headerValue) return true;
+      } else if (c.headerPattern) {
+        if (c.headerPattern.test(v)) return true;
+      } else if (v === 'always') return true;
+      else if (v === 'never') return false;
+    }
+  }
+  if (c.cookie) {
+    const v = cookieValue(req.headers.cookie, c.cookie);
+    if (v === 'always') return true;
+    if (v === 'never') return false;
+  }
+  return c.weight > 0 && Math.floor(random() * c.weightTotal) < c.weight;
+}
+
+const hashCache = new Map<string, string>();
+/** The affinity cookie's value for an endpoint (a stable hash, as ingress-nginx's sticky balancer writes). */
+export function endpointHash(ep: string): string {
+  let h = hashCache.get(ep);
+  if (!h) {
+    h = createHash('sha1').update(ep).digest('hex');
+    if (hashCache.size > 10_000) hashCache.clear();
+    hashCache.set(ep, h);
+  }
+  return h;
+}
+
+/** nginx `rewrite (?i)PATH TARGET break;`: the whole path becomes TARGET with $n filled in; the query stays. */
+export function rewritePath(loc: Location, path: string): string {
+  const m = loc.rewrite?.exec(path);
+  if (!m || loc.config.rewriteTarget === undefined) return path;
+  const out = loc.config.rewriteTarget.replace(/\$(\d)/g, (_, n: string) => m[Number(n)] ?? '');
+  return out.startsWith('/') ? out : `/${out}`;
+}
+
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  start: number;
+  host: string;
+  path: string;
+  id: string;
+  loc: Location;
+  upstream: Upstream;
+  endpoint: string;
+  headers: string[];
+  upstreamPath: string;
+  body: boolean;
+  setCookie?: string;
+  tried: number;
+}
+
+export class IngressProxy {
+  constructor(private readonly ctx: ProxyContext) {}
+
+  handle(req: IncomingMessage, res: ServerResponse, secure: boolean): void {
+    const start = performance.now();
+    const host = normalizeHost(req.headers.host);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (host === undefined || path.charCodeAt(0) !== 47) {
+      sendError(res, 400);
+      return this.log(req, host ?? '', path, 400, '', start, '');
+    }
+    const id = requestId(req);
+    const { server, location: loc } = route(this.ctx.table(), host, path);
+    const done = (status: number, extra?: Record<string, string>): void => {
+      sendError(res, status, { 'x-request-id': id, ...extra });
+      this.log(req, host, path, status, '', start, id);
+    };
+    if (!loc) return done(404);
+    const cfg = loc.config;
+    if (!secure && ((server.tlsSecret !== undefined && cfg.sslRedirect) || cfg.forceSslRedirect)) {
+      const [name, port] = (req.headers.host ?? host).split(':');
+      const p = this.ctx.httpsPortFor(port);
+      return done(308, { location: `https://${name}${p === '443' ? '' : `:${p}`}${url}` });
+    }
+    if (cfg.denied) return done(503);
+    const ip = clientIP(req);
+    if (!allowed(loc, ip)) return done(403);
+    if (cfg.appRoot && path === '/') return done(302, { location: cfg.appRoot });
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (cfg.proxyBodySize > 0 && length > cfg.proxyBodySize) return done(413);
+    let upstream = loc.upstream;
+    if (loc.canary && useCanary(loc, req)) upstream = loc.canary.upstream;
+    if (!upstream) return done(404);
+    let endpoint: string | undefined;
+    let setCookie: string | undefined;
+    if (cfg.affinity && upstream === loc.upstream) {
+      const want = cookieValue(req.headers.cookie, cfg.affinity.cookieName);
+      endpoint = want ? upstream.endpoints.find((e) => endpointHash(e) === want) : undefined;
+      if (!endpoint) {
+        endpoint = this.ctx.pools.pick(upstream);
+        if (endpoint) {
+          const a = cfg.affinity;
+          const cookiePath = a.path ?? (server.regexMode ? '/' : loc.path);
+          setCookie = `${a.cookieName}=${endpointHash(endpoint)}; Path=${cookiePath}; HttpOnly${a.maxAge !== undefined ? `; Max-Age=${a.maxAge}; Expires=${new Date(Date.now() + a.maxAge * 1000).toUTCString()}` : ''}`;
+        }
+      }
+    } else endpoint = this.ctx.pools.pick(upstream);
+    if (!endpoint) return done(503);
+    const xfp = secure ? 'https' : 'http';
+    const headers: string[] = [];
+    const raw = req.rawHeaders;
+    let xff: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const k = raw[i].toLowerCase();
+      if (hopByHop.has(k)) continue;
+      if (replaced.has(k)) {
+        if (k === 'x-forwarded-for') xff = raw[i + 1];
+        continue;
+      }
+      headers.push(raw[i], raw[i + 1]);
+    }
+    headers.push(
+      'x-request-id',
+      id,
+      'x-real-ip',
+      ip,
+      'x-forwarded-for',
+      ip,
+      'x-forwarded-host',
+      req.headers.host ?? '',
+      'x-forwarded-port',
+      String(req.socket.localPort ?? (secure ? 443 : 80)),
+      'x-forwarded-proto',
+      xfp,
+      'x-forwarded-scheme',
+      xfp,
+      'x-scheme',
+      xfp,
+    );
+    if (xff !== undefined) headers.push('x-original-forwarded-for', xff);
+    const body = length > 0 || req.headers['transfer-encoding'] !== undefined;
+    const upstreamPath = loc.rewrite ? rewritePath(loc, path) + (q < 0 ? '' : url.slice(q)) : url;
+    this.dispatch({ req, res, start, host, path, id, loc, upstream, endpoint, headers, upstreamPath, body, setCookie, tried: 0 });
+  }
+
+  private dispatch(x: Exchange): void {
+    const cfg = x.loc.config;
+    const pool = this.ctx.pools.pool(x.upstream.protocol, x.endpoint, cfg.connectTimeoutMs);
+    let started = false;
+    let controller: Dispatcher.DispatchController | undefined;
+    const res = x.res;
+    const onClose = (): void => {
+      if (!res.writableFinished) controller?.abort(new Error('client closed the connection'));
+    };
+    res.once('close', onClose);
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart: (c) => {
+        controller = c;
+      },
+      onResponseStart: (_c, status, headers) => {
+        started = true;
+        const out: Record<string, string | string[] | undefined> = headers as Record<string, string | string[]>;
+        out.connection = undefined;
+        out['keep-alive'] = undefined;
+        out['transfer-encoding'] = undefined;
+        if (x.setCookie) {
+          const sc = out['set-cookie'];
+          out['set-cookie'] = sc === undefined ? x.setCookie : [...(Array.isArray(sc) ? sc : [sc]), x.setCookie];
+        }
+        for (const k in out) if (out[k] === undefined) delete out[k];
+        res.writeHead(status, out as Record<string, string | string[]>);
+      },
+      onResponseData: (c, chunk) => {
+        if (!res.write(chunk)) {
+          c.pause();
+          res.once('drain', () => c.resume());
+        }
+      },
+      onResponseEnd: () => {
+        res.off('close', onClose);
+        res.end();
+        this.log(x.req, x.host, x.path, res.statusCode, x.endpoint, x.start, x.id);
+      },
+      onResponseError: (_c, err) => {
+        res.off('close', onClose);
+        if (started) {
+          res.destroy(err);
+          return this.log(x.req, x.host, x.path, res.statusCode, x.endpoint, x.start, x.id, err);
+        }
+        if (res.destroyed) return;
+        const code = (err as { code?: string }).code ?? '';
+        const timeout = code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+        const connectFailure =
+          code === 'ECONNREFUSED' ||
+          code === 'EHOSTUNREACH' ||
+          code === 'ECONNRESET' ||
+          code === 'UND_ERR_CONNECT_TIMEOUT' ||
+          code === 'UND_ERR_SOCKET';
+        // proxy_next_upstream error timeout, one more try, only when the request can be sent again.
+        if (connectFailure && x.tried === 0 && !x.body && idempotent.has(x.req.method ?? '') && x.upstream.endpoints.length > 1) {
+          const next = this.ctx.pools.pick(x.upstream, x.endpoint);
+          if (next && next !== x.endpoint) {
+            this.ctx.accessLog.warn({ requestId: x.id, upstream: x.endpoint, err: code }, 'upstream failed, retrying on another endpoint');
+            this.dispatch({ ...x, endpoint: next, tried: 1 });
+            return;
+          }
+        }
+        const status = timeout ? 504 : 502;
+        sendError(res, status, { 'x-request-id': x.id });
+        this.log(x.req, x.host, x.path, status, x.endpoint, x.start, x.id, err);
+      },
+    };
+    pool.dispatch(
+      {
+        path: x.upstreamPath,
+        method: (x.req.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers: x.headers,
+        body: x.body ? x.req : null,
+        headersTimeout: cfg.readTimeoutMs,
+        bodyTimeout: cfg.readTimeoutMs,
+        blocking: false,
+      },
+      handler,
+    );
+  }
+
+  log(req: IncomingMessage, host: string, path: string, status: number, upstream: string, start: number, id: string, err?: Error): void {
+    const rec = {
+      remote: clientIP(req),
+      method: req.method,
+      host,
+      path,
+      status,
+      upstream,
+      duration: Math.round((performance.now() - start) * 1000) / 1000,
+      requestId: id,
+    };
+    if (err) this.ctx.accessLog.warn({ ...rec, err: err.message }, 'request');
+    else this.ctx.accessLog.info(rec, 'request');
+  }
+}

@@ -1,0 +1,119 @@
+// The `ingress` role of kubelab-node (DESIGN.md §1): a pod in ingress-nginx behind the
+// ingress-nginx-controller Service. Configuration comes from the environment the Deployment sets (one
+// options object, checked up front).
+import { KubeClient } from '@kubelab/client';
+import pino, { type Logger } from 'pino';
+import { fakeCertificate } from './certs';
+import { IngressController } from './controller';
+import { startServers } from './server';
+import { TlsStore } from './tls-store';
+import { UpstreamPools } from './upstreams';
+import { IngressWatchCache } from './watch-cache';
+
+export interface IngressConfig {
+  apiUrl: string;
+  className: string;
+  controllerName: string;
+  publishAddress: string;
+  httpPort: number;
+  httpsPort: number;
+  healthPort: number;
+  /** Host ports Docker publishes for 80/443 (redirects of a request that came in on the one go to the other). */
+  publicHttpPort: number;
+  publicHttpsPort: number;
+  headersTimeoutMs: number;
+  maxHeaderSize: number;
+  podName: string;
+  /** On stop, keep serving this long while the endpoint leaves the Service (ingress-nginx's shutdown delay). */
+  shutdownDelayMs: number;
+}
+
+export function ingressConfigFromEnv(env: NodeJS.ProcessEnv): IngressConfig {
+  const apiUrl = env.KUBELAB_API_URL;
+  if (!apiUrl) throw new Error('ingress: KUBELAB_API_URL is not set');
+  const num = (name: string, def: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`ingress: ${name}=${raw}: must be a whole number ${min}-${max}`);
+    return n;
+  };
+  return {
+    apiUrl,
+    className: env.KUBELAB_INGRESS_CLASS || 'nginx',
+    controllerName: env.KUBELAB_INGRESS_CONTROLLER || 'k8s.io/ingress-nginx',
+    publishAddress: env.KUBELAB_INGRESS_PUBLISH_ADDRESS || 'localhost',
+    httpPort: num('KUBELAB_INGRESS_HTTP_PORT', 80, 0, 65535),
+    httpsPort: num('KUBELAB_INGRESS_HTTPS_PORT', 443, 0, 65535),
+    healthPort: num('KUBELAB_INGRESS_HEALTH_PORT', 10254, 0, 65535),
+    publicHttpPort: num('KUBELAB_INGRESS_PUBLIC_HTTP_PORT', 8080, 1, 65535),
+    publicHttpsPort: num('KUBELAB_INGRESS_PUBLIC_HTTPS_PORT', 8443, 1, 65535),
+    headersTimeoutMs: num('KUBELAB_INGRESS_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    maxHeaderSize: num('KUBELAB_INGRESS_MAX_HEADER_SIZE', 16_384, 1024, 1_048_576),
+    podName: env.POD_NAME || env.HOSTNAME || 'ingress',
+    shutdownDelayMs: num('KUBELAB_INGRESS_SHUTDOWN_DELAY_MS', 3000, 0, 8000),
+  };
+}
+
+export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise<void> }> {
+  const cfg = ingressConfigFromEnv(process.env);
+  const ilog = log.child({ component: 'ingress' });
+  // One line per request, written asynchronously (a write per request would cost a syscall each).
+  const accessDest = pino.destination({ sync: false, minLength: 4096 });
+  const accessLog = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, accessDest);
+  const flush = setInterval(() => accessDest.flush(), 500);
+  flush.unref();
+  const client = new KubeClient({ baseUrl: cfg.apiUrl });
+  const tls = new TlsStore(fakeCertificate());
+  const pools = new UpstreamPools();
+  let controller: IngressController | undefined;
+  const cache = new IngressWatchCache(client, ilog, () => controller?.changed());
+  controller = new IngressController(client, cache, tls, pools, ilog, {
+    className: cfg.className,
+    controllerName: cfg.controllerName,
+    publishAddress: cfg.publishAddress,
+    podName: cfg.podName,
+  });
+  const ctl = controller;
+  let stopping = false;
+  let ready = false;
+  cache.start();
+  void cache.waitForSync().then(() => {
+    ctl.sync();
+    ready = true;
+    ilog.info({ ingresses: ctl.table.ingresses.length }, 'ingress watch cache synced: ready');
+  });
+  const servers = await startServers(
+    {
+      table: () => ctl.table,
+      pools,
+      accessLog,
+      httpsPortFor: (p) => (p === String(cfg.publicHttpPort) ? String(cfg.publicHttpsPort) : '443'),
+    },
+    tls,
+    {
+      httpPort: cfg.httpPort,
+      httpsPort: cfg.httpsPort,
+      healthPort: cfg.healthPort,
+      maxHeaderSize: cfg.maxHeaderSize,
+      headersTimeoutMs: cfg.headersTimeoutMs,
+      keepAliveTimeoutMs: 75_000,
+      ready: () => ready && !stopping,
+    },
+  );
+  ilog.info({ http: servers.httpPort, https: servers.httpsPort, health: servers.healthPort, class: cfg.className }, 'ingress serving');
+  return {
+    async close() {
+      stopping = true;
+      ilog.info({ delayMs: cfg.shutdownDelayMs }, 'ingress stopping: serving while the endpoint is removed');
+      await new Promise((r) => setTimeout(r, cfg.shutdownDelayMs));
+      ctl.stop();
+      cache.stop();
+      await servers.close();
+      await pools.close();
+      await client.close();
+      clearInterval(flush);
+      accessDest.flushSync();
+    },
+  };
+}
