@@ -25,6 +25,7 @@ import { registerWait } from './commands/wait';
 import { registerTop } from './commands/top';
 import { registerCapture } from './commands/capture';
 import { registerDnsTrace } from './commands/dns-trace';
+import { registerDoctor } from './commands/doctor';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -135,6 +136,7 @@ registerNetpol(program, env);
 registerTop(program, env);
 registerCapture(program, env);
 registerDnsTrace(program, env);
+registerDoctor(program, env);
 
 program
   .command('version')
