@@ -60,6 +60,17 @@ clusterCmd
     '--dns-upstream <ip[:port]>',
     'resolver the cluster DNS forwards names outside cluster.local to (default: none, they are REFUSED)',
   )
+  .option('--no-ingress', 'do not deploy the ingress controller (and publish no ingress ports)')
+  .option(
+    '--ingress-http-port <port>',
+    'host port on 127.0.0.1 for the ingress on HTTP (default 8080, or a free port when taken)',
+    int(1, 65535),
+  )
+  .option(
+    '--ingress-https-port <port>',
+    'host port on 127.0.0.1 for the ingress on HTTPS (default 8443, or a free port when taken)',
+    int(1, 65535),
+  )
   .option('--kubeconfig <path>', 'kubeconfig to merge the kubelab-NAME context into (default: first of $KUBECONFIG, else ~/.kube/config)')
   .option('--no-kubeconfig', 'do not touch any kubeconfig')
   .option(
@@ -77,6 +88,9 @@ clusterCmd
       recreate?: boolean;
       allowPrivileged?: boolean;
       dnsUpstream?: string;
+      ingress?: boolean;
+      ingressHttpPort?: number;
+      ingressHttpsPort?: number;
       kubeconfig?: string | false;
     }) => {
       await cluster.up({ ...o, name: o.name ?? clusterName(globals().cluster) }, print);

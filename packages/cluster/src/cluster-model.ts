@@ -36,16 +36,22 @@ export function infoFromContainers(cluster: string, listed: Listed[]): ClusterIn
   const cp = nodes.find((c) => c.Labels[LABEL.role] === 'control-plane');
   const cpIp = cp ? cp.Labels[LABEL.nodeIp] : '';
   const port = cp ? publishedApiPort(cp) : undefined;
+  // HTTPS with tokens and RBAC, unless the cluster was made before kubelab had them.
+  const scheme = cp?.Labels[LABEL.auth] ? 'https' : 'http';
+  const published = (p: number): number | undefined =>
+    cp?.Ports?.find((x) => x.PrivatePort === p && x.Type === 'tcp' && x.PublicPort && x.IP !== '::')?.PublicPort;
+  const [ingressHttp, ingressHttps] = [published(80), published(443)];
   const first = nodes[0].Labels;
   return {
     name: cluster,
-    apiUrl: port ? `http://127.0.0.1:${port}` : '',
-    internalApiUrl: cpIp ? `http://${cpIp}:${API_PORT}` : '',
+    apiUrl: port ? `${scheme}://127.0.0.1:${port}` : '',
+    internalApiUrl: cpIp ? `${scheme}://${cpIp}:${API_PORT}` : '',
     nodeSubnet: first[LABEL.nodeSubnet],
     podSubnet: first[LABEL.podSubnet],
     serviceCidr: SERVICE_CIDR,
     nodes: out,
     image: (cp ?? nodes[0]).Image,
+    ...(ingressHttp && ingressHttps ? { ingress: { httpPort: ingressHttp, httpsPort: ingressHttps } } : {}),
   };
 }
 

@@ -75,11 +75,14 @@ async function recordedNode(
     try {
       const info = await docker().getContainer(id).inspect();
       const port = Number(info.HostConfig?.PortBindings?.[`${API_PORT}/tcp`]?.[0]?.HostPort);
+      const http = Number(info.HostConfig?.PortBindings?.['80/tcp']?.[0]?.HostPort);
+      const https = Number(info.HostConfig?.PortBindings?.['443/tcp']?.[0]?.HostPort);
       return {
         env: info.Config.Env,
         cmd: info.Config.Cmd,
         image: info.Config.Image,
         ...(id === ownId && port > 0 ? { apiPort: port } : {}),
+        ...(id === ownId && http > 0 && https > 0 ? { ingressPorts: { http, https } } : {}),
       };
     } catch {
       // gone meanwhile: try the next source

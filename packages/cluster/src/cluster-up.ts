@@ -12,6 +12,7 @@ import { docker } from './docker';
 import { dockerMessage } from './docker-util';
 import { ensureDnsAddon, validateDnsUpstream } from './dns-addon';
 import { ensureEngine } from './engine';
+import { DEFAULT_INGRESS_HTTP_PORT, DEFAULT_INGRESS_HTTPS_PORT, ensureIngressAddon } from './ingress-addon';
 import { keepBridgedSources } from './host-rules';
 import { ensureImages } from './images';
 import {
@@ -75,6 +76,7 @@ export async function clusterUp(opts: ClusterUpOptions, report: Report = silent)
   // port is chosen now and published fixed, so the kubeconfig's address survives restarts (issue 9).
   if (opts.apiPort) await assertPortFree(opts.apiPort);
   else opts = { ...opts, apiPort: await pickFreePort() };
+  opts = await withIngressPorts(opts);
   planAddresses(opts, toExistingNetworks(await docker().listNetworks()));
   const nodeImage = opts.image ?? (await ensureImages(report)).nodeImage;
 
@@ -82,6 +84,7 @@ export async function clusterUp(opts: ClusterUpOptions, report: Report = silent)
     const info = await create(opts, nodeImage, report);
     await timed(report, () => waitForClusterReady(info, opts.readyTimeoutMs ?? 60_000), `cluster "${name}" ready`);
     await dnsAddon(opts, info, nodeImage, report);
+    await ingressAddon(opts, info, nodeImage, report);
     return recreated ? { ...info, recreated } : info;
   } catch (err) {
     const message = (err as Error).message;
@@ -106,6 +109,7 @@ async function alreadyUp(opts: ClusterUpOptions, existing: ClusterObjects, repor
     throw unrepairable(name, `it is running but not ready: ${(err as Error).message}`, err);
   }
   await dnsAddon(opts, info, image, report);
+  await ingressAddon(opts, info, image, report);
   return { ...info, alreadyUp: true };
 }
 
@@ -137,6 +141,7 @@ async function repair(
     throw unrepairable(name, `after the repair (${what}) it did not become ready: ${(err as Error).message}`, err);
   }
   await dnsAddon(opts, info, await image(), report);
+  await ingressAddon(opts, info, await image(), report);
   return { ...info, repaired: what };
 }
 
@@ -150,6 +155,57 @@ function dnsAddon(opts: ClusterUpOptions, info: ClusterInfo, image: string, repo
     () => ensureDnsAddon(info.apiUrl, o, opts.readyTimeoutMs ?? 60_000),
     (what) => what,
   );
+}
+
+/**
+ * The ingress router (ingress-addon.ts), after DNS: `--no-ingress` skips it. Its host ports are the ones the
+ * control plane was created with (a cluster made with --no-ingress has none; node IPs and pods still reach it).
+ */
+function ingressAddon(opts: ClusterUpOptions, info: ClusterInfo, image: string, report: Report): Promise<string | undefined> {
+  if (opts.ingress === false) return Promise.resolve(undefined);
+  const fromEnv = (LOG_LEVELS as readonly string[]).includes(process.env.LOG_LEVEL ?? '') ? process.env.LOG_LEVEL : undefined;
+  const o = {
+    image,
+    internalApiUrl: info.internalApiUrl,
+    nodeIPs: info.nodes.map((n) => n.ip),
+    publicHttpPort: info.ingress?.httpPort,
+    publicHttpsPort: info.ingress?.httpsPort,
+    logLevel: opts.logLevel ?? fromEnv,
+  };
+  return timed(
+    report,
+    () => ensureIngressAddon(info.apiUrl, o, opts.readyTimeoutMs ?? 60_000),
+    (what) => what,
+  );
+}
+
+/** Host ports for the ingress's 80/443: the ones asked for (which must be free), else 8080/8443, else free ones. */
+async function withIngressPorts(opts: ClusterUpOptions): Promise<ClusterUpOptions> {
+  if (opts.ingress === false) return opts;
+  const choose = async (asked: number | undefined, preferred: number, flag: string, avoid?: number): Promise<number> => {
+    if (asked !== undefined) {
+      if (!Number.isInteger(asked) || asked < 1 || asked > 65535) throw new Error(`${flag} ${asked}: must be a port 1-65535`);
+      try {
+        await assertPortFree(asked);
+      } catch {
+        throw new Error(`${flag} ${asked}: 127.0.0.1:${asked} is already in use; pass another port or omit ${flag}`);
+      }
+      return asked;
+    }
+    if (
+      preferred !== avoid &&
+      (await assertPortFree(preferred).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return preferred;
+    return pickFreePort();
+  };
+  const http = await choose(opts.ingressHttpPort, DEFAULT_INGRESS_HTTP_PORT, '--ingress-http-port');
+  const https = await choose(opts.ingressHttpsPort, DEFAULT_INGRESS_HTTPS_PORT, '--ingress-https-port', http);
+  if (http === https) throw new Error(`--ingress-http-port and --ingress-https-port are both ${http}`);
+  return { ...opts, ingressHttpPort: http, ingressHttpsPort: https };
 }
 
 /** The error for a cluster `up` will not touch further: what is wrong, that the state is kept, the ways out. */
@@ -246,6 +302,9 @@ function specOptions(opts: ClusterUpOptions): Omit<SpecOptions, 'image'> {
     logLevel: opts.logLevel,
     tunables: nodeTunables(opts),
     allowPrivileged: opts.allowPrivileged,
+    ...(opts.ingress !== false && opts.ingressHttpPort && opts.ingressHttpsPort
+      ? { ingressPorts: { http: opts.ingressHttpPort, https: opts.ingressHttpsPort } }
+      : {}),
   };
 }
 

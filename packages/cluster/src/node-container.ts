@@ -8,7 +8,7 @@ import { nodeNetworkName } from './names';
 import { nodeContainerSpec, podNetworkConnect, podNetworkSpec, type NodePlan, type SpecOptions } from './spec';
 
 /** Per-node variables: never copied from a sibling node's recorded environment. */
-const PER_NODE_ENV = new Set(['NODE_NAME', 'NODE_IP', 'POD_CIDR', 'KUBELAB_NODE_ROLE', 'KUBELAB_STATE_DIR']);
+const PER_NODE_ENV = new Set(['NODE_NAME', 'NODE_IP', 'POD_CIDR', 'KUBELAB_NODE_ROLE', 'KUBELAB_STATE_DIR', 'KUBELAB_TOKEN']);
 
 /** What an existing container of the same role was created with, so a recreated node matches its siblings. */
 export interface RecordedNode {
@@ -16,6 +16,8 @@ export interface RecordedNode {
   cmd?: string[];
   /** The host port the control plane published, when it was chosen explicitly. */
   apiPort?: number;
+  /** The host ports the control plane published for the ingress router's 80/443. */
+  ingressPorts?: { http: number; https: number };
 }
 
 /** The spec's environment with the recorded one laid over it (recorded flags win, per-node values do not). */
@@ -34,7 +36,11 @@ export async function createNode(
   node: NodePlan,
   recorded: RecordedNode = {},
 ): Promise<Docker.Container> {
-  const request = nodeContainerSpec({ ...spec, apiPort: spec.apiPort ?? recorded.apiPort }, plan, node);
+  const request = nodeContainerSpec(
+    { ...spec, apiPort: spec.apiPort ?? recorded.apiPort, ingressPorts: spec.ingressPorts ?? recorded.ingressPorts },
+    plan,
+    node,
+  );
   if (recorded.env) request.Env = mergeEnv(request.Env ?? [], recorded.env);
   if (recorded.cmd?.length) request.Cmd = recorded.cmd;
   let container: Docker.Container;

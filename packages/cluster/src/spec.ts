@@ -32,6 +32,13 @@ export interface SpecOptions {
    * namespaces, every capability and hostPath as the Docker host's own path. Off by default.
    */
   allowPrivileged?: boolean;
+  /**
+   * The cluster's CA and node tokens (pki.ts): the API is HTTPS and each node agent authenticates as
+   * system:node:NAME. Absent only for clusters made before kubelab had authentication.
+   */
+  credentials?: { caCert: string; nodeTokens: Record<string, string> };
+  /** Host ports (127.0.0.1) the control plane publishes for the ingress router's 80/443 (ingress-addon.ts). */
+  ingressPorts?: { http: number; https: number };
 }
 
 /**
@@ -114,7 +121,13 @@ export function nodeContainerSpec(opts: SpecOptions, plan: AddressPlan, node: No
     CLUSTER_POD_CIDR: plan.podSubnet,
     NODE_SUBNET: plan.nodeSubnet,
     SERVICE_CIDR: plan.serviceCidr,
-    KUBELAB_API_URL: `http://${cpIp}:${API_PORT}`,
+    KUBELAB_API_URL: `${opts.credentials ? 'https' : 'http'}://${cpIp}:${API_PORT}`,
+    ...(opts.credentials
+      ? {
+          KUBELAB_CA_DATA: Buffer.from(opts.credentials.caCert).toString('base64'),
+          KUBELAB_TOKEN: opts.credentials.nodeTokens[node.name] ?? '',
+        }
+      : {}),
     KUBELAB_NODE_ROLE: node.role,
     LOG_LEVEL: opts.logLevel ?? 'info',
     ...(controlPlane ? { KUBELAB_STATE_DIR: STATE_DIR } : {}),
@@ -122,6 +135,20 @@ export function nodeContainerSpec(opts: SpecOptions, plan: AddressPlan, node: No
     ...(opts.allowPrivileged ? { KUBELAB_ALLOW_PRIVILEGED: 'true' } : {}),
   };
   const port = `${API_PORT}/tcp`;
+  // The ingress router's ports: Docker forwards them to the control plane's node IP, where the
+  // ingress-nginx-controller Service's external IP rules carry them on to the router pod (kind's
+  // extraPortMappings, with a Service instead of a hostPort so the pod may run on any node).
+  const ingress = controlPlane ? opts.ingressPorts : undefined;
+  const exposed = { [port]: {}, ...(ingress ? { '80/tcp': {}, '443/tcp': {} } : {}) };
+  const bindings = {
+    [port]: [{ HostIp: '127.0.0.1', HostPort: opts.apiPort ? String(opts.apiPort) : '' }],
+    ...(ingress
+      ? {
+          '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(ingress.http) }],
+          '443/tcp': [{ HostIp: '127.0.0.1', HostPort: String(ingress.https) }],
+        }
+      : {}),
+  };
   return {
     name: node.name,
     Hostname: node.name,
@@ -139,8 +166,9 @@ export function nodeContainerSpec(opts: SpecOptions, plan: AddressPlan, node: No
       [LABEL.nodeSubnet]: plan.nodeSubnet,
       [LABEL.podSubnet]: plan.podSubnet,
       ...(controlPlane && opts.apiPort ? { [LABEL.apiPort]: String(opts.apiPort) } : {}),
+      ...(opts.credentials ? { [LABEL.auth]: 'rbac' } : {}),
     },
-    ...(controlPlane ? { ExposedPorts: { [port]: {} } } : {}),
+    ...(controlPlane ? { ExposedPorts: exposed } : {}),
     HostConfig: {
       CapAdd: ['NET_ADMIN', 'NET_RAW'],
       // A router, not a host: forward, accept asymmetric paths, never tell pods to bypass the agent.
@@ -151,7 +179,7 @@ export function nodeContainerSpec(opts: SpecOptions, plan: AddressPlan, node: No
         'net.ipv4.conf.all.send_redirects': '0',
       },
       Binds: ['/var/run/docker.sock:/var/run/docker.sock', ...(controlPlane ? [`${stateVolumeName(cluster)}:${STATE_DIR}`] : [])],
-      ...(controlPlane ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: opts.apiPort ? String(opts.apiPort) : '' }] } } : {}),
+      ...(controlPlane ? { PortBindings: bindings } : {}),
       RestartPolicy: { Name: 'unless-stopped' },
       // The API server keeps answering when pods, node agents or other clusters on the machine want the CPU
       // too, as on a dedicated control-plane node (4x the default cgroup CPU weight).

@@ -30,6 +30,11 @@ export interface ClusterUpOptions {
   recreate?: boolean;
   /** ip[:port] the cluster DNS forwards names outside cluster.local to; unset (default) = REFUSED. */
   dnsUpstream?: string;
+  /** Deploy the ingress controller (default true; `--no-ingress` skips it and publishes no ingress ports). */
+  ingress?: boolean;
+  /** Host ports on 127.0.0.1 for the ingress's 80/443 (default 8080/8443, or free ones when those are taken). */
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
   /** Told before a step that destroys something (what --recreate will delete). */
   announce?: (line: string) => void;
 }
@@ -58,6 +63,8 @@ export interface ClusterInfo {
   nodes: ClusterNode[];
   /** The node image the containers run. */
   image: string;
+  /** The ingress router as the host reaches it (ports published on the control plane), when published. */
+  ingress?: { httpPort: number; httpsPort: number };
   /** Set by clusterUp when the cluster was already running and nothing was changed. */
   alreadyUp?: boolean;
   /** Set by clusterUp when it repaired the cluster: what it did ("started kl-worker2 (exited)"). */

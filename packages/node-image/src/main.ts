@@ -1,6 +1,6 @@
 // The one program inside kubelab's containers. Its arguments name the roles to run in this process:
 //   control plane: `apiserver node-agent`   workers: `node-agent`   lab workload: `echo`
-//   cluster DNS (a pod in kube-system): `dns`
+//   cluster DNS (a pod in kube-system): `dns`   ingress router (a pod in ingress-nginx): `ingress`
 // One process per container keeps an idle cluster small (DESIGN target: under 250 MB for 1+2 nodes).
 import pino from 'pino';
 
@@ -10,7 +10,7 @@ interface Closable {
   close(): Promise<void>;
 }
 
-const known = ['apiserver', 'node-agent', 'echo', 'dns'];
+const known = ['apiserver', 'node-agent', 'echo', 'dns', 'ingress'];
 
 async function start(role: string): Promise<Closable> {
   switch (role) {
@@ -22,6 +22,8 @@ async function start(role: string): Promise<Closable> {
       return (await import('@kubelab/echo')).runEchoFromEnv();
     case 'dns':
       return (await import('@kubelab/dns')).runDnsFromEnv(log);
+    case 'ingress':
+      return (await import('@kubelab/ingress')).runIngressFromEnv(log);
     default:
       throw new Error(`unknown role "${role}"; known roles: ${known.join(', ')}`);
   }

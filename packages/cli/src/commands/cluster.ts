@@ -31,6 +31,10 @@ export interface UpOptions {
   recreate?: boolean;
   /** Resolver for names outside cluster.local (off by default: REFUSED). */
   dnsUpstream?: string;
+  /** Deploy the ingress controller (false: --no-ingress); its host ports on 127.0.0.1. */
+  ingress?: boolean;
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
   /** The kubeconfig to merge the context into (a path), or false for --no-kubeconfig; default: $KUBECONFIG or ~/.kube/config. */
   kubeconfig?: string | false;
 }
@@ -98,6 +102,11 @@ export function summary(info: ClusterInfo): string {
     '',
     `API server:     ${info.apiUrl}   (inside the cluster: ${info.internalApiUrl})`,
     `Node network:   ${info.nodeSubnet}    Pod network: ${info.podSubnet}    Service CIDR: ${info.serviceCidr}`,
+    ...(info.ingress
+      ? [
+          `Ingress:        http://127.0.0.1:${info.ingress.httpPort}  https://127.0.0.1:${info.ingress.httpsPort}   (names under *.localhost reach it: http://app.localhost:${info.ingress.httpPort}/)`,
+        ]
+      : []),
     '',
     'Next, try:',
     `  npx kubelab${ctx} get nodes -o wide        (or: kubectl --context ${contextName(info.name)} get nodes -o wide)`,

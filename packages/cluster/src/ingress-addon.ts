@@ -1,0 +1,198 @@
+// The ingress add-on, applied by `cluster up` the way kind's ingress-nginx guide deploys ingress-nginx: the
+// `ingress-nginx` namespace, the default IngressClass `nginx`, the ingress-nginx-controller Deployment (the
+// node image's `ingress` role) and Service, then waited for until its pod is Ready. The Service carries every
+// node IP as an external IP on 80/443, so each node IP answers there (from a Linux host too), and the
+// control-plane container publishes 80/443 on 127.0.0.1 (spec.ts) for every OS.
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DEFAULT_INGRESS_CLASS_ANNOTATION,
+  NGINX_INGRESS_CONTROLLER,
+  resolveResource,
+  StatusError,
+  type Deployment,
+  type IngressClass,
+  type KubeObject,
+  type Pod,
+  type ResourceInfo,
+  type Service,
+} from '@kubelab/api';
+import { KubeClient } from '@kubelab/client';
+import { NODE_ENTRY } from './names';
+
+export const INGRESS_NAMESPACE = 'ingress-nginx';
+export const INGRESS_DEPLOYMENT = 'ingress-nginx-controller';
+export const DEFAULT_INGRESS_HTTP_PORT = 8080;
+export const DEFAULT_INGRESS_HTTPS_PORT = 8443;
+const LABELS = {
+  'app.kubernetes.io/name': 'ingress-nginx',
+  'app.kubernetes.io/instance': 'ingress-nginx',
+  'app.kubernetes.io/component': 'controller',
+};
+const TEMPLATE_HASH = 'kubelab.dev/applied-spec-hash';
+
+export interface IngressAddonOptions {
+  image: string;
+  internalApiUrl: string;
+  /** Node IPs: external IPs of the controller Service, so nodeIP:80/443 reach the router. */
+  nodeIPs: string[];
+  /** Host ports Docker publishes for 80/443 (the router redirects a request on the one to the other). */
+  publicHttpPort?: number;
+  publicHttpsPort?: number;
+  logLevel?: string;
+}
+
+export function ingressAddonObjects(o: IngressAddonOptions): {
+  namespace: KubeObject;
+  ingressClass: IngressClass;
+  service: Service;
+  deployment: Deployment;
+} {
+  const namespace = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: INGRESS_NAMESPACE, labels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+  };
+  const ingressClass: IngressClass = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
+    metadata: { name: 'nginx', labels: { ...LABELS }, annotations: { [DEFAULT_INGRESS_CLASS_ANNOTATION]: 'true' } },
+    spec: { controller: NGINX_INGRESS_CONTROLLER },
+  };
+  const service: Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: INGRESS_DEPLOYMENT, namespace: INGRESS_NAMESPACE, labels: { ...LABELS } },
+    spec: {
+      type: 'ClusterIP',
+      selector: { ...LABELS },
+      externalIPs: [...o.nodeIPs],
+      ports: [
+        { name: 'http', port: 80, protocol: 'TCP', targetPort: 'http', appProtocol: 'http' },
+        { name: 'https', port: 443, protocol: 'TCP', targetPort: 'https', appProtocol: 'https' },
+      ],
+    },
+  };
+  const env = [
+    { name: 'KUBELAB_API_URL', value: o.internalApiUrl },
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'KUBELAB_INGRESS_PUBLIC_HTTP_PORT', value: String(o.publicHttpPort ?? DEFAULT_INGRESS_HTTP_PORT) },
+    { name: 'KUBELAB_INGRESS_PUBLIC_HTTPS_PORT', value: String(o.publicHttpsPort ?? DEFAULT_INGRESS_HTTPS_PORT) },
+    { name: 'LOG_LEVEL', value: o.logLevel ?? 'info' },
+  ];
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: INGRESS_DEPLOYMENT, namespace: INGRESS_NAMESPACE, labels: { ...LABELS } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { ...LABELS } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+      template: {
+        metadata: { labels: { ...LABELS } },
+        spec: {
+          dnsPolicy: 'ClusterFirst',
+          // ingress-nginx's shutdown: keep serving while the endpoint leaves, then drain keep-alive connections.
+          terminationGracePeriodSeconds: 15,
+          tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Equal', effect: 'NoSchedule' }],
+          containers: [
+            {
+              name: 'controller',
+              image: o.image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['node', NODE_ENTRY, 'ingress'],
+              env,
+              ports: [
+                { name: 'http', containerPort: 80, protocol: 'TCP' },
+                { name: 'https', containerPort: 443, protocol: 'TCP' },
+                { name: 'metrics', containerPort: 10254, protocol: 'TCP' },
+              ],
+              // ingress-nginx's probes: /healthz on 10254 (ready once the watch cache synced and routes are built).
+              livenessProbe: {
+                httpGet: { path: '/healthz', port: 10254 },
+                initialDelaySeconds: 10,
+                periodSeconds: 10,
+                timeoutSeconds: 5,
+                failureThreshold: 5,
+              },
+              readinessProbe: { httpGet: { path: '/healthz', port: 10254 }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 },
+            },
+          ],
+        },
+      },
+    },
+  } as unknown as Deployment;
+  const hash = createHash('sha256').update(JSON.stringify(deployment.spec)).digest('hex').slice(0, 16);
+  deployment.metadata.annotations = { [TEMPLATE_HASH]: hash };
+  return { namespace, ingressClass, service, deployment };
+}
+
+function kind(plural: string): ResourceInfo {
+  const r = resolveResource(plural);
+  if (!r) throw new Error(`@kubelab/api does not describe "${plural}"`);
+  return r;
+}
+
+async function getOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof StatusError && err.code === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Applies the add-on through the API (apiUrl: as the host reaches it) and waits until the router is Ready. */
+export async function ensureIngressAddon(apiUrl: string, o: IngressAddonOptions, timeoutMs = 60_000): Promise<string> {
+  const client = new KubeClient({ baseUrl: apiUrl });
+  try {
+    const wanted = ingressAddonObjects(o);
+    const ns = kind('namespaces');
+    if (!(await getOrUndefined(client.get(ns, INGRESS_NAMESPACE)))) await client.create(ns, wanted.namespace);
+    const classes = kind('ingressclasses.networking.k8s.io');
+    if (!(await getOrUndefined(client.get(classes, 'nginx')))) await client.create(classes, wanted.ingressClass);
+    const services = kind('services');
+    const svc = await getOrUndefined(client.get<Service>(services, INGRESS_DEPLOYMENT, INGRESS_NAMESPACE));
+    if (!svc) await client.create(services, wanted.service, INGRESS_NAMESPACE);
+    else if (JSON.stringify(svc.spec.externalIPs ?? []) !== JSON.stringify(wanted.service.spec.externalIPs)) {
+      await client.patch(services, INGRESS_DEPLOYMENT, { spec: { externalIPs: wanted.service.spec.externalIPs } }, INGRESS_NAMESPACE);
+    }
+    const deployments = kind('deployments');
+    const existing = await getOrUndefined(client.get<Deployment>(deployments, INGRESS_DEPLOYMENT, INGRESS_NAMESPACE));
+    if (!existing) await client.create(deployments, wanted.deployment, INGRESS_NAMESPACE);
+    else if (existing.metadata.annotations?.[TEMPLATE_HASH] !== wanted.deployment.metadata.annotations?.[TEMPLATE_HASH]) {
+      await client.update(deployments, {
+        ...wanted.deployment,
+        metadata: { ...wanted.deployment.metadata, resourceVersion: existing.metadata.resourceVersion },
+      });
+    }
+    return await waitForRollout(client, timeoutMs);
+  } finally {
+    await client.close();
+  }
+}
+
+async function waitForRollout(client: KubeClient, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await client.get<Deployment>(kind('deployments'), INGRESS_DEPLOYMENT, INGRESS_NAMESPACE);
+    const st = (d.status ?? {}) as { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number };
+    const want = (d.spec as { replicas?: number }).replicas ?? 1;
+    if (
+      (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
+      st.updatedReplicas === want &&
+      st.readyReplicas === want &&
+      st.replicas === want
+    )
+      return `ingress controller Ready in ${INGRESS_NAMESPACE} (IngressClass nginx, default)`;
+    if (Date.now() >= deadline) {
+      const pods = await client.list<Pod>(kind('pods'), INGRESS_NAMESPACE, { labelSelector: 'app.kubernetes.io/component=controller' });
+      const seen = pods.items.map((p) => `${p.metadata.name} ${p.status?.phase ?? 'Pending'}`).join(', ') || 'no pods';
+      throw new Error(
+        `ingress controller not ready after ${timeoutMs / 1000} s: waited for deployment ${INGRESS_DEPLOYMENT} in ${INGRESS_NAMESPACE} (status ${JSON.stringify(st)}; pods: ${seen})`,
+      );
+    }
+    await sleep(250);
+  }
+}
