@@ -1,5 +1,13 @@
 // Multi-document YAML/JSON manifests as users write them for real Kubernetes.
-import { parseAllDocuments, stringify, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToStringOptions } from 'yaml';
+import {
+  parseAllDocuments,
+  parseDocument,
+  stringify,
+  type DocumentOptions,
+  type ParseOptions,
+  type SchemaOptions,
+  type ToStringOptions,
+} from 'yaml';
 import type { KubeObject } from './types';
 
 export class ManifestError extends Error {
@@ -48,4 +56,14 @@ export function parseManifests(text: string, source = '<stdin>'): KubeObject[] {
     out.push(obj);
   });
   return out;
+}
+
+/**
+ * One YAML (or JSON) document as sigs.k8s.io/yaml's Unmarshal reads it (the first document; YAML 1.1
+ * scalars as above), e.g. a server-side apply body. Throws ManifestError with the parser's message.
+ */
+export function parseYamlDocument(text: string, source = '<body>'): unknown {
+  const doc = parseDocument(text, yaml11);
+  if (doc.errors.length > 0) throw new ManifestError(source, doc.errors[0].message);
+  return doc.toJS() as unknown;
 }

@@ -122,16 +122,18 @@ describe('official @kubernetes/client-node against kubelab', () => {
       await failure(core.patchNamespace({ name: 'oc-jsonpatch', body: [{ op: 'test', path: '/metadata/labels/c', value: 'x' }] })),
     );
     expect(failed).toMatchObject({ code: 422, reason: 'Invalid' });
-    // Server-side apply is not served: 415, as Kubernetes answers for a patch type a resource does not take.
+    // Server-side apply needs a field manager (422, as ValidatePatchOptions answers), then merges.
+    const body = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'oc-jsonpatch', labels: { e: 'f' } } };
     const apply = statusOf(
-      await failure(
-        core.patchNamespace(
-          { name: 'oc-jsonpatch', body: { metadata: { labels: { e: 'f' } } } },
-          setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-        ),
-      ),
+      await failure(core.patchNamespace({ name: 'oc-jsonpatch', body }, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply))),
     );
-    expect(apply).toMatchObject({ code: 415, reason: 'UnsupportedMediaType' });
+    expect(apply).toMatchObject({ code: 422, reason: 'Invalid' });
+    const applied = await core.patchNamespace(
+      { name: 'oc-jsonpatch', body, fieldManager: 'client-node' },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    );
+    expect(applied.metadata?.labels).toMatchObject({ c: 'd', e: 'f' });
+    expect(applied.metadata?.managedFields?.map((m) => m.manager)).toContain('client-node');
     await core.deleteNamespace({ name: 'oc-jsonpatch' });
   });
 

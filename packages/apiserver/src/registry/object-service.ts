@@ -21,6 +21,7 @@ import {
   type FieldError,
   type KubeObject,
 } from '@kubelab/api';
+import { controllerManager, fieldManagerFor } from '../fieldmanager';
 import type { Store } from '../storage/store';
 import { finalizersFor, foregroundFinalizer, orphanFinalizer, propagationOf, type DeleteOptions } from './delete-options';
 import { assertNestingDepth } from './decode';
@@ -52,7 +53,18 @@ export interface WriteOptions {
    * would have been stored (k8s.io/apiserver pkg/registry/generic/registry/dryrun.go).
    */
   dryRun?: boolean;
+  /**
+   * The manager recorded in metadata.managedFields (the request's fieldManager or User-Agent prefix); in-process
+   * controllers write as kube-controller-manager.
+   */
+  fieldManager?: string;
+  /** Server-side apply: take fields other managers own instead of answering 409. */
+  force?: boolean;
+  /** managedFields were already set by apply: no Update entry is recorded for this write. */
+  applied?: boolean;
 }
+
+const managerOf = (opts: WriteOptions) => opts.fieldManager ?? controllerManager;
 
 export interface WriteResult {
   object: KubeObject;
@@ -77,7 +89,13 @@ function desiredState(s: Strategy, obj: KubeObject): string {
   return JSON.stringify(fields.map((f) => obj[f]));
 }
 
+/** A mutating admission step for creates, run after the kind's defaults (e.g. the ServiceAccount plugin). */
+export type CreateAdmission = (s: Strategy, obj: KubeObject) => void;
+
 export class ObjectService {
+  /** Admission plugins run on every create, from the API or from a controller, as in kube-apiserver. */
+  readonly admission: CreateAdmission[] = [];
+
   constructor(
     readonly store: Store,
     readonly registry: Registry,
@@ -102,6 +120,7 @@ export class ObjectService {
     }
     if (s.info.namespaced) this.requireNamespace(meta.namespace!, true);
     s.prepareForCreate?.(obj);
+    for (const admit of this.admission) admit(s, obj);
     this.validate(s, obj);
     const key = resourceKey(s.info);
     if (this.store.get(key, meta.namespace, meta.name!))
@@ -118,7 +137,8 @@ export class ObjectService {
     delete obj.metadata.deletionGracePeriodSeconds;
     // Everything that can fail runs before the write: an error never follows a stored object (issue 6).
     const warnings = this.warnings(s, obj);
-    return { object: this.put(key, obj, 'ADDED', opts), warnings };
+    const managed = opts.applied ? obj : fieldManagerFor(s.info).update(undefined, obj, managerOf(opts));
+    return { object: this.put(key, managed, 'ADDED', opts), warnings };
   }
 
   update(
@@ -184,6 +204,37 @@ export class ObjectService {
     const obj = this.checkBody(s, namespace, merged);
     if (obj.metadata.name !== name) throw badRequest('metadata.name cannot be changed by a patch');
     return this.write(s, old, obj, subresource, opts);
+  }
+
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml): `config` merged onto the stored object by the
+   * field managers' rules (fieldmanager/), or a new object made from it when there is none (apply creates).
+   * `created` tells the handler to answer 201.
+   */
+  apply(s: Strategy, namespace: string | undefined, name: string, config: unknown, opts: WriteOptions): WriteResult & { created: boolean } {
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) throw badRequest('the patch must be a YAML or JSON object');
+    const body = config as KubeObject;
+    if (body.apiVersion !== apiVersionOf(s.info) || body.kind !== s.info.kind) {
+      const [group, version] = String(body.apiVersion ?? '').includes('/')
+        ? String(body.apiVersion).split('/')
+        : ['', body.apiVersion ?? ''];
+      throw badRequest(`invalid object type: ${group}/${version}, Kind=${body.kind ?? ''}`);
+    }
+    const metaName = (body.metadata as { name?: string } | undefined)?.name;
+    if (metaName !== undefined && metaName !== name) {
+      throw badRequest(`the name of the object (${metaName}) does not match the name on the URL (${name})`);
+    }
+    const fm = fieldManagerFor(s.info);
+    const manager = managerOf(opts);
+    const existing = this.store.get(resourceKey(s.info), this.scope(s, namespace), name);
+    if (!existing) {
+      const fresh = { apiVersion: body.apiVersion, kind: body.kind, metadata: { name, ...(s.info.namespaced ? { namespace } : {}) } };
+      const merged = fm.apply(fresh, body as Record<string, unknown>, manager, !!opts.force);
+      return { ...this.create(s, namespace, merged, { ...opts, applied: true }), created: true };
+    }
+    const merged = fm.apply(existing, body as Record<string, unknown>, manager, !!opts.force);
+    const obj = this.checkBody(s, namespace, merged);
+    return { ...this.write(s, existing, obj, undefined, { ...opts, applied: true }), created: false };
   }
 
   /** Deletes an object and returns it (or, when finalizers hold it, the object marked for deletion). */
@@ -277,7 +328,7 @@ export class ObjectService {
     const handler = s.subresources?.[subresource];
     if (!handler?.create) throw new StatusError('MethodNotAllowed', `POST is not supported on ${s.info.plural}/${subresource}`);
     const parent = this.get(s, namespace, name);
-    const ctx = this.subresourceContext(s, parent, opts);
+    const ctx = this.subresourceContext(s, parent, subresource, opts);
     return { object: handler.create(ctx, parent, this.subresourceBody(s, subresource, body)), warnings: [] };
   }
 
@@ -299,7 +350,7 @@ export class ObjectService {
         'the object has been modified; please apply your changes to the latest version and try again',
       );
     }
-    return { object: handler.update(this.subresourceContext(s, parent, opts), parent, obj), warnings: [] };
+    return { object: handler.update(this.subresourceContext(s, parent, subresource, opts), parent, obj), warnings: [] };
   }
 
   private subresourceBody(s: Strategy, subresource: string, body: unknown): KubeObject {
@@ -310,11 +361,14 @@ export class ObjectService {
     return obj;
   }
 
-  private subresourceContext(s: Strategy, parent: KubeObject, opts: WriteOptions): SubresourceContext {
+  private subresourceContext(s: Strategy, parent: KubeObject, subresource: string, opts: WriteOptions): SubresourceContext {
     return {
       commit: (next) => {
         next.metadata = { ...next.metadata, ...this.identity(parent) };
         this.validate(s, next);
+        // A scale write is recorded as its manager's, on the parent's fields (binding is not: kube-apiserver's
+        // binding storage assigns the node without a field manager).
+        if (subresource === 'scale') next = fieldManagerFor(s.info, subresource).update(parent, next, managerOf(opts));
         return this.persist(s, parent, next, opts);
       },
     };
@@ -378,6 +432,7 @@ export class ObjectService {
     }
     this.validate(s, obj, old);
     const warnings = this.warnings(s, obj);
+    if (!opts.applied) obj = fieldManagerFor(s.info, subresource).update(old, obj, managerOf(opts));
     return { object: this.persist(s, old, obj, opts), warnings };
   }
 

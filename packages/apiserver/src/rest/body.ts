@@ -20,6 +20,9 @@ const jsonTypes = new Set([
   'application/strategic-merge-patch+json',
   'application/json-patch+json',
 ]);
+/** Server-side apply's body: YAML, or JSON (which kubectl sends); read as text, parsed by the PATCH handler. */
+export const applyPatchMediaType = 'application/apply-patch+yaml';
+
 /** What a create or update body may be sent as (kubectl 1.32+ sends typed creates as protobuf). */
 export const acceptedMediaTypes = ['application/json', protobufMediaType];
 
@@ -82,6 +85,10 @@ export function bodyParsers(): RequestHandler[] {
       strict: false,
     }),
     express.raw({ type: (req) => hasBody(req as Request) && mediaType(req as Request) === protobufMediaType, limit: maxRequestBodyBytes }),
+    express.text({
+      type: (req) => hasBody(req as Request) && (req as Request).method === 'PATCH' && mediaType(req as Request) === applyPatchMediaType,
+      limit: maxRequestBodyBytes,
+    }),
     decodeProtobuf,
     requireKnownType,
   ];

@@ -13,15 +13,27 @@ import { paginate, sendList } from './list-page';
 import { parseRequestPath } from './request-info';
 import { type TableRequest, tableRequest, toTable } from './table';
 import { serveWatch, watchTimeoutSeconds } from './watch';
+import { managerOrUserAgent } from '../fieldmanager';
+import { parseApplyBody, patchOptions, writeFieldManager } from './apply-body';
 
 function query(req: Request, name: string): string | undefined {
   const v = req.query[name];
   return typeof v === 'string' ? v : undefined;
 }
 
-/** ?dryRun= of a write, checked against the options kind the verb decodes (422 for a value other than All). */
+/**
+ * ?dryRun= of a write, checked against the options kind the verb decodes (422 for a value other than All),
+ * and the manager its changes are recorded under in managedFields (?fieldManager=, else the User-Agent).
+ */
 function dryRun(req: Request, kind: OptionsKind): WriteOptions {
-  return { dryRun: parseDryRun(queryValues(req.query.dryRun), kind) };
+  const query = req.query as Record<string, unknown>;
+  const given =
+    kind === 'CreateOptions' || kind === 'UpdateOptions'
+      ? writeFieldManager(query, kind)
+      : kind === 'PatchOptions'
+        ? patchOptions(query, false).fieldManager
+        : undefined;
+  return { dryRun: parseDryRun(queryValues(req.query.dryRun), kind), fieldManager: managerOrUserAgent(given, req.headers['user-agent']) };
 }
 
 function notFoundPath(req: Request): StatusError {
@@ -66,15 +78,16 @@ function tableEvents(kind: string, table: TableRequest): (o: KubeObject) => obje
   };
 }
 
-/** The patch media types kubelab serves: server-side apply (application/apply-patch+yaml) is not among them. */
-const patchTypes: Record<string, PatchType> = {
+/** The patch media types kubelab serves, in kube-apiserver's order. */
+const patchTypes: Record<string, PatchType | 'apply'> = {
   'application/json-patch+json': 'json',
   'application/merge-patch+json': 'merge',
   'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
 };
 
 /** PATCH is read by its Content-Type, as Kubernetes does; any other type is 415 Unsupported Media Type. */
-function patchType(req: Request): PatchType {
+function patchType(req: Request): PatchType | 'apply' {
   const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   const type = patchTypes[mediaType];
   if (!type) {
@@ -191,6 +204,20 @@ export function resourceHandler(service: ObjectService) {
         if (!name) throw new StatusError('MethodNotAllowed', 'PATCH needs an object name');
         {
           const type = patchType(req);
+          if (type === 'apply') {
+            if (subresource)
+              throw new StatusError('MethodNotAllowed', `server-side apply is not supported on ${strategy.info.plural}/${subresource}`);
+            const { fieldManager, force } = patchOptions(req.query as Record<string, unknown>, true);
+            const dry = parseDryRun(queryValues(req.query.dryRun), 'PatchOptions');
+            req.body = parseApplyBody(req.body);
+            assertNestingDepth(strategy.info, req.body);
+            const fieldWarnings = checkBodyFields(req, strategy, 'PatchOptions');
+            const result = decoded(strategy, () =>
+              service.apply(strategy, namespace, name, req.body, { dryRun: dry, fieldManager, force }),
+            );
+            sendWrite(res, result.created ? 201 : 200, result, fieldWarnings);
+            return;
+          }
           // A merge or strategic patch has the object's shape; a JSON patch's values are not checked.
           const fieldWarnings = type === 'json' ? [] : checkBodyFields(req, strategy, 'PatchOptions', subresource);
           sendWrite(

@@ -25,8 +25,16 @@ export function asList(items: KubeObject[]): object {
 }
 
 /** json, yaml and jsonpath print what the API returned: one object, or several as a kubectl `List`. */
+/** kubectl hides metadata.managedFields from -o json|yaml (its --show-managed-fields=false default). */
+function hideManagedFields(o: KubeObject): KubeObject {
+  if (!o.metadata?.managedFields) return o;
+  const { managedFields: _, ...metadata } = o.metadata;
+  return { ...o, metadata };
+}
+
 export function formatStructured(objs: KubeObject[], format: 'json' | 'yaml' | 'jsonpath', single: boolean, output?: string): string {
-  const data = single && objs.length === 1 ? objs[0] : asList(objs);
+  const shown = format === 'jsonpath' ? objs : objs.map(hideManagedFields);
+  const data = single && shown.length === 1 ? shown[0] : asList(shown);
   if (format === 'json') return JSON.stringify(data, null, 4);
   if (format === 'yaml') return toYaml(data).trimEnd();
   return formatJsonPath(jsonPathTemplate(output)!, data);
