@@ -220,9 +220,8 @@ describe('NetworkPolicy: enforced by the node agents, checked against a truth ta
     expect(states.slice(first).indexOf('11')).toBeGreaterThan(0);
     expect(states[states.length - 1]).toBe('11');
     // The drop log names source, destination, port and whose isolation denied it.
-    const rows = drops
-      .split('\n')
-      .filter((l) => l.includes(`x/b (${m.pod('x/b').ip})  x/a (${a})`) && l.includes('ingress of x/a [deny-in]'));
+    const ends = new RegExp(`x/b \\(${m.pod('x/b').ip}\\)\\s+x/a \\(${a}\\)`);
+    const rows = drops.split('\n').filter((l) => ends.test(l) && l.includes('ingress of x/a [deny-in]'));
     expect(rows.some((l) => l.includes('9000/TCP'))).toBe(true);
     expect(rows.some((l) => l.includes('9001/UDP'))).toBe(true);
     // describe prints kubectl's text, then the counters.

@@ -82,4 +82,30 @@ describe('README walk-through', () => {
     // service --url: its URL answered from this machine too (two Hostname lines in that part, one per path).
     expect(nodePortPart.match(/^Hostname: echo-/gm)?.length).toBe(2);
   });
+
+  it('the NetworkPolicy walk-through works as typed', async () => {
+    const script = markedBlock(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'), 'walkthrough-netpol');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: repoRoot,
+      env: { ...process.env, KUBELAB_CLUSTER: name },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    const [open, denied, allowed] = stdout.split('networkpolicy.networking.k8s.io/');
+    // Before any policy both clients got through; under default deny the frontend timed out.
+    expect(open.match(/^Hostname: backend$/gm)).toHaveLength(2);
+    expect(denied).toMatch(/curl: \(28\)/);
+    // The drop, named: the frontend's connection to the backend's port, denied by the backend's isolation.
+    expect(denied).toMatch(
+      /default\/frontend \(10\.\d+\.\d+\.\d+\)\s+default\/backend \(10\.\d+\.\d+\.\d+\)\s+8080\/TCP\s+ingress of default\/backend \[default-deny\]/,
+    );
+    // Allowed: the frontend gets in, the other client still times out.
+    expect(allowed).toMatch(/^Hostname: backend$/m);
+    expect(allowed).toMatch(/curl: \(28\)/);
+    expect(stdout).toContain(
+      '  PodSelector:     app=backend\n  Allowing ingress traffic:\n    To Port: http/TCP\n    From:\n      PodSelector: role=frontend\n',
+    );
+    expect(Number(/Name:\s+allow-frontend[\s\S]*?Allowed:\s+(\d+)/.exec(stdout)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/Name:\s+default-deny[\s\S]*?Dropped:\s+(\d+)/.exec(stdout)?.[1])).toBeGreaterThanOrEqual(2);
+  });
 });
