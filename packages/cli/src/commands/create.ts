@@ -1,6 +1,6 @@
 // `kubelab create -f FILE` and `create deployment|namespace|configmap|secret generic NAME ...`, printing
 // kubectl's `deployment.apps/web created`; `--dry-run=client -o yaml` prints the object instead of sending it.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { resourceForKind, type KubeObject } from '@kubelab/api';
@@ -12,6 +12,8 @@ import { formatObjects, parseOutputFormat } from '../printers/output';
 import { namespaceOf, objectRef } from '../resource-args';
 import { place, withSource } from './apply';
 import { withLastApplied } from './apply-patch';
+import { checkKeyPair, selfSignedCertificate } from '@kubelab/ingress';
+import { buildIngress, buildTlsSecret } from './ingress-builders';
 import { buildConfigMap, buildDeployment, buildNamespace, buildSecret, type DataSources } from './object-builders';
 
 export interface CreateFlags {
@@ -144,7 +146,47 @@ export function registerCreate(program: Command, env: CliEnv): void {
       send(buildConfigMap(name, { literals: o.fromLiteral, files: await readFileSources(o.fromFile) }), cmd),
   );
 
-  const secret = create.command('secret').description('create a secret (only the generic kind)');
+  create
+    .command('ingress')
+    .alias('ing')
+    .description('create an ingress with the specified name')
+    .argument('<name>')
+    .option('--rule <rule>', 'host/path=service:port[,tls[=secret]]; a path ending in * is Prefix, else Exact; repeatable', collect)
+    .option('--class <class>', 'ingress class to use')
+    .option('--default-backend <svc:port>', 'default service for requests not matching any rule')
+    .option('--annotation <key=value>', 'annotation to insert in the ingress object; repeatable', collect)
+    .action(async (name: string, o: { rule?: string[]; class?: string; defaultBackend?: string; annotation?: string[] }, cmd: Command) =>
+      send(
+        buildIngress({ name, rules: o.rule ?? [], className: o.class, defaultBackend: o.defaultBackend, annotations: o.annotation }),
+        cmd,
+      ),
+    );
+
+  const secret = create.command('secret').description('create a secret (generic or tls)');
+  secret
+    .command('tls')
+    .description('create a TLS secret from a certificate and key, or a self-signed one for --host names')
+    .argument('<name>')
+    .option('--cert <path>', 'PEM certificate (with --self-signed: written there)')
+    .option('--key <path>', 'PEM private key (with --self-signed: written there)')
+    .option('--self-signed', 'generate a self-signed certificate (RSA 2048, 365 days) for the --host names')
+    .option('--host <name>', 'DNS name the self-signed certificate covers (e.g. app.localhost, *.app.localhost); repeatable', collect)
+    .action(async (name: string, o: { cert?: string; key?: string; selfSigned?: boolean; host?: string[] }, cmd: Command) => {
+      let cert: string;
+      let key: string;
+      if (o.selfSigned) {
+        if (!o.host?.length) throw new CliError('--self-signed needs at least one --host (e.g. --host app.localhost)');
+        ({ cert, key } = selfSignedCertificate(o.host));
+        if (o.cert) await writeFile(o.cert, cert);
+        if (o.key) await writeFile(o.key, key, { mode: 0o600 });
+      } else {
+        if (!o.cert || !o.key) throw new CliError('key and cert must be specified');
+        [cert, key] = await Promise.all([readFile(o.cert, 'utf8'), readFile(o.key, 'utf8')]);
+        const bad = checkKeyPair(cert, key);
+        if (bad) throw new CliError(bad);
+      }
+      await send(buildTlsSecret(name, cert, key), cmd);
+    });
   dataFlags(secret.command('generic').description('create a secret from files, directories or literal values'))
     .option('--type <type>', 'the secret type', 'Opaque')
     .action(async (name: string, o: { fromLiteral?: string[]; fromFile?: string[]; type: string }, cmd: Command) =>
