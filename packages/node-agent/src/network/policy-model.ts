@@ -6,10 +6,12 @@
 // what some such policy allows passes; `from`/`to` entries OR, the selectors inside one entry AND; ingress
 // named ports resolve on the pod itself, egress named ports on each destination pod.
 import {
-  matchesSelector,
+  matchesRequirements,
   namespaceNameLabel,
+  selectorToRequirements,
   policyDirections,
   type IPBlock,
+  type LabelSelector,
   type Namespace,
   type NetworkPolicy,
   type NetworkPolicyPeer,
@@ -81,6 +83,7 @@ interface PodView {
   key: string;
   namespace: string;
   ip: string;
+  ipNum: number;
   labels: Record<string, string>;
   local: boolean;
   pod: Pod;
@@ -94,6 +97,15 @@ function ipToNumber(ip: string): number {
 }
 const byIP = (a: string, b: string): number => ipToNumber(a) - ipToNumber(b);
 
+// Selectors are matched against every pod each sync: their requirements are worked out once per object.
+const compiled = new WeakMap<LabelSelector, ReturnType<typeof selectorToRequirements>>();
+function matches(sel: LabelSelector | undefined, labels: Record<string, string>): boolean {
+  if (!sel) return true;
+  let reqs = compiled.get(sel);
+  if (!reqs) compiled.set(sel, (reqs = selectorToRequirements(sel)));
+  return matchesRequirements(reqs, labels);
+}
+
 function views(input: PolicyInput): PodView[] {
   const out: PodView[] = [];
   for (const pod of input.pods) {
@@ -103,7 +115,15 @@ function views(input: PolicyInput): PodView[] {
     const local = pod.spec?.nodeName === input.nodeName;
     const ip = (local ? input.localIPs?.get(key) : undefined) ?? pod.status?.podIP;
     if (!ip || !/^\d+\.\d+\.\d+\.\d+$/.test(ip)) continue;
-    out.push({ key, namespace: pod.metadata.namespace ?? 'default', ip, labels: pod.metadata.labels ?? {}, local, pod });
+    out.push({
+      key,
+      namespace: pod.metadata.namespace ?? 'default',
+      ip,
+      ipNum: ipToNumber(ip),
+      labels: pod.metadata.labels ?? {},
+      local,
+      pod,
+    });
   }
   return out.sort((a, b) => cmp(a.key, b.key));
 }
@@ -168,32 +188,33 @@ class Resolver {
   peerPods(peer: NetworkPolicyPeer, policyNs: string): PodView[] {
     return this.pods.filter((p) => {
       if (peer.namespaceSelector) {
-        if (!matchesSelector(peer.namespaceSelector, this.labelsOf(p.namespace))) return false;
+        if (!matches(peer.namespaceSelector, this.labelsOf(p.namespace))) return false;
       } else if (p.namespace !== policyNs) return false;
-      return !peer.podSelector || matchesSelector(peer.podSelector, p.labels);
+      return matches(peer.podSelector, p.labels);
     });
   }
 }
 
 function ipsOf(pods: PodView[]): string[] {
-  return [...new Set(pods.map((p) => p.ip))].sort(byIP);
+  const sorted = [...pods].sort((a, b) => a.ipNum - b.ipNum);
+  return sorted.filter((p, i) => i === 0 || p.ip !== sorted[i - 1].ip).map((p) => p.ip);
 }
 
 function cidrPeer(b: IPBlock): PeerMatch {
   return { kind: 'cidr', cidr: b.cidr, except: [...(b.except ?? [])] };
 }
 
-/** Clauses of one ingress rule for target pod `target`. */
-function ingressClauses(
-  rule: { ports?: NetworkPolicyPort[]; from?: NetworkPolicyPeer[] },
-  policyNs: string,
-  target: PodView,
-  r: Resolver,
-): AllowClause[] {
+/** The peers of one ingress rule (they do not depend on the selected pod). */
+function ingressPeers(rule: { from?: NetworkPolicyPeer[] }, policyNs: string, r: Resolver): PeerMatch[] {
+  const peers = rule.from?.length ? rule.from.map((p) => peerMatch(p, policyNs, r)) : [{ kind: 'any' } as PeerMatch];
+  return peers.filter((p) => p.kind !== 'pods' || p.ips.length > 0);
+}
+
+/** Clauses of one ingress rule for target pod `target`: named ports resolve on it. */
+function ingressClauses(rule: { ports?: NetworkPolicyPort[] }, peers: PeerMatch[], target: PodView): AllowClause[] {
   const ports = rule.ports?.length ? resolvePorts(rule.ports, target.pod) : undefined;
   if (ports && ports.length === 0) return []; // only named ports this pod does not have: allows nothing
-  const peers = rule.from?.length ? rule.from.map((p) => peerMatch(p, policyNs, r)) : [{ kind: 'any' } as PeerMatch];
-  return peers.filter((p) => p.kind !== 'pods' || p.ips.length > 0).map((peer) => (ports ? { peer, ports } : { peer }));
+  return peers.map((peer) => (ports ? { peer, ports } : { peer }));
 }
 
 function peerMatch(p: NetworkPolicyPeer, policyNs: string, r: Resolver): PeerMatch {
@@ -239,13 +260,14 @@ export function buildPolicyModel(input: PolicyInput): PolicyModel {
   const local = pods.filter((p) => p.local);
   const policies = [...input.policies].sort((a, b) => cmp(keyOf(a), keyOf(b)));
   const found: Record<Direction, Map<string, IsolatedPod>> = { ingress: new Map(), egress: new Map() };
-  // Egress clauses do not depend on the selected pod: resolve them once per policy rule.
+  // Egress clauses and ingress peers do not depend on the selected pod: resolved once per policy rule.
   const egressCache = new Map<string, AllowClause[]>();
+  const ingressCache = new Map<string, PeerMatch[]>();
   for (const np of policies) {
     const ns = np.metadata.namespace ?? 'default';
     const name = keyOf(np);
     const dirs = policyDirections(np);
-    const selected = local.filter((p) => p.namespace === ns && matchesSelector(np.spec?.podSelector, p.labels));
+    const selected = local.filter((p) => p.namespace === ns && matches(np.spec?.podSelector ?? {}, p.labels));
     for (const target of selected) {
       for (const direction of ['ingress', 'egress'] as Direction[]) {
         if (!dirs[direction]) continue;
@@ -257,7 +279,12 @@ export function buildPolicyModel(input: PolicyInput): PolicyModel {
           );
         const rules: PolicyRuleModel[] =
           direction === 'ingress'
-            ? (np.spec.ingress ?? []).map((rule, index) => ({ index, clauses: ingressClauses(rule, ns, target, r) }))
+            ? (np.spec.ingress ?? []).map((rule, index) => {
+                const k = `${name}#${index}`;
+                let peers = ingressCache.get(k);
+                if (!peers) ingressCache.set(k, (peers = ingressPeers(rule, ns, r)));
+                return { index, clauses: ingressClauses(rule, peers, target) };
+              })
             : (np.spec.egress ?? []).map((rule, index) => {
                 const k = `${name}#${index}`;
                 let clauses = egressCache.get(k);
