@@ -20,14 +20,23 @@ import type { PodRuntime } from './streams/pod-runtime';
 import { serveStreamUpgrades } from './streams/stream-routes';
 import { ensureKubernetesService } from './services/kubernetes-service';
 import { defaultServiceNetwork, ServiceAllocations, type ServiceNetworkConfig } from './services/service-allocations';
+import { EtcdStorage } from './storage/etcd-storage';
+import { migrateSnapshot } from './storage/migrate-snapshot';
 import { SnapshotFile } from './storage/persistence';
 import { Store } from './storage/store';
 
 export interface ApiServerOptions {
   port: number;
   host?: string;
-  /** Where state.json lives; undefined keeps state in memory only (unit tests). */
+  /** Where state.json lives (without etcd; with it, a state.json found there is imported once). */
   stateDir?: string;
+  /**
+   * etcd client URLs: the store of record (the control plane's own etcd). Without it state is kept in
+   * memory and in state.json under stateDir (unit tests).
+   */
+  etcdEndpoints?: string[];
+  /** The cache and etcd disagree (someone wrote /registry/ meanwhile): the process should restart. */
+  onStorageDiverged?: (reason: string) => void;
   nodeGracePeriodMs?: number;
   /** Pods on a node that is not Ready are deleted after this long (KUBELAB_POD_EVICTION_TIMEOUT_MS). */
   podEvictionTimeoutMs?: number;
@@ -69,8 +78,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   for (const s of opts.strategies ?? []) registry.add(s);
 
   let file: SnapshotFile | undefined;
-  const store = new Store(10_000, () => file?.schedule());
-  if (opts.stateDir) {
+  let etcd: EtcdStorage | undefined;
+  const store = new Store(10_000, (e) => (etcd ? etcd.enqueue(e) : file?.schedule()));
+  if (opts.etcdEndpoints?.length) {
+    etcd = new EtcdStorage({ endpoints: opts.etcdEndpoints, log: opts.log.child({ component: 'storage' }), onDiverged: opts.onStorageDiverged });
+    await etcd.connect();
+    if (opts.stateDir) await migrateSnapshot(etcd, opts.stateDir, opts.log);
+    await etcd.attach(store);
+    opts.log.info({ objects: store.snapshot().objects.length, resourceVersion: store.resourceVersion, history: store.resourceVersion - store.oldestResumable }, 'state loaded from etcd');
+  } else if (opts.stateDir) {
     file = new SnapshotFile(opts.stateDir, () => store.snapshot(), 50, opts.log);
     const snap = file.read();
     if (snap) {
@@ -125,6 +141,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       workloads.stop();
       allocations.close();
       file?.flush();
+      await etcd?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -29,6 +29,7 @@ export function createApp({ service, log, ready, podRuntime, metrics }: ServerDe
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(answerAfterCommit(service));
   app.use(bodyParsers());
   app.use((req, res, next) => {
     const started = Date.now();
@@ -82,6 +83,24 @@ export function createApp({ service, log, ready, podRuntime, metrics }: ServerDe
     res.status(status.code).json(status.toStatus());
   });
   return app;
+}
+
+/**
+ * No write is acknowledged before etcd has committed it: the answer to a mutating request is held until
+ * every change made up to that moment (its own and those it caused) is committed (storage/store.ts).
+ */
+function answerAfterCommit(service: ObjectService): express.RequestHandler {
+  return (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    res.end = ((...args: unknown[]) => {
+      const store = service.store;
+      if (store.resourceVersion <= store.committedResourceVersion) return end(...args);
+      void store.committed(store.resourceVersion).then(() => end(...args));
+      return res;
+    }) as Response['end'];
+    next();
+  };
 }
 
 function toStatusError(err: unknown): StatusError {

@@ -26,6 +26,8 @@ import { registerTop } from './commands/top';
 import { registerCapture } from './commands/capture';
 import { registerDnsTrace } from './commands/dns-trace';
 import { registerDoctor } from './commands/doctor';
+import { registerNetem } from './commands/netem';
+import { registerTrace } from './commands/trace';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -151,6 +153,8 @@ registerTop(program, env);
 registerCapture(program, env);
 registerDnsTrace(program, env);
 registerDoctor(program, env);
+registerNetem(program, env);
+registerTrace(program, env);
 
 program
   .command('version')

@@ -75,7 +75,8 @@ export function serveWatch(store: Store, req: Request, res: Response, opts: Watc
     const type = filteredType(e, opts.filter);
     if (type) send({ type, object: e.object });
   };
-  const unsubscribe = store.subscribe((e) => (replaying ? buffered.push(e) : deliver(e)));
+  // Only changes etcd has committed reach a watcher: a change lost in a crash was never seen by anyone.
+  const unsubscribe = store.subscribeCommitted((e) => (replaying ? buffered.push(e) : deliver(e)));
 
   if (rv === undefined || Number.isNaN(rv)) {
     for (const o of opts.initial()) if (opts.filter(o)) send({ type: 'ADDED', object: o });
@@ -90,7 +91,8 @@ export function serveWatch(store: Store, req: Request, res: Response, opts: Watc
       return;
     }
     lastSent = rv;
-    for (const e of changes) deliver(e);
+    const committed = store.committedResourceVersion;
+    for (const e of changes) if (e.resourceVersion <= committed) deliver(e);
   }
   for (const e of buffered) deliver(e);
   replaying = false;

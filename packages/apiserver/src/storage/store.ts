@@ -3,6 +3,12 @@
 // the hot questions cheap at 10 000 objects: the objects of one kind (kept in key order, as etcd lists
 // them), an object by uid, and the dependents of an owner (the garbage collector's graph, keyed by the
 // ownerReferences' uid, as kube-controller-manager's GraphBuilder keeps it).
+//
+// With etcd behind it (etcd-storage.ts) this is the API server's watch cache: every change is applied here
+// at once (the in-process controllers read their own writes) and handed to the backend, which commits the
+// changes to etcd one transaction each, in order, so the revision etcd gives each one is the
+// resourceVersion stamped here. A change is "committed" once etcd has it: HTTP answers to writes wait for
+// that (server.ts), and watch streams only ever carry committed changes (subscribeCommitted).
 import { EventEmitter } from 'node:events';
 import type { KubeObject, WatchEventType } from '@kubelab/api';
 
@@ -14,6 +20,8 @@ export interface StoredEvent {
   /** The object before a MODIFIED change: lets filtered watches see objects enter and leave a selector. */
   previous?: KubeObject;
   resourceVersion: number;
+  /** The resourceVersion the object had before this change (updates and deletes): etcd's compare-and-swap. */
+  priorResourceVersion?: number;
 }
 
 export interface Snapshot {
@@ -64,10 +72,16 @@ export class Store {
   private readonly events = new EventEmitter();
   private rv = 0;
   private loading = false;
+  /** Changes not yet committed by the backend, in order; empty when every change is committed. */
+  private readonly uncommitted: StoredEvent[] = [];
+  private committedRv = 0;
+  private readonly commitWaiters: { rv: number; resolve: () => void }[] = [];
+  /** Set by a durable backend: changes then count as committed only when it says so (markCommitted). */
+  durable = false;
 
   constructor(
     private readonly historyLimit = 10_000,
-    private readonly onChange: () => void = () => {},
+    private readonly onChange: (e: StoredEvent) => void = () => {},
   ) {
     // Every open watch adds a listener; hundreds are normal.
     this.events.setMaxListeners(0);
@@ -77,10 +91,74 @@ export class Store {
     return this.rv;
   }
 
+  /** The newest resourceVersion the backend has committed (equal to resourceVersion when nothing is pending). */
+  get committedResourceVersion(): number {
+    return this.committedRv;
+  }
+
+  /** Resolves once every change up to `rv` (default: everything written so far) is committed. */
+  committed(rv = this.rv): Promise<void> {
+    if (rv <= this.committedRv) return Promise.resolve();
+    return new Promise((resolve) => this.commitWaiters.push({ rv, resolve }));
+  }
+
+  /** The backend committed every change up to `rv`: watchers get them, waiting writers are answered. */
+  markCommitted(rv: number): void {
+    if (rv <= this.committedRv) return;
+    this.committedRv = rv;
+    let n = 0;
+    while (n < this.uncommitted.length && this.uncommitted[n].resourceVersion <= rv) n++;
+    for (const e of this.uncommitted.splice(0, n)) this.events.emit('committed', e);
+    for (let i = this.commitWaiters.length - 1; i >= 0; i--) {
+      if (this.commitWaiters[i].rv <= rv) this.commitWaiters.splice(i, 1)[0].resolve();
+    }
+  }
+
+  /**
+   * The recent changes a watch can resume from, read back from the backend at start (etcd's history since
+   * its last compaction, up to the window): a watch from before a restart resumes, older ones get 410.
+   */
+  loadHistory(events: StoredEvent[], oldestResumable: number): void {
+    this.history.length = 0;
+    this.history.push(...events.slice(-this.historyLimit));
+    this.historyFloor = Math.max(oldestResumable, this.history.length ? this.history[0].resourceVersion - 1 : oldestResumable);
+  }
+
+  /** etcd's revision moved for a key that is not an object (etcdctl put /something): nothing else changes. */
+  skipTo(rv: number): void {
+    if (rv <= this.rv) return;
+    this.rv = rv;
+    this.markCommitted(rv);
+  }
+
+  /**
+   * A change made in etcd by someone else (etcdctl): applied as it is, at its own revision, and never sent
+   * back. Only possible while nothing of ours is pending; the backend restarts the cache otherwise.
+   */
+  applyExternal(e: StoredEvent): void {
+    const key = storeKey(e.resource, e.object.metadata.namespace, e.object.metadata.name!);
+    const existing = this.objects.get(key);
+    this.rv = e.resourceVersion;
+    if (e.type === 'DELETED') {
+      if (!existing) return this.markCommitted(this.rv);
+      this.unindex(key, existing.object, true);
+      const gone = { ...existing.object, metadata: { ...existing.object.metadata, resourceVersion: String(this.rv) } };
+      return this.record({ type: 'DELETED', resource: e.resource, object: gone, resourceVersion: this.rv }, true);
+    }
+    if (existing) this.unindex(key, existing.object, false);
+    this.index(key, { resource: e.resource, object: e.object });
+    const type = existing ? 'MODIFIED' : 'ADDED';
+    this.record({ type, resource: e.resource, object: e.object, previous: existing?.object, resourceVersion: this.rv }, true);
+  }
+
   /** The oldest resourceVersion a watch can still resume from. */
   get oldestResumable(): number {
+    if (this.historyFloor !== undefined) return this.historyFloor;
     return this.history.length ? this.history[0].resourceVersion - 1 : this.rv;
   }
+
+  /** Set by loadHistory until the window first fills up: how far back the history read from etcd reached. */
+  private historyFloor: number | undefined;
 
   load(snapshot: Snapshot): void {
     this.objects.clear();
@@ -88,6 +166,9 @@ export class Store {
     this.byUid.clear();
     this.owners.clear();
     this.rv = snapshot.resourceVersion;
+    this.committedRv = snapshot.resourceVersion;
+    this.history.length = 0;
+    this.historyFloor = undefined;
     this.loading = true;
     for (const o of snapshot.objects) this.index(storeKey(o.resource, o.object.metadata.namespace, o.object.metadata.name!), o);
     this.loading = false;
@@ -153,7 +234,8 @@ export class Store {
     const previous = this.objects.get(key)?.object;
     if (previous) this.unindex(key, previous, false);
     this.index(key, { resource, object: stored });
-    this.record({ type, resource, object: stored, previous, resourceVersion: this.rv });
+    const priorResourceVersion = previous ? Number(previous.metadata.resourceVersion) : undefined;
+    this.record({ type, resource, object: stored, previous, resourceVersion: this.rv, priorResourceVersion });
     return stored;
   }
 
@@ -164,7 +246,8 @@ export class Store {
     this.unindex(key, existing.object, true);
     this.rv++;
     const gone: KubeObject = { ...existing.object, metadata: { ...existing.object.metadata, resourceVersion: String(this.rv) } };
-    this.record({ type: 'DELETED', resource, object: gone, resourceVersion: this.rv });
+    const priorResourceVersion = Number(existing.object.metadata.resourceVersion);
+    this.record({ type: 'DELETED', resource, object: gone, resourceVersion: this.rv, priorResourceVersion });
     return gone;
   }
 
@@ -224,18 +307,34 @@ export class Store {
     return out;
   }
 
+  /** Every change, the moment it is made (in-process controllers). */
   subscribe(listener: (e: StoredEvent) => void): () => void {
     this.events.on('change', listener);
     return () => this.events.off('change', listener);
   }
 
-  private record(e: StoredEvent): void {
+  /** Every change once it is committed, in resourceVersion order (watch streams). */
+  subscribeCommitted(listener: (e: StoredEvent) => void): () => void {
+    this.events.on('committed', listener);
+    return () => this.events.off('committed', listener);
+  }
+
+  private record(e: StoredEvent, external = false): void {
     this.history.push(e);
     // Trimmed in slices of a tenth, not one element per write: shifting 10 000 entries on every write of a
     // flood is its own O(n^2).
-    if (this.history.length > this.historyLimit + Math.ceil(this.historyLimit / 10))
+    if (this.history.length > this.historyLimit + Math.ceil(this.historyLimit / 10)) {
       this.history.splice(0, this.history.length - this.historyLimit);
+      this.historyFloor = undefined;
+    }
+    this.uncommitted.push(e);
+    // Handed to the backend before any listener runs: a listener that throws must not leave a change
+    // uncommitted (every later answer would wait for it).
+    if (this.durable && !external) this.onChange(e);
+    else {
+      this.markCommitted(e.resourceVersion);
+      if (!this.durable) this.onChange(e);
+    }
     this.events.emit('change', e);
-    this.onChange();
   }
 }
