@@ -18,6 +18,7 @@ const packages: Record<string, string> = {
   core: 'io.k8s.api.core.v1',
   apps: 'io.k8s.api.apps.v1',
   discovery: 'io.k8s.api.discovery.v1',
+  networking: 'io.k8s.api.networking.v1',
   autoscaling: 'io.k8s.api.autoscaling.v1',
   meta: 'io.k8s.apimachinery.pkg.apis.meta.v1',
   resource: 'io.k8s.apimachinery.pkg.api.resource',
@@ -95,6 +96,7 @@ const kindMessages: Record<string, string> = {
   'apps/Deployment': 'apps.Deployment',
   'apps/ReplicaSet': 'apps.ReplicaSet',
   'discovery.k8s.io/EndpointSlice': 'discovery.EndpointSlice',
+  'networking.k8s.io/NetworkPolicy': 'networking.NetworkPolicy',
 };
 
 function definitions(flavour: Flavour, registry: Registry): Record<string, object> {

@@ -1,7 +1,10 @@
 // NetworkPolicy defaults and validation through the object service (no HTTP), with kube-apiserver's wording
 // (pkg/apis/networking/validation validation_test.go cases).
+import protobuf from 'protobufjs/minimal';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { KubeObject, NetworkPolicy } from '@kubelab/api';
+import { openApiV3 } from '../openapi';
+import { decodeKubeProtobuf } from '../rest/protobuf/kube-protobuf';
 import { Store } from '../storage/store';
 import { namespaceStrategy } from './core-kinds';
 import { networkPolicyStrategy } from './networkpolicy-kinds';
@@ -135,5 +138,66 @@ describe('NetworkPolicy validation', () => {
     ]);
     expect(parseCidrSloppy('::ffff:10.0.0.0/120')?.bits).toBe(128);
     expect(parseCidrSloppy('010.0.0.0/8')?.prefix).toBe(8);
+  });
+});
+
+describe('NetworkPolicy for kubectl', () => {
+  type W = protobuf.Writer;
+  const msg = (id: number, w: W, body: (w: W) => void): W => {
+    w.uint32((id << 3) | 2).fork();
+    body(w);
+    return w.ldelim();
+  };
+  const str = (w: W, id: number, v: string): W => w.uint32((id << 3) | 2).string(v);
+
+  it('decodes a protobuf body (networking/v1 generated.proto field numbers)', () => {
+    const np = protobuf.Writer.create();
+    msg(1, np, (m) => str(m, 1, 'web'));
+    msg(2, np, (spec) => {
+      msg(1, spec, (sel) => msg(1, sel, (e) => str(str(e, 1, 'app'), 2, 'web')));
+      msg(2, spec, (rule) => {
+        msg(1, rule, (port) => {
+          str(port, 1, 'TCP');
+          msg(2, port, (p) =>
+            p
+              .uint32(1 << 3)
+              .int64(0)
+              .uint32(2 << 3)
+              .int32(8000),
+          );
+          port.uint32(3 << 3).int32(8080);
+        });
+        msg(2, rule, (peer) => msg(3, peer, (b) => str(str(b, 1, '10.0.0.0/8'), 2, '10.1.0.0/16')));
+      });
+      str(spec, 4, 'Ingress');
+    });
+    const w = protobuf.Writer.create();
+    msg(1, w, (t) => str(str(t, 1, 'networking.k8s.io/v1'), 2, 'NetworkPolicy'));
+    w.uint32((2 << 3) | 2).bytes(np.finish());
+    expect(decodeKubeProtobuf(Buffer.concat([Buffer.from('k8s\0', 'latin1'), w.finish()]))).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'web' },
+      spec: {
+        podSelector: { matchLabels: { app: 'web' } },
+        ingress: [
+          { ports: [{ protocol: 'TCP', port: 8000, endPort: 8080 }], from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }] },
+        ],
+        policyTypes: ['Ingress'],
+      },
+    });
+  });
+
+  it('is in /openapi/v3 with its GVK, so kubectl explain and apply find it', () => {
+    const doc = openApiV3(new Registry().add(networkPolicyStrategy), 'apis/networking.k8s.io/v1') as {
+      components: { schemas: Record<string, { properties: Record<string, unknown>; 'x-kubernetes-group-version-kind'?: unknown }> };
+    };
+    const schema = doc.components.schemas['io.k8s.api.networking.v1.NetworkPolicy'];
+    expect(schema['x-kubernetes-group-version-kind']).toEqual([{ group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' }]);
+    expect(Object.keys(doc.components.schemas['io.k8s.api.networking.v1.NetworkPolicyPort'].properties)).toEqual([
+      'protocol',
+      'port',
+      'endPort',
+    ]);
   });
 });
