@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import Docker from 'dockerode';
 import { type Pod, resolveResource, type Service } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
-import { intOption, withClient, type CliEnv } from '../command-kit';
+import { AlreadyReported, intOption, withClient, type CliEnv } from '../command-kit';
 import { CliError } from '../errors';
 import { createHelper, execIn, nodeContainer, pauseContainer } from '../inspect/node-docker';
 import { namespaceOf } from '../resource-args';
@@ -183,6 +183,7 @@ export function registerTrace(program: Command, env: CliEnv, docker: () => Docke
     .option('--proto <p>', "tcp, udp or icmp (default: the Service port's protocol, else tcp)")
     .option('-o, --output <format>', 'table or json', 'table')
     .option('--explain', 'only the path the rules and routes predict; send nothing')
+    .addHelpText('after', '\nExit status 1 when the packet is not delivered (dropped, rejected or lost), as ping does.')
     .action(async (srcRef: string, dstRef: string, o: TraceOptions) => {
       if (o.output !== 'table' && o.output !== 'json') throw new CliError(`--output must be table or json, not "${o.output}"`);
       if (o.proto && !['tcp', 'udp', 'icmp'].includes(o.proto)) throw new CliError(`--proto must be tcp, udp or icmp, not "${o.proto}"`);
@@ -301,5 +302,7 @@ export function registerTrace(program: Command, env: CliEnv, docker: () => Docke
         };
       });
       env.io.out(o.output === 'json' ? JSON.stringify(traceJson(report), null, 2) : formatTrace(report));
+      // As ping does: a script can test whether the packet got there.
+      if (!/^DELIVERED/.test(report.conclusion)) throw new AlreadyReported(1);
     });
 }

@@ -64,7 +64,7 @@ export function serviceFindings(services: Service[], pods: Pod[]): Finding[] {
         verdict: 'fail',
         text: `Service ${ref(svc)}: selector ${selectorText(sel)} matches no pod, so it has no endpoints`,
         hint: seen.length
-          ? `pods in ${ns} have ${seen.slice(0, 3).join(' / ')}; fix the selector or the pod labels (kubelab get pods --show-labels)`
+          ? `pods in ${ns} have ${seen.slice(0, 3).join(' / ')}; fix the selector or the pod labels (kubelab get pods -n ${ns} --show-labels)`
           : `no pod in ${ns} carries these label keys (kubelab get pods -n ${ns} --show-labels)`,
       });
       continue;

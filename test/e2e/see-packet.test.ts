@@ -1,0 +1,222 @@
+// Issue 14 end to end: seeing the packet. metrics.k8s.io read by the real `kubectl top`, `kubelab capture`
+// writing a pcapng file tcpdump reads, `kubelab dns trace` showing a resolver's search path, `kubelab doctor`
+// catching a Service whose selector matches nothing, and `kubelab trace` of pod->pod on one node and across
+// nodes, pod->ClusterIP (the endpoint and its DNAT), host->NodePort, and a Service without endpoints.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCKER_LABEL } from '@kubelab/api';
+import { launcher, repoRoot, testKubeconfig } from '../support/cli';
+import { startCluster, type TestCluster } from '../support/cluster';
+import { docker, eventually } from '../support/docker';
+import { installedKubectls, kubectlOk } from '../support/kubectl';
+
+const CLUSTER = 'kltest-see-packet';
+const W1 = `${CLUSTER}-worker`;
+const W2 = `${CLUSTER}-worker2`;
+let c: TestCluster;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'kubelab-see-packet-'));
+
+function pod(name: string, node: string, image: string, labels: Record<string, string>, ports: number[] = []): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: { nodeName: node, containers: [{ name: 'main', image, ports: ports.map((p) => ({ name: 'http', containerPort: p })) }] },
+  };
+}
+
+function service(name: string, selector: Record<string, string>, type = 'ClusterIP'): object {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { type, selector, ports: [{ port: 80, targetPort: 8080 }] } };
+}
+
+/** `kubelab ...` left running, its output so far, and a wait for some of it. */
+function start(args: string[]) {
+  const child = spawn(process.execPath, [launcher, '--cluster', CLUSTER, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, KUBECONFIG: testKubeconfig() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  return {
+    output: () => out,
+    exited,
+    waitFor: (re: RegExp) => eventually(`${re} in the output of kubelab ${args.join(' ')}`, async () => re.test(out) || undefined, 30_000),
+  };
+}
+
+beforeAll(async () => {
+  c = await startCluster(CLUSTER);
+  const objects = [
+    pod('client', W1, 'kubelab/toolbox:latest', { app: 'client' }),
+    pod('echo-a', W1, 'kubelab/echo:latest', { app: 'echo' }, [8080]),
+    pod('echo-b', W2, 'kubelab/echo:latest', { app: 'echo' }, [8080]),
+    service('echo', { app: 'echo' }),
+    service('echo-np', { app: 'echo' }, 'NodePort'),
+    // The typo a learner makes: no pod carries app=ecoh, so the Service has no endpoints.
+    service('broken', { app: 'ecoh' }),
+  ];
+  await c.run(['apply', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n---\n'));
+  for (const p of ['client', 'echo-a', 'echo-b']) await c.waitReady(p, 120_000);
+}, 300_000);
+
+afterAll(async () => {
+  await c?.down();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('top', () => {
+  it('serves metrics.k8s.io so the real kubectl top prints numbers', async () => {
+    const [k] = installedKubectls();
+    const out = k
+      ? await eventually('kubectl top pods with numbers', async () => {
+          const text = await kubectlOk(k, `kubelab-${CLUSTER}`, ['top', 'pods']);
+          return /^echo-a\s+\d+m\s+\d+Mi/m.test(text) ? text : undefined;
+        })
+      : await c.run(['top', 'pods']);
+    expect(out).toMatch(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+    expect(out).toMatch(/^client\s+\d+m\s+\d+Mi/m);
+    const nodes = await c.run(['top', 'nodes']);
+    expect(nodes).toMatch(new RegExp(`^${W2}\\s+\\d+m\\s+\\d+%\\s+[1-9]\\d*Mi\\s+\\d+%`, 'm'));
+    const containers = await c.run(['top', 'pods', '--containers']);
+    expect(containers).toMatch(/^echo-b\s+main\s+\d+m\s+\d+Mi/m);
+  });
+});
+
+describe('capture', () => {
+  it("writes a pcapng file of the pod's packets, both sides of the DNAT, that tcpdump reads", async () => {
+    const file = path.join(tmp, 'web.pcapng');
+    const cap = start(['capture', 'client', '--pf', 'tcp port 80 or tcp port 8080', '--both-sides', '-c', '3', '-w', file]);
+    // Both tcpdumps say "listening on" (stderr, streamed) once their sockets are open.
+    await eventually(
+      'both capture points listening',
+      async () => (cap.output().match(/listening on/g) ?? []).length >= 2 || undefined,
+      30_000,
+    );
+    await c.run(['exec', 'client', '--', 'curl', '-s', '-o', '/dev/null', 'http://echo']);
+    expect(await cap.exited).toBe(0);
+    expect(statSync(file).size).toBeGreaterThan(100);
+    const image = (await docker.getContainer(W1).inspect()).Image;
+    const chunks: Buffer[] = [];
+    const sink = new (await import('node:stream')).PassThrough();
+    sink.on('data', (d: Buffer) => chunks.push(d));
+    await docker.run(image, ['tcpdump', '-n', '-r', '/c.pcapng'], sink, {
+      HostConfig: { AutoRemove: true, Binds: [`${file}:/c.pcapng:ro`] },
+      Tty: true,
+    });
+    const read = Buffer.concat(chunks).toString();
+    const svcIP = (await c.run(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    // The pod's side shows the ClusterIP; the agent's side shows the same connection to a pod IP after DNAT.
+    expect(read).toContain(`> ${svcIP}.80: Flags [S]`);
+    expect(read).toMatch(/> 10\.244\.\d+\.\d+\.8080: Flags \[S\]/);
+    // No helper container is left behind.
+    const helpers = await docker.listContainers({
+      all: true,
+      filters: { label: [`${DOCKER_LABEL.cluster}=${CLUSTER}`, `${DOCKER_LABEL.role}=helper`] },
+    });
+    expect(helpers).toEqual([]);
+  });
+
+  it('prints text lines live', async () => {
+    const cap = start(['capture', 'echo-b', '--pf', 'icmp', '-c', '2']);
+    await cap.waitFor(/listening on/);
+    const ip = (await c.pod('echo-b')).status!.podIP!;
+    await c.run(['exec', 'client', '--', 'ping', '-c', '1', '-W', '2', ip]);
+    expect(await cap.exited).toBe(0);
+    expect(cap.output()).toMatch(new RegExp(`IP 10\\.244\\.\\d+\\.\\d+ > ${ip.replace(/\./g, '\\.')}: ICMP echo request`));
+  });
+});
+
+describe('dns trace', () => {
+  it("shows every search-path expansion the client's resolver tried, with RCODEs and the answering DNS pod", async () => {
+    await c.run(['exec', 'client', '--', 'getent', 'hosts', 'kubernetes.default']);
+    const out = await eventually('the lookup in dns trace', async () => {
+      const text = await c.run(['dns', 'trace', '--pod', 'client', '--since', '5m']);
+      return text.includes('asked') && text.includes('kubernetes.default.svc.cluster.local.') ? text : undefined;
+    });
+    expect(out).toMatch(/default\/client \(10\.244\.\d+\.\d+\) asked \S+ kubernetes\.default {2}-> {2}A 10\.96\.0\.1 \(NOERROR\)/);
+    expect(out).toMatch(/A\s+kubernetes\.default\.default\.svc\.cluster\.local\.\s+NXDOMAIN\s+[\d.]+ms\s+coredns-\S+/);
+    expect(out).toMatch(/A\s+kubernetes\.default\.svc\.cluster\.local\.\s+NOERROR\s+[\d.]+ms\s+coredns-\S+\s+A 10\.96\.0\.1/);
+  });
+});
+
+describe('doctor', () => {
+  it('catches the Service whose selector matches no pod, and exits 1', async () => {
+    const r = await c.try(['doctor']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ Service default/broken: selector app=ecoh matches no pod, so it has no endpoints');
+    expect(r.stdout).toContain(
+      'pods in default have app=client / app=echo; fix the selector or the pod labels (kubelab get pods -n default --show-labels)',
+    );
+    expect(r.stdout).toMatch(/✓ Service default\/echo: 2 Ready pods behind app=echo/);
+    expect(r.stdout).toMatch(new RegExp(`✓ DNS answers from ${W2}: kubernetes.default.svc.cluster.local -> 10.96.0.1`));
+  });
+});
+
+describe('trace', () => {
+  it('pod to pod on one node: through the agent, no NAT, every rule counted', async () => {
+    const out = await c.run(['trace', 'client', 'echo-a']);
+    expect(out).toContain(`DELIVERED to default/echo-a on ${W1}`);
+    expect(out).toMatch(
+      /nat:KUBELAB-POSTROUTING:1\s+\+[1-9]\d*\s+-s 10\.244\.\d+\.0\/24 -d 10\.244\.0\.0\/16 -j RETURN\s+pod to pod: no NAT/,
+    );
+    expect(out).toContain(': connected');
+  });
+
+  it('pod to pod across nodes: routed node to node', async () => {
+    const out = await c.run(['trace', 'client', 'echo-b']);
+    expect(out).toMatch(new RegExp(`route\\s+10\\.244\\.\\d+\\.0/24 via 172\\.\\d+\\.\\d+\\.\\d+ dev eth0 \\(node ${W2}\\)`));
+    expect(out).toContain(`DELIVERED to default/echo-b on ${W2}`);
+  });
+
+  it('pod to ClusterIP: the endpoint conntrack shows, the DNAT rule and its Service, counters as evidence', async () => {
+    const ip = (await c.run(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const out = await c.run(['trace', 'client', 'svc/echo']);
+    expect(out).toMatch(/nat:KUBE-SERVICES:\d+\s+\+1\s+-d \S+ -p tcp -m tcp --dport 80 -j KUBE-SVC-\S+\s+Service default\/echo cluster IP/);
+    expect(out).toMatch(
+      new RegExp(
+        `nat:KUBE-SEP-\\S+\\s+\\+1\\s+-p tcp -m tcp -j DNAT --to-destination (10\\.244\\.\\d+\\.\\d+:8080)\\s+Service default/echo\\s+${ip}:80 -> \\1`,
+      ),
+    );
+    expect(out).toMatch(
+      new RegExp(
+        `conntrack: on ${W1}: tcp \\S+ 10\\.244\\.\\d+\\.\\d+:\\d+ -> ${ip}:80, reply from (10\\.244\\.\\d+\\.\\d+:8080) \\(DNAT to \\1\\)`,
+      ),
+    );
+    expect(out).toMatch(
+      new RegExp(`DELIVERED to default/echo-[ab] on ${CLUSTER}-worker2? \\(DNAT ${ip}:80 -> 10\\.244\\.\\d+\\.\\d+:8080\\)`),
+    );
+    const json = JSON.parse(await c.run(['trace', 'client', 'svc/echo', '-o', 'json'])) as {
+      hops: Array<{ nat?: string; packets?: number }>;
+      conclusion: string;
+    };
+    expect(json.hops.find((h) => h.nat)?.packets).toBe(1);
+    expect(json.conclusion).toMatch(/^DELIVERED/);
+  });
+
+  it('host to a NodePort: DNAT and MASQUERADE on the node', async () => {
+    const out = await c.run(['trace', 'host', 'svc/echo-np']);
+    expect(out).toMatch(/nat:KUBE-NODEPORTS:\d+\s+\+1\s+-p tcp -m tcp --dport 3\d{4} -j KUBE-EXT-\S+\s+Service default\/echo-np/);
+    expect(out).toMatch(/MASQUERADE --random-fully\s+kubernetes service traffic requiring SNAT/);
+    expect(out).toMatch(/DELIVERED to default\/echo-[ab] on \S+ \(DNAT 172\.\d+\.\d+\.\d+:3\d{4} -> 10\.244\.\d+\.\d+:8080\)/);
+  });
+
+  it('a Service without endpoints: REJECT at the client node, connection refused', async () => {
+    const r = await c.try(['trace', 'client', 'svc/broken']);
+    expect(r.code).toBe(1);
+    const out = r.stdout;
+    expect(out).toContain('connection refused');
+    expect(out).toMatch(
+      /filter:KUBE-SERVICES:\d+\s+\+1\s+-d \S+ -p tcp -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable\s+Service default\/broken has no endpoints/,
+    );
+    expect(out).toMatch(new RegExp(`REJECTED at filter:KUBE-SERVICES:\\d+ on ${W1} by Service default/broken has no endpoints`));
+    const explain = (await c.try(['trace', 'client', 'svc/broken', '--explain'])).stdout;
+    expect(explain).toContain('nothing sent');
+    expect(explain).not.toContain('PKTS');
+  });
+});
