@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findCluster } from '@kubelab/cluster';
 import { kubelab, kubelabOk, repoRoot } from '../support/cli';
 import { markedBlock, walkthrough } from '../support/readme';
 
@@ -107,5 +108,34 @@ describe('README walk-through', () => {
     );
     expect(Number(/Name:\s+allow-frontend[\s\S]*?Allowed:\s+(\d+)/.exec(stdout)?.[1])).toBeGreaterThanOrEqual(1);
     expect(Number(/Name:\s+default-deny[\s\S]*?Dropped:\s+(\d+)/.exec(stdout)?.[1])).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the Ingress walk-through works as typed', async () => {
+    // The block names the default host ports; a cluster made while 8080/8443 were taken would have others.
+    const info = await findCluster(name);
+    expect(info?.ingress, 'the readme cluster got the default ingress ports 8080/8443 (is another cluster holding them?)').toEqual({
+      httpPort: 8080,
+      httpsPort: 8443,
+    });
+    const script = markedBlock(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'), 'walkthrough-ingress');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: repoRoot,
+      env: { ...process.env, KUBELAB_CLUSTER: name },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    expect(stdout).toMatch(/^ingress-nginx-controller-\S+\s+1\/1\s+Running/m);
+    expect(stdout).toMatch(/^nginx\s+k8s\.io\/ingress-nginx/m);
+    expect(stdout).toMatch(/^apps\s+nginx\s+app\.localhost\s+localhost\s+80\s/m);
+    expect(stdout).toMatch(/^Hostname: app1-/m);
+    expect(stdout).toMatch(/^GET \/app2\/some\/page HTTP\/1.1$/m);
+    expect(stdout.split('\n')).toContain('404');
+    expect(stdout).toMatch(/\/app1\s+app1:80 \(10\.\d+\.\d+\.\d+:8080,10\.\d+\.\d+\.\d+:8080\)/);
+    // The rewrite: app2 saw /v1/users.
+    expect(stdout).toMatch(/^GET \/v1\/users HTTP\/1.1$/m);
+    expect(stdout).toContain('secret/app-tls created');
+    expect(stdout).toMatch(/^HTTP\/1.1 308 Permanent Redirect/m);
+    expect(stdout).toMatch(/^location: https:\/\/app\.localhost:8443\/app1/im);
+    expect(stdout).toMatch(/"host":"app\.localhost","path":"\/app1","status":308/);
   });
 });
