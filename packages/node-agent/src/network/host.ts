@@ -57,6 +57,22 @@ export async function iptablesRestore(text: string): Promise<void> {
   await run('iptables-restore', ['--noflush'], text);
 }
 
+/**
+ * Whether this kernel takes the NFLOG target the policy chains log drops with (every Linux we know does; a
+ * kernel without it would make the whole restore fail, Services included). Checked in one restore that
+ * creates and deletes a chain, so nothing is left behind.
+ */
+export async function supportsNflog(group: number): Promise<boolean> {
+  const chain = 'KUBELAB-NFLOG-CHECK';
+  const text = `*filter\n:${chain} - [0:0]\n-A ${chain} -m limit --limit 1/sec -j NFLOG --nflog-group ${group} --nflog-prefix check --nflog-size 128\n-F ${chain}\n-X ${chain}\nCOMMIT\n`;
+  try {
+    await run('iptables-restore', ['--noflush'], text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The chains a table has now (`iptables-save -t TABLE`), to find stale ones to delete. */
 export async function listChains(table: TableName): Promise<string[]> {
   const out = await run('iptables-save', ['-t', table]);

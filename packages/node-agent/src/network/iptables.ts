@@ -103,7 +103,7 @@ export function renderTables(m: NetworkModel): RenderedTables {
   for (const h of m.hostPorts) writeHostPort(nat, h);
   writeEgress(nat, m);
   writeNoRedirects(filter, m);
-  writePolicies(filter, m.policy);
+  writePolicies(filter, m.policy, m.node.nflog !== false);
   return { nat: nat.render(), filter: filter.render() };
 }
 

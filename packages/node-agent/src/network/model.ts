@@ -37,6 +37,8 @@ export interface NodeFacts {
   podCidr: string;
   clusterPodCidr: string;
   serviceCidr: string;
+  /** The kernel takes NFLOG (drops are logged); false: policy chains drop without logging. Default true. */
+  nflog?: boolean;
 }
 
 export interface ProxyEndpoint {

@@ -25,6 +25,7 @@ import {
   listHostAddresses,
   listRoutes,
   replaceRoute,
+  supportsNflog,
 } from './host';
 import { NetworkInformers } from './informers';
 import { renderTables, type RenderedTables } from './iptables';
@@ -94,7 +95,9 @@ export class NodeNetwork {
       podCidr: config.podCidr,
       clusterPodCidr: config.clusterPodCidr,
       serviceCidr: config.serviceCidr,
+      nflog: await supportsNflog(NFLOG_GROUP),
     };
+    if (!facts.nflog) netLog.warn('this kernel has no NFLOG target: NetworkPolicy drops are counted but not logged');
     const net = new NodeNetwork(facts, client, netLog);
     // A restarted agent finds its rules in place and keeps them until every cache has listed; only a fresh
     // node renders without Services after the grace period (pods need their egress rules to reach the API).
@@ -117,6 +120,7 @@ export class NodeNetwork {
   }
 
   private startDropLog(): void {
+    if (this.facts.nflog === false) return;
     let warned = false;
     this.nflog = readNflog(
       NFLOG_GROUP,

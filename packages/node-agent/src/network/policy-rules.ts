@@ -115,7 +115,7 @@ class PolicyWriter {
     }
   }
 
-  podChain(iso: IsolatedPod): void {
+  podChain(iso: IsolatedPod, nflog: boolean): void {
     const f = this.filter;
     const bit = POLICY_MARK[iso.direction];
     const pod = split(iso.pod).name;
@@ -140,7 +140,7 @@ class PolicyWriter {
       if (jumps) f.rule(iso.chain, `-m mark --mark ${bit}/${bit} ${allowed} -j RETURN`, src);
     }
     for (const p of iso.policies) f.rule(iso.chain, comment(truncate(`netpol ${p.policy} dropped ${what}`)), policySource(p.policy));
-    f.rule(iso.chain, `${LOG_LIMIT} -j NFLOG --nflog-group ${NFLOG_GROUP} --nflog-prefix ${iso.chain} --nflog-size 128`, own);
+    if (nflog) f.rule(iso.chain, `${LOG_LIMIT} -j NFLOG --nflog-group ${NFLOG_GROUP} --nflog-prefix ${iso.chain} --nflog-size 128`, own);
     f.rule(iso.chain, `${comment(`${iso.pod} isolated for ${iso.direction}: no policy allowed it`)} -j DROP`, own);
   }
 }
@@ -151,12 +151,12 @@ function truncate(text: string): string {
 }
 
 /** Everything NetworkPolicy adds to the filter table (the jump from FORWARD is in iptables.ts JUMPS). */
-export function writePolicies(filter: TableBuffer, m: PolicyModel): void {
+export function writePolicies(filter: TableBuffer, m: PolicyModel, nflog = true): void {
   filter.chain(NETPOL_CHAIN);
   filter.rule(NETPOL_CHAIN, `-m conntrack --ctstate RELATED,ESTABLISHED ${comment('replies and established flows pass')} -j ACCEPT`);
   for (const iso of m.egress) filter.rule(NETPOL_CHAIN, `-s ${iso.ip} ${comment(`${iso.pod} egress`)} -j ${iso.chain}`, podSource(iso.pod));
   for (const iso of m.ingress)
     filter.rule(NETPOL_CHAIN, `-d ${iso.ip} ${comment(`${iso.pod} ingress`)} -j ${iso.chain}`, podSource(iso.pod));
   const w = new PolicyWriter(filter);
-  for (const iso of [...m.egress, ...m.ingress]) w.podChain(iso);
+  for (const iso of [...m.egress, ...m.ingress]) w.podChain(iso, nflog);
 }

@@ -206,6 +206,13 @@ describe('rendered policy rules', () => {
     `);
   });
 
+  it('drops without logging on a kernel without NFLOG, counters unchanged', () => {
+    const parts = input({ pods, namespaces, policies: [np('x/deny', {})] });
+    const t = renderTables(buildNetworkModel({ ...parts, node: { ...NODE, nflog: false } }));
+    expect(t.filter.text).not.toContain('NFLOG');
+    expect(t.filter.text).toContain('-m comment --comment "netpol x/deny dropped ingress to a"');
+  });
+
   it('is deterministic: the same objects in another order render byte-identical text', () => {
     const a = input({ pods, namespaces, policies: [np('x/p1', {}), np('x/p2', { ingress: [{ from: [{ podSelector: {} }] }] })] });
     const b = { ...a, pods: [...pods].reverse(), policies: [...(a.policies ?? [])].reverse(), namespaces: [...namespaces].reverse() };
