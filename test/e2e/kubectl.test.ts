@@ -60,7 +60,7 @@ spec:
 let c: TestCluster;
 let server = '';
 const work = mkdtempSync(path.join(tmpdir(), 'kubelab-kubectl-'));
-// No kubeconfig is read or written: every call names the server.
+// Only this cluster's kubeconfig (`kubelab get kubeconfig`) is read; every call names the server too.
 const kubeconfig = path.join(work, 'kubeconfig');
 
 interface Result {
@@ -97,6 +97,8 @@ describe.skipIf(!found.newest)('the real kubectl', () => {
     writeFileSync(kubeconfig, '');
     c = await startCluster('kltest-kubectl', { workers: 1 });
     server = (await findCluster('kltest-kubectl'))!.apiUrl;
+    // The cluster's CA and admin token (`--server` names the address, the kubeconfig how to trust and log in).
+    writeFileSync(kubeconfig, await c.run(['get', 'kubeconfig', '--name', 'kltest-kubectl']));
   });
   afterAll(async () => {
     await c?.down();
@@ -232,9 +234,59 @@ ${strategy}  selector: {matchLabels: {app: vol}}
         expect(out).toMatch(/^\s+image\s+<string>/m);
       });
 
+      it('applies server-side: managedFields per manager, 409 on conflicts, --force-conflicts, dry run, pruning', async () => {
+        const file = path.join(work, `${ns}-ssa.yaml`);
+        const objects = (data: string) => `${manifest('kubelab/echo:latest').replace(/\bapp\b/g, 'ssa')}---
+apiVersion: v1
+kind: Service
+metadata: {name: ssa}
+spec:
+  selector: {ssa: ssa}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ssa}
+data: {${data}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ssa-pod}
+spec:
+  containers: [{name: echo, image: kubelab/echo:latest}]
+`;
+        writeFileSync(file, objects('a: "1", b: "2"'));
+        const out = await k(['apply', '--server-side', '-f', file]);
+        expect(out.match(/serverside-applied/g)).toHaveLength(4);
+        const d = JSON.parse(await k(['get', 'deployment', 'ssa', '-o', 'json', '--show-managed-fields'])) as Deployment;
+        const entry = d.metadata.managedFields?.find((m) => m.manager === 'kubectl');
+        expect(entry).toMatchObject({ operation: 'Apply', apiVersion: 'apps/v1', fieldsType: 'FieldsV1' });
+        const fields = entry?.fieldsV1 as Record<string, Record<string, Record<string, Record<string, Record<string, unknown>>>>>;
+        expect(fields['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"echo"}']).toMatchObject({ '.': {}, 'f:image': {} });
+        // Another manager's value: a conflict naming it and the field, as kube-apiserver words it.
+        await k(['patch', 'configmap', 'ssa', '-p', '{"data":{"a":"9"}}']);
+        const refused = await kubectl(bin!, ['apply', '--server-side', '-f', file, '-n', ns]);
+        expect(refused.code).not.toBe(0);
+        expect(refused.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl-patch" using v1: .data.a');
+        await k(['apply', '--server-side', '--force-conflicts', '-f', file]);
+        const data = async () => (JSON.parse(await k(['get', 'configmap', 'ssa', '-o', 'json'])) as ConfigMap).data;
+        expect(await data()).toEqual({ a: '1', b: '2' });
+        // b leaves the config: a dry run changes nothing, the apply removes it.
+        writeFileSync(file, objects('a: "1", c: "3"'));
+        expect(await k(['apply', '--server-side', '-f', file, '--dry-run=server'])).toContain('(server dry run)');
+        expect(await data()).toEqual({ a: '1', b: '2' });
+        await k(['apply', '--server-side', '-f', file]);
+        expect(await data()).toEqual({ a: '1', c: '3' });
+      });
+
       it('lists pods a page at a time (--chunk-size=1)', async () => {
         const out = await k(['get', 'deployments', '--chunk-size=1', '-o', 'name']);
-        expect(out.trim().split('\n').sort()).toEqual(['deployment.apps/app', 'deployment.apps/vol', 'deployment.apps/web']);
+        expect(out.trim().split('\n').sort()).toEqual([
+          'deployment.apps/app',
+          'deployment.apps/ssa',
+          'deployment.apps/vol',
+          'deployment.apps/web',
+        ]);
         const pods = await k(['get', 'pods', '--chunk-size=1']);
         expect(headerOf(pods)[0]).toBe('NAME');
       });
