@@ -138,4 +138,27 @@ describe('README walk-through', () => {
     expect(stdout).toMatch(/^location: https:\/\/app\.localhost:8443\/app1/im);
     expect(stdout).toMatch(/"host":"app\.localhost","path":"\/app1","status":308/);
   });
+
+  it('the troubleshooting walk-through works as typed', async () => {
+    const script = markedBlock(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'), 'walkthrough-troubleshoot');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: repoRoot,
+      env: { ...process.env, KUBELAB_CLUSTER: name },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    const fixedAt = stdout.indexOf('service/web configured');
+    const [broken, fixed] = [stdout.slice(0, fixedAt), stdout.slice(fixedAt)];
+    expect(broken).toMatch(/curl: \(7\) Failed to connect/);
+    expect(broken).toMatch(/REJECTED at filter:KUBE-SERVICES:\d+ on \S+ by Service shop\/web has no endpoints/);
+    expect(broken).toContain('✗ Service shop/web: selector app=wbe matches no pod, so it has no endpoints');
+    expect(broken).toContain('pods in shop have app=web');
+    expect(fixed).toMatch(/nat:KUBE-SEP-\S+\s+\+1\s+-p tcp -m tcp -j DNAT --to-destination 10\.\d+\.\d+\.\d+:8080\s+Service shop\/web/);
+    expect(fixed).toMatch(/DELIVERED to shop\/web-\S+ on \S+ \(DNAT 10\.\d+\.\d+\.\d+:80 -> 10\.\d+\.\d+\.\d+:8080\)/);
+    expect(fixed).toContain('✓ Service shop/web: 2 Ready pods behind app=web');
+    // The resolver's search path for "web.shop": the namespace's own domain first (NXDOMAIN), then svc.
+    expect(fixed).toMatch(/web\.shop\.shop\.svc\.cluster\.local\.\s+NXDOMAIN/);
+    expect(fixed).toMatch(/A\s+web\.shop\.svc\.cluster\.local\.\s+NOERROR\s+\S+\s+coredns-\S+\s+A 10\./);
+    expect(stdout).toContain('namespace "shop" deleted');
+  });
 });
