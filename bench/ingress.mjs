@@ -1,0 +1,244 @@
+// `node bench/ingress.mjs`: the ingress router against Debian's nginx as the equivalent reverse proxy (issue 12
+// item 8), written as a section of bench/RESULTS.md (between the ingress markers; the rest is kept).
+// Both proxies are one process pinned to CPU 1 (taskset), as the DNS bench pins its servers: kubelab's is the
+// real proxy of packages/ingress (bench/ingress-router.ts: route table, undici pools, access log), nginx has
+// one worker, an upstream keepalive pool and the headers ingress-nginx sets, and logs every request to a file
+// as both do in the pod. The upstream is a second nginx answering a fixed 300-byte page (CPU 0, with wrk), as
+// in the issue's baseline. wrk -c32 on CPU 0; rounds alternate between the proxies so background load hits
+// both alike. Also: route table builds for 1000 Ingress rules.
+// Tools come from Debian (wrk, nginx), installed here when missing, as the other benches do.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const UPSTREAM = 18181;
+const NGINX = 18182;
+const OURS = 18183;
+const ROUNDS = 3;
+const SECONDS = 5;
+const begin = '<!-- ingress:start -->';
+const end = '<!-- ingress:end -->';
+
+const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+function ensureTools() {
+  if (have('wrk') && have('nginx') && have('taskset')) return;
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'wrk', 'nginx', 'util-linux'], { stdio: 'inherit' }).status === 0;
+  if (!install()) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit' });
+    if (!install()) throw new Error('could not install wrk and nginx with apt-get');
+  }
+}
+
+function nginxConf(dir, name, server) {
+  return `daemon off;
+worker_processes 1;
+pid ${dir}/${name}.pid;
+error_log ${dir}/${name}.error.log warn;
+events { worker_connections 4096; }
+http {
+  client_body_temp_path ${dir}/${name}-body;
+  proxy_temp_path ${dir}/${name}-proxy;
+  fastcgi_temp_path ${dir}/${name}-fastcgi;
+  uwsgi_temp_path ${dir}/${name}-uwsgi;
+  scgi_temp_path ${dir}/${name}-scgi;
+  keepalive_timeout 75s;
+  keepalive_requests 1000000;
+${server}
+}
+`;
+}
+
+const upstreamConf = (dir) =>
+  nginxConf(
+    dir,
+    'upstream',
+    `  access_log off;
+  server { listen 127.0.0.1:${UPSTREAM}; location / { default_type text/plain; return 200 "${'x'.repeat(299)}\\n"; } }`,
+  );
+
+// What ingress-nginx renders for one location (proxy headers, HTTP/1.1 keep-alive upstream), and its log line.
+const proxyConf = (dir) =>
+  nginxConf(
+    dir,
+    'proxy',
+    `  log_format upstreaminfo '$remote_addr - $host "$request" $status $body_bytes_sent $request_time $upstream_addr $request_id';
+  access_log ${dir}/proxy.access.log upstreaminfo buffer=64k flush=1s;
+  upstream backend { server 127.0.0.1:${UPSTREAM}; keepalive 320; }
+  server {
+    listen 127.0.0.1:${NGINX};
+    location / {
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Request-ID $request_id;
+      proxy_set_header X-Real-IP $remote_addr;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header X-Forwarded-Port $server_port;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Scheme $scheme;
+      proxy_set_header X-Scheme $scheme;
+      proxy_connect_timeout 5s;
+      proxy_read_timeout 60s;
+      proxy_pass http://backend;
+    }
+  }`,
+  );
+
+/** wrk's summary: requests/s and the 50/99 % latencies in ms. */
+function parseWrk(out) {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
+  const ms = (label) => {
+    const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return Number.NaN;
+    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+  };
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
+  const socket = /Socket errors: (.*)/.exec(out)?.[1];
+  return { rps, p50: ms(' 50'), p99: ms(' 99'), errors: Number(errors), socket };
+}
+
+function wrk(port, seconds) {
+  const r = spawnSync(
+    'taskset',
+    ['-c', '0', 'wrk', '-t1', '-c32', `-d${seconds}s`, '--latency', '-H', 'Host: bench.localhost', `http://127.0.0.1:${port}/`],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  return parseWrk(r.stdout);
+}
+
+async function waitPort(port) {
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync('curl', ['-s', '-o', '/dev/null', '-H', 'Host: bench.localhost', `http://127.0.0.1:${port}/`]).status === 0) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing answers on 127.0.0.1:${port}`);
+}
+
+const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function benchIngress() {
+  ensureTools();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kubelab-bench-ingress-'));
+  const procs = [];
+  try {
+    const router = path.join(dir, 'router.mjs');
+    await build({
+      entryPoints: [path.join(root, 'bench', 'ingress-router.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: router,
+      logLevel: 'warning',
+      absWorkingDir: root,
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
+    const rebuild = JSON.parse(execFileSync('taskset', ['-c', '1', process.execPath, router, 'rebuild'], { encoding: 'utf8' }));
+    writeFileSync(path.join(dir, 'upstream.conf'), upstreamConf(dir));
+    writeFileSync(path.join(dir, 'proxy.conf'), proxyConf(dir));
+    procs.push(spawn('taskset', ['-c', '0', 'nginx', '-c', path.join(dir, 'upstream.conf'), '-p', dir], { stdio: 'ignore' }));
+    procs.push(spawn('taskset', ['-c', '1', 'nginx', '-c', path.join(dir, 'proxy.conf'), '-p', dir], { stdio: 'ignore' }));
+    procs.push(
+      spawn(
+        'taskset',
+        ['-c', '1', process.execPath, router, 'serve', String(OURS), String(UPSTREAM), path.join(dir, 'router.access.log')],
+        { stdio: 'ignore' },
+      ),
+    );
+    for (const p of [UPSTREAM, NGINX, OURS]) await waitPort(p);
+    // Warm-up: JIT, pools, nginx's keepalive cache.
+    wrk(OURS, 2);
+    wrk(NGINX, 1);
+    const runs = { ours: [], nginx: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      runs.ours.push(wrk(OURS, SECONDS));
+      runs.nginx.push(wrk(NGINX, SECONDS));
+    }
+    const summary = (xs) => ({
+      rps: med(xs.map((x) => x.rps)),
+      p50: med(xs.map((x) => x.p50)),
+      p99: med(xs.map((x) => x.p99)),
+      rounds: xs.map((x) => x.rps),
+      errors: xs.reduce((a, x) => a + x.errors, 0),
+    });
+    return {
+      ours: summary(runs.ours),
+      nginx: summary(runs.nginx),
+      rebuild,
+      wrkVersion: (spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.match(/wrk (\S+)/) ?? [])[1] ?? '?',
+      nginxVersion: (spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.match(/nginx\/(\S+)/) ?? [])[1] ?? '?',
+      load: os.loadavg()[0].toFixed(1),
+    };
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await sleep(300);
+    for (const p of procs) p.kill('SIGKILL');
+    spawnSync('sh', ['-c', `for f in ${dir}/*.pid; do [ -f "$f" ] && kill $(cat "$f") 2>/dev/null; done; true`]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function ingressReport(r, { machine, date }) {
+  const k = (n) => `${(n / 1000).toFixed(1)}k`;
+  const f = (n) => n.toFixed(2);
+  const ratio = r.ours.rps / r.nginx.rps;
+  const p99ratio = r.ours.p99 / r.nginx.p99;
+  const b = r.rebuild;
+  return [
+    begin,
+    '## Ingress router (issue 12)',
+    '',
+    `${date}, ${machine}.`,
+    '',
+    `Each proxy is one process pinned to CPU 1 (taskset): kubelab's router (packages/ingress: route table, undici Pool per endpoint, forwarding headers, pino access log) and nginx ${r.nginxVersion} with one worker, an upstream keepalive pool and ingress-nginx's proxy headers, logging every request. Upstream: a second nginx returning a 300-byte page, on CPU 0 with wrk ${r.wrkVersion} (-t1 -c32, ${SECONDS} s, median of ${ROUNDS} alternating rounds after a warm-up). Load average at the end: ${r.load} (the 2 cores are shared with other work).`,
+    '',
+    '| proxy | requests/s | rounds | p50 ms | p99 ms | non-2xx |',
+    '| --- | --- | --- | --- | --- | --- |',
+    `| kubelab router | ${k(r.ours.rps)} | ${r.ours.rounds.map(k).join(', ')} | ${f(r.ours.p50)} | ${f(r.ours.p99)} | ${r.ours.errors} |`,
+    `| nginx (reference) | ${k(r.nginx.rps)} | ${r.nginx.rounds.map(k).join(', ')} | ${f(r.nginx.p50)} | ${f(r.nginx.p99)} | ${r.nginx.errors} |`,
+    `| **ratio kubelab / nginx** | **${ratio.toFixed(2)}x** | | ${(r.ours.p50 / r.nginx.p50).toFixed(2)}x | **${p99ratio.toFixed(2)}x** | |`,
+    '',
+    `Targets: requests/s >= 0.5x nginx (${ratio >= 0.5 ? 'met' : 'NOT met'}), p99 <= 3x nginx (${p99ratio <= 3 ? 'met' : 'NOT met'}).`,
+    '',
+    '| route table build (pure, one core) | min ms | median ms | max ms |',
+    '| --- | --- | --- | --- |',
+    `| 1000 rules: 100 hosts x 10 paths, 50 Services x 3 endpoints | ${f(b.hosts100x10.min)} | ${f(b.hosts100x10.median)} | ${f(b.hosts100x10.max)} |`,
+    `| 1000 one-rule Ingresses | ${f(b.ingresses1000.min)} | ${f(b.ingresses1000.median)} | ${f(b.ingresses1000.max)} |`,
+    '',
+    `Target: rebuild under 100 ms (${Math.max(b.hosts100x10.median, b.ingresses1000.median) < 100 ? 'met' : 'NOT met'}).`,
+    end,
+  ].join('\n');
+}
+
+export function withIngressSection(text, section) {
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a >= 0 && b > a) return text.slice(0, a) + section + text.slice(b + end.length);
+  return `${text.trimEnd()}\n\n${section}\n`;
+}
+
+function machineDescription() {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Node ${process.version}`;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const r = await benchIngress();
+  const section = ingressReport(r, { machine: machineDescription(), date: new Date().toISOString() });
+  console.log(section);
+  const file = path.join(root, 'bench', 'RESULTS.md');
+  writeFileSync(file, withIngressSection(readFileSync(file, 'utf8'), section));
+  spawnSync(process.execPath, [path.join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'format', '--write', file], {
+    cwd: root,
+    stdio: 'ignore',
+  });
+}
