@@ -78,7 +78,7 @@ export function addressOnDev(n: NodeView, dev: string | undefined): string | und
 }
 
 export interface RuleObject {
-  kind: 'Service' | 'Endpoint' | 'NetworkPolicy' | 'NoEndpoints' | 'Other';
+  kind: 'Service' | 'Endpoint' | 'NetworkPolicy' | 'Isolation' | 'NoEndpoints' | 'Other';
   /** "ns/name" (Service, NetworkPolicy). */
   ref?: string;
   /** The Service port name when the comment has one. */
@@ -100,11 +100,22 @@ export function objectOfComment(comment: string | undefined, w?: World): RuleObj
       policyAction: np[2] as 'allowed' | 'dropped',
       text: `NetworkPolicy ${np[1]} (${np[2]} ${np[3]})`,
     };
-  const svc = /^([a-z0-9-]+)\/([a-z0-9.-]+)(?::(\S+))?(.*)$/.exec(comment);
+  // The agent's policy chains (packages/node-agent/src/network/policy-rules.ts): a pod's isolation, its own
+  // traffic, the jump into its chain.
+  const iso = /^(\S+\/\S+) isolated for (ingress|egress): (.*)$/.exec(comment);
+  if (iso) return { kind: 'Isolation', ref: iso[1], text: `${iso[2]} isolation of pod ${iso[1]}: ${iso[3]}` };
+  const podChain = /^(\S+\/\S+) (ingress|egress|to itself)$/.exec(comment);
+  if (podChain)
+    return {
+      kind: 'Other',
+      ref: podChain[1],
+      text: podChain[2] === 'to itself' ? `pod ${podChain[1]} to itself` : `${podChain[2]} policy chain of pod ${podChain[1]}`,
+    };
+  const svc = /^([a-z0-9-]+)\/([a-z0-9.-]+)(?::(\S+))?( .*)?$/.exec(comment);
   if (!svc) return { kind: 'Other', text: comment };
   const ref = `${svc[1]}/${svc[2]}`;
   const port = svc[3];
-  const rest = svc[4].trim();
+  const rest = (svc[4] ?? '').trim();
   const svcText = `Service ${ref}${port ? `:${port}` : ''}`;
   if (rest === 'has no endpoints') return { kind: 'NoEndpoints', ref, port, text: `${svcText} has no endpoints` };
   const ep = /^-> (\S+)$/.exec(rest);

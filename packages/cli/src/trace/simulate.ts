@@ -72,13 +72,26 @@ function stepsToHops(w: World, node: NodeView, r: ChainResult): Hop[] {
   });
 }
 
-/** The policy or Service a drop/reject is attributed to: the last rule before it that names one. */
+/**
+ * The objects a drop or reject is attributed to: the NetworkPolicies whose "dropped" rules counted it in
+ * the chain that dropped it (every policy selecting the pod: none allowed it), with the isolation the DROP
+ * rule names; else the Service a REJECT names (no endpoints); else the last rule's own comment.
+ */
 function deciding(hops: Hop[]): RuleObject | undefined {
+  const last = hops[hops.length - 1];
+  const chainHops = hops.filter((h) => h.node === last?.node && h.where === last?.where);
+  const policies = chainHops
+    .filter((h) => h.object?.kind === 'NetworkPolicy' && h.object.policyAction === 'dropped')
+    .map((h) => h.object!.ref!);
+  if (policies.length) {
+    const iso = last.object?.kind === 'Isolation' ? ` (${last.object.text})` : '';
+    return { kind: 'NetworkPolicy', ref: policies[0], policyAction: 'dropped', text: `NetworkPolicy ${policies.join(', ')}${iso}` };
+  }
   for (let i = hops.length - 1; i >= 0; i--) {
     const o = hops[i].object;
-    if (o && (o.kind === 'NetworkPolicy' || o.kind === 'NoEndpoints')) return o;
+    if (o && (o.kind === 'NoEndpoints' || o.kind === 'Isolation')) return o;
   }
-  return hops[hops.length - 1]?.object;
+  return last?.object;
 }
 
 export function simulate(w: World, src: Source, first: Packet, o: SimulateOptions = {}): TracePath {
