@@ -116,7 +116,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const workloads = startWorkloadControllers(service, opts.log, opts.controllers);
   const stopLifecycle = startNodeLifecycle(service, nodeStrategy, opts.log, {
     gracePeriodMs: opts.nodeGracePeriodMs ?? 40_000,
-    podEvictionTimeoutMs: opts.podEvictionTimeoutMs ?? 60_000,
+    podEvictionTimeoutMs: opts.podEvictionTimeoutMs ?? 300_000,
     tickMs: opts.nodeMonitorPeriodMs,
     pods: podStrategy,
     recorder: workloads.recorder,

@@ -11,7 +11,7 @@ export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer
     port: Number(env.KUBELAB_API_PORT ?? 6443),
     stateDir: env.KUBELAB_STATE_DIR ?? '/var/lib/kubelab',
     nodeGracePeriodMs: Number(env.KUBELAB_NODE_GRACE_PERIOD_MS ?? 40_000),
-    podEvictionTimeoutMs: Number(env.KUBELAB_POD_EVICTION_TIMEOUT_MS ?? 60_000),
+    podEvictionTimeoutMs: Number(env.KUBELAB_POD_EVICTION_TIMEOUT_MS ?? 300_000),
     allowPrivileged: env.KUBELAB_ALLOW_PRIVILEGED === 'true',
     // The cluster's addressing plan, as `cluster up` passes it to every node container.
     serviceNetwork: {

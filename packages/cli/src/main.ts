@@ -27,6 +27,7 @@ import { registerCapture } from './commands/capture';
 import { registerDnsTrace } from './commands/dns-trace';
 import { registerDoctor } from './commands/doctor';
 import { registerNetem } from './commands/netem';
+import { registerPolicy } from './commands/policy';
 import { registerTrace } from './commands/trace';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -154,6 +155,7 @@ registerCapture(program, env);
 registerDnsTrace(program, env);
 registerDoctor(program, env);
 registerNetem(program, env);
+registerPolicy(program, env);
 registerTrace(program, env);
 
 program
