@@ -219,4 +219,29 @@ describe('trace', () => {
     expect(explain).toContain('nothing sent');
     expect(explain).not.toContain('PKTS');
   });
+
+  it('a NetworkPolicy drop: the policy and the isolation that dropped it, and doctor sees it enforced', async () => {
+    const deny = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'deny-echo' },
+      spec: { podSelector: { matchLabels: { app: 'echo' } } },
+    };
+    await c.run(['apply', '-f', '-'], JSON.stringify(deny));
+    const r = await eventually('the drop in a trace', async () => {
+      const t = await c.try(['trace', 'client', 'echo-b']);
+      return t.stdout.includes('DROPPED') ? t : undefined;
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('timed out');
+    expect(r.stdout).toMatch(/filter:KUBELAB-NPI-\S+\s+\+[1-9]\d*\s+NetworkPolicy default\/deny-echo \(dropped ingress to echo-b\)/);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `DROPPED at filter:KUBELAB-NPI-[A-Z2-7]+:\\d+ on ${W2} by NetworkPolicy default/deny-echo \\(ingress isolation of pod default/echo-b: no policy allowed it\\)`,
+      ),
+    );
+    const doctor = await c.try(['doctor']);
+    expect(doctor.stdout).toContain('✓ NetworkPolicy is enforced on 3 nodes');
+    expect(doctor.stdout).toContain('✓ NetworkPolicy default/deny-echo selects 2 pods');
+  });
 });
