@@ -109,6 +109,8 @@ export interface Taint {
   key: string;
   value?: string;
   effect: TaintEffect;
+  /** When a NoExecute taint was added (RFC 3339): its pods' tolerationSeconds count from here. */
+  timeAdded?: string;
 }
 
 export interface Node extends KubeObject {

@@ -165,9 +165,10 @@ describe('workloads', () => {
     const reasons = (await c.client.list<Event>(res.events, 'default')).items.map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['TaintManagerEviction']));
     c.alive.add('kubelab-worker');
-    await waitFor('kubelab-worker to be Ready again', async () => {
+    await waitFor('kubelab-worker to be Ready again, its taints gone', async () => {
       const n = await c.client.get<Node>(res.nodes, 'kubelab-worker');
-      return n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
+      const tainted = (n.spec?.taints ?? []).some((t) => t.key.startsWith('node.kubernetes.io/'));
+      return !tainted && n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True');
     });
   });
 

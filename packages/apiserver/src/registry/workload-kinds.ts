@@ -5,6 +5,7 @@ import { gracefulDecision } from './pod-graceful-delete';
 import { isObject } from './field-errors';
 import { ignoredControllerFields, ignoredPodSpecFields, unknownTopLevel } from './ignored-fields';
 import { defaultPodSpec, inheritPullPolicy, mutateTerminationGracePeriod } from './pod-defaults';
+import { addDefaultTolerations } from './default-tolerations';
 import { validatePodSpec, validatePodSpecUpdate } from './pod-validation';
 import type { Strategy } from './strategy';
 import { bindingSubresource, scaleSubresource } from './subresources';
@@ -24,6 +25,7 @@ export const podStrategy: Strategy = {
   prepareForCreate(obj) {
     defaultPodSpec(obj.spec);
     mutateTerminationGracePeriod(obj.spec);
+    addDefaultTolerations(obj.spec);
     // A new pod starts Pending whatever status the client sent; the scheduler and kubelet fill it in.
     obj.status = { phase: 'Pending', conditions: [], qosClass: qosClass(obj.spec as PodSpec) };
   },
@@ -31,6 +33,7 @@ export const podStrategy: Strategy = {
     inheritPullPolicy(obj.spec, old.spec);
     defaultPodSpec(obj.spec);
     mutateTerminationGracePeriod(obj.spec);
+    addDefaultTolerations(obj.spec);
   },
   validate(obj, old) {
     const errs = validatePodSpec(obj.spec, 'spec');
