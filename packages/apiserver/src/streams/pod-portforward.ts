@@ -3,7 +3,7 @@
 // port (2i, 2i+1), the first message of each the port as two little-endian bytes, then the bytes of one TCP
 // connection to that port of the pod. @kubernetes/client-node's PortForward speaks this. kubectl tunnels
 // SPDY instead (portforward-spdy.ts).
-import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { StatusError, type Pod } from '@kubelab/api';
 import type WebSocket from 'ws';
 import { decodeFrame, encodeFrame, portPrefix, type Protocol } from './channel-protocol';
@@ -21,7 +21,7 @@ export function parsePorts(params: URLSearchParams): number[] {
   });
 }
 
-/** The pod's IP, which the forwarded connections go to; a pod without one cannot be forwarded to yet. */
+/** The kubelet's refusal of a pod that is not running (it has no network namespace to forward into yet). */
 export function forwardAddress(pod: Pod): string {
   const ip = pod.status?.podIP;
   if (!ip || pod.status?.phase !== 'Running') {
@@ -38,16 +38,16 @@ export function forwardError(pod: Pod, port: number, err: unknown): string {
 }
 
 export function runPortForward(ws: WebSocket, protocol: Protocol, runtime: PodRuntime, pod: Pod, ports: number[]): void {
-  const ip = forwardAddress(pod);
+  forwardAddress(pod);
   const send = (channel: number, data: Buffer | string): void => {
     if (ws.readyState === ws.OPEN) ws.send(encodeFrame(channel, data, protocol.base64));
   };
-  const sockets: Array<net.Socket | undefined> = [];
+  const sockets: Array<Duplex | undefined> = [];
   const pending: Buffer[][] = ports.map(() => []);
   ports.forEach((port, i) => {
     send(2 * i, portPrefix(port));
     send(2 * i + 1, portPrefix(port));
-    runtime.connect(ip, port).then(
+    runtime.connect(pod, port).then(
       (socket) => {
         if (ws.readyState !== ws.OPEN) return void socket.destroy();
         sockets[i] = socket;

@@ -6,10 +6,11 @@
 // its socket (for its own node agent), so the API server asks Docker directly, finding a pod's containers by
 // the labels its node agent wrote: a kubelet hop would add latency and a second streaming server without any
 // isolation gain. Pods never see the socket. An interface, so the protocol handlers are tested with a fake.
-import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
-import { demuxFrames } from '@kubelab/api';
+import { demuxFrames, type Pod } from '@kubelab/api';
+import { dialInPod } from './netns-dial';
 import { fromLabels, podFilters, type ContainerInstance } from './pod-containers';
 
 export interface AttachRequest {
@@ -48,8 +49,8 @@ export interface PodRuntime {
   /** Resolves when the session ends: with the exit code once the process ended, undefined while it still runs. */
   attach(req: AttachRequest): Promise<number | undefined>;
   logs(req: LogsRequest): Promise<void>;
-  /** A TCP connection to the port in the pod's network namespace. */
-  connect(podIp: string, port: number): Promise<net.Socket>;
+  /** A TCP connection to localhost:port in the pod's network namespace (the kubelet's port-forward). */
+  connect(pod: Pod, port: number): Promise<Duplex>;
 }
 
 function ended(stream: NodeJS.ReadableStream, signal?: AbortSignal): Promise<void> {
@@ -159,22 +160,15 @@ export class DockerPodRuntime implements PodRuntime {
   }
 
   /**
-   * The kubelet connects to localhost inside the pod's network namespace; the API server reaches the same
-   * listener through the pod's IP, which every node routes (ports bound to the pod's 127.0.0.1 only are out
-   * of reach, see notes/kubectl-streams.md).
+   * localhost:port inside the pod's network namespace, as the kubelet dials it: through the pod's sandbox
+   * container (netns-dial.ts), so servers bound to the pod's 127.0.0.1 are reached and ones bound to its IP
+   * only are not, exactly as with Kubernetes.
    */
-  connect(podIp: string, port: number): Promise<net.Socket> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: podIp, port, timeout: 10_000 });
-      socket.once('connect', () => {
-        socket.setTimeout(0);
-        resolve(socket);
-      });
-      socket.once('timeout', () => {
-        socket.destroy();
-        reject(new Error(`dial tcp ${podIp}:${port}: i/o timeout`));
-      });
-      socket.once('error', reject);
-    });
+  async connect(pod: Pod, port: number): Promise<Duplex> {
+    const all = await this.podContainers(pod.metadata.namespace ?? 'default', pod.metadata.name!);
+    const uid = pod.metadata.uid;
+    const sandbox = all.find((c) => c.name === 'POD' && c.state === 'running' && (!uid || !c.podUid || c.podUid === uid));
+    if (!sandbox) throw new Error(`no running sandbox for pod ${pod.metadata.name}`);
+    return dialInPod(this.docker, sandbox.id, port);
   }
 }

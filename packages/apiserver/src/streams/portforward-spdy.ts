@@ -118,7 +118,8 @@ export function runSpdyPortForward(tunnel: Duplex, runtime: PodRuntime, pod: Pod
   function forward(data: SpdyStream, error: SpdyStream, port: number): void {
     // kubectl closes its side of the error stream at once; only the server writes to it.
     error.resume();
-    runtime.connect(forwardAddress(pod), port).then(
+    forwardAddress(pod);
+    runtime.connect(pod, port).then(
       (socket) => {
         data.pipe(socket);
         socket.pipe(data);

@@ -32,7 +32,7 @@ class FakeRuntime implements PodRuntime {
   async logs(req: LogsRequest): Promise<void> {
     req.out.write(`line 1\nline 2\n${req.tail ?? 'all'} ${req.timestamps}\n`);
   }
-  connect(_ip: string, port: number): Promise<net.Socket> {
+  connect(_pod: Pod, port: number): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
       const s = net.connect({ host: '127.0.0.1', port: port === 8080 ? (this.echo!.address() as net.AddressInfo).port : 1 });
       s.once('connect', () => resolve(s));
