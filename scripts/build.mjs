@@ -2,6 +2,7 @@
 // kubelab's containers (API server, node agent, echo server). Type checking is `npm run typecheck`;
 // bundling stays fast (well under a second) so `cluster:up` and `npm test` can always run it first.
 import { build } from 'esbuild';
+import { cpSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -20,6 +21,18 @@ const banner = {
   ].join('\n'),
 };
 
+// The etcd3 client loads its gRPC definitions from .proto files next to its code at run time: in a bundle
+// they sit beside the bundle, under etcd3-proto/ (copied below).
+const etcd3Protos = {
+  name: 'etcd3-protos',
+  setup(b) {
+    b.onLoad({ filter: /etcd3[\\/]lib[\\/]connection-pool\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace('`${__dirname}/../proto/rpc.proto`', '`${__dirname}/etcd3-proto/rpc.proto`'),
+      loader: 'js',
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -31,6 +44,7 @@ const common = {
   // Native optional dependencies of ssh2 (pulled in by docker-modem); both are loaded in try/catch.
   external: ['cpu-features', '*.node'],
   absWorkingDir: root,
+  plugins: [etcd3Protos],
 };
 
 const started = Date.now();
@@ -38,4 +52,5 @@ await Promise.all([
   build({ ...common, entryPoints: ['packages/cli/src/main.ts'], outfile: 'dist/cli/kubelab.mjs' }),
   build({ ...common, entryPoints: ['packages/node-image/src/main.ts'], outfile: 'dist/image/kubelab-node.mjs' }),
 ]);
+cpSync(path.join(root, 'node_modules/etcd3/proto'), path.join(root, 'dist/image/etcd3-proto'), { recursive: true });
 if (!quiet) console.log(`built dist/ in ${Date.now() - started} ms`);

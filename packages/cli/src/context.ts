@@ -1,5 +1,5 @@
 // Which cluster a command talks to (--cluster, then KUBELAB_CLUSTER, then "kubelab") and how to reach it.
-import { findCluster, type ClusterInfo } from '@kubelab/cluster';
+import { controlPlaneProblem, findCluster, type ClusterInfo } from '@kubelab/cluster';
 import { KubeClient } from '@kubelab/client';
 import { CliError } from './errors';
 
@@ -20,6 +20,11 @@ export async function connect(name: string): Promise<{ client: KubeClient; clust
     throw new CliError(
       `no cluster named "${name}" is running; start one with: npm run cluster:up${name === defaultClusterName ? '' : ` -- --name ${name}`}`,
     );
+  }
+  // A control plane that is down or crash-looping (damaged etcd data, say) has no API to call: say why.
+  const controlPlane = cluster.nodes.find((n) => n.role === 'control-plane');
+  if (!cluster.apiUrl || controlPlane?.state !== 'running') {
+    throw new CliError(`control plane not ready: ${(await controlPlaneProblem(cluster)) ?? 'its API port is not published yet'}`);
   }
   return { client: new KubeClient({ baseUrl: cluster.apiUrl }), cluster };
 }

@@ -29,6 +29,7 @@ import { registerDoctor } from './commands/doctor';
 import { registerNetem } from './commands/netem';
 import { registerPolicy } from './commands/policy';
 import { registerTrace } from './commands/trace';
+import { registerEtcdctl } from './commands/etcdctl';
 import { registerFlows } from './commands/flows';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -158,6 +159,7 @@ registerDoctor(program, env);
 registerNetem(program, env);
 registerPolicy(program, env);
 registerTrace(program, env);
+registerEtcdctl(program, env);
 registerFlows(program, env);
 
 program

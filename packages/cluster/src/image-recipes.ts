@@ -53,6 +53,8 @@ const FALLBACK_PACKAGES = [
   'iperf3',
   'tcpdump',
   'conntrack',
+  'etcd-server',
+  'etcd-client',
 ];
 
 export function shortHash(...parts: Array<string | Buffer>): string {

@@ -15,6 +15,7 @@ export {
   type KubeconfigEntry,
 } from './kubeconfig';
 export { findCluster, listClusters } from './cluster-list';
+export { controlPlaneProblem } from './control-plane-status';
 export { waitForClusterReady } from './ready';
 export { findRepoRoot } from './repo';
 export {
