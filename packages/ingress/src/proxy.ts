@@ -227,6 +227,7 @@ export class IngressProxy {
     const cfg = x.loc.config;
     const pool = this.ctx.pools.pool(x.upstream.protocol, x.endpoint, cfg.connectTimeoutMs);
     let started = false;
+    let held: Buffer | undefined;
     let controller: Dispatcher.DispatchController | undefined;
     const res = x.res;
     const onClose = (): void => {
@@ -250,15 +251,19 @@ export class IngressProxy {
         for (const k in out) if (out[k] === undefined) delete out[k];
         res.writeHead(status, out as Record<string, string | string[]>);
       },
+      // The last chunk is held back and sent with end(): a one-chunk answer then leaves in one writev
+      // (head + body) instead of a write and an empty end write.
       onResponseData: (c, chunk) => {
-        if (!res.write(chunk)) {
+        const prev = held;
+        held = chunk;
+        if (prev && !res.write(prev)) {
           c.pause();
           res.once('drain', () => c.resume());
         }
       },
       onResponseEnd: () => {
         res.off('close', onClose);
-        res.end();
+        res.end(held);
         this.log(x.req, x.host, x.path, res.statusCode, x.endpoint, x.start, x.id);
       },
       onResponseError: (_c, err) => {
