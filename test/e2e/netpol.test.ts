@@ -3,8 +3,10 @@
 // probed in parallel) the way the upstream e2e netpol suite checks its reachability matrix; plus DNS under an
 // egress policy, ClusterIPs and Service names, policies changing while traffic flows, a pod started under a
 // policy, the drop log and counters, refusal of bad policies, and an agent restart.
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveResource, type Node, type Service } from '@kubelab/api';
+import { launcher, testKubeconfig } from '../support/cli';
 import { startCluster, type TestCluster } from '../support/cluster';
 import { docker, eventually, execIn } from '../support/docker';
 import { ALL_CASES, type Expectation, type MatrixPod, NetpolMatrix } from '../support/netpol-matrix';
@@ -205,6 +207,13 @@ describe('NetworkPolicy: enforced by the node agents, checked against a truth ta
       u=$(echo ping | nc -u -w1 ${a} 9001 2>/dev/null)
       echo "$i $t $([ "$u" = ping ] && echo 1 || echo 0)"; i=$((i+1)); sleep 0.2; done`;
     const flow = execIn(m.pod('x/b').sandbox, ['sh', '-c', loop]);
+    // `netpol drops -f` prints drops as they happen.
+    const follow = spawn(process.execPath, [launcher, '--cluster', CLUSTER, 'netpol', 'drops', '-f', '-n', 'x', '--tail', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KUBECONFIG: testKubeconfig() },
+    });
+    let live = '';
+    follow.stdout.on('data', (d) => (live += d));
     await new Promise((r) => setTimeout(r, 2500));
     await apply(policy('x', 'deny-in', { podSelector: {}, policyTypes: ['Ingress'] }));
     // The drop log names source, destination, port and whose isolation denied it, for TCP and UDP.
@@ -219,6 +228,9 @@ describe('NetworkPolicy: enforced by the node agents, checked against a truth ta
       20_000,
     );
     const counts = await c.run(['describe', 'networkpolicy', 'deny-in', '-n', 'x']);
+    await eventually('the drops followed live', async () => /ingress of x\/a \[deny-in\]/.test(live) || undefined, 10_000).finally(() =>
+      follow.kill(),
+    );
     await m.clearPolicies();
     const lines = (await flow).stdout.trim().split('\n');
     const states = lines.map((l) => l.split(' ').slice(1).join(''));
