@@ -5,6 +5,7 @@
 // with one retry on another endpoint for idempotent requests that failed before any byte came back.
 import { createHash, randomFillSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { ipToInt } from '@kubelab/api';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
@@ -119,6 +120,19 @@ export function rewritePath(loc: Location, path: string): string {
   return out.startsWith('/') ? out : `/${out}`;
 }
 
+/** A chunked request body counted as it streams: past the limit the upload is cut and the answer is 413. */
+async function* limitedBody(req: IncomingMessage, max: number, x: { tooLarge?: boolean }): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    n += chunk.length;
+    if (n > max) {
+      x.tooLarge = true;
+      throw new Error(`request body larger than proxy-body-size (${max} bytes)`);
+    }
+    yield chunk;
+  }
+}
+
 interface Exchange {
   req: IncomingMessage;
   res: ServerResponse;
@@ -134,6 +148,8 @@ interface Exchange {
   body: boolean;
   setCookie?: string;
   tried: number;
+  /** Set when a chunked upload went past proxy-body-size. */
+  tooLarge?: boolean;
 }
 
 export class IngressProxy {
@@ -290,7 +306,7 @@ export class IngressProxy {
             return;
           }
         }
-        const status = timeout ? 504 : 502;
+        const status = x.tooLarge ? 413 : timeout ? 504 : 502;
         sendError(res, status, { 'x-request-id': x.id });
         this.log(x.req, x.host, x.path, status, x.endpoint, x.start, x.id, err);
       },
@@ -300,7 +316,11 @@ export class IngressProxy {
         path: x.upstreamPath,
         method: (x.req.method ?? 'GET') as Dispatcher.HttpMethod,
         headers: x.headers,
-        body: x.body ? x.req : null,
+        body: !x.body
+          ? null
+          : cfg.proxyBodySize > 0 && x.req.headers['content-length'] === undefined
+            ? Readable.from(limitedBody(x.req, cfg.proxyBodySize, x))
+            : x.req,
         headersTimeout: cfg.readTimeoutMs,
         bodyTimeout: cfg.readTimeoutMs,
         blocking: false,
