@@ -12,6 +12,7 @@ import { AlreadyReported, intOption, withClient, type CliEnv } from '../command-
 import { CliError } from '../errors';
 import { createHelper, execIn, nodeContainer, pauseContainer } from '../inspect/node-docker';
 import { namespaceOf } from '../resource-args';
+import { describeResolution, parseDig, type Resolution, tryOrder } from '../trace/dns-name';
 import { counterDelta, formatConntrack, parseConntrack, translatedDestination } from '../trace/evidence';
 import { formatTrace, type TraceReport, traceJson } from '../trace/format';
 import { type NodeView, type PodView, parseRoutes, type World } from '../trace/model';
@@ -189,7 +190,7 @@ export function registerTrace(program: Command, env: CliEnv, docker: () => Docke
       if (o.proto && !['tcp', 'udp', 'icmp'].includes(o.proto)) throw new CliError(`--proto must be tcp, udp or icmp, not "${o.proto}"`);
       const d = docker();
       const cluster = env.clusterName();
-      const ns = namespaceOf(o);
+      let ns = namespaceOf(o);
       const report = await withClient(env, async (client): Promise<TraceReport> => {
         const nodeObjs = (await client.list(resolveResource('nodes')!, undefined)).items as Array<{
           metadata: { name?: string };
@@ -204,7 +205,30 @@ export function registerTrace(program: Command, env: CliEnv, docker: () => Docke
         );
         const src = await resolveEnd(client, srcRef, ns, nodes, { fromHost: false });
         if (src.kind === 'svc' || src.kind === 'ip') throw new CliError('SRC must be a pod, a node or "host"');
-        const dst = await resolveEnd(client, dstRef, ns, nodes, { fromHost: src.kind === 'host', port: o.port });
+        // A DNS name: resolved as the source pod's resolver would, through the cluster DNS, from its node.
+        let dnsLine: string | undefined;
+        let dstTarget = dstRef;
+        if (!dstRef.includes('/') && dstRef.includes('.') && !net.isIPv4(dstRef)) {
+          const fromNode = nodes.find((n) => n.name === src.pod?.spec?.nodeName) ?? nodes[0];
+          const searchNs = src.pod?.metadata.namespace ?? ns;
+          const r: Resolution = { tried: [] };
+          for (const name of tryOrder(dstRef, searchNs)) {
+            const a = parseDig((await execIn(d, fromNode.container, ['dig', '+time=2', '+tries=1', '@10.96.0.10', name, 'A'])).out);
+            r.tried.push({ name, ...a });
+            if (a.addresses.length) {
+              r.address = a.addresses[0];
+              break;
+            }
+          }
+          dnsLine = describeResolution(dstRef, r);
+          if (!r.address) throw new CliError(`cannot resolve ${dstRef}: ${dnsLine}`);
+          const svc = (await client.list<Service>(resolveResource('services')!, undefined)).items.find(
+            (s) => s.spec.clusterIP === r.address,
+          );
+          dstTarget = svc ? `svc/${svc.metadata.name}` : r.address;
+          if (svc) ns = svc.metadata.namespace ?? ns;
+        }
+        const dst = await resolveEnd(client, dstTarget, ns, nodes, { fromHost: src.kind === 'host', port: o.port });
         if (dst.kind === 'host') throw new CliError('DST cannot be the host: traces end in the cluster');
         const proto: Proto = (o.proto as Proto | undefined) ?? dst.proto ?? 'tcp';
         const port = proto === 'icmp' ? undefined : o.port && dst.kind !== 'svc' ? o.port : dst.port;
@@ -231,6 +255,7 @@ export function registerTrace(program: Command, env: CliEnv, docker: () => Docke
         if (o.explain) {
           return {
             headline: `${headline}: the path the rules and routes predict (nothing sent)`,
+            dns: dnsLine,
             hops: predicted.hops,
             conclusion: conclusion(predicted, dstText),
             explainOnly: true,
@@ -293,6 +318,7 @@ export function registerTrace(program: Command, env: CliEnv, docker: () => Docke
           mismatch = `${zero.length} rule(s) on the predicted path counted no packet (${zero.map((h) => h.ruleRef).join(', ')})`;
         return {
           headline,
+          dns: dnsLine,
           probe: `${src.kind === 'host' ? `TCP connect from the host (${hostIp}:${sport})` : cmd.join(' ')}: ${result.text}`,
           hops: live.hops,
           conntrack: conntrackText,

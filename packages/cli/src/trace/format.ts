@@ -6,6 +6,8 @@ import type { Hop } from './simulate';
 
 export interface TraceReport {
   headline: string;
+  /** How DST's name resolved, when it was a DNS name. */
+  dns?: string;
   probe?: string;
   hops: Hop[];
   conntrack?: string;
@@ -25,6 +27,7 @@ export function shortRule(text: string): string {
 
 export function formatTrace(r: TraceReport): string {
   const out = [r.headline];
+  if (r.dns) out.push(`dns: ${r.dns}`);
   if (r.probe) out.push(`probe: ${r.probe}`);
   out.push('');
   const rows = [['HOP', 'NODE', 'NETNS', 'WHERE', ...(r.explainOnly ? [] : ['PKTS']), 'RULE / ROUTE', 'OBJECT', 'NAT']];
@@ -52,6 +55,7 @@ export function formatTrace(r: TraceReport): string {
 export function traceJson(r: TraceReport): object {
   return {
     headline: r.headline,
+    dns: r.dns,
     probe: r.probe,
     hops: r.hops.map((h, i) => ({
       hop: i + 1,
