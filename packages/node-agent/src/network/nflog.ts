@@ -104,7 +104,11 @@ export function readNflog(group: number, onPacket: (p: NflogPacket) => void, onE
         child?.kill();
       }
     });
-    child.on('error', (err) => onError(err));
+    child.on('error', (err) => {
+      // No tcpdump in this image: nothing to restart.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') closed = true;
+      onError(err);
+    });
     child.on('exit', (code) => {
       if (closed) return;
       onError(new Error(`tcpdump on nflog:${group} exited (${code}): ${stderr.trim()}`));

@@ -146,12 +146,17 @@ export class NodeNetwork {
     const inModel = this.model?.policy.podsByIP.get(ip) === key && this.appliedModel === this.model;
     this.localIPs.set(key, { uid: pod.metadata.uid ?? '', ip, pod });
     if (inModel && known?.ip === ip) return;
-    if (!this.informers.policies.list().some((p) => p.metadata.namespace === pod.metadata.namespace)) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), POD_RULES_WAIT_MS)));
+    // Right after the agent starts the policies may not be listed yet: no policy seen is not no policy.
+    if (!this.informers.policies.hasSynced) await Promise.race([this.informers.policies.waitForSync(), timeout]);
+    if (!this.informers.policies.list().some((p) => p.metadata.namespace === pod.metadata.namespace)) {
+      clearTimeout(timer);
+      return;
+    }
     const seq = ++this.requested;
     const done = new Promise<void>((resolve) => this.waiters.push({ seq, resolve }));
     this.poke();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), POD_RULES_WAIT_MS)));
     const result = await Promise.race([done, timeout]);
     clearTimeout(timer);
     if (result === 'timeout') this.log.warn({ pod: key, ip }, 'policy rules for a starting pod not applied in time; starting it anyway');
