@@ -161,4 +161,31 @@ describe('README walk-through', () => {
     expect(fixed).toMatch(/A\s+web\.shop\.svc\.cluster\.local\.\s+NOERROR\s+\S+\s+coredns-\S+\s+A 10\./);
     expect(stdout).toContain('namespace "shop" deleted');
   });
+
+  it('the workshop walk-through works as typed', async () => {
+    const script = markedBlock(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'), 'walkthrough-workshop');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: repoRoot,
+      env: { ...process.env, KUBELAB_CLUSTER: name },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    expect(stdout).toMatch(/^broken-selector\s+2\s+4\s+A Service that reaches nothing$/m);
+    // Before the solution: the failing check, its hint, and the probe's answer quoted.
+    expect(stdout).toContain('✗ the client reaches web through the Service (3 points)');
+    expect(stdout).toContain('hint: a Service sends traffic to the pods its selector matches');
+    expect(stdout).toMatch(/\| client -> http:\/\/web:80: 0\/3 answered/);
+    expect(stdout).toContain('broken-selector: 1/4 points');
+    expect(stdout).toContain('broken-selector: 4/4 points — solved');
+    expect(stdout).toContain('lab namespace lab-broken-selector deleted');
+    expect(stdout).toMatch(/^pod default\/ping-a\s+pod default\/ping-b\s+delay 100ms\s+yes$/m);
+    // 100 ms each way: a round trip of about 200 ms; after heal, back to well under a millisecond or two.
+    const rtts = [...stdout.matchAll(/^rtt min\/avg\/max\/mdev = [\d.]+\/([\d.]+)\//gm)].map((m) => Number(m[1]));
+    expect(rtts).toHaveLength(2);
+    expect(rtts[0]).toBeGreaterThan(190);
+    expect(rtts[0]).toBeLessThan(260);
+    expect(stdout).toContain('no answer while partitioned');
+    expect(rtts[1]).toBeLessThan(20);
+    expect(stdout).toContain('pod "ping-b" deleted');
+  });
 });
