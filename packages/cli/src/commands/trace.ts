@@ -6,7 +6,7 @@
 import net from 'node:net';
 import type { Command } from 'commander';
 import Docker from 'dockerode';
-import { type Pod, resolveResource, type Service } from '@kubelab/api';
+import { demuxFrames, type Pod, resolveResource, type Service } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, intOption, withClient, type CliEnv } from '../command-kit';
 import { CliError } from '../errors';
@@ -147,7 +147,6 @@ async function probeFromContainer(d: Docker, cluster: string, joins: string, cmd
     await h.start();
     const exit = (await h.wait()) as { StatusCode: number };
     await ended;
-    const { demuxFrames } = await import('@kubelab/api');
     return describeNc(demuxFrames(Buffer.concat(chunks)).map(String).join(''), exit.StatusCode, proto);
   } finally {
     await h.remove({ force: true }).catch(() => undefined);
