@@ -42,5 +42,17 @@ describe('recorded flows', () => {
   it('reads a saved set and says what is wrong with a bad line', () => {
     expect(parseFlowFile('{"srcIP":"a","dstIP":"b","protocol":"TCP","port":80}\n')[0].seen).toBe('file');
     expect(() => parseFlowFile('{"srcIP":"a"}')).toThrow(/line 1: a flow needs/);
+    // `kubelab flows -o jsonl` lines too.
+    const hubble =
+      '{"node":"w1","verdict":"FORWARDED","protocol":"tcp","src":{"ip":"10.244.1.3","port":4000,"pod":"x/c"},"dst":{"ip":"10.244.2.4","port":8080,"pod":"x/web"}}';
+    expect(parseFlowFile(hubble)[0]).toEqual({
+      srcIP: '10.244.1.3',
+      dstIP: '10.244.2.4',
+      protocol: 'TCP',
+      port: 8080,
+      src: 'x/c',
+      dst: 'x/web',
+      seen: 'flows forwarded w1',
+    });
   });
 });

@@ -75,13 +75,29 @@ export function uniqueFlows(flows: Flow[], isPod: (ip: string) => boolean): Flow
   return [...seen.values()].sort((a, b) => (flowKey(a) < flowKey(b) ? -1 : flowKey(a) > flowKey(b) ? 1 : 0));
 }
 
+/** A line of `kubelab flows -o jsonl` ({src: {ip, port, pod}, dst: {...}, protocol, verdict, node}) as a Flow. */
+function fromHubbleStyle(o: Record<string, unknown>): Flow {
+  const src = o.src as { ip?: string; pod?: string } | undefined;
+  const dst = o.dst as { ip?: string; port?: number; pod?: string } | undefined;
+  if (typeof src !== 'object' || typeof dst !== 'object' || !src || !dst) return o as unknown as Flow;
+  return {
+    srcIP: src.ip ?? '',
+    dstIP: dst.ip ?? '',
+    protocol: String(o.protocol ?? '').toUpperCase() as Flow['protocol'],
+    port: dst.port ?? 0,
+    src: src.pod,
+    dst: dst.pod,
+    seen: `flows ${String(o.verdict ?? '').toLowerCase()} ${String(o.node ?? '')}`.trim(),
+  };
+}
+
 export function parseFlowFile(text: string): Flow[] {
   const out: Flow[] = [];
   for (const [i, line] of text.split('\n').entries()) {
     if (!line.trim()) continue;
     let f: Flow;
     try {
-      f = JSON.parse(line) as Flow;
+      f = fromHubbleStyle(JSON.parse(line));
     } catch {
       throw new Error(`line ${i + 1}: not JSON`);
     }
