@@ -110,6 +110,24 @@ describe('README walk-through', () => {
     expect(Number(/Name:\s+default-deny[\s\S]*?Dropped:\s+(\d+)/.exec(stdout)?.[1])).toBeGreaterThanOrEqual(2);
   });
 
+  it('the etcd walk-through works as typed', async () => {
+    const script = markedBlock(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'), 'walkthrough-etcd');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: repoRoot,
+      env: { ...process.env, KUBELAB_CLUSTER: name },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    expect(stdout.split('\n')).toContain('/registry/pods/default/web');
+    expect(stdout).toContain('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web"');
+    // The resourceVersion the API printed is the key's ModRevision.
+    const rv = /^(\d+)$/m.exec(stdout)?.[1];
+    expect(rv).toBeTruthy();
+    expect(stdout).toContain(`"ModRevision" : ${rv}`);
+    expect(stdout).toMatch(/^1$/m);
+    expect(stdout).toContain('pod web is gone');
+  });
+
   it('the Ingress walk-through works as typed', async () => {
     // The block names the default host ports; a cluster made while 8080/8443 were taken would have others.
     const info = await findCluster(name);
