@@ -118,15 +118,20 @@ describe('cluster up never deletes a cluster\u2019s state', () => {
   });
 
   it('fails on a control plane it cannot repair, naming the cause and the way out, and keeps the state volume', async () => {
-    // A crash loop: the API server cannot read its state file and exits each time Docker restarts it.
+    // A crash loop: etcd cannot open its damaged database, so the control plane exits each time Docker restarts it.
     await dockerCli('stop', '-t', '2', controlPlane);
-    await dockerCli('run', '--rm', '-v', `${volume}:/state`, 'kubelab/toolbox:latest', 'sh', '-c', 'echo "{broken" > /state/state.json');
+    await dockerCli('run', '--rm', '-v', `${volume}:/state`, 'kubelab/toolbox:latest', 'sh', '-c', 'head -c 8192 /dev/urandom > /state/etcd/member/snap/db');
     await dockerCli('start', controlPlane);
+    // Commands say why there is no API instead of failing on a connection or a URL.
+    await eventually('the CLI to report the damaged etcd data', async () => {
+      const r = await kubelab([...cl, 'get', 'pods']);
+      return r.code !== 0 && r.stderr.includes('control plane not ready: the etcd data in /var/lib/kubelab/etcd') ? r : undefined;
+    });
     const r = await kubelab(['cluster', 'up', '--name', name]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: cluster "${name}" cannot be repaired:`);
     expect(r.stderr).toMatch(new RegExp(`node container ${controlPlane} (restarted \\d+ time|is restarting|is exited)`));
-    expect(r.stderr).toContain('state file /var/lib/kubelab/state.json is unreadable');
+    expect(r.stderr).toContain("the etcd data in /var/lib/kubelab/etcd (on the cluster's state volume) is damaged");
     expect(r.stderr).toContain(`kubelab cluster up --name ${name} --recreate`);
     expect(r.stderr).toContain(`kubelab cluster down --name ${name}`);
     expect(await volumeName()).toBe(volume);
