@@ -1,7 +1,7 @@
 // The README's walk-through, run as written (one bash script, `npx kubelab ...` lines untouched), against a
 // test cluster selected through KUBELAB_CLUSTER, so a learner typing it sees what this test sees.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,9 @@ import { kubelab, kubelabOk, repoRoot } from '../support/cli';
 import { markedBlock, walkthrough } from '../support/readme';
 
 const run = promisify(execFile);
+/** kubectl on the PATH (the kubectl walk-through is skipped, saying so, where there is none). */
+const hasKubectl = (process.env.PATH ?? '').split(path.delimiter).some((d) => existsSync(path.join(d, 'kubectl')));
+if (!hasKubectl) console.log('README kubectl walk-through: no kubectl on the PATH: skipped');
 const name = 'kltest-readme';
 
 describe('README walk-through', () => {
@@ -82,6 +85,27 @@ describe('README walk-through', () => {
     expect(nodePortPart).toMatch(/^Hostname: echo-/m);
     // service --url: its URL answered from this machine too (two Hostname lines in that part, one per path).
     expect(nodePortPart.match(/^Hostname: echo-/gm)?.length).toBe(2);
+  });
+
+  it.skipIf(!hasKubectl)('the kubectl walk-through works as typed (the kubeconfig context cluster up made current)', async () => {
+    const script = markedBlock(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'), 'walkthrough-kubectl');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: repoRoot,
+      env: { ...process.env, KUBELAB_CLUSTER: name },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    expect(stdout.split('\n')[0]).toBe(`kubelab-${name}`);
+    expect(stdout).toMatch(new RegExp(`^${name}-worker\\s+Ready`, 'm'));
+    expect(stdout).toContain('deployment "hello" successfully rolled out');
+    expect(stdout).toMatch(/^hello-\S+\s+1\/1\s+Running/m);
+    expect(stdout).toContain('configmap/hello serverside-applied');
+    expect(stdout).toContain('refused: kubectl-patch owns data.greeting now');
+    expect(stdout.split('\n')).toContain('hi');
+    // port-forward reached the pod's own localhost, as the kubelet's does.
+    expect(stdout).toMatch(/^Hostname: hello-/m);
+    expect(stdout).toMatch(/^RemoteAddr: 127\.0\.0\.1:\d+$/m);
+    expect(stdout).toContain('deployment.apps "hello" deleted');
   });
 
   it('the NetworkPolicy walk-through works as typed', async () => {
