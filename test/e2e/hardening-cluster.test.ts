@@ -120,7 +120,16 @@ describe('cluster up never deletes a cluster\u2019s state', () => {
   it('fails on a control plane it cannot repair, naming the cause and the way out, and keeps the state volume', async () => {
     // A crash loop: etcd cannot open its damaged database, so the control plane exits each time Docker restarts it.
     await dockerCli('stop', '-t', '2', controlPlane);
-    await dockerCli('run', '--rm', '-v', `${volume}:/state`, 'kubelab/toolbox:latest', 'sh', '-c', 'head -c 8192 /dev/urandom > /state/etcd/member/snap/db');
+    await dockerCli(
+      'run',
+      '--rm',
+      '-v',
+      `${volume}:/state`,
+      'kubelab/toolbox:latest',
+      'sh',
+      '-c',
+      'head -c 8192 /dev/urandom > /state/etcd/member/snap/db',
+    );
     await dockerCli('start', controlPlane);
     // Commands say why there is no API instead of failing on a connection or a URL.
     await eventually('the CLI to report the damaged etcd data', async () => {

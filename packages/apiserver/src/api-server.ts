@@ -81,11 +81,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   let etcd: EtcdStorage | undefined;
   const store = new Store(10_000, (e) => (etcd ? etcd.enqueue(e) : file?.schedule()));
   if (opts.etcdEndpoints?.length) {
-    etcd = new EtcdStorage({ endpoints: opts.etcdEndpoints, log: opts.log.child({ component: 'storage' }), onDiverged: opts.onStorageDiverged });
+    etcd = new EtcdStorage({
+      endpoints: opts.etcdEndpoints,
+      log: opts.log.child({ component: 'storage' }),
+      onDiverged: opts.onStorageDiverged,
+    });
     await etcd.connect();
     if (opts.stateDir) await migrateSnapshot(etcd, opts.stateDir, opts.log);
     await etcd.attach(store);
-    opts.log.info({ objects: store.snapshot().objects.length, resourceVersion: store.resourceVersion, history: store.resourceVersion - store.oldestResumable }, 'state loaded from etcd');
+    opts.log.info(
+      {
+        objects: store.snapshot().objects.length,
+        resourceVersion: store.resourceVersion,
+        history: store.resourceVersion - store.oldestResumable,
+      },
+      'state loaded from etcd',
+    );
   } else if (opts.stateDir) {
     file = new SnapshotFile(opts.stateDir, () => store.snapshot(), 50, opts.log);
     const snap = file.read();
