@@ -140,7 +140,12 @@ const servicesSection = existsSync(resultsFile)
   ? (readFileSync(resultsFile, 'utf8').match(/<!-- services:start -->[\s\S]*<!-- services:end -->\n?/)?.[0] ?? '')
   : '';
 const results = withDnsSection(withSection(text, health.section), dns);
-const final = servicesSection ? `${results.trimEnd()}\n\n${servicesSection}` : results;
+// So is the kubectl section (`node bench/kubectl.mjs`).
+const kubectlSection = existsSync(resultsFile)
+  ? (readFileSync(resultsFile, 'utf8').match(/<!-- kubectl:start -->[\s\S]*<!-- kubectl:end -->\n?/)?.[0] ?? '')
+  : '';
+const kept = [servicesSection, kubectlSection].filter(Boolean).map((x) => x.trimEnd());
+const final = kept.length ? `${results.trimEnd()}\n\n${kept.join('\n\n')}\n` : results;
 writeFileSync(resultsFile, final);
 formatResults(resultsFile);
 console.log(final);
