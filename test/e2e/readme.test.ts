@@ -212,13 +212,13 @@ describe('README walk-through', () => {
       maxBuffer: 16 * 1024 * 1024,
       timeout: 240_000,
     });
-    expect(stdout).toMatch(/^broken-selector\s+2\s+4\s+A Service that reaches nothing$/m);
+    expect(stdout).toMatch(/^broken-selector\s+3\s+5\s+A Service that reaches nothing$/m);
     // Before the solution: the failing check, its hint, and the probe's answer quoted.
     expect(stdout).toContain('✗ the client reaches web through the Service (3 points)');
     expect(stdout).toContain('hint: a Service sends traffic to the pods its selector matches');
     expect(stdout).toMatch(/\| client -> http:\/\/web:80: 0\/3 answered/);
-    expect(stdout).toContain('broken-selector: 1/4 points');
-    expect(stdout).toContain('broken-selector: 4/4 points — solved');
+    expect(stdout).toContain('broken-selector: 1/5 points');
+    expect(stdout).toContain('broken-selector: 5/5 points — solved');
     expect(stdout).toContain('lab namespace lab-broken-selector deleted');
     expect(stdout).toMatch(/^pod default\/ping-a\s+pod default\/ping-b\s+delay 100ms\s+yes$/m);
     // 100 ms each way: a round trip of about 200 ms; after heal, back to well under a millisecond or two.
