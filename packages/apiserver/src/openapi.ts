@@ -97,6 +97,8 @@ const kindMessages: Record<string, string> = {
   'apps/ReplicaSet': 'apps.ReplicaSet',
   'discovery.k8s.io/EndpointSlice': 'discovery.EndpointSlice',
   'networking.k8s.io/NetworkPolicy': 'networking.NetworkPolicy',
+  'networking.k8s.io/Ingress': 'networking.Ingress',
+  'networking.k8s.io/IngressClass': 'networking.IngressClass',
 };
 
 function definitions(flavour: Flavour, registry: Registry): Record<string, object> {

@@ -104,3 +104,54 @@ describe('IngressClass', () => {
     expect(legacy.spec.ingressClassName).toBeUndefined();
   });
 });
+
+describe('Ingress as protobuf (kubectl create ingress, 1.32+)', () => {
+  it('decodes rules with the inline rule value, path types and backends', async () => {
+    const protobuf = (await import('protobufjs/minimal')).default;
+    await import('./ingress-kinds');
+    const { decodeKubeProtobuf } = await import('../rest/protobuf/kube-protobuf');
+    type W = InstanceType<typeof protobuf.Writer>;
+    const msg = (id: number, w: W, body: (w: W) => void): W => {
+      w.uint32((id << 3) | 2).fork();
+      body(w);
+      return w.ldelim();
+    };
+    const str = (w: W, id: number, v: string): W => w.uint32((id << 3) | 2).string(v);
+    const ing = protobuf.Writer.create();
+    msg(1, ing, (m) => str(m, 1, 'web'));
+    msg(2, ing, (spec) => {
+      str(spec, 4, 'nginx');
+      msg(3, spec, (rule) => {
+        str(rule, 1, 'app.localhost');
+        msg(2, rule, (value) =>
+          msg(1, value, (http) =>
+            msg(1, http, (p) => {
+              str(p, 1, '/app1');
+              str(p, 3, 'Prefix');
+              msg(2, p, (b) => msg(4, b, (svc) => msg(2, str(svc, 1, 'app1'), (port) => port.uint32(2 << 3).int32(80))));
+            }),
+          ),
+        );
+      });
+      msg(2, spec, (tls) => str(str(tls, 1, 'app.localhost'), 2, 'app-tls'));
+    });
+    const w = protobuf.Writer.create();
+    msg(1, w, (t) => str(str(t, 1, 'networking.k8s.io/v1'), 2, 'Ingress'));
+    w.uint32((2 << 3) | 2).bytes(ing.finish());
+    expect(decodeKubeProtobuf(Buffer.concat([Buffer.from('k8s\0', 'latin1'), w.finish()]))).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web' },
+      spec: {
+        ingressClassName: 'nginx',
+        rules: [
+          {
+            host: 'app.localhost',
+            http: { paths: [{ path: '/app1', pathType: 'Prefix', backend: { service: { name: 'app1', port: { number: 80 } } } }] },
+          },
+        ],
+        tls: [{ hosts: ['app.localhost'], secretName: 'app-tls' }],
+      },
+    });
+  });
+});
