@@ -70,3 +70,54 @@ describe('Store indexes', () => {
     expect(s.changesSince('/configmaps', 25)).toEqual([]);
   });
 });
+
+describe('Store commits (the watch cache in front of etcd)', () => {
+  const cm = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' } });
+
+  it('hands each change to a durable backend and shows it to watchers only once committed', async () => {
+    const handed: number[] = [];
+    const s = new Store(100, (e) => handed.push(e.resourceVersion));
+    s.durable = true;
+    const seen: number[] = [];
+    s.subscribeCommitted((e) => seen.push(e.resourceVersion));
+    s.put('/configmaps', cm('a'), 'ADDED');
+    const b = s.put('/configmaps', cm('b'), 'ADDED');
+    expect(handed).toEqual([1, 2]);
+    expect(seen).toEqual([]);
+    let answered = false;
+    const waiting = s.committed(Number(b.metadata.resourceVersion)).then(() => (answered = true));
+    s.markCommitted(1);
+    await Promise.resolve();
+    expect(seen).toEqual([1]);
+    expect(answered).toBe(false);
+    s.markCommitted(2);
+    await waiting;
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it('carries the replaced resourceVersion for compare-and-swap, and applies changes made in etcd at their revision', () => {
+    const events: { rv: number; prior?: number; type: string }[] = [];
+    const s = new Store(100, (e) => events.push({ rv: e.resourceVersion, prior: e.priorResourceVersion, type: e.type }));
+    s.durable = true;
+    s.put('/configmaps', cm('a'), 'ADDED');
+    s.put('/configmaps', cm('a'), 'MODIFIED');
+    s.remove('/configmaps', 'default', 'a');
+    s.markCommitted(3);
+    expect(events).toEqual([
+      { rv: 1, prior: undefined, type: 'ADDED' },
+      { rv: 2, prior: 1, type: 'MODIFIED' },
+      { rv: 3, prior: 2, type: 'DELETED' },
+    ]);
+    s.applyExternal({
+      type: 'ADDED',
+      resource: '/configmaps',
+      object: { ...cm('x'), metadata: { ...cm('x').metadata, resourceVersion: '7' } },
+      resourceVersion: 7,
+    });
+    expect(s.resourceVersion).toBe(7);
+    expect(s.get('/configmaps', 'default', 'x')?.metadata.resourceVersion).toBe('7');
+    // Not handed back to the backend: it came from etcd.
+    expect(events).toHaveLength(3);
+    expect(s.changesSince('/configmaps', 3)?.map((e) => e.type)).toEqual(['ADDED']);
+  });
+});
