@@ -191,6 +191,10 @@ describe('trace', () => {
     expect(out).toMatch(
       new RegExp(`DELIVERED to default/echo-[ab] on ${CLUSTER}-worker2? \\(DNAT ${ip}:80 -> 10\\.\\d+\\.\\d+\\.\\d+:8080\\)`),
     );
+    // The kernel's own trace (nftrace through xtables-monitor) saw the DNAT rule; TTL falls by one per node.
+    expect(out).toMatch(/-j DNAT --to-destination .*matched$/m);
+    expect(out).not.toContain('not seen');
+    expect(out).toMatch(/left with TTL 63/);
     const json = JSON.parse(await c.run(['trace', 'client', 'svc/echo', '-o', 'json'])) as {
       hops: Array<{ nat?: string; packets?: number }>;
       conclusion: string;

@@ -4,6 +4,7 @@
 // entry (which endpoint the DNAT picked), and the probe's own result. SRC: a pod, a node or `host`; DST: a
 // pod, a Service (svc/NAME; from the host its NodePort), a node or an IP.
 import net from 'node:net';
+import { PassThrough } from 'node:stream';
 import type { Command } from 'commander';
 import Docker from 'dockerode';
 import { demuxFrames, type Pod, resolveResource, type Service } from '@kubelab/api';
@@ -14,6 +15,7 @@ import { createHelper, execIn, nodeContainer, pauseContainer } from '../inspect/
 import { namespaceOf } from '../resource-args';
 import { describeResolution, parseDig, type Resolution, tryOrder } from '../trace/dns-name';
 import { counterDelta, formatConntrack, parseConntrack, translatedDestination } from '../trace/evidence';
+import { firstPacket, matchedRules, parseTrace, type TraceEvent, traceRule, ttlOut } from '../trace/nftrace';
 import { formatTrace, type TraceReport, traceJson } from '../trace/format';
 import { type NodeView, type PodView, parseRoutes, type World } from '../trace/model';
 import { type Packet, parseRuleset, type Rule } from '../trace/netfilter';
@@ -170,6 +172,71 @@ function probeFromHost(ip: string, port: number, sport: number): Promise<ProbeRe
   });
 }
 
+interface KernelTrace {
+  stop(): Promise<void>;
+  /** Node name -> the events of the probe's first packet there. */
+  runs(): Map<string, TraceEvent[]>;
+}
+
+/**
+ * A TRACE rule for the probe's packets in every node's raw table (PREROUTING, and OUTPUT on the node that
+ * sends it), and `xtables-monitor --trace` in a helper joined to each node's namespace. Best effort: a node
+ * where either fails just has no kernel trace.
+ */
+async function startKernelTrace(
+  d: Docker,
+  cluster: string,
+  nodes: NodeInfo[],
+  proto: string,
+  src: string,
+  sport: number | undefined,
+  senderIp: string | undefined,
+): Promise<KernelTrace> {
+  const rule = traceRule(proto, src, sport);
+  const placed: Array<{ node: NodeInfo; chain: string }> = [];
+  const monitors: Array<{ node: NodeInfo; helper: Docker.Container; text: () => string }> = [];
+  await Promise.all(
+    nodes.map(async (n) => {
+      try {
+        for (const chain of n.ip === senderIp ? ['PREROUTING', 'OUTPUT'] : ['PREROUTING']) {
+          if ((await execIn(d, n.container, ['iptables', '-t', 'raw', '-I', chain, '1', ...rule])).code === 0)
+            placed.push({ node: n, chain });
+        }
+        const helper = await createHelper(d, {
+          cluster,
+          joins: n.container,
+          purpose: 'trace monitor',
+          cmd: ['xtables-monitor', '--trace'],
+          capAdd: ['NET_ADMIN'],
+        });
+        const stream = await helper.attach({ stream: true, stdout: true, stderr: true });
+        const out = new PassThrough();
+        let text = '';
+        out.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        d.modem.demuxStream(stream, out, new PassThrough());
+        await helper.start();
+        monitors.push({ node: n, helper, text: () => text });
+      } catch {
+        // no kernel trace on this node
+      }
+    }),
+  );
+  // xtables-monitor prints nothing when it is ready; give it a moment to subscribe.
+  await new Promise((r) => setTimeout(r, 400));
+  const runs = new Map<string, TraceEvent[]>();
+  return {
+    async stop() {
+      await new Promise((r) => setTimeout(r, 300));
+      for (const m of monitors) runs.set(m.node.name, firstPacket(parseTrace(m.text()), src, sport));
+      await Promise.all(monitors.map((m) => m.helper.remove({ force: true }).catch(() => undefined)));
+      await Promise.all(
+        placed.map((p) => execIn(d, p.node.container, ['iptables', '-t', 'raw', '-D', p.chain, ...rule]).catch(() => undefined)),
+      );
+    },
+    runs: () => runs,
+  };
+}
+
 export function registerTrace(program: Command, env: CliEnv, docker: () => Docker = () => new Docker()): void {
   program
     .command('trace')
@@ -261,21 +328,26 @@ export function registerTrace(program: Command, env: CliEnv, docker: () => Docke
           };
         }
 
-        // The probe, between two counter snapshots.
+        // The probe, between two counter snapshots, with the kernel tracing its packets on every node.
         const cmd = probeCommand(proto, dst.ip, port, sport ?? 0);
+        const tracer = await startKernelTrace(d, cluster, nodes, proto, srcIp, sport, src.kind === 'node' ? src.ip : undefined);
         let result: ProbeResult;
-        if (src.kind === 'pod')
-          result = await probeFromContainer(
-            d,
-            cluster,
-            await pauseContainer(d, cluster, src.pod!.metadata.namespace!, src.pod!.metadata.name!),
-            cmd,
-            proto,
-          );
-        else if (src.kind === 'node')
-          result = await probeFromContainer(d, cluster, nodes.find((n) => n.ip === src.ip)!.container, cmd, proto);
-        else if (proto === 'tcp') result = await probeFromHost(dst.ip, port!, sport!);
-        else throw new CliError('from the host, trace sends TCP probes only');
+        try {
+          if (src.kind === 'pod')
+            result = await probeFromContainer(
+              d,
+              cluster,
+              await pauseContainer(d, cluster, src.pod!.metadata.namespace!, src.pod!.metadata.name!),
+              cmd,
+              proto,
+            );
+          else if (src.kind === 'node')
+            result = await probeFromContainer(d, cluster, nodes.find((n) => n.ip === src.ip)!.container, cmd, proto);
+          else if (proto === 'tcp') result = await probeFromHost(dst.ip, port!, sport!);
+          else throw new CliError('from the host, trace sends TCP probes only');
+        } finally {
+          await tracer.stop();
+        }
         const after = new Map<string, Rule[]>(
           await Promise.all(
             nodes.map(
@@ -307,6 +379,17 @@ export function registerTrace(program: Command, env: CliEnv, docker: () => Docke
           if (!h.rule || !h.node) continue;
           const before = views.find((v) => v.name === h.node)!.rules.rules;
           h.delta = counterDelta(before, after.get(h.node) ?? [], h.rule);
+        }
+        for (const [node, run] of tracer.runs()) {
+          if (run.length === 0) continue;
+          const seen = matchedRules(run);
+          for (const h of live.hops.filter((x) => x.node === node)) {
+            if (h.rule) h.traced = seen.has(`${h.rule.table}:${h.rule.chain}|${h.text}`);
+            else if (h.where === 'route' && h.netns === 'node agent') {
+              const ttl = ttlOut(run);
+              if (ttl) h.text += `; left with TTL ${ttl}`;
+            }
+          }
         }
         const delivered = live.outcome.kind === 'delivered';
         let mismatch: string | undefined;

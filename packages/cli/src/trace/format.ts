@@ -30,7 +30,20 @@ export function formatTrace(r: TraceReport): string {
   if (r.dns) out.push(`dns: ${r.dns}`);
   if (r.probe) out.push(`probe: ${r.probe}`);
   out.push('');
-  const rows = [['HOP', 'NODE', 'NETNS', 'WHERE', ...(r.explainOnly ? [] : ['PKTS']), 'RULE / ROUTE', 'OBJECT', 'NAT']];
+  const traced = r.hops.some((h) => h.traced !== undefined);
+  const rows = [
+    [
+      'HOP',
+      'NODE',
+      'NETNS',
+      'WHERE',
+      ...(r.explainOnly ? [] : ['PKTS']),
+      'RULE / ROUTE',
+      'OBJECT',
+      'NAT',
+      ...(traced ? ['KERNEL TRACE'] : []),
+    ],
+  ];
   r.hops.forEach((h, i) => {
     const delta = h.ruleRef ? (h.delta === undefined ? '?' : `+${h.delta}`) : '';
     rows.push([
@@ -42,6 +55,7 @@ export function formatTrace(r: TraceReport): string {
       h.rule ? shortRule(h.text) + (h.uncertain ? ' (?)' : '') : h.text,
       h.object?.text ?? '',
       h.nat ?? '',
+      ...(traced ? [h.traced === undefined ? '' : h.traced ? 'matched' : 'not seen'] : []),
     ]);
   });
   out.push(tabwrite(rows.map((cells) => cells.join('\t')).join('\n'), { padding: 2 }).replace(/ +$/gm, ''));
@@ -67,6 +81,7 @@ export function traceJson(r: TraceReport): object {
       object: h.object,
       nat: h.nat,
       packets: h.delta,
+      traced: h.traced,
       uncertain: h.uncertain,
     })),
     conntrack: r.conntrack,

@@ -20,6 +20,8 @@ export interface Hop {
   nat?: string;
   /** Set from the live probe: packets the rule counted during it. */
   delta?: number;
+  /** Set from the kernel's trace of the probe: did its first packet match this rule. */
+  traced?: boolean;
   rule?: Rule;
   uncertain?: boolean;
 }
