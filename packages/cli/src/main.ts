@@ -32,6 +32,7 @@ import { registerLab } from './commands/lab';
 import { registerTrace } from './commands/trace';
 import { registerEtcdctl } from './commands/etcdctl';
 import { registerFlows } from './commands/flows';
+import { registerGraph } from './commands/graph';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -163,6 +164,7 @@ registerLab(program, env);
 registerTrace(program, env);
 registerEtcdctl(program, env);
 registerFlows(program, env);
+registerGraph(program, env);
 
 program
   .command('version')

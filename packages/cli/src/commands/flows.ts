@@ -5,25 +5,12 @@
 import { PassThrough } from 'node:stream';
 import type { Command } from 'commander';
 import Docker from 'dockerode';
-import { type Pod, resolveResource, type Service } from '@kubelab/api';
 import { parseDuration, withClient, type CliEnv } from '../command-kit';
 import { CliError } from '../errors';
-import {
-  compactLine,
-  type Flow,
-  type FlowFilter,
-  flowKey,
-  flowOfConntrack,
-  flowOfDrop,
-  keep,
-  type Names,
-  TABLE_HEAD,
-  tableRow,
-} from '../flows/flows';
-import { createHelper, execIn, nodeContainer } from '../inspect/node-docker';
+import { compactLine, type Flow, type FlowFilter, flowKey, flowOfConntrack, flowOfDrop, keep, TABLE_HEAD, tableRow } from '../flows/flows';
+import { DROP_LOG, flowContext, readFlows } from '../flows/collect';
+import { createHelper, execIn } from '../inspect/node-docker';
 import { tabwrite } from '../printers/tabwriter';
-
-const DROP_LOG = '/var/log/kubelab/netpol-drops.jsonl';
 
 interface FlowsOptions {
   follow?: boolean;
@@ -72,36 +59,14 @@ export function registerFlows(program: Command, env: CliEnv, docker: () => Docke
       const d = docker();
       const cluster = env.clusterName();
       await withClient(env, async (client) => {
-        const pods = (await client.list<Pod>(resolveResource('pods')!, undefined)).items;
-        const services = (await client.list<Service>(resolveResource('services')!, undefined)).items;
-        const podIps = new Map(
-          pods.filter((p) => p.status?.podIP).map((p) => [p.status!.podIP!, `${p.metadata.namespace}/${p.metadata.name}`]),
-        );
-        const svcIps = new Map(
-          services
-            .filter((s) => s.spec.clusterIP && s.spec.clusterIP !== 'None')
-            .map((s) => [s.spec.clusterIP!, `${s.metadata.namespace}/${s.metadata.name}`]),
-        );
-        const podNodes = new Map(pods.filter((p) => p.status?.podIP).map((p) => [p.status!.podIP!, p.spec?.nodeName]));
-        const names: Names = { podByIp: (ip) => podIps.get(ip), serviceByClusterIp: (ip) => svcIps.get(ip) };
-        const nodes = await Promise.all(
-          (await client.list(resolveResource('nodes')!, undefined)).items.map(async (n) => ({
-            name: n.metadata.name!,
-            id: await nodeContainer(d, cluster, n.metadata.name!),
-          })),
-        );
-        const nodeAddresses = new Set<string>();
-        for (const n of nodes)
-          for (const m of (await execIn(d, n.id, ['ip', '-4', '-o', 'addr'])).out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g))
-            nodeAddresses.add(m[1]);
+        const { names, nodes, base } = await flowContext(client, d, cluster);
         const filter: FlowFilter = {
           pod: qualify(o.pod),
           verdict: verdict as FlowFilter['verdict'],
           toService: qualify(o.toService),
           protocol: o.protocol,
           since: o.since ? Date.now() - parseDuration(o.since) : undefined,
-          nodeAddresses,
-          nodeOfPod: (ip) => podNodes.get(ip),
+          ...base,
         };
         const seen = new Set<string>();
         const rows: string[][] = [];
@@ -115,26 +80,7 @@ export function registerFlows(program: Command, env: CliEnv, docker: () => Docke
           else env.io.out(o.output === 'table' ? tableRow(f).join('  ') : compactLine(f));
         };
         if (!o.follow) {
-          const found: Flow[] = [];
-          await Promise.all(
-            nodes.map(async (n) => {
-              const [ct, drops] = await Promise.all([
-                execIn(d, n.id, ['conntrack', '-L']),
-                execIn(d, n.id, ['sh', '-c', `tail -n 2000 ${DROP_LOG} 2>/dev/null || true`]),
-              ]);
-              for (const l of ct.out.split('\n')) {
-                const f = flowOfConntrack(l, n.name, names);
-                if (f) found.push(f);
-              }
-              for (const l of drops.out.split('\n')) {
-                const f = flowOfDrop(l, names);
-                if (f) found.push(f);
-              }
-            }),
-          );
-          // Drops in time order first is not Hubble's habit: everything by time, conntrack's timeless entries last.
-          found.sort((a, b) => (a.time ?? Number.MAX_SAFE_INTEGER) - (b.time ?? Number.MAX_SAFE_INTEGER));
-          for (const f of found) emit(f);
+          for (const f of await readFlows(d, nodes, names)) emit(f);
           if (o.output === 'table')
             env.io.out(tabwrite([TABLE_HEAD, ...rows].map((r) => r.join('\t')).join('\n'), { padding: 2 }).replace(/ +$/gm, ''));
           return;
