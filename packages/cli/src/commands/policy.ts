@@ -50,22 +50,34 @@ function protocolOf(p: string | undefined): Flow['protocol'] {
   return up as Flow['protocol'];
 }
 
+function parseDrops(text: string): DropRecord[] {
+  const drops: DropRecord[] = [];
+  for (const l of text.split('\n'))
+    if (l.startsWith('{'))
+      try {
+        drops.push(JSON.parse(l) as DropRecord);
+      } catch {
+        // a line cut by rotation
+      }
+  return drops;
+}
+
+const readDropLog = (docker: Docker, id: string) => execIn(docker, id, ['sh', '-c', `cat ${DROP_LOG_FILE}.1 ${DROP_LOG_FILE} 2>/dev/null`]);
+
+/** Every node's NetworkPolicy drop log (the current file and the rotated one). */
+export async function dropRecords(docker: Docker, cluster: string): Promise<DropRecord[]> {
+  const nodes = await nodeContainers(docker, cluster);
+  return (await Promise.all(nodes.map(async (n) => parseDrops((await readDropLog(docker, n.id)).out)))).flat();
+}
+
 /** What the nodes carried: their conntrack entries and the drop log since `sinceMs`. */
 export async function recordedFlows(docker: Docker, cluster: string, sinceMs?: number): Promise<Flow[]> {
   const nodes = await nodeContainers(docker, cluster);
   const per = await Promise.all(
     nodes.map(async (n) => {
       const ct = await execIn(docker, n.id, ['conntrack', '-L']);
-      const log = await execIn(docker, n.id, ['sh', '-c', `cat ${DROP_LOG_FILE}.1 ${DROP_LOG_FILE} 2>/dev/null`]);
-      const drops: DropRecord[] = [];
-      for (const l of log.out.split('\n'))
-        if (l.startsWith('{'))
-          try {
-            drops.push(JSON.parse(l) as DropRecord);
-          } catch {
-            // a line cut by rotation
-          }
-      return [...parseConntrack(ct.out, n.node), ...flowsFromDrops(drops, sinceMs)];
+      const log = await readDropLog(docker, n.id);
+      return [...parseConntrack(ct.out, n.node), ...flowsFromDrops(parseDrops(log.out), sinceMs)];
     }),
   );
   return per.flat();

@@ -46,6 +46,8 @@ export interface VerdictSpec {
   allowed: boolean;
   /** The policy ("NAME" in the lab namespace or "NS/NAME") that must decide: the allowing rule's policy, or one selecting the denying side. */
   policy?: string;
+  /** The node agents' drop log recorded this connection (true), or did not (false); the probe must have run. */
+  dropped?: boolean;
 }
 
 export interface TraceSpec {
@@ -202,6 +204,7 @@ function checkOf(raw: unknown, i: number, file: string): Check {
           protocol: protocol as VerdictSpec['protocol'],
           allowed: body.allowed,
           policy: str(body, 'policy', at, false),
+          dropped: body.dropped === undefined ? undefined : body.dropped === true,
         },
       };
     }

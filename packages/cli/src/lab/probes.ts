@@ -4,12 +4,13 @@
 // hint quotes.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import Docker from 'dockerode';
 import { Writable } from 'node:stream';
 import type { Pod } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { PolicyJudge } from '@kubelab/node-agent/policy-verdict';
 import type { Io } from '../command-kit';
-import { endOf, policySet } from '../commands/policy';
+import { dropRecords, endOf, policySet } from '../commands/policy';
 import { resolvePod } from '../commands/pod-ref';
 import { explainLines } from '../policy/report';
 import { ApiStreams } from '../streams/api-streams';
@@ -214,7 +215,21 @@ export async function verdict(ctx: LabContext, v: VerdictSpec): Promise<Outcome>
       : [got.egress, got.ingress].filter((x) => !x.allowed).flatMap((x) => x.policies);
     passed = deciding.includes(want);
   }
-  return { passed, evidence: explainLines(set, flow).join('\n') };
+  const evidence = explainLines(set, flow);
+  if (v.dropped !== undefined) {
+    // The kernel's side: the node agents' drop log must (or must not) hold this connection.
+    const drops = (await dropRecords(new Docker(), ctx.cluster)).filter(
+      (r) => r.src.ip === s.ip && r.dst.ip === d.ip && r.dst.port === v.port && r.protocol.toUpperCase() === flow.protocol,
+    );
+    const last = drops[drops.length - 1];
+    evidence.push(
+      last
+        ? `drop log: ${drops.length} drop(s) of this connection, the last at ${last.time} on ${last.node} (${last.direction} of ${last.pod}, policies ${last.policies.join(', ')})`
+        : 'drop log: no drop of this connection recorded',
+    );
+    if (drops.length > 0 !== v.dropped) passed = false;
+  }
+  return { passed, evidence: evidence.join('\n') };
 }
 
 export async function trace(ctx: LabContext, t: TraceSpec): Promise<Outcome> {
