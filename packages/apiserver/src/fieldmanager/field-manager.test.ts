@@ -135,6 +135,18 @@ describe('server-side apply', () => {
     expect(out.spec.replicas).toBe(1);
   });
 
+  it('answers a config with duplicate list keys as kube-apiserver does (500, typed patch object)', () => {
+    const dup = deployment(1, 'nginx', {
+      env: [
+        { name: 'A', value: '1' },
+        { name: 'A', value: '2' },
+      ],
+    });
+    expect(() => deployments.apply(undefined, dup, 'a', false)).toThrow(
+      'failed to create typed patch object (default/web; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="nginx"].env: duplicate entries for key [name="A"]',
+    );
+  });
+
   it('refuses managedFields in the config and a wrong kind', () => {
     const bad = deployment(1);
     bad.metadata.managedFields = [];

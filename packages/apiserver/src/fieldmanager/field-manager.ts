@@ -9,7 +9,7 @@
 import { badRequest, StatusError, type StatusCause } from '@kubelab/api';
 import { FieldSet, type JsonValue, type Path, pathString } from './fieldpath';
 import { kubeSchema, type TypeRef } from './schema';
-import { compare, jsonEquals, toFieldSet } from './typed';
+import { compare, jsonEquals, TypedError, toFieldSet } from './typed';
 import { ConflictError, type ManagedFields, Updater } from './updater';
 import { zeroFill } from './zero-fill';
 
@@ -252,8 +252,9 @@ export class FieldManager {
       }
       capUpdateManagers(managed);
       return setManaged(nextObj, managed) as unknown as T;
-    } catch (err) {
-      if (!(err instanceof ManagedFieldsError)) throw err;
+    } catch {
+      // UpdateNoErrors: managedFields that cannot be computed (unreadable entries, an object the schema cannot
+      // walk) are dropped; the write itself goes on.
       return withoutManagedFields(nextObj) as unknown as T;
     }
   }
@@ -299,6 +300,7 @@ export class FieldManager {
     try {
       result = run(force);
     } catch (err) {
+      if (err instanceof TypedError) throw this.typedPatchError(cfg, err);
       if (!(err instanceof ConflictError)) throw err;
       const allowed = manager === 'kubectl' ? this.allowedByLastApplied(liveObj) : undefined;
       const remaining = allowed ? err.conflicts.filter((c) => !allowed.has(c.path)) : err.conflicts;
@@ -313,6 +315,21 @@ export class FieldManager {
     let final = setManaged(object, out);
     if (manager === 'kubectl' && lastApplied(liveObj) !== undefined) final = withLastApplied(final, cfg);
     return final as unknown as T;
+  }
+
+  /**
+   * A config the schema cannot walk (duplicate or missing list keys): structuredMergeManager's error, which
+   * kube-apiserver answers as a 500 with this wording.
+   */
+  private typedPatchError(cfg: Obj, err: TypedError): StatusError {
+    const m = (cfg.metadata ?? {}) as { name?: string; namespace?: string };
+    const [group, version] = this.opts.apiVersion.includes('/') ? this.opts.apiVersion.split('/') : ['', this.opts.apiVersion];
+    const kind = typeof cfg.kind === 'string' ? cfg.kind : '';
+    const nn = m.namespace ? `${m.namespace}/${m.name ?? ''}` : (m.name ?? '');
+    return new StatusError(
+      'InternalError',
+      `failed to create typed patch object (${nn}; ${group}/${version}, Kind=${kind}): ${err.message}`,
+    );
   }
 
   /**
