@@ -35,3 +35,38 @@ describe('invalid()', () => {
     });
   });
 });
+
+describe('metadata.ownerReferences and finalizers', () => {
+  const meta = (extra: Record<string, unknown>) =>
+    validateObjectMeta({ name: 'x', ...extra } as never, { namespaced: true, nameRule: 'dns1123-subdomain' });
+  const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u1' };
+
+  it('accepts well-formed references and finalizers', () => {
+    expect(meta({ ownerReferences: [owner], finalizers: ['kubernetes.io/pv-protection'] })).toEqual([]);
+  });
+
+  it('refuses a string where a list belongs, naming the field (stored objects must stay readable by controllers)', () => {
+    expect(meta({ ownerReferences: 'me' })).toMatchObject([{ field: 'metadata.ownerReferences', type: 'FieldValueInvalid' }]);
+    expect(meta({ finalizers: 'f' })).toMatchObject([{ field: 'metadata.finalizers' }]);
+  });
+
+  it('requires apiVersion, kind, name and uid as Kubernetes does', () => {
+    const errs = meta({ ownerReferences: [{ kind: 'ReplicaSet' }] });
+    expect(errs.map((e) => e.field)).toEqual([
+      'metadata.ownerReferences[0].apiVersion',
+      'metadata.ownerReferences[0].name',
+      'metadata.ownerReferences[0].uid',
+    ]);
+    expect(errs[0]?.message).toContain('version must not be empty');
+  });
+
+  it('allows only one controller reference', () => {
+    const errs = meta({
+      ownerReferences: [
+        { ...owner, controller: true },
+        { ...owner, name: 'rs2', uid: 'u2', controller: true },
+      ],
+    });
+    expect(errs[0]?.message).toContain('Only one reference can have Controller set to true. Found "true" in references for rs and rs2');
+  });
+});

@@ -91,7 +91,14 @@ export function validateAnnotations(annotations: unknown, path: string): FieldEr
   return errs;
 }
 
-export type NameRule = 'dns1123-label' | 'dns1123-subdomain';
+/** path-segment: RBAC names (`system:node`), as ValidatePathSegmentName allows them. */
+export type NameRule = 'dns1123-label' | 'dns1123-subdomain' | 'path-segment';
+
+function pathSegmentName(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  for (const bad of ['/', '%']) if (name.includes(bad)) return [`may not contain '${bad}'`];
+  return [];
+}
 
 /** Validates metadata common to all objects. `namespaced` decides whether metadata.namespace is allowed. */
 export function validateObjectMeta(meta: ObjectMeta | undefined, opts: { namespaced: boolean; nameRule: NameRule }): FieldError[] {
@@ -101,12 +108,62 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, opts: { namespa
   if (meta.name !== undefined) {
     if (typeof meta.name !== 'string') errs.push(field.invalid('metadata.name', meta.name, 'must be a string'));
     else {
-      const check = opts.nameRule === 'dns1123-label' ? dns1123Label : dns1123Subdomain;
+      const check =
+        opts.nameRule === 'dns1123-label' ? dns1123Label : opts.nameRule === 'path-segment' ? pathSegmentName : dns1123Subdomain;
       for (const e of check(meta.name)) errs.push(field.invalid('metadata.name', meta.name, e));
     }
   }
   if (!opts.namespaced && meta.namespace) errs.push(field.forbidden('metadata.namespace', 'not allowed on this type'));
   errs.push(...validateLabels(meta.labels, 'metadata.labels'));
   errs.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
+  errs.push(...validateOwnerReferences(meta.ownerReferences, 'metadata.ownerReferences'));
+  errs.push(...validateFinalizers(meta.finalizers, 'metadata.finalizers'));
+  return errs;
+}
+
+/**
+ * ValidateOwnerReferences (apimachinery's objectmeta.go). The garbage collector and the controllers read these
+ * after the object is stored, so a malformed list must be refused here, not found by a controller later.
+ */
+export function validateOwnerReferences(refs: unknown, path: string): FieldError[] {
+  if (refs === undefined || refs === null) return [];
+  if (!Array.isArray(refs)) return [field.invalid(path, refs, 'must be a list of owner references')];
+  const errs: FieldError[] = [];
+  const controllers: string[] = [];
+  refs.forEach((ref: unknown, i) => {
+    const at = `${path}[${i}]`;
+    if (!ref || typeof ref !== 'object' || Array.isArray(ref)) {
+      errs.push(field.invalid(at, ref, 'must be an owner reference object'));
+      return;
+    }
+    const r = ref as Record<string, unknown>;
+    const str = (k: string): string => (typeof r[k] === 'string' ? (r[k] as string) : '');
+    const apiVersion = str('apiVersion');
+    if (!apiVersion || apiVersion.endsWith('/'))
+      errs.push(field.invalid(`${at}.apiVersion`, r.apiVersion ?? '', 'version must not be empty'));
+    for (const k of ['kind', 'name', 'uid']) if (!str(k)) errs.push(field.invalid(`${at}.${k}`, r[k] ?? '', 'must not be empty'));
+    if (r.controller === true) controllers.push(str('name'));
+  });
+  if (controllers.length > 1) {
+    errs.push(
+      field.invalid(
+        path,
+        refs,
+        `Only one reference can have Controller set to true. Found "true" in references for ${controllers.slice(0, 2).join(' and ')}`,
+      ),
+    );
+  }
+  return errs;
+}
+
+/** Finalizers are qualified names (`kubernetes.io/pv-protection`), as ValidateFinalizers requires. */
+export function validateFinalizers(finalizers: unknown, path: string): FieldError[] {
+  if (finalizers === undefined || finalizers === null) return [];
+  if (!Array.isArray(finalizers)) return [field.invalid(path, finalizers, 'must be a list of strings')];
+  const errs: FieldError[] = [];
+  finalizers.forEach((f: unknown, i) => {
+    if (typeof f !== 'string') errs.push(field.invalid(`${path}[${i}]`, f, 'must be a string'));
+    else for (const e of qualifiedName(f)) errs.push(field.invalid(path, f, e));
+  });
   return errs;
 }
