@@ -51,7 +51,7 @@ export function countPolicy(save: string, policy: string): { allowed: number; dr
   const tag = `netpol ${policy} `;
   for (const line of save.split('\n')) {
     const m = /^\[(\d+):\d+\] -A \S+ .*--comment "([^"]*)"/.exec(line);
-    if (!m || !m[2].startsWith(tag)) continue;
+    if (!m?.[2].startsWith(tag)) continue;
     const verdict = m[2].slice(tag.length).split(' ')[0];
     if (verdict === 'allowed') out.allowed += Number(m[1]);
     else if (verdict === 'dropped') out.dropped += Number(m[1]);
