@@ -244,45 +244,51 @@ export class IngressProxy {
     const pool = this.ctx.pools.pool(x.upstream.protocol, x.endpoint, cfg.connectTimeoutMs);
     let started = false;
     let held: Buffer | undefined;
-    let controller: Dispatcher.DispatchController | undefined;
+    let abort: ((err?: Error) => void) | undefined;
+    let resume: (() => void) | undefined;
     const res = x.res;
     const onClose = (): void => {
-      if (!res.writableFinished) controller?.abort(new Error('client closed the connection'));
+      if (!res.writableFinished) abort?.(new Error('client closed the connection'));
     };
+    const onDrain = (): void => resume?.();
     res.once('close', onClose);
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (c) => {
-        controller = c;
+    // undici's raw handler interface: the response head arrives as undici parsed it, a flat list of
+    // name/value Buffers, passed on as one flat array (no header object built and taken apart per request).
+    const handler = {
+      onConnect: (a: (err?: Error) => void) => {
+        abort = a;
       },
-      onResponseStart: (_c, status, headers) => {
+      onHeaders: (status: number, raw: Buffer[], r: () => void, statusText: string): boolean => {
+        if (status < 200) return true; // 1xx: nothing to pass on (Node answers 100-continue itself)
         started = true;
-        const out: Record<string, string | string[] | undefined> = headers as Record<string, string | string[]>;
-        out.connection = undefined;
-        out['keep-alive'] = undefined;
-        out['transfer-encoding'] = undefined;
-        if (x.setCookie) {
-          const sc = out['set-cookie'];
-          out['set-cookie'] = sc === undefined ? x.setCookie : [...(Array.isArray(sc) ? sc : [sc]), x.setCookie];
+        resume = r;
+        const out: string[] = [];
+        for (let i = 0; i < raw.length; i += 2) {
+          const name = raw[i].toString('latin1');
+          if (hopByHop.has(name.toLowerCase())) continue;
+          out.push(name, raw[i + 1].toString('latin1'));
         }
-        for (const k in out) if (out[k] === undefined) delete out[k];
-        res.writeHead(status, out as Record<string, string | string[]>);
+        if (x.setCookie) out.push('set-cookie', x.setCookie);
+        res.writeHead(status, statusText || undefined, out);
+        return true;
       },
       // The last chunk is held back and sent with end(): a one-chunk answer then leaves in one writev
       // (head + body) instead of a write and an empty end write.
-      onResponseData: (c, chunk) => {
+      onData: (chunk: Buffer): boolean => {
         const prev = held;
         held = chunk;
         if (prev && !res.write(prev)) {
-          c.pause();
-          res.once('drain', () => c.resume());
+          res.once('drain', onDrain);
+          return false;
         }
+        return true;
       },
-      onResponseEnd: () => {
+      onComplete: () => {
         res.off('close', onClose);
         res.end(held);
         this.log(x.req, x.host, x.path, res.statusCode, x.endpoint, x.start, x.id);
       },
-      onResponseError: (_c, err) => {
+      onError: (err: Error) => {
         res.off('close', onClose);
         if (started) {
           res.destroy(err);
@@ -325,7 +331,7 @@ export class IngressProxy {
         bodyTimeout: cfg.readTimeoutMs,
         blocking: false,
       },
-      handler,
+      handler as unknown as Dispatcher.DispatchHandler,
     );
   }
 
