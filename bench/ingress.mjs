@@ -102,7 +102,21 @@ function parseWrk(out) {
   };
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
   const socket = /Socket errors: (.*)/.exec(out)?.[1];
-  return { rps, p50: ms(' 50'), p99: ms(' 99'), errors: Number(errors), socket };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  return { rps, p50: ms(' 50'), p99: ms(' 99'), errors: Number(errors), socket, requests };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The nginx worker process under a master started with `-c conf` (its pid file names the master). */
+function nginxWorker(pidFile) {
+  const master = readFileSync(pidFile, 'utf8').trim();
+  return execFileSync('ps', ['-o', 'pid=', '--ppid', master], { encoding: 'utf8' }).trim().split('\n')[0].trim();
 }
 
 function wrk(port, seconds) {
@@ -159,15 +173,23 @@ export async function benchIngress() {
     wrk(OURS, 2);
     wrk(NGINX, 1);
     const runs = { ours: [], nginx: [] };
+    const pids = { ours: String(procs[2].pid), nginx: nginxWorker(path.join(dir, 'proxy.pid')) };
+    // CPU time per request: what each proxy costs, whatever else the machine is doing.
+    const measured = (key, port) => {
+      const before = cpuSeconds(pids[key]);
+      const w = wrk(port, SECONDS);
+      return { ...w, cpuUs: ((cpuSeconds(pids[key]) - before) * 1e6) / Math.max(1, w.requests) };
+    };
     for (let r = 0; r < ROUNDS; r++) {
-      runs.ours.push(wrk(OURS, SECONDS));
-      runs.nginx.push(wrk(NGINX, SECONDS));
+      runs.ours.push(measured('ours', OURS));
+      runs.nginx.push(measured('nginx', NGINX));
     }
     const summary = (xs) => ({
       rps: med(xs.map((x) => x.rps)),
       p50: med(xs.map((x) => x.p50)),
       p99: med(xs.map((x) => x.p99)),
       rounds: xs.map((x) => x.rps),
+      cpuUs: med(xs.map((x) => x.cpuUs)),
       errors: xs.reduce((a, x) => a + x.errors, 0),
     });
     return {
@@ -201,11 +223,13 @@ export function ingressReport(r, { machine, date }) {
     '',
     `Each proxy is one process pinned to CPU 1 (taskset): kubelab's router (packages/ingress: route table, undici Pool per endpoint, forwarding headers, pino access log) and nginx ${r.nginxVersion} with one worker, an upstream keepalive pool and ingress-nginx's proxy headers, logging every request. Upstream: a second nginx returning a 300-byte page, on CPU 0 with wrk ${r.wrkVersion} (-t1 -c32, ${SECONDS} s, median of ${ROUNDS} alternating rounds after a warm-up). Load average at the end: ${r.load} (the 2 cores are shared with other work).`,
     '',
-    '| proxy | requests/s | rounds | p50 ms | p99 ms | non-2xx |',
-    '| --- | --- | --- | --- | --- | --- |',
-    `| kubelab router | ${k(r.ours.rps)} | ${r.ours.rounds.map(k).join(', ')} | ${f(r.ours.p50)} | ${f(r.ours.p99)} | ${r.ours.errors} |`,
-    `| nginx (reference) | ${k(r.nginx.rps)} | ${r.nginx.rounds.map(k).join(', ')} | ${f(r.nginx.p50)} | ${f(r.nginx.p99)} | ${r.nginx.errors} |`,
-    `| **ratio kubelab / nginx** | **${ratio.toFixed(2)}x** | | ${(r.ours.p50 / r.nginx.p50).toFixed(2)}x | **${p99ratio.toFixed(2)}x** | |`,
+    '| proxy | requests/s | rounds | p50 ms | p99 ms | CPU µs/request | non-2xx |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| kubelab router | ${k(r.ours.rps)} | ${r.ours.rounds.map(k).join(', ')} | ${f(r.ours.p50)} | ${f(r.ours.p99)} | ${r.ours.cpuUs.toFixed(1)} | ${r.ours.errors} |`,
+    `| nginx (reference) | ${k(r.nginx.rps)} | ${r.nginx.rounds.map(k).join(', ')} | ${f(r.nginx.p50)} | ${f(r.nginx.p99)} | ${r.nginx.cpuUs.toFixed(1)} | ${r.nginx.errors} |`,
+    `| **ratio kubelab / nginx** | **${ratio.toFixed(2)}x** | | ${(r.ours.p50 / r.nginx.p50).toFixed(2)}x | **${p99ratio.toFixed(2)}x** | ${(r.ours.cpuUs / r.nginx.cpuUs).toFixed(2)}x | |`,
+    '',
+    `CPU µs/request is the proxy process's user + system time over the requests wrk counted: a measure of each proxy's cost that the machine's other load does not change much; nginx's capacity on a quiet core is about 1e6 / its µs per request.`,
     '',
     `Targets: requests/s >= 0.5x nginx (${ratio >= 0.5 ? 'met' : 'NOT met'}), p99 <= 3x nginx (${p99ratio <= 3 ? 'met' : 'NOT met'}).`,
     '',
