@@ -112,6 +112,12 @@ function elementRef(type: string): TypeRef {
 export class Schema {
   private readonly atoms = new Map<TypeRef, Atom>(Object.entries(builtins));
 
+  /** Adds a named type (tests build structured-merge-diff's own schemas this way). */
+  define(name: TypeRef, atom: Atom): TypeRef {
+    this.atoms.set(name, atom);
+    return name;
+  }
+
   resolve(t: TypeRef | undefined): Atom | undefined {
     if (t === undefined) return undefined;
     let a = this.atoms.get(t);
