@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '@kubelab/api';
+import { resolveResource, type Pod } from '@kubelab/api';
 import { kubelabOk, testKubeconfig } from '../support/cli';
 import { podReady, startCluster, type TestCluster } from '../support/cluster';
 import { eventually } from '../support/docker';
@@ -95,6 +95,60 @@ describe.skipIf(versions.length === 0)('the real kubectl against kubelab', () =>
         await pf.stop();
       }
     });
+  });
+
+  it("port-forward dials localhost in the pod's network namespace: 127.0.0.1 and 0.0.0.0 servers answer, a pod-IP-only one does not", async () => {
+    const servers = [
+      "const h=require('http');",
+      "h.createServer((q,s)=>s.end('loopback\\n')).listen(9090,'127.0.0.1');",
+      "h.createServer((q,s)=>s.end('podip\\n')).listen(9091,process.env.POD_IP);",
+      "h.createServer((q,s)=>s.end('any\\n')).listen(9092);",
+    ].join('');
+    await c.client.create(
+      resolveResource('pods')!,
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'binds' },
+        spec: {
+          terminationGracePeriodSeconds: 2,
+          containers: [
+            {
+              name: 'srv',
+              image: 'kubelab/echo:latest',
+              command: ['node', '-e', servers],
+              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+            },
+          ],
+        },
+      },
+      'default',
+    );
+    await c.waitReady('binds', 60_000);
+    for (const [port, want] of [
+      [9090, 'loopback\n'],
+      [9092, 'any\n'],
+    ] as const) {
+      const pf = kubectlStart(newest!, context, ['port-forward', 'pod/binds', `:${port}`]);
+      try {
+        const m = await pf.waitFor(new RegExp(`Forwarding from 127\\.0\\.0\\.1:(\\d+) -> ${port}`));
+        expect(await (await fetch(`http://127.0.0.1:${m[1]}/`)).text()).toBe(want);
+      } finally {
+        await pf.stop();
+      }
+    }
+    // Bound to the pod IP only: refused inside the namespace, reported as the kubelet words it.
+    const pf = kubectlStart(newest!, context, ['port-forward', 'pod/binds', ':9091']);
+    try {
+      const m = await pf.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 9091/);
+      await fetch(`http://127.0.0.1:${m[1]}/`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      await pf.waitFor(/failed to connect to localhost:9091 inside namespace .*connection refused/);
+    } finally {
+      await pf.stop();
+    }
   });
 
   it('auth can-i answers yes; describe node shows the node Lease renewed by its agent', async () => {
