@@ -58,6 +58,19 @@ describe('NetworkPolicy: enforced by the node agents, checked against a truth ta
     await truthTable((f, t) => self(f, t) || t.namespace !== 'x', policy('x', 'deny-in', { podSelector: {}, policyTypes: ['Ingress'] }));
   });
 
+  it("lets a pod's own node reach it under default deny (kubelet probes), not another node", async () => {
+    await apply(policy('x', 'deny-in', { podSelector: {}, policyTypes: ['Ingress'] }));
+    try {
+      const a = m.pod('x/a');
+      const other = nodeNames.find((n) => n !== a.node)!;
+      const from = async (node: string) => (await execIn(node, ['nc', '-z', '-w2', a.ip, '9000'])).code === 0;
+      await eventually('another node refused', async () => !(await from(other)) || undefined, 10_000);
+      expect(await from(a.node)).toBe(true);
+    } finally {
+      await m.clearPolicies();
+    }
+  });
+
   it('default deny egress: nothing leaves namespace x, which can still be reached', async () => {
     await truthTable((f, t) => self(f, t) || f.namespace !== 'x', policy('x', 'deny-out', { podSelector: {}, policyTypes: ['Egress'] }));
   });
