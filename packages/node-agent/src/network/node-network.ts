@@ -30,6 +30,7 @@ import {
 import { NetworkInformers } from './informers';
 import { renderTables, type RenderedTables } from './iptables';
 import { RuleSyncer } from './rule-syncer';
+import { StartingPods } from './starting-pods';
 import { buildNetworkModel, type NetworkModel, type NodeFacts } from './model';
 import { diffRoutes } from './routes';
 import type { TableName } from './table-buffer';
@@ -70,8 +71,8 @@ export class NodeNetwork {
   readonly drops = new DropLog();
   private nflog?: { close(): void };
   private owners = new Map<string, ChainOwner>();
-  /** Sandbox IPs the kubelet handed out whose pod status may not say so yet, by "ns/name". */
-  private readonly localIPs = new Map<string, { uid: string; ip: string; pod: Pod }>();
+  /** Sandbox IPs the kubelet handed out whose pod status may not say so yet. */
+  private readonly starting = new StartingPods();
   private requested = 0;
   private appliedRequest = 0;
   private waiters: { seq: number; resolve: () => void }[] = [];
@@ -142,10 +143,9 @@ export class NodeNetwork {
    */
   async podStarting(pod: Pod, ip: string): Promise<void> {
     const key = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
-    const known = this.localIPs.get(key);
     const inModel = this.model?.policy.podsByIP.get(ip) === key && this.appliedModel === this.model;
-    this.localIPs.set(key, { uid: pod.metadata.uid ?? '', ip, pod });
-    if (inModel && known?.ip === ip) return;
+    const before = this.starting.add(pod, ip);
+    if (inModel && before === ip) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), POD_RULES_WAIT_MS)));
     // Right after the agent starts the policies may not be listed yet: no policy seen is not no policy.
@@ -160,28 +160,6 @@ export class NodeNetwork {
     const result = await Promise.race([done, timeout]);
     clearTimeout(timer);
     if (result === 'timeout') this.log.warn({ pod: key, ip }, 'policy rules for a starting pod not applied in time; starting it anyway');
-  }
-
-  /** The model's pods: the informer's, plus this node's pods the informer has not seen with their IP yet. */
-  private modelPods(pods: Pod[]): { pods: Pod[]; localIPs: Map<string, string> } {
-    const localIPs = new Map<string, string>();
-    const seen = new Set<string>();
-    for (const p of pods) {
-      const key = `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
-      seen.add(key);
-      const mine = this.localIPs.get(key);
-      if (!mine) continue;
-      if (mine.uid && p.metadata.uid && mine.uid !== p.metadata.uid) this.localIPs.delete(key);
-      else if (p.status?.podIP === mine.ip) this.localIPs.delete(key);
-      else localIPs.set(key, mine.ip);
-    }
-    const extra: Pod[] = [];
-    for (const [key, mine] of this.localIPs) {
-      if (seen.has(key)) continue;
-      extra.push(mine.pod);
-      localIPs.set(key, mine.ip);
-    }
-    return { pods: extra.length ? [...pods, ...extra] : pods, localIPs };
   }
 
   /** Services in the informer cache, for the kubelet's service environment variables. */
@@ -222,7 +200,7 @@ export class NodeNetwork {
     try {
       const seq = this.requested;
       const snap = this.informers.snapshot();
-      const { pods, localIPs } = this.modelPods(snap.pods);
+      const { pods, localIPs } = this.starting.merge(snap.pods);
       const model = buildNetworkModel({ node: this.facts, ...snap, pods, localIPs });
       this.model = model;
       await this.syncRoutes(model);
