@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { clusterAccess } from './api-access.mjs';
 
 const cluster = 'klbench-gc';
 const replicas = 3000;
@@ -28,6 +29,19 @@ function percentile(xs, p) {
 /** GETs the URL every `everyMs` in a worker thread (this thread's own work never skews the timings). */
 const pollerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
+const https = require('node:https');
+// HTTPS with the cluster CA; /healthz is public (system:public-info-viewer), so no token.
+const agent = new https.Agent({ keepAlive: true, ca: workerData.ca });
+const get = (url) =>
+  new Promise((resolve, reject) => {
+    const req = https.get(url, { agent, timeout: 10000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ ok: res.statusCode === 200, text: async () => body }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
 let stop = false;
 parentPort.on('message', () => { stop = true; });
 (async () => {
@@ -36,7 +50,7 @@ parentPort.on('message', () => { stop = true; });
     const t = performance.now();
     let ok = false;
     try {
-      const r = await fetch(workerData.url, { signal: AbortSignal.timeout(10000) });
+      const r = await get(workerData.url);
       ok = (await r.text()) === 'ok';
     } catch {}
     out.push({ at: performance.timeOrigin + t, ms: performance.now() - t, ok });
@@ -46,8 +60,8 @@ parentPort.on('message', () => { stop = true; });
 })();
 `;
 
-function startPoller(url) {
-  const worker = new Worker(pollerSource, { eval: true, workerData: { url, everyMs: 10 } });
+function startPoller(url, ca) {
+  const worker = new Worker(pollerSource, { eval: true, workerData: { url, everyMs: 10, ca } });
   const result = new Promise((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
@@ -62,8 +76,10 @@ function startPoller(url) {
   };
 }
 
+let access;
+
 async function api(base, method, p, body) {
-  const res = await fetch(base + p, {
+  const res = await access.fetch(base + p, {
     method,
     headers: body ? { 'content-type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,
@@ -75,9 +91,12 @@ async function api(base, method, p, body) {
 
 /** Calls onEvent for each watch event until the signal aborts. */
 async function watchPods(base, resourceVersion, signal, onEvent) {
-  const res = await fetch(`${base}/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dload&resourceVersion=${resourceVersion}`, {
-    signal,
-  });
+  const res = await access.fetch(
+    `${base}/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dload&resourceVersion=${resourceVersion}`,
+    {
+      signal,
+    },
+  );
   let buf = '';
   const decoder = new TextDecoder();
   try {
@@ -122,17 +141,13 @@ export async function benchHealthz({ cli, root }) {
   }
   kubelab(['cluster', 'up', '--name', cluster, '--max-pods', String(maxPods)]);
   try {
-    const port = execFileSync('docker', ['port', `${cluster}-control-plane`, '6443/tcp'], { encoding: 'utf8' })
-      .trim()
-      .split('\n')[0]
-      .split(':')
-      .pop();
-    const base = `http://127.0.0.1:${port}`;
+    access = clusterAccess(cluster);
+    const base = access.base;
     const healthz = `${base}/healthz`;
 
     await sleep(5000);
     const loadIdle = os.loadavg()[0];
-    const idlePoller = startPoller(healthz);
+    const idlePoller = startPoller(healthz, access.ca);
     await sleep(15_000);
     const idle = stats(await idlePoller.stop());
 
@@ -161,7 +176,7 @@ export async function benchHealthz({ cli, root }) {
       const createMs = performance.now() - createStarted;
       // Let the scheduler's first pass over the Pending pods finish before the idle-with-3000-pods figure.
       await sleep(10_000);
-      let poller = startPoller(healthz);
+      let poller = startPoller(healthz, access.ca);
       await sleep(10_000);
       const loadedSamples = await poller.stop();
       const nodes = await api(base, 'GET', '/api/v1/nodes');
@@ -173,7 +188,7 @@ export async function benchHealthz({ cli, root }) {
       const watching = watchPods(base, list.metadata.resourceVersion, abort.signal, (e) => {
         if (e.type === 'DELETED') left.delete(e.object.metadata.uid);
       });
-      poller = startPoller(healthz);
+      poller = startPoller(healthz, access.ca);
       await sleep(1000);
       const loadDelete = os.loadavg()[0];
       const deleteStarted = performance.timeOrigin + performance.now();

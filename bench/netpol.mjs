@@ -52,8 +52,7 @@ await build({
 // The API client, bundled too: policies are created with one API request, so the clock starts at the write.
 await build({
   stdin: {
-    contents:
-      "export { KubeClient } from '@kubelab/client'; export { findCluster } from '@kubelab/cluster'; export { resolveResource } from '@kubelab/api';",
+    contents: "export { clusterClient, findCluster } from '@kubelab/cluster'; export { resolveResource } from '@kubelab/api';",
     resolveDir: root,
   },
   bundle: true,
@@ -179,9 +178,10 @@ if (!skipCluster) {
       }
     };
     await until('the server answering', Date.now() - 1000, true, 15_000);
-    const { KubeClient, findCluster, resolveResource } = await import(path.join(dir, 'client.mjs'));
+    const { clusterClient, findCluster, resolveResource } = await import(path.join(dir, 'client.mjs'));
     const info = await findCluster(name);
-    const client = new KubeClient({ baseUrl: info.apiUrl });
+    // As the cluster admin (token and CA from the state volume).
+    const client = await clusterClient(info);
     const NETPOL = resolveResource('networkpolicies');
     const enforce = [];
     const lift = [];

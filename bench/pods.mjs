@@ -1,6 +1,6 @@
 // Pod start-up figures (issue 3): pod create -> Ready, p50/p95 over 30 pods created one after another,
 // and a 30-replica Deployment from create to all Ready. Talks to the API with fetch, times on this side.
-import { execFileSync } from 'node:child_process';
+import { clusterAccess } from './api-access.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -9,8 +9,10 @@ function percentile(xs, p) {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
+let access;
+
 async function api(base, method, path, body) {
-  const res = await fetch(base + path, {
+  const res = await access.fetch(base + path, {
     method,
     headers: body ? { 'content-type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,
@@ -33,12 +35,8 @@ async function until(what, fn, timeoutMs = 120_000) {
 }
 
 export async function benchPods({ name }) {
-  const port = execFileSync('docker', ['port', `${name}-control-plane`, '6443/tcp'], { encoding: 'utf8' })
-    .trim()
-    .split('\n')[0]
-    .split(':')
-    .pop();
-  const base = `http://127.0.0.1:${port}`;
+  access = clusterAccess(name);
+  const base = access.base;
   const nodes = await api(base, 'GET', '/api/v1/nodes');
   if (!nodes.items.length) return [['pod start', '', 'no nodes', '']];
 

@@ -4,11 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeList, Namespace, Node, Status } from '@kubelab/api';
 import { docker, eventually, execIn, labelled } from '../support/docker';
 import { kubelab, kubelabOk } from '../support/cli';
+import { adminFetch } from '../support/cluster';
 
 const name = 'kltest-foundation';
 const cl = ['--cluster', name];
 let upOutput = '';
 let apiUrl = '';
+// The API as the cluster admin (token and CA from the state volume): raw HTTP answers.
+let api: (path: string, init?: RequestInit) => Promise<Response>;
 
 async function nodes(): Promise<Node[]> {
   return (JSON.parse(await kubelabOk([...cl, 'get', 'nodes', '-o', 'json'])) as KubeList<Node>).items;
@@ -19,7 +22,8 @@ const isReady = (n: Node): boolean => n.status?.conditions?.find((c) => c.type =
 describe('cluster foundation', () => {
   beforeAll(async () => {
     upOutput = await kubelabOk(['cluster', 'up', '--name', name]);
-    apiUrl = upOutput.match(/API server:\s+(http:\/\/127\.0\.0\.1:\d+)/)?.[1] ?? '';
+    apiUrl = upOutput.match(/API server:\s+(https:\/\/127\.0\.0\.1:\d+)/)?.[1] ?? '';
+    api = await adminFetch(name);
   });
   afterAll(async () => {
     await kubelab(['cluster', 'down', '--name', name]);
@@ -67,13 +71,18 @@ describe('cluster foundation', () => {
     const ping = await execIn(w1.metadata.name!, ['ping', '-c', '1', '-W', '2', ip(w2)]);
     expect(ping.code).toBe(0);
     expect(ping.stdout).toContain('1 received');
-    const health = await execIn(w2.metadata.name!, ['wget', '-qO-', `http://${ip(cp)}:6443/healthz`]);
+    // /healthz is public (system:public-info-viewer); the node trusts the cluster CA it was given.
+    const health = await execIn(w2.metadata.name!, [
+      'sh',
+      '-c',
+      `echo "$KUBELAB_CA_DATA" | base64 -d > /tmp/ca.crt && wget -qO- --ca-certificate=/tmp/ca.crt https://${ip(cp)}:6443/healthz`,
+    ]);
     expect(health.stdout).toBe('ok');
   });
 
   it('answers -o json exactly as the API does, and -o yaml', async () => {
     const viaCli = JSON.parse(await kubelabOk([...cl, 'get', 'namespace', 'default', '-o', 'json']));
-    const viaApi = await (await fetch(`${apiUrl}/api/v1/namespaces/default`)).json();
+    const viaApi = await (await api('/api/v1/namespaces/default')).json();
     expect(viaCli).toEqual(viaApi);
     const yaml = await kubelabOk([...cl, 'get', 'ns', '-o', 'yaml']);
     expect(yaml).toMatch(/^apiVersion: v1\nitems:/);
@@ -83,7 +92,7 @@ describe('cluster foundation', () => {
   });
 
   it('refuses a malformed object with a Status naming the field, and stays up', async () => {
-    const res = await fetch(`${apiUrl}/api/v1/namespaces`, {
+    const res = await api('/api/v1/namespaces', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'Not_Valid', labels: { ok: 'bad value!' } } }),
@@ -93,14 +102,14 @@ describe('cluster foundation', () => {
     expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422 });
     expect(status.message).toMatch(/^Namespace "Not_Valid" is invalid: \[metadata\.name: Invalid value: "Not_Valid"/);
     expect(status.details?.causes?.map((c) => c.field)).toEqual(['metadata.name', 'metadata.labels[ok]']);
-    const garbage = await fetch(`${apiUrl}/api/v1/namespaces`, {
+    const garbage = await api('/api/v1/namespaces', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"kind":',
     });
     expect(garbage.status).toBe(400);
     expect(((await garbage.json()) as Status).reason).toBe('BadRequest');
-    expect(await (await fetch(`${apiUrl}/readyz`)).text()).toBe('ok');
+    expect(await (await api('/readyz')).text()).toBe('ok');
     const list = JSON.parse(await kubelabOk([...cl, 'get', 'ns', '-o', 'json'])) as KubeList<Namespace>;
     expect(list.items.map((n) => n.metadata.name)).not.toContain('Not_Valid');
     const missing = await kubelab([...cl, 'get', 'ns', 'nope']);
@@ -109,7 +118,7 @@ describe('cluster foundation', () => {
   });
 
   it('keeps its namespaces across a restart of the control-plane container', async () => {
-    const created = await fetch(`${apiUrl}/api/v1/namespaces`, {
+    const created = await api('/api/v1/namespaces', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'survivor' } }),
@@ -176,7 +185,7 @@ describe('cluster foundation', () => {
       return ns.length === 3 && ns.every(isReady) ? ns : undefined;
     });
     expect(list).toHaveLength(3);
-    apiUrl = out.match(/API server:\s+(http:\/\/127\.0\.0\.1:\d+)/)?.[1] ?? '';
+    apiUrl = out.match(/API server:\s+(https:\/\/127\.0\.0\.1:\d+)/)?.[1] ?? '';
   });
 
   it('cluster down removes every labelled container, network and volume', async () => {

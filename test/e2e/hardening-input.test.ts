@@ -5,16 +5,16 @@
 // SIGTERM go away in bounded time, the node still starts pods, and `docker stop` of the node finishes well
 // inside Docker's kill timeout; bodies too large or in unreadable types get 413 and 415; IDs and memory
 // limits Docker would refuse are reported by the API or by the kubelet in words.
-import { findCluster } from '@kubelab/cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Pod } from '@kubelab/api';
-import { startCluster, type TestCluster } from '../support/cluster';
+import { adminFetch, startCluster, type TestCluster } from '../support/cluster';
 import { docker, eventually } from '../support/docker';
 
 const name = 'kltest-hardening-input';
 const worker = `${name}-worker`;
 let c: TestCluster;
-let api = '';
+// The API as the cluster admin (token and CA): raw HTTP answers.
+let api: (path: string, init?: RequestInit) => Promise<Response>;
 
 function nest(levels: number): unknown {
   let v: unknown = 'leaf';
@@ -23,7 +23,7 @@ function nest(levels: number): unknown {
 }
 
 async function http(method: string, path: string, body?: string, contentType = 'application/json') {
-  const res = await fetch(api + path, { method, headers: body === undefined ? {} : { 'content-type': contentType }, body });
+  const res = await api(path, { method, headers: body === undefined ? {} : { 'content-type': contentType }, body });
   return { status: res.status, body: (await res.json()) as { reason?: string; message?: string; items?: KubeObject[] } };
 }
 
@@ -48,7 +48,7 @@ async function podContainerCount(pod: string): Promise<number> {
 describe('input that cannot be stored, and negative grace periods', () => {
   beforeAll(async () => {
     c = await startCluster(name, { workers: 1, env: { KUBELAB_BACKOFF_BASE_MS: '1000' } });
-    api = (await findCluster(name))!.apiUrl;
+    api = await adminFetch(name);
   });
   afterAll(async () => {
     await c?.down();
@@ -172,8 +172,8 @@ describe('input that cannot be stored, and negative grace periods', () => {
     await eventually(
       'the API server back after the restart',
       async () => {
-        api = (await findCluster(name))!.apiUrl;
-        return (await fetch(`${api}/readyz`).catch(() => undefined))?.ok;
+        api = await adminFetch(name);
+        return (await api('/readyz').catch(() => undefined))?.ok;
       },
       90_000,
     );

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveResource, type Event, type KubeObject, type Node, type Pod, type ReplicaSet } from '@kubelab/api';
 import { watch } from '@kubelab/client';
-import { findCluster } from '@kubelab/cluster';
+import { clusterCredentials, findCluster } from '@kubelab/cluster';
 import { eventually } from '../support/docker';
 import { startCluster, type TestCluster } from '../support/cluster';
 
@@ -42,6 +42,19 @@ const tooManyPods =
 /** Worker thread: GET the URL every `everyMs` until told to stop, then post [{ at, ms, ok }] (at: performance.timeOrigin-based). */
 const healthzPoller = `
 const { parentPort, workerData } = require('node:worker_threads');
+const https = require('node:https');
+// HTTPS with the cluster CA; /healthz is public (system:public-info-viewer), so no token.
+const agent = new https.Agent({ keepAlive: true, ca: workerData.ca });
+const get = (url) =>
+  new Promise((resolve, reject) => {
+    const req = https.get(url, { agent, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
 let stop = false;
 parentPort.on('message', () => { stop = true; });
 (async () => {
@@ -50,8 +63,7 @@ parentPort.on('message', () => { stop = true; });
     const t = performance.now();
     let ok = false;
     try {
-      const r = await fetch(workerData.url, { signal: AbortSignal.timeout(5000) });
-      ok = (await r.text()) === 'ok';
+      ok = (await get(workerData.url)) === 'ok';
     } catch {}
     out.push({ at: performance.timeOrigin + t, ms: performance.now() - t, ok });
     await new Promise((r) => setTimeout(r, workerData.everyMs));
@@ -68,10 +80,13 @@ function percentile(xs: number[], p: number): number {
 describe('hardening: an API server that stays responsive under load', () => {
   let c: TestCluster;
   let apiUrl: string;
+  let ca: string | undefined;
 
   beforeAll(async () => {
     c = await startCluster(name, { env: { KUBELAB_MAX_PODS: '5' } });
-    apiUrl = (await findCluster(name))!.apiUrl;
+    const info = (await findCluster(name))!;
+    apiUrl = info.apiUrl;
+    ca = (await clusterCredentials(info))?.ca;
   }, 180_000);
   afterAll(async () => {
     await c?.down();
@@ -151,7 +166,7 @@ describe('hardening: an API server that stays responsive under load', () => {
     ).catch(() => undefined);
 
     // /healthz is polled from a worker thread, so this thread's work (the watch above) never skews the timings.
-    const poller = new Worker(healthzPoller, { eval: true, workerData: { url: `${apiUrl}/healthz`, everyMs: 10 } });
+    const poller = new Worker(healthzPoller, { eval: true, workerData: { url: `${apiUrl}/healthz`, everyMs: 10, ca } });
     const samples = new Promise<{ at: number; ms: number; ok: boolean }[]>((resolve, reject) => {
       poller.once('message', resolve);
       poller.once('error', reject);

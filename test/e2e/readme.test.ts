@@ -230,4 +230,24 @@ describe('README walk-through', () => {
     expect(rtts[1]).toBeLessThan(20);
     expect(stdout).toContain('pod "ping-b" deleted');
   });
+
+  it('the RBAC walk-through works as typed', async () => {
+    const script = markedBlock(readFileSync(path.join(repoRoot, 'README.md'), 'utf8'), 'walkthrough-rbac');
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: repoRoot,
+      env: { ...process.env, KUBELAB_CLUSTER: name },
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 240_000,
+    });
+    expect(stdout).toMatch(/^Username\s+kubelab-admin$/m);
+    expect(stdout).toContain('ca.crt\nnamespace\ntoken\n');
+    expect(stdout).toContain(
+      'pods is forbidden: User \\"system:serviceaccount:default:reader\\" cannot list resource \\"pods\\" in API group \\"\\" in the namespace \\"default\\"',
+    );
+    expect(stdout).toContain('rolebinding.rbac.authorization.k8s.io/reader-view created');
+    // can-i: no, yes, then 200 from the pod, then no (secrets), no (delete), no (kube-system), yes (one pod's log).
+    expect(stdout.match(/^(yes|no|200)$/gm)).toEqual(['no', 'yes', '200', 'no', 'no', 'no', 'yes']);
+    expect(stdout).toContain('pods is forbidden: User \\"system:anonymous\\" cannot list resource \\"pods\\"');
+    expect(stdout).toContain('pod "reader" deleted');
+  });
 });

@@ -5,16 +5,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment, ReplicaSet } from '@kubelab/api';
-import { findCluster } from '@kubelab/cluster';
 import { startCluster, type TestCluster } from '../support/cluster';
 import { eventually } from '../support/docker';
 
 const run = promisify(execFile);
 let c: TestCluster;
-let server = '';
 
 async function kubectl(args: string[]): Promise<string> {
-  const { stdout } = await run('kubectl', [`--server=${server}`, ...args], { timeout: 60_000 });
+  // The context `cluster up` merged into the run's KUBECONFIG: the cluster's CA and admin token.
+  const { stdout } = await run('kubectl', ['--context', 'kubelab-kltest-workloads', ...args], { timeout: 60_000 });
   return stdout;
 }
 
@@ -54,8 +53,6 @@ async function replicaSetOf(deployment: string): Promise<string> {
 describe('workload fidelity', () => {
   beforeAll(async () => {
     c = await startCluster('kltest-workloads');
-    const info = await findCluster('kltest-workloads');
-    server = info!.apiUrl;
   });
   afterAll(async () => {
     await c?.down();

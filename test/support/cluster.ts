@@ -1,6 +1,7 @@
 // One cluster per test file: created in beforeAll through the CLI, removed in afterAll.
-import { findCluster } from '@kubelab/cluster';
-import { KubeClient } from '@kubelab/client';
+import { clusterClient, clusterCredentials, findCluster } from '@kubelab/cluster';
+import { Agent, fetch as undiciFetch } from 'undici';
+import type { KubeClient } from '@kubelab/client';
 import { resolveResource, type KubeList, type Pod } from '@kubelab/api';
 import { kubelab, kubelabOk } from './cli';
 import { eventually } from './docker';
@@ -27,7 +28,8 @@ export async function startCluster(name: string, opts: { workers?: number; env?:
   await kubelabOk(['cluster', 'up', '--name', name, '--workers', String(opts.workers ?? 2)], { env: opts.env });
   const info = await findCluster(name);
   if (!info) throw new Error(`cluster ${name} not found after up`);
-  const client = new KubeClient({ baseUrl: info.apiUrl });
+  // The cluster admin's client (token and CA from the state volume), as the CLI and the kubeconfig have it.
+  const client = await clusterClient(info);
   const cl: TestCluster = {
     name,
     client,
@@ -54,3 +56,20 @@ export async function startCluster(name: string, opts: { workers?: number; env?:
 }
 
 export type { KubeList };
+
+/**
+ * `fetch` against a cluster's API as its administrator (bearer token, the cluster CA): for tests that must see
+ * raw HTTP answers. Paths are relative to the API server (`/api/v1/namespaces`).
+ */
+export async function adminFetch(name: string): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
+  const info = await findCluster(name);
+  if (!info) throw new Error(`cluster ${name} not found`);
+  const creds = await clusterCredentials(info);
+  const dispatcher = new Agent(creds ? { connect: { ca: creds.ca } } : {});
+  return (path, init = {}) =>
+    undiciFetch(info.apiUrl + path, {
+      ...(init as object),
+      dispatcher,
+      headers: { ...(init.headers as Record<string, string>), ...(creds ? { authorization: `Bearer ${creds.adminToken}` } : {}) },
+    }) as unknown as Promise<Response>;
+}

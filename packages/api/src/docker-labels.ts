@@ -15,6 +15,8 @@ export const DOCKER_LABEL = {
   podSubnet: 'kubelab.pod-subnet',
   /** The host port the API server is published on, chosen once at creation so a restart or repair keeps it. */
   apiPort: 'kubelab.api-port',
+  /** Set on the node containers of a cluster whose API serves HTTPS with tokens and RBAC (issue 10). */
+  auth: 'kubelab.auth',
   imageSource: 'kubelab.image.source',
   namespace: 'kubelab.namespace',
   pod: 'kubelab.pod',

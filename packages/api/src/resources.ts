@@ -163,6 +163,30 @@ export const resources: ResourceInfo[] = [
     namespaced: false,
     verbs: allVerbs,
   },
+  // Authentication and RBAC (issue 10): ServiceAccounts (with the TokenRequest sub-resource) and the four RBAC kinds.
+  {
+    group: '',
+    version: 'v1',
+    kind: 'ServiceAccount',
+    plural: 'serviceaccounts',
+    singular: 'serviceaccount',
+    shortNames: ['sa'],
+    namespaced: true,
+    verbs: allVerbs,
+    subresources: ['token'],
+  },
+  ...(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'] as const).map(
+    (kind): ResourceInfo => ({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind,
+      plural: `${kind.toLowerCase()}s`,
+      singular: kind.toLowerCase(),
+      shortNames: [],
+      namespaced: !kind.startsWith('Cluster'),
+      verbs: allVerbs,
+    }),
+  ),
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

@@ -1,8 +1,10 @@
 // Assembles the API server: store + persistence, the kinds it serves, bootstrap objects, controllers, HTTP.
+import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { IngressClass, KubeObject } from '@kubelab/api';
+import { registerAuthKinds, startAuth, type AuthConfig } from './auth/setup';
 import { startNodeLifecycle } from './controllers/node-lifecycle';
 import { startWorkloadControllers, type WorkloadControllerOptions } from './controllers/workload-controllers';
 import { applyClusterPolicy } from './registry/cluster-policy';
@@ -12,7 +14,7 @@ import { leaseStrategy } from './registry/lease-kinds';
 import { networkPolicyStrategy } from './registry/networkpolicy-kinds';
 import { ObjectService } from './registry/object-service';
 import { endpointSliceStrategy, endpointsStrategy, serviceStrategyWith } from './registry/service-kinds';
-import { podStrategy, workloadStrategies } from './registry/workload-kinds';
+import { configMapStrategy, podStrategy, workloadStrategies } from './registry/workload-kinds';
 import { Registry, type Strategy } from './registry/strategy';
 import { createApp } from './server';
 import type { MetricsSource } from './metrics/metrics-source';
@@ -27,6 +29,11 @@ import { Store } from './storage/store';
 
 export interface ApiServerOptions {
   port: number;
+  /**
+   * HTTPS with this serving certificate, bearer-token authentication and RBAC (auth/setup.ts). Without it
+   * (unit tests) the server speaks plain HTTP and serves every request as an administrator.
+   */
+  auth?: { tls: { cert: string; key: string }; config: AuthConfig };
   host?: string;
   /** Where state.json lives (without etcd; with it, a state.json found there is imported once). */
   stateDir?: string;
@@ -110,6 +117,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   registry.add(serviceStrategy).add(endpointsStrategy).add(endpointSliceStrategy);
   // DefaultIngressClass admission reads the IngressClasses when an Ingress is created.
   registry.add(ingressClassStrategy).add(ingressStrategyWith(() => service.list(ingressClassStrategy, undefined) as IngressClass[]));
+  const serviceAccountStrategy = registerAuthKinds(registry, opts.auth?.config.serviceAccountTokens, () => service);
   const service = new ObjectService(store, registry);
   for (const name of bootstrapNamespaces) {
     if (!store.get('/namespaces', undefined, name)) {
@@ -124,6 +132,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     strategies: { services: serviceStrategy, endpoints: endpointsStrategy, endpointSlices: endpointSliceStrategy },
   });
 
+  const auth = startAuth(
+    service,
+    { serviceAccounts: serviceAccountStrategy, namespaces: namespaceStrategy, pods: podStrategy, configMaps: configMapStrategy },
+    opts.auth?.config,
+    opts.log,
+  );
   const workloads = startWorkloadControllers(service, opts.log, opts.controllers);
   const stopLifecycle = startNodeLifecycle(service, nodeStrategy, opts.log, {
     gracePeriodMs: opts.nodeGracePeriodMs ?? 40_000,
@@ -132,12 +146,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     pods: podStrategy,
     recorder: workloads.recorder,
   });
-  const app = createApp({ service, log: opts.log, ready: () => true, podRuntime: opts.podRuntime, metrics: opts.metrics });
+  const app = createApp({
+    service,
+    log: opts.log,
+    ready: () => true,
+    podRuntime: opts.podRuntime,
+    metrics: opts.metrics,
+    auth: auth.requestAuth,
+  });
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve(s));
+    const s = (opts.auth ? createHttpsServer(opts.auth.tls, app) : app).listen(opts.port, opts.host ?? '0.0.0.0', () =>
+      resolve(s as Server),
+    );
     s.once('error', reject);
   });
-  serveStreamUpgrades(server, service, () => opts.podRuntime, opts.log);
+  serveStreamUpgrades(server, service, () => opts.podRuntime, opts.log, auth.requestAuth);
   // Watches are long-lived; the defaults would cut them after 5 minutes.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
@@ -149,6 +172,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     service,
     async close() {
       stopLifecycle();
+      auth.stop();
       workloads.stop();
       allocations.close();
       file?.flush();

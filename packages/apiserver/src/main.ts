@@ -2,17 +2,23 @@
 import type { Logger } from 'pino';
 import { startApiServer, type RunningApiServer } from './api-server';
 import { runOnEtcd } from './storage/run-on-etcd';
+import { readPki } from './auth/pki-files';
 import { DockerPodRuntime } from './streams/pod-runtime';
 import { DockerMetricsSource } from './metrics/metrics-source';
 import { defaultLoadBalancerPool } from './services/service-allocations';
 
 export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer> {
   const env = process.env;
+  const stateDir = env.KUBELAB_STATE_DIR ?? '/var/lib/kubelab';
+  // HTTPS, tokens and RBAC from the credentials `cluster up` put on the state volume.
+  const auth = readPki(stateDir);
+  if (!auth) log.warn({ stateDir }, 'no pki/ on the state volume: serving plain HTTP without authentication (recreate the cluster)');
   // etcd (started and supervised here) is the store; state.json on the volume is imported into it once.
   return runOnEtcd(env.KUBELAB_STATE_DIR ?? '/var/lib/kubelab', log, (storage) =>
     startApiServer({
       ...storage,
       port: Number(env.KUBELAB_API_PORT ?? 6443),
+      auth,
       stateDir: env.KUBELAB_STATE_DIR ?? '/var/lib/kubelab',
       nodeGracePeriodMs: Number(env.KUBELAB_NODE_GRACE_PERIOD_MS ?? 40_000),
       podEvictionTimeoutMs: Number(env.KUBELAB_POD_EVICTION_TIMEOUT_MS ?? 300_000),

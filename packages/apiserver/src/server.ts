@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { StatusError } from '@kubelab/api';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery';
 import { openApiRoutes } from './openapi';
+import type { RequestAuth } from './auth/request-auth';
 import type { ObjectService } from './registry/object-service';
 import { bodyParsers, tooLarge } from './rest/body';
 import { resourceHandler } from './rest/resource-handler';
@@ -23,13 +24,17 @@ export interface ServerDeps {
   podRuntime?: PodRuntime;
   /** Serves metrics.k8s.io (kubectl top); absent in unit tests. */
   metrics?: MetricsSource;
+  /** Authentication and authorization (auth/request-auth.ts); absent: everyone is an administrator (unit tests). */
+  auth?: RequestAuth;
 }
 
-export function createApp({ service, log, ready, podRuntime, metrics }: ServerDeps): express.Express {
+export function createApp({ service, log, ready, podRuntime, metrics, auth }: ServerDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(answerAfterCommit(service));
+  // Authentication and authorization come before the body is read (401/403 before 413/415), as in kube-apiserver.
+  if (auth) app.use(auth.middleware());
   app.use(bodyParsers());
   app.use((req, res, next) => {
     const started = Date.now();
@@ -39,6 +44,7 @@ export function createApp({ service, log, ready, podRuntime, metrics }: ServerDe
     });
     next();
   });
+  if (auth) app.use(auth.admission());
 
   app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
   app.get('/livez', (_req, res) => void res.type('text/plain').send('ok'));
@@ -66,7 +72,7 @@ export function createApp({ service, log, ready, podRuntime, metrics }: ServerDe
   });
   app.use(openApiRoutes(service.registry));
   app.use(podLogRoute(service, () => podRuntime));
-  app.use(kubectlRoutes(service));
+  app.use(kubectlRoutes(service, auth));
   app.use(metricsRoutes(service, () => metrics));
   app.use(resourceHandler(service));
   app.use((req: Request) => {

@@ -1,12 +1,20 @@
 // Which cluster a command talks to (--cluster, then KUBELAB_CLUSTER, then "kubelab") and how to reach it.
-import { controlPlaneProblem, findCluster, type ClusterInfo } from '@kubelab/cluster';
-import { KubeClient } from '@kubelab/client';
+import { clusterClient, controlPlaneProblem, findCluster, type ClusterInfo } from '@kubelab/cluster';
+import type { KubeClient } from '@kubelab/client';
 import { CliError } from './errors';
 
 export const defaultClusterName = 'kubelab';
 
 export function clusterName(flag?: string): string {
   return flag || process.env.KUBELAB_CLUSTER || defaultClusterName;
+}
+
+let impersonation: { user: string; groups?: string[] } | undefined;
+
+/** kubectl's global --as / --as-group: every request of this command is made as that user. */
+export function setImpersonation(user: string | undefined, groups: string[] | undefined): void {
+  if (!user && groups?.length) throw new CliError('requesting groups or user-extra for a user without impersonating a user');
+  impersonation = user ? { user, groups } : undefined;
 }
 
 export async function connect(name: string): Promise<{ client: KubeClient; cluster: ClusterInfo }> {
@@ -26,5 +34,6 @@ export async function connect(name: string): Promise<{ client: KubeClient; clust
   if (!cluster.apiUrl || controlPlane?.state !== 'running') {
     throw new CliError(`control plane not ready: ${(await controlPlaneProblem(cluster)) ?? 'its API port is not published yet'}`);
   }
-  return { client: new KubeClient({ baseUrl: cluster.apiUrl }), cluster };
+  // As the cluster's administrator: the token and CA `cluster up` put on the state volume (the kubeconfig's).
+  return { client: await clusterClient(cluster, { impersonate: impersonation }), cluster };
 }

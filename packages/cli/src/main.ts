@@ -1,12 +1,13 @@
 // kubelab: the command line. kubectl's habits for verbs, flags and output; cluster lifecycle besides.
 import { Command, InvalidArgumentError } from 'commander';
 import { clientVersionString } from './version';
-import { clusterName, connect, defaultClusterName } from './context';
+import { clusterName, connect, defaultClusterName, setImpersonation } from './context';
 import { CliError, describeError, describeFinalError } from './errors';
 import { stdio, type CliEnv } from './command-kit';
 import * as cluster from './commands/cluster';
 import { registerApply } from './commands/apply';
 import { registerAttach } from './commands/attach';
+import { registerAuth } from './commands/auth';
 import { registerCreate } from './commands/create';
 import { registerDelete } from './commands/delete';
 import { registerDescribe } from './commands/describe';
@@ -47,10 +48,17 @@ function int(min: number, max: number) {
 const program = new Command('kubelab')
   .description('A Kubernetes networking lab on plain Docker')
   .option('--cluster <name>', `cluster to talk to (env KUBELAB_CLUSTER, default "${defaultClusterName}")`)
+  .option('--as <user>', 'act as this user (impersonation; kubectl --as): system:serviceaccount:NAMESPACE:NAME for a ServiceAccount')
+  .option('--as-group <group>', 'act as a member of this group (impersonation; repeatable)', (v: string, prev: string[] = []) => [
+    ...prev,
+    v,
+  ])
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
-const globals = (): { cluster?: string } => program.opts();
+const globals = (): { cluster?: string; as?: string; asGroup?: string[] } => program.opts();
+// --as / --as-group hold for every request the command makes, as kubectl's do.
+program.hook('preAction', () => setImpersonation(globals().as, globals().asGroup));
 
 const clusterCmd = program.command('cluster').description('create, delete and list clusters');
 clusterCmd
@@ -141,6 +149,7 @@ registerGet(program, env);
 registerDescribe(program, env);
 registerApply(program, env);
 registerCreate(program, env);
+registerAuth(program, env);
 registerRun(program, env);
 registerExpose(program, env);
 registerDelete(program, env);

@@ -26,6 +26,8 @@ export interface ClientOptions {
   tokenFile?: string;
   /** PEM of the CA that signed the API server's certificate (a kubeconfig's certificate-authority-data). */
   ca?: string;
+  /** Act as another user (kubectl --as / --as-group): Impersonate-User and Impersonate-Group headers. */
+  impersonate?: { user: string; groups?: string[] };
   /** Per-request timeout for non-watch calls. */
   timeoutMs?: number;
   dispatcher?: Dispatcher;
@@ -41,6 +43,7 @@ export class KubeClient {
   readonly dispatcher: Dispatcher;
   private readonly token?: string;
   private readonly tokenFile?: string;
+  private readonly impersonate?: { user: string; groups?: string[] };
   private fileToken?: { value: string; readAt: number };
 
   constructor(opts: ClientOptions) {
@@ -50,6 +53,7 @@ export class KubeClient {
     this.ca = opts.ca;
     this.token = opts.token;
     this.tokenFile = opts.tokenFile;
+    this.impersonate = opts.impersonate;
     this.dispatcher =
       opts.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 16, ...(opts.ca ? { connect: { ca: opts.ca } } : {}) });
   }
@@ -71,10 +75,15 @@ export class KubeClient {
     return this.fileToken?.value;
   }
 
-  /** The headers that authenticate a request: `authorization: Bearer ...` when there is a token. */
-  authHeaders(): Record<string, string> {
+  /** The headers that authenticate a request: `authorization: Bearer ...` when there is a token, impersonation. */
+  authHeaders(): Record<string, string | string[]> {
     const token = this.bearerToken();
-    return token ? { authorization: `Bearer ${token}` } : {};
+    const out: Record<string, string | string[]> = token ? { authorization: `Bearer ${token}` } : {};
+    if (this.impersonate) {
+      out['impersonate-user'] = this.impersonate.user;
+      if (this.impersonate.groups?.length) out['impersonate-group'] = this.impersonate.groups;
+    }
+    return out;
   }
 
   async raw<T>(method: Dispatcher.HttpMethod, path: string, body?: unknown, contentType = 'application/json'): Promise<WriteResponse<T>> {

@@ -4,7 +4,8 @@ import type Docker from 'dockerode';
 import { recordedPlan, type RepairVerb, type UpPlan } from './cluster-repair';
 import { docker } from './docker';
 import { dockerMessage, isStatus } from './docker-util';
-import { API_PORT, LABEL } from './names';
+import { readCredentials } from './credentials';
+import { API_PORT, LABEL, STATE_DIR, stateVolumeName } from './names';
 import { createNode, type RecordedNode } from './node-container';
 import { nodeNetworkSpec, podNetworkSpec, type SpecOptions } from './spec';
 import { keepBridgedSources } from './host-rules';
@@ -32,6 +33,8 @@ export async function carryOutRepair(opts: RepairOptions, plan: RepairPlan, cont
   }
   // Docker put the new networks' MASQUERADE rules above ours.
   if (plan.networks.length) await keepBridgedSources();
+  // A recreated node agent needs its token and the CA, which live on the state volume.
+  const credentials = plan.steps.some((s) => s.verb === 'recreate') ? await volumeCredentials(cluster, containers, opts.image) : undefined;
   const results = await Promise.allSettled(
     plan.steps.map(async (step) => {
       const c = step.containerId ? docker().getContainer(step.containerId) : undefined;
@@ -46,7 +49,7 @@ export async function carryOutRepair(opts: RepairOptions, plan: RepairPlan, cont
           const image = recorded.image ?? (await opts.image());
           // The old container holds no state (that is on the named volume, which removal never deletes).
           if (c) await c.remove({ force: true });
-          const created = await createNode({ ...opts, image }, addresses, step.node, recorded);
+          const created = await createNode({ ...opts, image, credentials }, addresses, step.node, recorded);
           await created.start();
         }
       } catch (err) {
@@ -58,6 +61,30 @@ export async function carryOutRepair(opts: RepairOptions, plan: RepairPlan, cont
   );
   const failed = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
   if (failed.length) throw new Error(failed.join('; '));
+}
+
+/** The CA and node tokens from the state volume: through the control-plane container, or a stand-in when it is gone. */
+async function volumeCredentials(
+  cluster: string,
+  containers: Docker.ContainerInfo[],
+  image: () => Promise<string>,
+): Promise<{ caCert: string; nodeTokens: Record<string, string> } | undefined> {
+  const cp = containers.find((c) => c.Labels[LABEL.role] === 'control-plane');
+  let creds = cp ? await readCredentials(cp.Id).catch(() => undefined) : undefined;
+  if (!creds && !cp) {
+    const probe = await docker().createContainer({
+      Image: await image(),
+      Cmd: ['true'],
+      Labels: { [LABEL.cluster]: cluster, [LABEL.role]: 'credentials-probe' },
+      HostConfig: { Binds: [`${stateVolumeName(cluster)}:${STATE_DIR}`] },
+    });
+    try {
+      creds = await readCredentials(probe.id);
+    } finally {
+      await probe.remove({ force: true }).catch(() => undefined);
+    }
+  }
+  return creds ? { caCert: creds.ca, nodeTokens: creds.nodeTokens } : undefined;
 }
 
 /**

@@ -24,7 +24,10 @@ import {
   validateLogLevel,
   validateWorkers,
 } from './names';
+import type { KubeClient } from '@kubelab/client';
+import { clusterClient, writeCredentials } from './credentials';
 import { createNode } from './node-container';
+import { firstServiceIp, generateClusterPki } from './pki';
 import { assertPortFree, pickFreePort } from './port';
 import { waitForClusterReady } from './ready';
 import { silent, timed, type Report } from './report';
@@ -99,6 +102,7 @@ async function alreadyUp(opts: ClusterUpOptions, existing: ClusterObjects, repor
   const { name } = opts;
   const info = infoFromContainers(name, existing.containers);
   if (!info) throw new Error(`cluster "${name}" has no node containers`);
+  warnIfBeforeAuth(opts, info);
   // Still refresh images: workload images may have changed, and it costs milliseconds when they did not.
   const image = opts.image ?? (await ensureImages(report)).nodeImage;
   // Running is not ready (e.g. just restarted with the daemon). A broken one is reported, never wiped: it
@@ -152,7 +156,7 @@ function dnsAddon(opts: ClusterUpOptions, info: ClusterInfo, image: string, repo
   const o = { image, internalApiUrl: info.internalApiUrl, logLevel: opts.logLevel ?? fromEnv, upstream: opts.dnsUpstream };
   return timed(
     report,
-    () => ensureDnsAddon(info.apiUrl, o, opts.readyTimeoutMs ?? 60_000),
+    () => withAdmin(info, (client) => ensureDnsAddon(client, o, opts.readyTimeoutMs ?? 60_000)),
     (what) => what,
   );
 }
@@ -174,7 +178,7 @@ function ingressAddon(opts: ClusterUpOptions, info: ClusterInfo, image: string, 
   };
   return timed(
     report,
-    () => ensureIngressAddon(info.apiUrl, o, opts.readyTimeoutMs ?? 60_000),
+    () => withAdmin(info, (client) => ensureIngressAddon(client, o, opts.readyTimeoutMs ?? 60_000)),
     (what) => what,
   );
 }
@@ -208,6 +212,28 @@ async function withIngressPorts(opts: ClusterUpOptions): Promise<ClusterUpOption
   return { ...opts, ingressHttpPort: http, ingressHttpsPort: https };
 }
 
+/**
+ * A cluster made before kubelab served HTTPS with tokens and RBAC keeps running as it was (plain HTTP, no
+ * authentication, its old image); upgrading means new containers and a new CA, so say how.
+ */
+function warnIfBeforeAuth(opts: ClusterUpOptions, info: ClusterInfo): void {
+  if (!info.apiUrl.startsWith('http:')) return;
+  opts.announce?.(
+    `cluster "${opts.name}" was created before kubelab had HTTPS, tokens and RBAC: its API still answers anyone over plain HTTP. ` +
+      `To upgrade it (this deletes its objects): kubelab cluster up --name ${opts.name} --recreate`,
+  );
+}
+
+/** Runs `fn` with a client that acts as the cluster's administrator, closed afterwards. */
+async function withAdmin<T>(info: ClusterInfo, fn: (client: KubeClient) => Promise<T>): Promise<T> {
+  const client = await clusterClient(info);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
 /** The error for a cluster `up` will not touch further: what is wrong, that the state is kept, the ways out. */
 function unrepairable(name: string, problem: string, cause?: unknown, stateKept = true): Error {
   const kept = stateKept
@@ -236,12 +262,27 @@ async function create(opts: ClusterUpOptions, image: string, report: Report): Pr
   );
   const nodes = nodePlans(name, plan);
   await timed(report, () => docker().createVolume(stateVolumeSpec(name)), `volume ${name}-state`);
+  const pki = await timed(
+    report,
+    async () =>
+      generateClusterPki({
+        cluster: name,
+        controlPlaneIp: plan.nodes[0].ip,
+        controlPlaneName: nodes[0].name,
+        serviceIp: firstServiceIp(plan.serviceCidr),
+        nodeNames: nodes.map((n) => n.name),
+      }),
+    'cluster CA, API server certificate and tokens',
+  );
+  const credentials = { caCert: pki.caCert, nodeTokens: pki.nodeTokens };
 
   const containers = await timed(
     report,
-    () => Promise.all(nodes.map((node) => createNode({ ...specOptions(opts), image }, plan, node))),
+    () => Promise.all(nodes.map((node) => createNode({ ...specOptions(opts), image, credentials }, plan, node))),
     `${nodes.length} node container(s) created`,
   );
+  // On the state volume before the API server first starts; only the control-plane container mounts it.
+  await writeCredentials(containers[0].id, pki);
   await timed(
     report,
     () =>

@@ -4,7 +4,7 @@
 // Deployment when its template changed (a new image after a rebuild rolls the pods).
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveResource, StatusError, type Deployment, type Pod, type ResourceInfo, type Service } from '@kubelab/api';
+import { resolveResource, StatusError, type Deployment, type KubeObject, type Pod, type ResourceInfo, type Service } from '@kubelab/api';
 import { KubeClient } from '@kubelab/client';
 import { NODE_ENTRY } from './names';
 
@@ -38,6 +38,32 @@ export function validateDnsUpstream(upstream: string | undefined): void {
     throw new Error(`--dns-upstream ${upstream}: must be an IPv4 address, optionally with :port (e.g. 192.168.1.1 or 10.0.0.2:5353)`);
 }
 
+/**
+ * CoreDNS's identity, as its manifests declare it: the `coredns` ServiceAccount, bound to the
+ * `system:coredns` ClusterRole that lists and watches what the zone is built from.
+ */
+export function dnsRbacObjects(): KubeObject[] {
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'coredns', namespace: DNS_NAMESPACE } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'system:coredns', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
+      rules: [
+        { apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'system:coredns', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:coredns' },
+      subjects: [{ kind: 'ServiceAccount', name: 'coredns', namespace: DNS_NAMESPACE }],
+    },
+  ] as KubeObject[];
+}
+
 export function dnsAddonObjects(o: DnsAddonOptions): { service: Service; deployment: Deployment } {
   const service: Service = {
     apiVersion: 'v1',
@@ -52,8 +78,11 @@ export function dnsAddonObjects(o: DnsAddonOptions): { service: Service; deploym
       ],
     },
   };
+  // With authentication the pods use the in-cluster config (the kubelet mounts the coredns ServiceAccount's
+  // token and sets KUBERNETES_SERVICE_HOST); a cluster made before it is reached over plain HTTP.
+  const inCluster = o.internalApiUrl.startsWith('https:');
   const env = [
-    { name: 'KUBELAB_API_URL', value: o.internalApiUrl },
+    ...(inCluster ? [] : [{ name: 'KUBELAB_API_URL', value: o.internalApiUrl }]),
     { name: 'KUBELAB_DNS_IP', value: DNS_SERVICE_IP },
     { name: 'LOG_LEVEL', value: o.logLevel ?? 'info' },
     // CoreDNS's `log` plugin: one line per query, what `kubelab dns trace` follows.
@@ -73,6 +102,7 @@ export function dnsAddonObjects(o: DnsAddonOptions): { service: Service; deploym
         spec: {
           // As CoreDNS: the DNS server must not resolve through itself.
           dnsPolicy: 'Default',
+          ...(inCluster ? { serviceAccountName: 'coredns' } : {}),
           // kubeadm's CoreDNS tolerations: a cluster of one control-plane node still gets its DNS.
           tolerations: [
             { key: 'CriticalAddonsOnly', operator: 'Exists' },
@@ -133,10 +163,17 @@ async function getOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** Applies the add-on through the API (apiUrl: as the host reaches it) and waits until its pods are Ready. */
-export async function ensureDnsAddon(apiUrl: string, o: DnsAddonOptions, timeoutMs = 60_000): Promise<string> {
-  const client = new KubeClient({ baseUrl: apiUrl });
+/** Applies the add-on through the API (as the cluster admin, from the host) and waits until its pods are Ready. */
+export async function ensureDnsAddon(api: KubeClient | string, o: DnsAddonOptions, timeoutMs = 60_000): Promise<string> {
+  const client = typeof api === 'string' ? new KubeClient({ baseUrl: api }) : api;
   try {
+    if (o.internalApiUrl.startsWith('https:')) {
+      for (const obj of dnsRbacObjects()) {
+        const r = kind(obj.kind === 'ServiceAccount' ? 'serviceaccounts' : `${obj.kind.toLowerCase()}s.rbac.authorization.k8s.io`);
+        if (!(await getOrUndefined(client.get(r, obj.metadata.name!, obj.metadata.namespace))))
+          await client.create(r, obj, obj.metadata.namespace);
+      }
+    }
     const services = kind('services');
     const deployments = kind('deployments');
     const existing = await getOrUndefined(client.get<Deployment>(deployments, 'coredns', DNS_NAMESPACE));
@@ -154,7 +191,7 @@ export async function ensureDnsAddon(apiUrl: string, o: DnsAddonOptions, timeout
     }
     return await waitForDnsReady(client, (wanted.deployment.spec as { replicas?: number }).replicas ?? DNS_REPLICAS, timeoutMs);
   } finally {
-    await client.close();
+    if (typeof api === 'string') await client.close();
   }
 }
 

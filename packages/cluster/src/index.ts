@@ -16,6 +16,7 @@ export {
 } from './kubeconfig';
 export { findCluster, listClusters } from './cluster-list';
 export { controlPlaneProblem } from './control-plane-status';
+export { clusterClient, clusterCredentials, type ClusterCredentials } from './credentials';
 export { waitForClusterReady } from './ready';
 export { findRepoRoot } from './repo';
 export {

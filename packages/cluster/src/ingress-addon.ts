@@ -42,6 +42,41 @@ export interface IngressAddonOptions {
   logLevel?: string;
 }
 
+/**
+ * The controller's identity, as ingress-nginx's manifests declare it (auth engineer, issue 10): the
+ * `ingress-nginx` ServiceAccount bound to a ClusterRole that reads what routes are built from, writes
+ * Ingress status and records events.
+ */
+export function ingressRbacObjects(): KubeObject[] {
+  const rbac = 'rbac.authorization.k8s.io';
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ingress-nginx', namespace: INGRESS_NAMESPACE, labels: { ...LABELS } } },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'ClusterRole',
+      metadata: { name: 'ingress-nginx', labels: { ...LABELS } },
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['configmaps', 'endpoints', 'nodes', 'pods', 'secrets', 'namespaces', 'services'],
+          verbs: ['get', 'list', 'watch'],
+        },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update', 'patch'] },
+        { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      ],
+    },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'ingress-nginx', labels: { ...LABELS } },
+      roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: 'ingress-nginx' },
+      subjects: [{ kind: 'ServiceAccount', name: 'ingress-nginx', namespace: INGRESS_NAMESPACE }],
+    },
+  ] as KubeObject[];
+}
+
 export function ingressAddonObjects(o: IngressAddonOptions): {
   namespace: KubeObject;
   ingressClass: IngressClass;
@@ -73,8 +108,10 @@ export function ingressAddonObjects(o: IngressAddonOptions): {
       ],
     },
   };
+  // With authentication the controller uses the in-cluster config (its ServiceAccount's mounted token).
+  const inCluster = o.internalApiUrl.startsWith('https:');
   const env = [
-    { name: 'KUBELAB_API_URL', value: o.internalApiUrl },
+    ...(inCluster ? [] : [{ name: 'KUBELAB_API_URL', value: o.internalApiUrl }]),
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'KUBELAB_INGRESS_PUBLIC_HTTP_PORT', value: String(o.publicHttpPort ?? DEFAULT_INGRESS_HTTP_PORT) },
@@ -93,6 +130,7 @@ export function ingressAddonObjects(o: IngressAddonOptions): {
         metadata: { labels: { ...LABELS } },
         spec: {
           dnsPolicy: 'ClusterFirst',
+          ...(inCluster ? { serviceAccountName: 'ingress-nginx' } : {}),
           // ingress-nginx's shutdown: keep serving while the endpoint leaves, then drain keep-alive connections.
           terminationGracePeriodSeconds: 15,
           tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Equal', effect: 'NoSchedule' }],
@@ -144,12 +182,20 @@ async function getOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
 }
 
 /** Applies the add-on through the API (apiUrl: as the host reaches it) and waits until the router is Ready. */
-export async function ensureIngressAddon(apiUrl: string, o: IngressAddonOptions, timeoutMs = 60_000): Promise<string> {
-  const client = new KubeClient({ baseUrl: apiUrl });
+export async function ensureIngressAddon(api: KubeClient | string, o: IngressAddonOptions, timeoutMs = 60_000): Promise<string> {
+  // A client from the caller (the cluster admin's, auth engineer) is the caller's to close.
+  const client = typeof api === 'string' ? new KubeClient({ baseUrl: api }) : api;
   try {
     const wanted = ingressAddonObjects(o);
     const ns = kind('namespaces');
     if (!(await getOrUndefined(client.get(ns, INGRESS_NAMESPACE)))) await client.create(ns, wanted.namespace);
+    if (o.internalApiUrl.startsWith('https:')) {
+      for (const obj of ingressRbacObjects()) {
+        const r = kind(obj.kind === 'ServiceAccount' ? 'serviceaccounts' : `${obj.kind.toLowerCase()}s.rbac.authorization.k8s.io`);
+        if (!(await getOrUndefined(client.get(r, obj.metadata.name!, obj.metadata.namespace))))
+          await client.create(r, obj, obj.metadata.namespace);
+      }
+    }
     const classes = kind('ingressclasses.networking.k8s.io');
     if (!(await getOrUndefined(client.get(classes, 'nginx')))) await client.create(classes, wanted.ingressClass);
     const services = kind('services');
@@ -169,7 +215,7 @@ export async function ensureIngressAddon(apiUrl: string, o: IngressAddonOptions,
     }
     return await waitForRollout(client, timeoutMs);
   } finally {
-    await client.close();
+    if (typeof api === 'string') await client.close();
   }
 }
 

@@ -40,6 +40,18 @@ describe('kubeconfig merge', () => {
     });
   });
 
+  it('carries the cluster CA and the admin token for an HTTPS cluster, as kind writes them', () => {
+    const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const cfg = YAML.parse(kubeconfigFor({ cluster: 'lab', server: 'https://127.0.0.1:40001', ca, token: 'tok' }));
+    expect(cfg.clusters).toEqual([
+      {
+        cluster: { 'certificate-authority-data': Buffer.from(ca).toString('base64'), server: 'https://127.0.0.1:40001' },
+        name: 'kubelab-lab',
+      },
+    ]);
+    expect(cfg.users).toEqual([{ name: 'kubelab-lab', user: { token: 'tok' } }]);
+  });
+
   it('keeps foreign entries and comments, adds ours and makes it current', () => {
     const text = mergeKubeconfig(kindConfig, entry);
     expect(text).toContain('# my clusters');

@@ -13,8 +13,12 @@ export const contextName = (cluster: string): string => `kubelab-${cluster}`;
 
 export interface KubeconfigEntry {
   cluster: string;
-  /** http://127.0.0.1:PORT */
+  /** https://127.0.0.1:PORT */
   server: string;
+  /** PEM of the cluster CA (certificate-authority-data); absent for a cluster made before kubelab had TLS. */
+  ca?: string;
+  /** The admin's bearer token (user kubelab-NAME). */
+  token?: string;
 }
 
 /** The file kubectl reads first: the first entry of $KUBECONFIG (kubectl writes new entries there too), else ~/.kube/config. */
@@ -53,12 +57,18 @@ export function mergeKubeconfig(existing: string, entry: KubeconfigEntry): strin
   if (!doc.has('apiVersion')) doc.set('apiVersion', 'v1');
   if (!doc.has('kind')) doc.set('kind', 'Config');
   const add: Record<(typeof LISTS)[number], unknown> = {
-    // Plain HTTP has no certificate to verify; @kubernetes/client-node refuses an http:// server unless this is
-    // set ("HTTP protocol is not allowed when skipTLSVerify is not set"), kubectl ignores it for http.
-    clusters: { cluster: { server: entry.server, 'insecure-skip-tls-verify': true }, name },
+    // The cluster CA, as kind writes it. A cluster made before kubelab had TLS is plain HTTP: there is no
+    // certificate to verify, and @kubernetes/client-node refuses an http:// server unless
+    // insecure-skip-tls-verify is set ("HTTP protocol is not allowed when skipTLSVerify is not set").
+    clusters: {
+      cluster: entry.ca
+        ? { 'certificate-authority-data': Buffer.from(entry.ca).toString('base64'), server: entry.server }
+        : { server: entry.server, 'insecure-skip-tls-verify': true },
+      name,
+    },
     contexts: { context: { cluster: name, user: name }, name },
-    // No credentials: the lab's API server does not authenticate (it listens on 127.0.0.1 only).
-    users: { name, user: {} },
+    // The cluster admin's bearer token (system:masters): keep this file private (written 0600).
+    users: { name, user: entry.token ? { token: entry.token } : {} },
   };
   for (const list of LISTS) {
     without(doc, list, name);

@@ -1,7 +1,9 @@
 // Waits until the API server answers and every node reports Ready, failing fast (with logs) when a node
 // container dies or restarts instead of sitting out the whole deadline.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { StatusError } from '@kubelab/api';
+import type { KubeClient } from '@kubelab/client';
+import { clusterClient } from './credentials';
 import { containerLogTail, docker } from './docker';
 import { dockerMessage } from './docker-util';
 import { describeVerdict, judgeNodes, type FreshHeartbeat } from './readiness';
@@ -10,16 +12,15 @@ import type { ClusterInfo, ClusterNode } from './types';
 const POLL_MS = 200;
 const CRASH_CHECK_MS = 1000;
 
-async function getJson(url: string): Promise<{ status: number; body: unknown }> {
-  const res = await request(url, { headersTimeout: 3000, bodyTimeout: 3000 });
-  const text = await res.body.text();
-  let body: unknown = text;
+/** GET through the admin client; any answer (even 4xx/5xx) comes back as status and body. */
+async function getJson(client: KubeClient, path: string): Promise<{ status: number; body: unknown }> {
   try {
-    body = JSON.parse(text);
-  } catch {
-    // /readyz answers plain text
+    return { status: 200, body: (await client.raw<unknown>('GET', path)).object };
+  } catch (err) {
+    if (err instanceof StatusError && err.reason !== 'ServiceUnavailable') return { status: err.code, body: err.message };
+    if (err instanceof StatusError && err.code === 503 && !/cannot reach/.test(err.message)) return { status: 503, body: err.message };
+    throw err;
   }
-  return { status: res.statusCode, body };
 }
 
 async function logsOf(nodes: ClusterNode[]): Promise<string> {
@@ -63,19 +64,23 @@ export async function waitForClusterReady(info: ClusterInfo, timeoutMs = 60_000,
   const baseline = new Map<string, number>();
   await checkCrashes(info, baseline);
   let nextCrashCheck = Date.now() + CRASH_CHECK_MS;
+  const client = await clusterClient(info, { timeoutMs: 3000 });
   for (;;) {
     try {
-      const readyz = await getJson(`${info.apiUrl}/readyz`);
+      const readyz = await getJson(client, '/readyz');
       if (readyz.status !== 200) {
         last = `HTTP ${readyz.status} ${String(typeof readyz.body === 'string' ? readyz.body : JSON.stringify(readyz.body)).slice(0, 200)}`;
       } else {
         waitingFor = `all nodes (${expected.join(', ')}) to be listed by GET ${info.apiUrl}/api/v1/nodes with Ready=True`;
-        const nodes = await getJson(`${info.apiUrl}/api/v1/nodes`);
+        const nodes = await getJson(client, '/api/v1/nodes');
         if (nodes.status !== 200) {
           last = `HTTP ${nodes.status}`;
         } else {
           const verdict = judgeNodes(nodes.body, expected, fresh);
-          if (verdict.missing.length === 0 && verdict.notReady.length === 0) return;
+          if (verdict.missing.length === 0 && verdict.notReady.length === 0) {
+            await client.close();
+            return;
+          }
           last = describeVerdict(verdict);
           const pending = new Set([...verdict.missing, ...verdict.notReady.map((s) => s.split(' ')[0])]);
           suspects = info.nodes.filter((n) => pending.has(n.name));

@@ -1,7 +1,7 @@
 // The `dns` role of kubelab-node (DESIGN.md §3): a pod in kube-system behind the kube-dns Service.
 // Configuration comes from the environment the Deployment sets (one options object, checked up front).
 import type { Logger } from 'pino';
-import { KubeClient } from '@kubelab/client';
+import { componentClient } from '@kubelab/client';
 import { isIPv4 } from './records';
 import { DnsHandler } from './handler';
 import { startDnsServer } from './server';
@@ -12,7 +12,6 @@ import { WatchCache } from './watch-cache';
 const PREWARM_MAX_SERVICES = 2000;
 
 export interface DnsConfig {
-  apiUrl: string;
   zone: string;
   ttl: number;
   port: number;
@@ -27,8 +26,6 @@ export interface DnsConfig {
 }
 
 export function dnsConfigFromEnv(env: NodeJS.ProcessEnv): DnsConfig {
-  const apiUrl = env.KUBELAB_API_URL;
-  if (!apiUrl) throw new Error('dns: KUBELAB_API_URL is not set');
   const num = (name: string, def: number, min: number, max: number): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return def;
@@ -43,7 +40,6 @@ export function dnsConfigFromEnv(env: NodeJS.ProcessEnv): DnsConfig {
   const upstream = env.KUBELAB_DNS_UPSTREAM || undefined;
   if (upstream) parseUpstream(upstream);
   return {
-    apiUrl,
     zone,
     ttl: num('KUBELAB_DNS_TTL', 30, 0, 3600),
     port: num('KUBELAB_DNS_PORT', 53, 0, 65535),
@@ -59,7 +55,9 @@ export function dnsConfigFromEnv(env: NodeJS.ProcessEnv): DnsConfig {
 export async function runDnsFromEnv(log: Logger): Promise<{ close(): Promise<void> }> {
   const cfg = dnsConfigFromEnv(process.env);
   const dnsLog = log.child({ component: 'dns' });
-  const client = new KubeClient({ baseUrl: cfg.apiUrl });
+  // In-cluster config (the coredns ServiceAccount's token and ca.crt, KUBERNETES_SERVICE_HOST), or
+  // KUBELAB_API_URL where a Deployment still sets it.
+  const client = componentClient(process.env);
   const cache = new WatchCache(client, dnsLog).start();
   let stopping = false;
   const handler = new DnsHandler(cache.index, { zone: cfg.zone, ttl: cfg.ttl, dnsIP: cfg.dnsIP, upstream: !!cfg.upstream });

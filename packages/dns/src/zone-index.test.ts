@@ -63,7 +63,6 @@ describe('ZoneIndex', () => {
 describe('dnsConfigFromEnv', () => {
   it('has CoreDNS defaults and checks every value up front', () => {
     expect(dnsConfigFromEnv({ KUBELAB_API_URL: 'http://172.30.0.2:6443' })).toEqual({
-      apiUrl: 'http://172.30.0.2:6443',
       zone: 'cluster.local',
       ttl: 30,
       port: 53,
@@ -75,7 +74,6 @@ describe('dnsConfigFromEnv', () => {
       queryLog: false,
     });
     expect(dnsConfigFromEnv({ KUBELAB_API_URL: 'http://x', KUBELAB_DNS_QUERY_LOG: 'true' }).queryLog).toBe(true);
-    expect(() => dnsConfigFromEnv({})).toThrow('dns: KUBELAB_API_URL is not set');
     expect(() => dnsConfigFromEnv({ KUBELAB_API_URL: 'http://x', KUBELAB_DNS_TTL: '-1' })).toThrow(
       'KUBELAB_DNS_TTL=-1: must be a whole number 0-3600',
     );

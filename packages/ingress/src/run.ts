@@ -1,7 +1,7 @@
 // The `ingress` role of kubelab-node (DESIGN.md §1): a pod in ingress-nginx behind the
 // ingress-nginx-controller Service. Configuration comes from the environment the Deployment sets (one
 // options object, checked up front).
-import { KubeClient } from '@kubelab/client';
+import { componentClient } from '@kubelab/client';
 import pino, { type Logger } from 'pino';
 import { fakeCertificate } from './certs';
 import { IngressController } from './controller';
@@ -29,8 +29,8 @@ export interface IngressConfig {
 }
 
 export function ingressConfigFromEnv(env: NodeJS.ProcessEnv): IngressConfig {
-  const apiUrl = env.KUBELAB_API_URL;
-  if (!apiUrl) throw new Error('ingress: KUBELAB_API_URL is not set');
+  // Unset in a pod that uses its ServiceAccount (the in-cluster config, componentClient).
+  const apiUrl = env.KUBELAB_API_URL ?? '';
   const num = (name: string, def: number, min: number, max: number): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return def;
@@ -63,7 +63,8 @@ export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise
   const accessLog = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, accessDest);
   const flush = setInterval(() => accessDest.flush(), 500);
   flush.unref();
-  const client = new KubeClient({ baseUrl: cfg.apiUrl });
+  // In-cluster config: the ingress-nginx ServiceAccount's token and ca.crt, KUBERNETES_SERVICE_HOST.
+  const client = componentClient(process.env);
   const tls = new TlsStore(fakeCertificate());
   const pools = new UpstreamPools();
   let controller: IngressController | undefined;

@@ -2,7 +2,7 @@
 // egress NAT) and the kubelet (pods in Docker). The service proxy role attaches here when it arrives.
 import Docker from 'dockerode';
 import type { Logger } from 'pino';
-import { KubeClient } from '@kubelab/client';
+import { componentClient } from '@kubelab/client';
 import { nodeIdentityFromEnv } from './identity';
 import { startNodeLease } from './node-lease';
 import { registerNode, startHeartbeat } from './registration';
@@ -31,13 +31,13 @@ async function retry<T>(what: string, fn: () => Promise<T>, log: Logger, deadlin
 
 export async function runNodeAgentFromEnv(log: Logger): Promise<RunningAgent> {
   const env = process.env;
-  const apiUrl = env.KUBELAB_API_URL;
-  if (!apiUrl) throw new Error('node agent: KUBELAB_API_URL is not set');
+  if (!env.KUBELAB_API_URL) throw new Error('node agent: KUBELAB_API_URL is not set');
   const config = agentConfigFromEnv(env);
   const docker = new Docker({ socketPath: config.dockerSocket });
   const id = await nodeIdentityFromEnv(env, docker);
   const agentLog = log.child({ component: 'node-agent', node: id.name });
-  const client = new KubeClient({ baseUrl: apiUrl });
+  // As system:node:NAME (KUBELAB_TOKEN) over HTTPS with the cluster CA (KUBELAB_CA_DATA), as `cluster up` set them.
+  const client = componentClient(env);
   await retry('registering the node', () => registerNode(client, id, agentLog), agentLog, 120_000);
   const stopHeartbeat = startHeartbeat(client, id, agentLog, Number(env.KUBELAB_HEARTBEAT_MS ?? 10_000));
   const stopLease = startNodeLease(client, id.name, agentLog);

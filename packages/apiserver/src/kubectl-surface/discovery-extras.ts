@@ -22,6 +22,13 @@ const podSubresources: ExtraResource[] = [
 
 const authorization: ExtraResource[] = [
   {
+    name: 'localsubjectaccessreviews',
+    singularName: 'localsubjectaccessreview',
+    namespaced: true,
+    kind: 'LocalSubjectAccessReview',
+    verbs: ['create'],
+  },
+  {
     name: 'selfsubjectaccessreviews',
     singularName: 'selfsubjectaccessreview',
     namespaced: false,
@@ -35,6 +42,7 @@ const authorization: ExtraResource[] = [
     kind: 'SelfSubjectRulesReview',
     verbs: ['create'],
   },
+  { name: 'subjectaccessreviews', singularName: 'subjectaccessreview', namespaced: false, kind: 'SubjectAccessReview', verbs: ['create'] },
 ];
 
 // metrics-server's APIService (metrics.k8s.io/v1beta1): what `kubectl top` looks for in discovery.
@@ -47,6 +55,11 @@ const metrics: ExtraResource[] = [
 export const extraGroups: Record<string, Record<string, ExtraResource[]>> = {
   'metrics.k8s.io': { v1beta1: metrics },
   'authorization.k8s.io': { v1: authorization },
+  'authentication.k8s.io': {
+    v1: [
+      { name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] },
+    ],
+  },
   // Only for pods/eviction's Eviction kind: no resource of its own is served (no PodDisruptionBudgets).
   policy: { v1: [] },
 };

@@ -1,15 +1,14 @@
 // Endpoints kubectl needs beyond the registry's kinds: POST pods/{name}/eviction (policy/v1 Eviction, what
 // `kubectl drain` sends: a graceful delete, as there are no PodDisruptionBudgets to consult), and the
-// authorization reviews `kubectl auth can-i` creates. kubelab does not authenticate or authorize (its API
-// listens on 127.0.0.1 and the node network only), so every review answers allowed, saying why.
+// authorization reviews `kubectl auth can-i` creates, answered by the API server's authorizer (RBAC).
 import { type NextFunction, type Request, type Response, Router } from 'express';
-import { badRequest, type KubeObject } from '@kubelab/api';
+import { badRequest, field, invalid, type KubeObject } from '@kubelab/api';
+import { requestUser, type RequestAuth } from '../auth/request-auth';
+import type { Attributes, UserInfo } from '../auth/types';
 import { type DeleteOptions, parseDeleteOptions } from '../registry/delete-options';
 import type { ObjectService } from '../registry/object-service';
 import { podStrategy } from '../registry/workload-kinds';
 import './protobuf-kinds';
-
-const REASON = 'kubelab serves every request: it has no authentication or authorization';
 
 interface Eviction extends KubeObject {
   deleteOptions?: DeleteOptions;
@@ -31,22 +30,92 @@ function evict(service: ObjectService, namespace: string, name: string, body: un
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
 }
 
-function review(body: unknown, kind: string): object {
-  const b = (body ?? {}) as KubeObject & { spec?: object };
-  if (typeof b !== 'object' || Array.isArray(b)) throw badRequest(`the request body must be a ${kind} object`);
-  const base = { kind, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec: b.spec ?? {} };
-  if (kind === 'SelfSubjectAccessReview') return { ...base, status: { allowed: true, reason: REASON } };
-  return {
-    ...base,
-    status: {
-      resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-      incomplete: false,
-    },
+interface ReviewSpec {
+  resourceAttributes?: {
+    namespace?: string;
+    verb?: string;
+    group?: string;
+    version?: string;
+    resource?: string;
+    subresource?: string;
+    name?: string;
   };
+  nonResourceAttributes?: { path?: string; verb?: string };
+  user?: string;
+  groups?: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+  namespace?: string;
 }
 
-export function kubectlRoutes(service: ObjectService): Router {
+/** The access reviews `kubectl auth can-i` (and controllers) create, answered from the authorizer's real rules. */
+function review(req: Request, auth: RequestAuth | undefined, kind: string, namespace?: string): object {
+  const b = (req.body ?? {}) as KubeObject & { spec?: ReviewSpec };
+  if (typeof b !== 'object' || Array.isArray(b)) throw badRequest(`the request body must be a ${kind} object`);
+  const spec: ReviewSpec = b.spec ?? {};
+  const base = {
+    kind,
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null, ...(namespace ? { namespace } : {}) },
+    spec,
+  };
+  const self = requestUser(req);
+  const user: UserInfo =
+    kind === 'SubjectAccessReview' || kind === 'LocalSubjectAccessReview'
+      ? { name: spec.user ?? '', groups: spec.groups ?? [], uid: spec.uid, extra: spec.extra }
+      : self;
+  if (kind !== 'SelfSubjectRulesReview' && !spec.resourceAttributes && !spec.nonResourceAttributes)
+    throw invalid(kind, 'authorization.k8s.io', '', [
+      field.required('spec.resourceAttributes', 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
+    ]);
+  if (kind === 'SelfSubjectRulesReview') {
+    const rules = auth
+      ? auth.rulesFor(user, spec.namespace)
+      : [
+          { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+          { verbs: ['*'], nonResourceURLs: ['*'] },
+        ];
+    return {
+      ...base,
+      status: {
+        resourceRules: rules
+          .filter((r) => !r.nonResourceURLs?.length)
+          .map((r) => ({
+            verbs: r.verbs,
+            apiGroups: r.apiGroups,
+            resources: r.resources,
+            ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
+          })),
+        nonResourceRules: rules
+          .filter((r) => r.nonResourceURLs?.length)
+          .map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
+        incomplete: false,
+      },
+    };
+  }
+  const ra = spec.resourceAttributes;
+  if (kind === 'LocalSubjectAccessReview' && ra && ra.namespace !== namespace)
+    throw invalid(kind, 'authorization.k8s.io', '', [
+      field.invalid('spec.resourceAttributes.namespace', ra.namespace ?? '', 'must match metadata.namespace'),
+    ]);
+  const attrs: Attributes = ra
+    ? {
+        user,
+        verb: ra.verb ?? '',
+        resourceRequest: true,
+        apiGroup: ra.group ?? '',
+        apiVersion: ra.version,
+        resource: ra.resource ?? '',
+        subresource: ra.subresource,
+        namespace: ra.namespace,
+        name: ra.name,
+      }
+    : { user, verb: spec.nonResourceAttributes?.verb ?? '', resourceRequest: false, path: spec.nonResourceAttributes?.path ?? '' };
+  const decision = auth ? auth.authorize(attrs) : { allowed: true, reason: 'no authorizer: this API server serves every request' };
+  return { ...base, status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) } };
+}
+
+export function kubectlRoutes(service: ObjectService, auth?: RequestAuth): Router {
   const r = Router();
   const wrap =
     (fn: (req: Request) => object) =>
@@ -63,11 +132,33 @@ export function kubectlRoutes(service: ObjectService): Router {
   );
   r.post(
     '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-    wrap((req) => review(req.body, 'SelfSubjectAccessReview')),
+    wrap((req) => review(req, auth, 'SelfSubjectAccessReview')),
   );
   r.post(
     '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
-    wrap((req) => review(req.body, 'SelfSubjectRulesReview')),
+    wrap((req) => review(req, auth, 'SelfSubjectRulesReview')),
+  );
+  // kubectl auth whoami: the user as authenticated (and impersonated).
+  r.post(
+    '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+    wrap((req) => {
+      const u = requestUser(req);
+      const userInfo = { username: u.name, ...(u.uid ? { uid: u.uid } : {}), groups: u.groups, ...(u.extra ? { extra: u.extra } : {}) };
+      return {
+        kind: 'SelfSubjectReview',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        status: { userInfo },
+      };
+    }),
+  );
+  r.post(
+    '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+    wrap((req) => review(req, auth, 'SubjectAccessReview')),
+  );
+  r.post(
+    '/apis/authorization.k8s.io/v1/namespaces/:namespace/localsubjectaccessreviews',
+    wrap((req) => review(req, auth, 'LocalSubjectAccessReview', String(req.params.namespace))),
   );
   return r;
 }

@@ -28,6 +28,10 @@ export const modelledPodSpecFields = new Set([
   'hostAliases',
   'dnsConfig',
   'securityContext',
+  // The ServiceAccount admission plugin and the kubelet's token volume (auth/service-account-admission.ts).
+  'serviceAccountName',
+  'serviceAccount',
+  'automountServiceAccountToken',
 ]);
 
 export const modelledContainerFields = new Set([

@@ -18,7 +18,7 @@ const dnsPolicies = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None
 const maxInt32 = 2147483647;
 /** The volume sources kubelab's kubelet provides; other sources are accepted and reported as ignored. */
 /** Volume sources the kubelet implements; others are accepted, warned about, and started as an empty directory. */
-export const modelledVolumeSources = ['emptyDir', 'configMap', 'secret', 'hostPath', 'downwardAPI'];
+export const modelledVolumeSources = ['emptyDir', 'configMap', 'secret', 'hostPath', 'downwardAPI', 'projected'];
 
 export function validatePodSpec(spec: unknown, path: string, rules: PodSpecRules = {}): FieldError[] {
   if (!isObject(spec)) return [field.required(path)];

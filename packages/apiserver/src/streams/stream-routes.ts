@@ -8,6 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
 import { StatusError, type Pod } from '@kubelab/api';
+import type { RequestAuth } from '../auth/request-auth';
 import type { ObjectService } from '../registry/object-service';
 import { podStrategy } from '../registry/workload-kinds';
 import { parseRequestPath } from '../rest/request-info';
@@ -55,7 +56,13 @@ function offered(req: IncomingMessage): string[] {
 }
 
 /** Serves exec, attach and portforward upgrades on the server; other upgrades are refused with 404. */
-export function serveStreamUpgrades(server: Server, service: ObjectService, runtime: () => PodRuntime | undefined, log: Logger): void {
+export function serveStreamUpgrades(
+  server: Server,
+  service: ObjectService,
+  runtime: () => PodRuntime | undefined,
+  log: Logger,
+  auth?: RequestAuth,
+): void {
   // The protocol is chosen before the upgrade (a failure must still be an HTTP answer); ws is told it here.
   const chosen = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
@@ -73,6 +80,8 @@ export function serveStreamUpgrades(server: Server, service: ObjectService, runt
   });
 
   async function handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // Upgrades never reach express: authenticate and authorize them here (verb create on pods/exec, ...).
+    await auth?.check(req, true);
     const url = new URL(req.url ?? '/', 'http://apiserver');
     const info = parseRequestPath(url.pathname);
     if (info?.group !== '' || info.resource !== 'pods' || !info.namespace || !info.name || !STREAMING.has(info.subresource ?? '')) {

@@ -1,5 +1,6 @@
 // `kubelab cluster up|down|list`: what a workshop leader types first.
 import {
+  clusterCredentials,
   clusterDown,
   clusterUp,
   ensureEngine,
@@ -78,7 +79,8 @@ export async function up(opts: UpOptions, print: Print): Promise<ClusterInfo> {
     print(`Cluster "${opts.name}" is up in ${seconds(Date.now() - started)}.`);
   }
   if (opts.kubeconfig !== false && info.apiUrl) {
-    const file = writeKubeconfig({ cluster: opts.name, server: info.apiUrl }, opts.kubeconfig);
+    const creds = await clusterCredentials(info);
+    const file = writeKubeconfig({ cluster: opts.name, server: info.apiUrl, ca: creds?.ca, token: creds?.adminToken }, opts.kubeconfig);
     print(`Set kubectl context to "${contextName(opts.name)}" in ${file}`);
   }
   print('');
@@ -145,7 +147,8 @@ export async function getKubeconfig(name: string, internal: boolean): Promise<st
   const server = internal ? info.internalApiUrl : info.apiUrl;
   if (!server)
     throw new Error(`cluster "${name}" is not running: its API server has no address (start it with: kubelab cluster up --name ${name})`);
-  return kubeconfigFor({ cluster: name, server });
+  const creds = await clusterCredentials(info);
+  return kubeconfigFor({ cluster: name, server, ca: creds?.ca, token: creds?.adminToken });
 }
 
 export async function list(): Promise<string> {

@@ -13,6 +13,7 @@ import { namespaceOf, objectRef } from '../resource-args';
 import { place, withSource } from './apply';
 import { withLastApplied } from './apply-patch';
 import { checkKeyPair, selfSignedCertificate } from '@kubelab/ingress';
+import { registerCreateRbac } from './create-rbac';
 import { buildIngress, buildTlsSecret } from './ingress-builders';
 import { buildConfigMap, buildDeployment, buildNamespace, buildSecret, type DataSources } from './object-builders';
 
@@ -192,4 +193,5 @@ export function registerCreate(program: Command, env: CliEnv): void {
     .action(async (name: string, o: { fromLiteral?: string[]; fromFile?: string[]; type: string }, cmd: Command) =>
       send(buildSecret(name, { literals: o.fromLiteral, files: await readFileSources(o.fromFile) }, o.type), cmd),
     );
+  registerCreateRbac(create, send, env);
 }

@@ -13,6 +13,7 @@ import type { OwnerLabels } from './names';
 import type { Waiting } from './pod-actions';
 import type { ProbeManager } from './probe-manager';
 import type { StatusManager } from './status-manager';
+import type { TokenManager } from './token-manager';
 
 export interface KubeletContext {
   config: AgentConfig;
@@ -62,7 +63,11 @@ export class PodMemory {
   forget(uid: string): void {
     this.startErrors.delete(uid);
     this.volumeHashes.delete(uid);
+    this.tokens?.forget(uid);
   }
+
+  /** ServiceAccount tokens for projected volumes (token-manager.ts), set once the kubelet has a client. */
+  tokens?: TokenManager;
 }
 
 export function backoffKey(uid: string, container: string): string {

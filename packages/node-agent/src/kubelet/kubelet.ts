@@ -22,6 +22,7 @@ import { syncPod, terminatePod } from './pod-sync';
 import { ProbeManager } from './probe-manager';
 import { PODS } from './resources';
 import { StatusManager } from './status-manager';
+import { TokenManager } from './token-manager';
 import { thawLeftovers } from './subpath-resolver';
 import { stableJson } from '@kubelab/api';
 
@@ -115,7 +116,7 @@ export class Kubelet {
       status: new StatusManager(client),
       ipam: new Ipam(config.podCidr),
       backoff: new Backoff({ baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs }),
-      memory: new PodMemory(),
+      memory: Object.assign(new PodMemory(), { tokens: new TokenManager(client) }),
       log: log.child({ role: 'kubelet' }),
       services: opts.services,
       network: opts.network,

@@ -5,10 +5,18 @@ import os from 'node:os';
 import type { Pod } from '@kubelab/api';
 import { swapCommand, topLevelNames, versionDirName, versionEntries } from './atomic-writer';
 import type { KubeletContext } from './context';
-import { ContainerConfigError } from './env';
+import { ContainerConfigError, type PodFieldValues } from './env';
 import type { PodRef } from './names';
 import { tar } from './tar';
-import { downwardApiFiles, projectedFiles, STAGING_DIR, type ProjectedFile, type VolumePlan } from './volumes';
+import {
+  defaultFileMode,
+  downwardApiFiles,
+  projectedFiles,
+  STAGING_DIR,
+  type ProjectedFile,
+  type VolumePlan,
+  type VolumeSource,
+} from './volumes';
 
 /** Creates the Docker volumes; returns their mountpoints by Docker volume name (for subPath binds). */
 export async function ensureVolumes(ctx: KubeletContext, plans: VolumePlan[]): Promise<Map<string, string>> {
@@ -38,18 +46,22 @@ export async function populateVolumes(
 ): Promise<void> {
   const hashes = ctx.memory.hashesOf(ref.uid);
   for (const p of plans) {
-    if (p.source.kind !== 'configMap' && p.source.kind !== 'secret' && p.source.kind !== 'downwardAPI') continue;
+    if (p.source.kind !== 'configMap' && p.source.kind !== 'secret' && p.source.kind !== 'downwardAPI' && p.source.kind !== 'projected')
+      continue;
     let files: ProjectedFile[];
+    const fields = {
+      podIP: podIp,
+      hostIP: ctx.config.nodeIp,
+      nodeName: ctx.config.nodeName,
+      allocatable: { cpu: os.cpus().length, memory: Math.floor(os.totalmem() / 1024) * 1024 },
+    };
     try {
       if (p.source.kind === 'downwardAPI') {
         if (!pod) continue;
-        const fields = {
-          podIP: podIp,
-          hostIP: ctx.config.nodeIp,
-          nodeName: ctx.config.nodeName,
-          allocatable: { cpu: os.cpus().length, memory: Math.floor(os.totalmem() / 1024) * 1024 },
-        };
         files = downwardApiFiles(p.source, pod, fields);
+      } else if (p.source.kind === 'projected') {
+        if (!pod) continue;
+        files = await projectedVolumeFiles(ctx, p.source, pod, fields);
       } else {
         const obj =
           p.source.kind === 'configMap'
@@ -72,6 +84,49 @@ export async function populateVolumes(
       throw new Error(`pod ${ref.namespace}/${ref.name}: updating volume "${p.name}" failed: ${swapped.output.trim()}`);
     hashes.set(p.name, hash);
   }
+}
+
+/**
+ * Files of a projected volume: every source's files in one directory (the projected plugin), the
+ * ServiceAccount token requested for the pod through the token manager.
+ */
+async function projectedVolumeFiles(
+  ctx: KubeletContext,
+  source: Extract<VolumeSource, { kind: 'projected' }>,
+  pod: Pod,
+  fields: PodFieldValues,
+): Promise<ProjectedFile[]> {
+  const mode = source.defaultMode ?? defaultFileMode;
+  const out: ProjectedFile[] = [];
+  for (const s of source.sources) {
+    if (s.serviceAccountToken) {
+      if (!ctx.memory.tokens) throw new Error('the kubelet has no token manager');
+      const path = s.serviceAccountToken.path;
+      if (!path || path.startsWith('/') || path.split('/').includes('..'))
+        throw new ContainerConfigError(`serviceAccountToken path "${path}" must be relative without ".."`);
+      const token = await ctx.memory.tokens.podToken(pod, s.serviceAccountToken.audience, s.serviceAccountToken.expirationSeconds ?? 3600);
+      out.push({ path, content: Buffer.from(token, 'utf8'), mode });
+    } else if (s.configMap) {
+      const obj = await ctx.sources.configMap(pod.metadata.namespace!, s.configMap.name);
+      out.push(
+        ...projectedFiles(
+          { kind: 'configMap', name: s.configMap.name, items: s.configMap.items, optional: !!s.configMap.optional, defaultMode: mode },
+          obj,
+        ),
+      );
+    } else if (s.secret) {
+      const obj = await ctx.sources.secret(pod.metadata.namespace!, s.secret.name);
+      out.push(
+        ...projectedFiles(
+          { kind: 'secret', name: s.secret.name, items: s.secret.items, optional: !!s.secret.optional, defaultMode: mode },
+          obj,
+        ),
+      );
+    } else if (s.downwardAPI) {
+      out.push(...downwardApiFiles({ kind: 'downwardAPI', items: s.downwardAPI.items ?? [], defaultMode: mode }, pod, fields));
+    }
+  }
+  return out;
 }
 
 /** Removes the pod's own volumes (hostPath stand-ins outlive pods, as host directories do). */

@@ -14,7 +14,16 @@ export type VolumeSource =
   | { kind: 'hostPath'; path: string }
   | { kind: 'configMap'; name: string; items?: KeyToPath[]; optional: boolean; defaultMode?: number }
   | { kind: 'secret'; name: string; items?: KeyToPath[]; optional: boolean; defaultMode?: number }
-  | { kind: 'downwardAPI'; items: DownwardAPIVolumeFile[]; defaultMode?: number };
+  | { kind: 'downwardAPI'; items: DownwardAPIVolumeFile[]; defaultMode?: number }
+  | { kind: 'projected'; sources: ProjectedSource[]; defaultMode?: number };
+
+/** One source of a projected volume (the ServiceAccount admission plugin's kube-api-access volume uses three). */
+export interface ProjectedSource {
+  serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string };
+  configMap?: { name: string; items?: KeyToPath[]; optional?: boolean };
+  secret?: { name: string; items?: KeyToPath[]; optional?: boolean };
+  downwardAPI?: { items?: DownwardAPIVolumeFile[] };
+}
 
 export interface VolumePlan {
   /** The pod's name for it (spec.volumes[].name). */
@@ -40,6 +49,8 @@ function sourceOf(v: Volume): VolumeSource {
     return { kind: 'secret', name: secretName, items, optional: !!optional, defaultMode };
   }
   if (v.downwardAPI) return { kind: 'downwardAPI', items: v.downwardAPI.items ?? [], defaultMode: v.downwardAPI.defaultMode };
+  const projected = (v as { projected?: { sources?: ProjectedSource[]; defaultMode?: number } }).projected;
+  if (projected) return { kind: 'projected', sources: projected.sources ?? [], defaultMode: projected.defaultMode };
   const hostPath = v.hostPath as { path?: string } | undefined;
   if (hostPath?.path) return { kind: 'hostPath', path: hostPath.path };
   // persistentVolumeClaim, projected, downwardAPI, ...: the API server warned they are not modelled; the pod
@@ -112,7 +123,11 @@ export function containerMounts(
     const plan = plans.find((p) => p.name === m.name);
     if (!plan) throw new ContainerConfigError(`cannot find volume "${m.name}" to mount into container "${c.name}"`);
     const readOnly =
-      !!m.readOnly || plan.source.kind === 'configMap' || plan.source.kind === 'secret' || plan.source.kind === 'downwardAPI';
+      !!m.readOnly ||
+      plan.source.kind === 'configMap' ||
+      plan.source.kind === 'secret' ||
+      plan.source.kind === 'downwardAPI' ||
+      plan.source.kind === 'projected';
     if (!m.subPath && !m.subPathExpr) return planMount(plan, m.mountPath, readOnly);
     const source = subPathSources.get(i);
     if (!source)

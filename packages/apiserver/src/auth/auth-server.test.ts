@@ -1,0 +1,211 @@
+// The API server with authentication and RBAC on, over HTTPS: anonymous and bad tokens, the Forbidden
+// wording, ServiceAccounts and TokenRequest, the admission plugin's token volume, NodeRestriction,
+// impersonation and the access reviews. The credentials are what `cluster up` generates.
+import { createPrivateKey } from 'node:crypto';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveResource, StatusError, type Pod } from '@kubelab/api';
+import { KubeClient } from '@kubelab/client';
+import { generateClusterPki } from '../../../cluster/src/pki';
+import { startApiServer, type RunningApiServer } from '../api-server';
+import { parseTokenFile } from './authenticator';
+import { ServiceAccountTokens } from './service-account-tokens';
+
+const pki = generateClusterPki({
+  cluster: 't',
+  controlPlaneIp: '127.0.0.1',
+  controlPlaneName: 'cp',
+  serviceIp: '10.96.0.1',
+  nodeNames: ['n1', 'n2'],
+});
+let server: RunningApiServer;
+let base: string;
+const r = (plural: string) => resolveResource(plural)!;
+const client = (token?: string, headers: Record<string, string> = {}) => {
+  const c = new KubeClient({ baseUrl: base, token, ca: pki.caCert });
+  if (Object.keys(headers).length) {
+    const auth = c.authHeaders.bind(c);
+    c.authHeaders = () => ({ ...auth(), ...headers });
+  }
+  return c;
+};
+async function status(p: Promise<unknown>): Promise<{ code: number; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof StatusError) return { code: err.code, message: err.message };
+    throw err;
+  }
+  return { code: 200, message: '' };
+}
+const pod = (name: string, extra: Partial<Pod['spec']> = {}): Pod =>
+  ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'i' }], ...extra } }) as Pod;
+
+describe('API server with authentication and RBAC', () => {
+  let admin: KubeClient;
+  beforeAll(async () => {
+    server = await startApiServer({
+      port: 0,
+      host: '127.0.0.1',
+      log: pino({ level: 'silent' }),
+      auth: {
+        tls: { cert: pki.files['apiserver.crt'], key: pki.files['apiserver.key'] },
+        config: {
+          caCert: pki.caCert,
+          staticTokens: parseTokenFile(pki.files['tokens.csv']),
+          serviceAccountTokens: new ServiceAccountTokens(createPrivateKey(pki.files['sa.key'])),
+        },
+      },
+    });
+    base = `https://127.0.0.1:${server.port}`;
+    admin = client(pki.adminToken);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('lets anonymous read /healthz and /version only; a bad token is 401', async () => {
+    const anon = client();
+    expect((await anon.raw('GET', '/healthz')).object).toBe('ok');
+    expect((await anon.raw<{ gitVersion: string }>('GET', '/version')).object.gitVersion).toMatch(/^v1\./);
+    expect(await status(anon.list(r('pods'), 'default'))).toEqual({
+      code: 403,
+      message: 'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"',
+    });
+    expect(await status(anon.raw('GET', '/api'))).toEqual({
+      code: 403,
+      message: 'forbidden: User "system:anonymous" cannot get path "/api"',
+    });
+    expect(await status(client('nope').list(r('nodes')))).toEqual({ code: 401, message: 'Unauthorized' });
+    // Authorization comes before the body is read: an anonymous write in a foreign media type is 403, not 415.
+    expect(await status(anon.raw('POST', '/api/v1/namespaces', 'x', 'text/plain'))).toMatchObject({ code: 403 });
+  });
+
+  it('gives every namespace a default ServiceAccount and kube-root-ca.crt; pods get the token volume', async () => {
+    const sa = await admin.get(r('serviceaccounts'), 'default', 'default');
+    expect(sa.metadata.uid).toBeDefined();
+    const cm = await admin.get<{ data: Record<string, string> } & import('@kubelab/api').KubeObject>(
+      r('configmaps'),
+      'kube-root-ca.crt',
+      'default',
+    );
+    expect(cm.data['ca.crt']).toBe(pki.caCert);
+    const { object } = await admin.create<Pod>(r('pods'), pod('web'), 'default');
+    const spec = object.spec as unknown as { serviceAccountName?: string; volumes?: { name: string; projected?: { sources: object[] } }[] };
+    expect(spec.serviceAccountName).toBe('default');
+    const vol = spec.volumes!.find((v) => v.name.startsWith('kube-api-access-'))!;
+    expect(vol.projected!.sources).toEqual([
+      { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+      { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+    ]);
+    expect(object.spec.containers[0].volumeMounts).toEqual([
+      { name: vol.name, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' },
+    ]);
+    const { object: off } = await admin.create<Pod>(
+      r('pods'),
+      pod('no-token', { automountServiceAccountToken: false } as never),
+      'default',
+    );
+    expect(off.spec.volumes ?? []).toEqual([]);
+    expect(await status(admin.create(r('pods'), pod('ghost', { serviceAccountName: 'ghost' } as never), 'default'))).toEqual({
+      code: 403,
+      message: 'pods "ghost" is forbidden: error looking up service account default/ghost: serviceaccount "ghost" not found',
+    });
+  });
+
+  it('issues bound tokens by TokenRequest; the ServiceAccount needs a RoleBinding to list pods', async () => {
+    const web = await admin.get<Pod>(r('pods'), 'web', 'default');
+    const { object: tr } = await admin.raw<{ status: { token: string; expirationTimestamp: string } }>(
+      'POST',
+      '/api/v1/namespaces/default/serviceaccounts/default/token',
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web', uid: web.metadata.uid } },
+      },
+    );
+    const sa = client(tr.status.token);
+    expect(await status(sa.list(r('pods'), 'default'))).toEqual({
+      code: 403,
+      message:
+        'pods is forbidden: User "system:serviceaccount:default:default" cannot list resource "pods" in API group "" in the namespace "default"',
+    });
+    await admin.create(
+      r('rolebindings'),
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'default-view' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+        subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'default' }],
+      } as never,
+      'default',
+    );
+    expect((await sa.list(r('pods'), 'default')).items.length).toBeGreaterThan(0);
+    expect(await status(sa.list(r('secrets'), 'default'))).toMatchObject({ code: 403 });
+    // The token dies with its pod.
+    await admin.delete(r('pods'), 'web', 'default', { gracePeriodSeconds: 0 });
+    await new Promise((res) => setTimeout(res, 50));
+    if ((await status(admin.get(r('pods'), 'web', 'default'))).code === 404)
+      expect(await status(sa.list(r('pods'), 'default'))).toEqual({ code: 401, message: 'Unauthorized' });
+    expect(
+      await status(admin.raw('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { spec: { expirationSeconds: 60 } })),
+    ).toMatchObject({
+      code: 422,
+      message: expect.stringContaining('spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes'),
+    });
+  });
+
+  it('keeps a node agent to its own Node', async () => {
+    const n1 = client(pki.nodeTokens.n1);
+    await n1.create(r('nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
+    await admin.create(r('nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } });
+    await n1.patch(r('nodes'), 'n1', { metadata: { labels: { mine: 'yes' } } });
+    expect(await status(n1.patch(r('nodes'), 'n2', { metadata: { labels: { mine: 'no' } } }))).toEqual({
+      code: 403,
+      message: 'nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2"',
+    });
+    expect(
+      await status(n1.create(r('deployments'), { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } }, 'default')),
+    ).toMatchObject({ code: 403 });
+  });
+
+  it('impersonates only with the impersonate verb; access reviews answer from the rules', async () => {
+    const asSa = client(pki.adminToken, { 'impersonate-user': 'system:serviceaccount:default:default' });
+    expect((await asSa.list(r('pods'), 'default')).kind).toBe('PodList');
+    expect(await status(asSa.list(r('secrets'), 'default'))).toMatchObject({
+      code: 403,
+      message:
+        'secrets is forbidden: User "system:serviceaccount:default:default" cannot list resource "secrets" in API group "" in the namespace "default"',
+    });
+    const { object: tr } = await admin.raw<{ status: { token: string } }>(
+      'POST',
+      '/api/v1/namespaces/default/serviceaccounts/default/token',
+      {},
+    );
+    const plain = client(tr.status.token, { 'impersonate-user': 'jane' });
+    expect(await status(plain.list(r('pods'), 'default'))).toEqual({
+      code: 403,
+      message:
+        'users "jane" is forbidden: User "system:serviceaccount:default:default" cannot impersonate resource "users" in API group "" at the cluster scope',
+    });
+    const review = (c: KubeClient, verb: string, resource: string) =>
+      c.raw<{ status: { allowed: boolean; reason?: string } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { namespace: 'default', verb, resource } },
+      });
+    expect((await review(asSa, 'list', 'pods')).object.status).toEqual({
+      allowed: true,
+      reason: 'RBAC: allowed by RoleBinding "default-view/default" of ClusterRole "view" to ServiceAccount "default/default"',
+    });
+    expect((await review(asSa, 'delete', 'pods')).object.status.allowed).toBe(false);
+    const sar = await admin.raw<{ status: { allowed: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      kind: 'SubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      spec: { user: 'jane', groups: ['system:authenticated'], resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods' } },
+    });
+    expect(sar.object.status.allowed).toBe(false);
+  });
+});

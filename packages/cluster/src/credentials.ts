@@ -1,0 +1,97 @@
+// Where the host finds a cluster's credentials: the state volume's pki/, read through the control-plane
+// container with Docker's archive API (as kind reads admin.conf from its control plane), never copied to
+// anything a pod can reach. `cluster up` writes them there before the control plane first starts.
+import { KubeClient, type ClientOptions } from '@kubelab/client';
+import { docker } from './docker';
+import { dockerMessage, isStatus } from './docker-util';
+import { STATE_DIR } from './names';
+import { parseTokens, PKI_DIR, type ClusterPki } from './pki';
+import { createTar } from './tar';
+import type { ClusterInfo } from './types';
+
+export interface ClusterCredentials {
+  /** PEM of the cluster CA. */
+  ca: string;
+  adminToken: string;
+  nodeTokens: Record<string, string>;
+}
+
+/** Files of a tar stream (regular files only), by path. */
+export function readTar(buf: Buffer): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  let off = 0;
+  const str = (o: number, n: number): string =>
+    buf
+      .subarray(o, o + n)
+      .toString('utf8')
+      .replace(/\0.*$/s, '');
+  while (off + 512 <= buf.length) {
+    const name = str(off, 100);
+    if (!name) break;
+    const size = Number.parseInt(str(off + 124, 12).trim() || '0', 8);
+    const type = str(off + 156, 1);
+    const prefix = str(off + 345, 155);
+    const full = prefix ? `${prefix}/${name}` : name;
+    if (type === '0' || type === '') out.set(full, buf.subarray(off + 512, off + 512 + size));
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
+function controlPlaneId(info: ClusterInfo): string | undefined {
+  return info.nodes.find((n) => n.role === 'control-plane')?.containerId;
+}
+
+const cache = new Map<string, Promise<ClusterCredentials | undefined>>();
+
+/** Reads pki/ from a (running or stopped) control-plane container; undefined when it has none (a pre-auth cluster). */
+export async function readCredentials(containerId: string): Promise<ClusterCredentials | undefined> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await docker()
+      .getContainer(containerId)
+      .getArchive({ path: `${STATE_DIR}/${PKI_DIR}` });
+  } catch (err) {
+    if (isStatus(err, 404)) return undefined;
+    throw new Error(`reading the cluster credentials from ${containerId.slice(0, 12)}: ${dockerMessage(err)}`);
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  const files = readTar(Buffer.concat(chunks));
+  const ca = files.get(`${PKI_DIR}/ca.crt`)?.toString('utf8');
+  const tokens = parseTokens(files.get(`${PKI_DIR}/tokens.csv`)?.toString('utf8') ?? '');
+  if (!ca || !tokens.adminToken) return undefined;
+  return { ca, adminToken: tokens.adminToken, nodeTokens: tokens.nodeTokens };
+}
+
+/** The cluster's admin credentials (cached per control-plane container for this process). */
+export function clusterCredentials(info: ClusterInfo): Promise<ClusterCredentials | undefined> {
+  const id = controlPlaneId(info);
+  if (!id) return Promise.resolve(undefined);
+  let found = cache.get(id);
+  if (!found) {
+    found = readCredentials(id);
+    cache.set(id, found);
+    found.catch(() => cache.delete(id));
+  }
+  return found;
+}
+
+/** A client for the cluster as its administrator (what the kubeconfig holds), over HTTPS with the cluster CA. */
+export async function clusterClient(info: ClusterInfo, opts: Omit<ClientOptions, 'baseUrl' | 'token' | 'ca'> = {}): Promise<KubeClient> {
+  if (!info.apiUrl) throw new Error(`cluster "${info.name}" has no published API port (is the control plane running?)`);
+  const creds = info.apiUrl.startsWith('https:') ? await clusterCredentials(info) : undefined;
+  return new KubeClient({ ...opts, baseUrl: info.apiUrl, token: creds?.adminToken, ca: creds?.ca });
+}
+
+/** Puts pki/ on the state volume through the (created, not yet started) control-plane container. */
+export async function writeCredentials(containerId: string, pki: ClusterPki): Promise<void> {
+  const tar = createTar(
+    Object.entries(pki.files).map(([f, content]) => ({
+      name: `${PKI_DIR}/${f}`,
+      content,
+      mode: f.endsWith('.crt') || f.endsWith('.pub') ? 0o644 : 0o600,
+    })),
+  );
+  await docker().getContainer(containerId).putArchive(tar, { path: STATE_DIR });
+}
