@@ -51,6 +51,20 @@ const started = Date.now();
 await Promise.all([
   build({ ...common, entryPoints: ['packages/cli/src/main.ts'], outfile: 'dist/cli/kubelab.mjs' }),
   build({ ...common, entryPoints: ['packages/node-image/src/main.ts'], outfile: 'dist/image/kubelab-node.mjs' }),
+  // The `kubelab ui` page: cytoscape and its layout bundled in, so the page needs no CDN (served from dist/ui).
+  build({
+    entryPoints: ['packages/cli/src/ui/page/main.ts'],
+    outfile: 'dist/ui/app.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: quiet ? 'warning' : 'info',
+    absWorkingDir: root,
+  }),
 ]);
+for (const f of ['index.html', 'app.css']) cpSync(path.join(root, 'packages/cli/src/ui/page', f), path.join(root, 'dist/ui', f));
 cpSync(path.join(root, 'node_modules/etcd3/proto'), path.join(root, 'dist/image/etcd3-proto'), { recursive: true });
 if (!quiet) console.log(`built dist/ in ${Date.now() - started} ms`);

@@ -34,6 +34,7 @@ import { registerTrace } from './commands/trace';
 import { registerEtcdctl } from './commands/etcdctl';
 import { registerFlows } from './commands/flows';
 import { registerGraph } from './commands/graph';
+import { registerUi } from './commands/ui';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -174,6 +175,7 @@ registerTrace(program, env);
 registerEtcdctl(program, env);
 registerFlows(program, env);
 registerGraph(program, env);
+registerUi(program, env);
 
 program
   .command('version')

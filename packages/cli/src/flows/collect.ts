@@ -66,7 +66,8 @@ export async function readFlows(docker: Docker, nodes: NodeRef[], names: Names, 
   await Promise.all(
     nodes.map(async (n) => {
       const [ct, drops] = await Promise.all([
-        execIn(docker, n.id, ['conntrack', '-L']),
+        // conntrack's summary goes to stderr, which execIn interleaves with the entries: drop it.
+        execIn(docker, n.id, ['sh', '-c', 'conntrack -L 2>/dev/null']),
         execIn(docker, n.id, ['sh', '-c', `tail -n ${dropLines} ${DROP_LOG} 2>/dev/null || true`]),
       ]);
       for (const l of ct.out.split('\n')) {

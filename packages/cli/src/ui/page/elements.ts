@@ -1,0 +1,65 @@
+// The map's model (graph/model.ts) as cytoscape elements, and the diff that updates a drawn graph in place:
+// new ids added (parents first), gone ids removed, changed data replaced. Positions of what stayed are kept.
+import type { Core, ElementDefinition } from 'cytoscape';
+import type { Edge, Graph, Vertex } from '../../graph/model';
+
+function display(v: Vertex): string {
+  const lines = [v.label];
+  if (v.kind === 'pod' && v.namespace !== 'default') lines[0] = `${v.namespace}/${v.label}`;
+  if (v.kind === 'service') lines.push(`${v.serviceType} ${v.ip ?? ''}`.trim());
+  else if ((v.kind === 'pod' || v.kind === 'node') && v.ip) lines.push(v.ip);
+  if (v.kind === 'policy') lines.push(`selects ${v.selector}`);
+  for (const n of v.netem ?? []) lines.push(`⚠ netem ${n}`);
+  for (const p of v.partitions ?? []) lines.push(`⚠ cut from ${p}`);
+  return lines.join('\n');
+}
+
+export function vertexElement(v: Vertex): ElementDefinition {
+  return {
+    group: 'nodes',
+    data: {
+      ...v,
+      display: display(v),
+      notReady: v.kind === 'pod' && !v.ready,
+      impaired: (v.netem?.length ?? 0) + (v.partitions?.length ?? 0) > 0,
+    },
+  };
+}
+
+export function edgeElement(e: Edge): ElementDefinition {
+  return { group: 'edges', data: { ...e } };
+}
+
+/** Applies `g` to `cy`; true when elements were added or removed (the layout should run again). */
+export function applyGraph(cy: Core, g: Graph): boolean {
+  const want = new Map<string, ElementDefinition>();
+  for (const v of g.vertices) want.set(v.id, vertexElement(v));
+  for (const e of g.edges) want.set(e.id, edgeElement(e));
+  let structural = false;
+  cy.batch(() => {
+    cy.elements().forEach((el) => {
+      const next = want.get(el.id());
+      // A vertex whose parent changed must be re-added: cytoscape moves compound children only by move().
+      if (!next || (el.isNode() && (el.data('parent') ?? null) !== (next.data.parent ?? null))) {
+        el.remove();
+        structural = true;
+      }
+    });
+    const add: ElementDefinition[] = [];
+    for (const [id, def] of want) {
+      const el = cy.getElementById(id);
+      if (el.empty()) add.push(def);
+      else if (JSON.stringify(el.data()) !== JSON.stringify(def.data)) {
+        // id, parent, source and target cannot change through data(); a changed parent was re-added above.
+        const { id: _id, parent: _parent, source: _source, target: _target, ...rest } = def.data;
+        for (const k of Object.keys(el.data())) if (!(k in def.data)) el.removeData(k);
+        el.data(rest);
+      }
+    }
+    if (add.length) {
+      cy.add(add);
+      structural = true;
+    }
+  });
+  return structural;
+}

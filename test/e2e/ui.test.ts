@@ -1,0 +1,204 @@
+// Issue 15 item 1 end to end: `kubelab ui` rendered in headless Chromium (Debian's chromium, driven by
+// playwright-core). The page draws the test cluster's nodes and pods, shows a Service's rules with counters
+// and a pod's details on click, a netem impairment on its pod, and after a deny policy and a probe a red
+// edge whose hover names the policy. Screenshots go to test/output/ui/ (gitignored).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium as playwright, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launcher, repoRoot, testKubeconfig } from '../support/cli';
+import { startCluster, type TestCluster } from '../support/cluster';
+import { eventually } from '../support/docker';
+
+const CLUSTER = 'kltest-ui';
+const W1 = `${CLUSTER}-worker`;
+const W2 = `${CLUSTER}-worker2`;
+const shots = path.join(repoRoot, 'test', 'output', 'ui');
+let c: TestCluster;
+let ui: ReturnType<typeof spawn> | undefined;
+let browser: Browser;
+let page: Page;
+let url = '';
+
+type Win = { kubelab: { cy: import('cytoscape').Core; updates: number } };
+
+function pod(name: string, node: string, image: string, labels: Record<string, string>, ports: number[] = []): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: { nodeName: node, containers: [{ name: 'main', image, ports: ports.map((p) => ({ containerPort: p })) }] },
+  };
+}
+
+/** Ids of the drawn elements matching a cytoscape selector, read from the page. */
+const drawn = (selector: string): Promise<string[]> =>
+  page.evaluate((sel) => (window as unknown as Win).kubelab.cy.$(sel).map((e) => e.id()), selector);
+
+const waitDrawn = (selector: string, what: string, timeoutMs = 30_000) =>
+  eventually(what, async () => ((await drawn(selector)).length ? drawn(selector) : undefined), timeoutMs);
+
+const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  const chromium = execFileSync('bash', [path.join(repoRoot, 'scripts', 'chromium.sh')], { encoding: 'utf8' }).trim();
+  c = await startCluster(CLUSTER);
+  const objects = [
+    pod('client', W1, 'kubelab/toolbox:latest', { app: 'client' }),
+    pod('web', W2, 'kubelab/echo:latest', { app: 'web' }, [8080]),
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+    },
+  ];
+  await c.run(['apply', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n---\n'));
+  for (const p of ['client', 'web']) await c.waitReady(p, 120_000);
+
+  const child = spawn(process.execPath, [launcher, '--cluster', CLUSTER, 'ui', '--port', '0'], {
+    cwd: repoRoot,
+    env: { ...process.env, KUBECONFIG: testKubeconfig() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  ui = child;
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  url = await eventually('kubelab ui serving', async () => /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1], 60_000);
+  // As root (CI), Chromium's sandbox cannot start; the page is our own, served from 127.0.0.1.
+  browser = await playwright.launch({ executablePath: chromium, chromiumSandbox: false });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForFunction(() => ((window as unknown as Win).kubelab?.updates ?? 0) > 0, undefined, { timeout: 30_000 });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  ui?.kill('SIGTERM');
+  await c?.down();
+});
+
+describe('kubelab ui in Chromium', () => {
+  it('listens on 127.0.0.1 only and refuses another Host', async () => {
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const r = await fetch(`${url}api/graph`, { headers: { host: 'evil.example:80' } });
+    expect(r.status).toBe(403);
+  });
+
+  it('draws the node network, the nodes, their pod networks and the pods', async () => {
+    await waitDrawn('#pod\\:default\\/web', 'the web pod drawn');
+    const nodes = await drawn('node');
+    expect(nodes).toEqual(
+      expect.arrayContaining([
+        'network',
+        `node:${CLUSTER}-control-plane`,
+        `node:${W1}`,
+        `node:${W2}`,
+        `podnet:${W1}`,
+        `podnet:${W2}`,
+        'pod:default/client',
+        'pod:default/web',
+        'svc:default/web',
+      ]),
+    );
+    // Pods sit in their node's pod network (a compound node), the Service points at its endpoint.
+    const parents = await page.evaluate(() => {
+      const cy = (window as unknown as Win).kubelab.cy;
+      const parent = (id: string) => cy.getElementById(id).data('parent') as string;
+      return { client: parent('pod:default/client'), web: parent('pod:default/web') };
+    });
+    expect(parents).toEqual({ client: `podnet:${W1}`, web: `podnet:${W2}` });
+    expect(await drawn('edge[kind = "endpoint"][source = "svc:default/web"][target = "pod:default/web"]')).toHaveLength(1);
+    await shot('1-cluster');
+  });
+
+  it('shows a pod its containers, IP and node, and a Service its rules with live counters, on click', async () => {
+    const web = await c.pod('web');
+    // Returning the emitted collection would make the driver serialize the whole graph: return nothing.
+    await page.evaluate(() => {
+      (window as unknown as Win).kubelab.cy.getElementById('pod:default/web').emit('tap');
+    });
+    await page.waitForFunction(() => document.querySelector('#panel')?.textContent?.includes('Containers'));
+    const podPanel = await page.$eval('#panel', (e) => e.textContent ?? '');
+    expect(podPanel).toContain('Pod default/web');
+    expect(podPanel).toContain(web.status!.podIP!);
+    expect(podPanel).toContain(W2);
+    expect(podPanel).toContain('kubelab/echo:latest');
+
+    await c.run(['exec', 'client', '--', 'wget', '-qO-', '-T', '5', 'http://web/']);
+    await page.evaluate(() => {
+      (window as unknown as Win).kubelab.cy.getElementById('svc:default/web').emit('tap');
+    });
+    // The rules of the Service on the client's node, with the counter of the rule its connection took.
+    const rules = await eventually('the Service panel with a counted KUBE-SVC rule', async () => {
+      const text = await page.$eval('#panel', (e) => e.textContent ?? '');
+      return /node \S+-worker: [1-9]\d* packets/.test(text) && text.includes('KUBE-SVC-') ? text : undefined;
+    });
+    expect(rules).toContain('default/web cluster IP');
+    // The connection is drawn from the client to the Service it addressed, counted.
+    await waitDrawn('edge[kind = "flow"][source = "pod:default/client"][target = "svc:default/web"]', 'a flow edge client -> Service web');
+    await shot('2-service-panel');
+  });
+
+  it('shows a netem impairment on its pod', async () => {
+    await c.run(['netem', 'set', 'client', '--delay', '50ms']);
+    try {
+      await eventually('client drawn with its netem delay', async () => {
+        const label = await page.evaluate(
+          () => (window as unknown as Win).kubelab.cy.getElementById('pod:default/client').data('display') as string,
+        );
+        return label.includes('netem delay 50ms') ? label : undefined;
+      });
+      await shot('3-netem');
+    } finally {
+      await c.run(['netem', 'reset', 'client']);
+    }
+  });
+
+  it('draws a policy drop as a red edge whose hover names the deciding policy', async () => {
+    const deny = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'deny-web' },
+      spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] },
+    };
+    await c.run(['apply', '-f', '-'], JSON.stringify(deny));
+    await waitDrawn('#np\\:default\\/deny-web', 'the policy drawn');
+    expect(await drawn('edge[kind = "selects"][source = "np:default/deny-web"]')).toEqual(['selects:default/deny-web:default/web']);
+    const ip = (await c.pod('web')).status!.podIP!;
+    // The probe: a connection the policy refuses (retried until the agents enforce it).
+    const red = await eventually(
+      'a red edge client -> web',
+      async () => {
+        await c.try(['exec', 'client', '--', 'nc', '-z', '-w', '1', ip, '8080']);
+        const ids = await drawn('edge[kind = "flow"][?dropped][source = "pod:default/client"][target = "pod:default/web"]');
+        return ids[0];
+      },
+      60_000,
+    );
+    const data = await page.evaluate((id) => (window as unknown as Win).kubelab.cy.getElementById(id).data(), red);
+    expect(data.policies).toEqual(['default/deny-web']);
+    expect(await page.evaluate((id) => (window as unknown as Win).kubelab.cy.getElementById(id).style('line-color'), red)).toBe(
+      'rgb(217,48,37)',
+    );
+    // A real mouse over the edge's middle shows the tooltip.
+    const at = await page.evaluate((id) => {
+      const cy = (window as unknown as Win).kubelab.cy;
+      const mid = cy.getElementById(id).renderedMidpoint();
+      const box = cy.container()!.getBoundingClientRect();
+      return { x: box.left + mid.x, y: box.top + mid.y };
+    }, red);
+    await page.mouse.move(at.x, at.y);
+    const tip = await eventually('the hover tooltip', async () => {
+      const t = await page.$eval('#tip', (e) => ((e as HTMLElement).hidden ? '' : (e.textContent ?? '')));
+      return t || undefined;
+    });
+    expect(tip).toMatch(
+      /^DROPPED \d+× TCP port 8080 by NetworkPolicy default\/deny-web \(ingress of default\/web: no policy allowed it\)$/,
+    );
+    await shot('4-red-edge');
+  });
+});
