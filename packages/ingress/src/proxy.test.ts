@@ -10,6 +10,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import { AccessLog } from './access-log';
 import { selfSignedCertificate } from './certs';
 import { ingress } from './fixtures.test-util';
 import { buildRouteTable, type RouteTable } from './route-table';
@@ -139,16 +140,20 @@ beforeAll(async () => {
     ],
     { a: [ports.a], b: [ports.b], c: [ports.c], ab: [ports.a, ports.b], empty: [], down: [ports.dead], half: [ports.dead, ports.a] },
   );
-  router = await startServers({ table: () => table, pools, accessLog: pino({ level: 'silent' }), httpsPortFor: () => '8443' }, tls, {
-    httpPort: 0,
-    httpsPort: 0,
-    healthPort: 0,
-    host: '127.0.0.1',
-    maxHeaderSize: 8192,
-    headersTimeoutMs: 500,
-    keepAliveTimeoutMs: 5000,
-    ready: () => true,
-  });
+  router = await startServers(
+    { table: () => table, pools, accessLog: new AccessLog(pino({ level: 'silent' })), httpsPortFor: () => '8443' },
+    tls,
+    {
+      httpPort: 0,
+      httpsPort: 0,
+      healthPort: 0,
+      host: '127.0.0.1',
+      maxHeaderSize: 8192,
+      headersTimeoutMs: 500,
+      keepAliveTimeoutMs: 5000,
+      ready: () => true,
+    },
+  );
 });
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { ipToInt } from '@kubelab/api';
 import type { Dispatcher } from 'undici';
-import type { Logger } from 'pino';
+import type { AccessLog } from './access-log';
 import { sendError } from './pages';
 import { normalizeHost, route, type Location, type RouteTable, type Upstream } from './route-table';
 import type { UpstreamPools } from './upstreams';
@@ -16,7 +16,7 @@ import type { UpstreamPools } from './upstreams';
 export interface ProxyContext {
   table: () => RouteTable;
   pools: UpstreamPools;
-  accessLog: Logger;
+  accessLog: AccessLog;
   /** Host port -> the matching HTTPS host port, for redirects of requests that came through Docker's publishing. */
   httpsPortFor(hostPort: string | undefined): string;
 }
@@ -336,7 +336,7 @@ export class IngressProxy {
   }
 
   log(req: IncomingMessage, host: string, path: string, status: number, upstream: string, start: number, id: string, err?: Error): void {
-    const rec = {
+    this.ctx.accessLog.request({
       remote: clientIP(req),
       method: req.method,
       host,
@@ -345,8 +345,7 @@ export class IngressProxy {
       upstream,
       duration: Math.round((performance.now() - start) * 1000) / 1000,
       requestId: id,
-    };
-    if (err) this.ctx.accessLog.warn({ ...rec, err: err.message }, 'request');
-    else this.ctx.accessLog.info(rec, 'request');
+      err: err?.message,
+    });
   }
 }

@@ -2,7 +2,8 @@
 // ingress-nginx-controller Service. Configuration comes from the environment the Deployment sets (one
 // options object, checked up front).
 import { componentClient } from '@kubelab/client';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { AccessLog } from './access-log';
 import { fakeCertificate } from './certs';
 import { IngressController } from './controller';
 import { startServers } from './server';
@@ -58,11 +59,8 @@ export function ingressConfigFromEnv(env: NodeJS.ProcessEnv): IngressConfig {
 export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise<void> }> {
   const cfg = ingressConfigFromEnv(process.env);
   const ilog = log.child({ component: 'ingress' });
-  // One line per request, written asynchronously (a write per request would cost a syscall each).
-  const accessDest = pino.destination({ sync: false, minLength: 4096 });
-  const accessLog = pino({ level: process.env.LOG_LEVEL ?? 'info', base: undefined }, accessDest);
-  const flush = setInterval(() => accessDest.flush(), 500);
-  flush.unref();
+  // One line per request on stdout, in batches (access-log.ts); other lines through the process's pino.
+  const accessLog = new AccessLog(ilog);
   // In-cluster config: the ingress-nginx ServiceAccount's token and ca.crt, KUBERNETES_SERVICE_HOST.
   const client = componentClient(process.env);
   const tls = new TlsStore(fakeCertificate());
@@ -113,8 +111,7 @@ export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise
       await servers.close();
       await pools.close();
       await client.close();
-      clearInterval(flush);
-      accessDest.flushSync();
+      accessLog.close();
     },
   };
 }

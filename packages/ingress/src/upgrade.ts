@@ -20,10 +20,17 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
   const path = q < 0 ? url : url.slice(0, q);
   const answer = (status: number, extra = ''): void => {
     socket.end(rawResponse(status, extra));
-    ctx.accessLog.info(
-      { remote: clientIP(req), method: req.method, host, path, status, upgrade: req.headers.upgrade, duration: performance.now() - start },
-      'request',
-    );
+    ctx.accessLog.request({
+      remote: clientIP(req),
+      method: req.method,
+      host: host ?? '',
+      path,
+      status,
+      upstream: '',
+      upgrade: req.headers.upgrade,
+      duration: Math.round((performance.now() - start) * 1000) / 1000,
+      requestId: String(req.headers['x-request-id'] ?? ''),
+    });
   };
   if (host === undefined || !path.startsWith('/')) return answer(400);
   const { server, location: loc } = route(ctx.table(), host, path);
@@ -64,19 +71,17 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
     if (head.length) upstreamSocket.write(head);
     upstreamSocket.pipe(socket);
     socket.pipe(upstreamSocket);
-    ctx.accessLog.info(
-      {
-        remote: ip,
-        method: req.method,
-        host,
-        path,
-        status: 101,
-        upstream: endpoint,
-        upgrade: req.headers.upgrade,
-        duration: performance.now() - start,
-      },
-      'request',
-    );
+    ctx.accessLog.request({
+      remote: ip,
+      method: req.method,
+      host,
+      path,
+      status: 101,
+      upstream: endpoint,
+      upgrade: req.headers.upgrade,
+      duration: Math.round((performance.now() - start) * 1000) / 1000,
+      requestId: String(req.headers['x-request-id'] ?? ''),
+    });
   });
   upstreamSocket.on('error', (err: NodeJS.ErrnoException) => {
     clearTimeout(timer);
