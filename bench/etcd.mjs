@@ -3,7 +3,7 @@
 // `npm run build`); "after" is this tree. For each: warm `cluster up` (median of 3), idle memory of the
 // whole cluster (DNS and ingress pods included), create-pod latency (POST answered, p50/p99 over 100 pods
 // created one after another) and a 30-replica Deployment from create to 30 Ready. Writes its section of
-// bench/RESULTS.md. Usage: node bench/etcd.mjs [--before DIR]
+// bench/RESULTS.md. Usage: node bench/etcd.mjs [--before DIR] [--after DIR]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,9 @@ import YAML from 'yaml';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const beforeArg = process.argv.indexOf('--before');
 const beforeTree = beforeArg > 0 ? process.argv[beforeArg + 1] : '/tmp/kl-before';
+// "After" defaults to this tree; --after DIR measures another clone (e.g. the last commit without work in progress).
+const afterArg = process.argv.indexOf('--after');
+const afterTree = afterArg > 0 ? process.argv[afterArg + 1] : root;
 const name = 'klbench-etcd';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -126,11 +129,13 @@ async function measure(label, tree) {
 }
 
 const commit = (tree) => execFileSync('git', ['-C', tree, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim().slice(0, 60);
-const runs = [await measure('before', beforeTree), await measure('after', root)];
+const runs = [await measure('before', beforeTree), await measure('after', afterTree)];
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const rows = runs.map((r) => [
-  r.label === 'before' ? `before: ${commit(beforeTree)}` : `after (etcd): ${commit(root)} + working tree`,
+  r.label === 'before'
+    ? `before: ${commit(beforeTree)}`
+    : `after (etcd): ${commit(afterTree)}${afterTree === root ? ' + working tree' : ''}`,
   `${s(r.up)} (${r.ups.map((u) => (u / 1000).toFixed(2)).join(', ')})`,
   s(r.again),
   `${r.memory.total.toFixed(0)} MB in ${r.memory.containers} containers (nodes: ${r.memory.nodes})`,
