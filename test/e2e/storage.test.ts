@@ -44,7 +44,8 @@ describe('cluster state in etcd', () => {
   let cl: TestCluster;
 
   /** After a restart of the control-plane container: its API answers again. */
-  const apiBack = () => eventually('the API server to answer again', async () => (await cl.client.list(namespaces)).items.length > 0, 90_000);
+  const apiBack = () =>
+    eventually('the API server to answer again', async () => (await cl.client.list(namespaces)).items.length > 0, 90_000);
 
   beforeAll(async () => {
     cl = await startCluster(name, { workers: 1 });
@@ -63,7 +64,9 @@ describe('cluster state in etcd', () => {
     expect(stored.metadata.resourceVersion).toBeUndefined();
     await cl.waitReady('web');
     await eventually('the pod and its key at the same revision', async () => {
-      const kv = JSON.parse(await cl.run(['etcdctl', 'get', '/registry/pods/default/web', '-w', 'json'])) as { kvs: { mod_revision: number }[] };
+      const kv = JSON.parse(await cl.run(['etcdctl', 'get', '/registry/pods/default/web', '-w', 'json'])) as {
+        kvs: { mod_revision: number }[];
+      };
       return String(kv.kvs[0].mod_revision) === (await cl.pod('web')).metadata.resourceVersion;
     });
     expect(await cl.run(['etcdctl', 'get', '/registry/minions', '--prefix', '--keys-only'])).toContain(`/registry/minions/${name}-worker`);
