@@ -157,6 +157,50 @@ describe('API server with authentication and RBAC', () => {
     });
   });
 
+  it('prevents escalation: a Role or binding may grant only what its author holds, unless escalate/bind', async () => {
+    const rbac = (kind: string, body: object) => admin.create(r(`${kind}.rbac.authorization.k8s.io`), body as never, 'default');
+    await rbac('roles', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'rbac-writer' },
+      rules: [{ verbs: ['create', 'update'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'] }],
+    });
+    const bind = (name: string, roleKind: string, role: string, user: string) =>
+      rbac('rolebindings', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: role },
+        subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }],
+      });
+    await bind('jane-rbac', 'Role', 'rbac-writer', 'jane');
+    const jane = client(pki.adminToken, { 'impersonate-user': 'jane' });
+    const secretsRole = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'secret-reader' },
+      rules: [{ verbs: ['get'], apiGroups: [''], resources: ['secrets'] }],
+    };
+    expect(await status(jane.create(r('roles.rbac.authorization.k8s.io'), secretsRole as never, 'default'))).toEqual({
+      code: 403,
+      message:
+        'roles.rbac.authorization.k8s.io "secret-reader" is forbidden: user "jane" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}',
+    });
+    const viewBinding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'friend-view' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'friend' }],
+    };
+    expect(await status(jane.create(r('rolebindings.rbac.authorization.k8s.io'), viewBinding as never, 'default'))).toMatchObject({
+      code: 403,
+    });
+    // Holding view herself, jane may hand it on.
+    await bind('jane-view', 'ClusterRole', 'view', 'jane');
+    await jane.create(r('rolebindings.rbac.authorization.k8s.io'), viewBinding as never, 'default');
+  });
+
   it('keeps a node agent to its own Node', async () => {
     const n1 = client(pki.nodeTokens.n1);
     await n1.create(r('nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
@@ -204,7 +248,11 @@ describe('API server with authentication and RBAC', () => {
     const sar = await admin.raw<{ status: { allowed: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
       kind: 'SubjectAccessReview',
       apiVersion: 'authorization.k8s.io/v1',
-      spec: { user: 'jane', groups: ['system:authenticated'], resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods' } },
+      spec: {
+        user: 'stranger',
+        groups: ['system:authenticated'],
+        resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods' },
+      },
     });
     expect(sar.object.status.allowed).toBe(false);
   });

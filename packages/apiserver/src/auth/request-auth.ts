@@ -10,6 +10,7 @@ import type { ObjectService } from '../registry/object-service';
 import type { Strategy } from '../registry/strategy';
 import { forbiddenDetails, forbiddenMessage, requestAttributes } from './attributes';
 import type { Authenticator } from './authenticator';
+import { checkEscalation } from './escalation';
 import { admitNodeRequest } from './node-restriction';
 import { authorize, rulesFor, type Decision, type RuleSource } from './rbac-authorizer';
 import {
@@ -95,10 +96,20 @@ export class RequestAuth {
     return user;
   }
 
-  /** NodeRestriction, once the body is read (it names the Node a node agent creates, the pod a token is for). */
+  /**
+   * NodeRestriction and RBAC escalation prevention, once the body is read (it names the Node a node agent
+   * creates, the pod a token is for, the rules a Role would grant).
+   */
   admit(req: IncomingMessage, body: unknown): void {
     const a = attributes.get(req);
     if (!a) return;
+    if (!a.user.groups.includes(MASTERS)) {
+      checkEscalation(a, body, {
+        allowed: (x) => this.authorize(x).allowed,
+        rulesFor: (user, ns) => this.rulesFor(user, ns),
+        roleRules: (kind, ns, name) => (kind === 'Role' && ns ? this.rules.role(ns, name) : this.rules.clusterRole(name))?.rules,
+      });
+    }
     admitNodeRequest(a, body, {
       pod: (ns, name) => {
         try {
