@@ -1,13 +1,15 @@
 // Issue 15 item 1 end to end: `kubelab ui` rendered in headless Chromium (Debian's chromium, driven by
 // playwright-core). The page draws the test cluster's nodes and pods, shows a Service's rules with counters
 // and a pod's details on click, a netem impairment on its pod, and after a deny policy and a probe a red
-// edge whose hover names the policy. Screenshots go to test/output/ui/ (gitignored).
+// edge whose hover names the policy. Screenshots go to test/output/ui/ (gitignored). Item 5 on the same
+// cluster: `kubelab record` during a scripted session, `kubelab replay` showing the same flows offline.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium as playwright, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launcher, repoRoot, testKubeconfig } from '../support/cli';
+import { kubelabOk, launcher, repoRoot, testKubeconfig } from '../support/cli';
 import { startCluster, type TestCluster } from '../support/cluster';
 import { eventually } from '../support/docker';
 
@@ -16,7 +18,8 @@ const W1 = `${CLUSTER}-worker`;
 const W2 = `${CLUSTER}-worker2`;
 const shots = path.join(repoRoot, 'test', 'output', 'ui');
 let c: TestCluster;
-let ui: ReturnType<typeof spawn> | undefined;
+let ui: ReturnType<typeof started> | undefined;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'kubelab-ui-'));
 let browser: Browser;
 let page: Page;
 let url = '';
@@ -29,6 +32,26 @@ function pod(name: string, node: string, image: string, labels: Record<string, s
     kind: 'Pod',
     metadata: { name, labels },
     spec: { nodeName: node, containers: [{ name: 'main', image, ports: ports.map((p) => ({ containerPort: p })) }] },
+  };
+}
+
+/** `kubelab ARGS` left running: its output so far, a wait for a match in it, and its exit. */
+function started(args: string[]) {
+  const child = spawn(process.execPath, [launcher, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, KUBECONFIG: testKubeconfig() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  return {
+    child,
+    exited,
+    output: () => out,
+    waitFor: (re: RegExp) =>
+      eventually(`${re} in the output of kubelab ${args.join(' ')}`, async () => re.exec(out)?.[1] ?? re.exec(out)?.[0], 60_000),
   };
 }
 
@@ -58,16 +81,8 @@ beforeAll(async () => {
   await c.run(['apply', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n---\n'));
   for (const p of ['client', 'web']) await c.waitReady(p, 120_000);
 
-  const child = spawn(process.execPath, [launcher, '--cluster', CLUSTER, 'ui', '--port', '0'], {
-    cwd: repoRoot,
-    env: { ...process.env, KUBECONFIG: testKubeconfig() },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  ui = child;
-  let out = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (out += d));
-  url = await eventually('kubelab ui serving', async () => /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1], 60_000);
+  ui = started(['--cluster', CLUSTER, 'ui', '--port', '0']);
+  url = await ui.waitFor(/at (http:\/\/127\.0\.0\.1:\d+\/)/);
   // As root (CI), Chromium's sandbox cannot start; the page is our own, served from 127.0.0.1.
   browser = await playwright.launch({ executablePath: chromium, chromiumSandbox: false });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -77,8 +92,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  ui?.kill('SIGTERM');
+  ui?.child.kill('SIGTERM');
   await c?.down();
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('kubelab ui in Chromium', () => {
@@ -200,5 +216,68 @@ describe('kubelab ui in Chromium', () => {
       /^DROPPED \d+× TCP port 8080 by NetworkPolicy default\/deny-web \(ingress of default\/web: no policy allowed it\)$/,
     );
     await shot('4-red-edge');
+  });
+});
+
+describe('record and replay', () => {
+  it('records a scripted session and replays the same flows offline, with the trace run meanwhile', async () => {
+    const bundle = path.join(tmp, 'session.json');
+    const rec = started(['--cluster', CLUSTER, 'record', '-o', bundle]);
+    await rec.waitFor(/^Recording cluster "kltest-ui"/m);
+    const flowLines = async () => (await c.run(['flows', '--pod', 'client'])).split('\n').filter(Boolean);
+    const before = new Set(await flowLines());
+
+    // The session: two connections through the Service with the policy gone, then a refused one with it back.
+    await c.run(['delete', 'networkpolicy', 'deny-web']);
+    await eventually(
+      'web answering through its Service',
+      async () => (await c.try(['exec', 'client', '--', 'wget', '-qO-', '-T', '2', 'http://web/'])).code === 0 || undefined,
+    );
+    await c.run(['exec', 'client', '--', 'wget', '-qO-', '-T', '2', 'http://web/']);
+    const deny = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'deny-web' },
+      spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] },
+    };
+    await c.run(['apply', '-f', '-'], JSON.stringify(deny));
+    const ip = (await c.pod('web')).status!.podIP!;
+    const after = await eventually(
+      'a new drop in kubelab flows',
+      async () => {
+        await c.try(['exec', 'client', '--', 'nc', '-z', '-w', '1', ip, '8080']);
+        const lines = await flowLines();
+        return lines.some((l) => !before.has(l) && l.includes('DROPPED by default/deny-web')) ? lines : undefined;
+      },
+      60_000,
+    );
+    const traced = await c.try(['trace', 'client', 'web', '--port', '80']);
+    expect(traced.code).toBe(1);
+
+    rec.child.kill('SIGINT');
+    expect(await rec.exited).toBe(0);
+    expect(rec.output()).toMatch(/Recorded \d+ flows \([1-9]\d* dropped\), 1 traces, 0 captures, 0 lab checks to /);
+
+    // Offline: a cluster that does not exist.
+    const replayed = (await kubelabOk(['--cluster', 'kltest-no-such-cluster', 'replay', bundle, '--flows'])).split('\n');
+    const session = after.filter((l) => !before.has(l));
+    expect(session.length).toBeGreaterThanOrEqual(3);
+    for (const line of session) expect(replayed).toContain(line);
+
+    const full = await kubelabOk(['--cluster', 'kltest-no-such-cluster', 'replay', bundle]);
+    expect(full).toContain('Traces (1):\n$ kubelab --cluster kltest-ui trace client web --port 80');
+    expect(full).toMatch(/DROPPED at filter:KUBELAB-NPI-\S+ on \S+ by NetworkPolicy default\/deny-web/);
+
+    // The same bundle drawn by `kubelab ui --replay`: the red edge is there, no cluster asked.
+    const replayUi = started(['--cluster', 'kltest-no-such-cluster', 'ui', '--replay', bundle, '--port', '0']);
+    try {
+      const at = await replayUi.waitFor(/at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      const g = (await (await fetch(`${at}api/graph`)).json()) as {
+        edges: Array<{ kind: string; dropped?: boolean; policies?: string[]; target: string }>;
+      };
+      expect(g.edges.find((e) => e.kind === 'flow' && e.dropped && e.target === 'pod:default/web')?.policies).toEqual(['default/deny-web']);
+    } finally {
+      replayUi.child.kill('SIGTERM');
+    }
   });
 });

@@ -35,6 +35,7 @@ import { registerEtcdctl } from './commands/etcdctl';
 import { registerFlows } from './commands/flows';
 import { registerGraph } from './commands/graph';
 import { registerUi } from './commands/ui';
+import { registerRecord } from './commands/record';
 
 const print = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -176,6 +177,7 @@ registerEtcdctl(program, env);
 registerFlows(program, env);
 registerGraph(program, env);
 registerUi(program, env);
+registerRecord(program, env);
 
 program
   .command('version')
