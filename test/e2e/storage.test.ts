@@ -107,6 +107,16 @@ describe('cluster state in etcd', () => {
     expect(answered.filter((n) => !stored.has(n))).toEqual([]);
   });
 
+  it('restarts etcd and the API server together when etcd dies', async () => {
+    await cl.client.create(configMaps, cm('survivor'));
+    const restarts = async () => Number(await dockerCli('inspect', '-f', '{{.RestartCount}}', controlPlane));
+    const before = await restarts();
+    await dockerCli('exec', controlPlane, 'sh', '-c', 'kill -9 $(pidof etcd)');
+    await eventually('Docker to restart the control plane', async () => (await restarts()) > before, 60_000);
+    await apiBack();
+    expect((await cl.client.get(configMaps, 'survivor', 'default')).metadata.name).toBe('survivor');
+  });
+
   it('resumes a watch from a resourceVersion given before the API server restarted', async () => {
     const { object } = await cl.client.create(configMaps, cm('resume'));
     await cl.client.patch(configMaps, 'resume', { data: { step: 'one' } }, 'default');

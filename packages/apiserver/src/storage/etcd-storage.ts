@@ -213,7 +213,7 @@ export class EtcdStorage {
   }
 
   private diverged(reason: string): void {
-    this.log.error({ reason }, 'the watch cache no longer matches etcd');
+    this.log.error({ reason }, 'the watch cache cannot follow etcd');
     this.opts.onDiverged?.(reason);
   }
 

@@ -22,7 +22,7 @@ export async function runOnEtcd(
   const storage: StorageOptions = {
     etcdEndpoints: [etcd.endpoint],
     onStorageDiverged: (reason) => {
-      log.fatal({ reason }, 'the watch cache no longer matches etcd; exiting so the control plane restarts and reloads it');
+      log.fatal({ reason }, 'the watch cache lost etcd or no longer matches it; exiting so the control plane restarts and reloads it');
       process.exit(1);
     },
   };
