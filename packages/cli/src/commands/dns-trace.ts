@@ -13,6 +13,9 @@ import { CliError } from '../errors';
 import { namespaceOf } from '../resource-args';
 import { ApiStreams } from '../streams/api-streams';
 
+/** How long a query waits for earlier ones from the other DNS pod's log stream (follow mode). */
+const REORDER_MS = 1000;
+
 interface DnsTraceOptions {
   pod?: string;
   namespace?: string;
@@ -92,22 +95,28 @@ export function registerDnsTrace(program: Command, env: CliEnv): void {
         const sinceSeconds = Math.max(1, Math.ceil(parseDuration(o.since ?? '5m') / 1000));
         const streams = new ApiStreams(client);
         const collected: ServedQuery[] = [];
-        const pending: Promise<void>[] = [];
         const take = (server: string, line: string): void => {
           const q = parseQueryLine(line);
           if (!q || (onlyIp && q.clientIp !== onlyIp)) return;
-          const served: ServedQuery = { ...q, server, at: q.time ?? Date.now() };
-          if (!o.follow) {
-            collected.push(served);
-            return;
-          }
-          pending.push(
-            dir.know(q.clientIp).then(() => {
-              print(grouper.add(served));
-            }),
-          );
+          collected.push({ ...q, server, at: q.time ?? Date.now() });
         };
-        const timer = o.follow ? setInterval(() => print(grouper.expire(Date.now())), 500) : undefined;
+        // The DNS pods' logs arrive as separate streams, so queries are grouped in time order: each is held
+        // back a moment (REORDER_MS) for a slower stream to deliver what came before it.
+        let draining = Promise.resolve();
+        const drain = (cutoff: number): Promise<void> =>
+          (draining = draining.then(async () => {
+            collected.sort((a, b) => a.at - b.at);
+            const ready = collected.splice(
+              0,
+              collected.findIndex((q) => q.at > cutoff) === -1 ? collected.length : collected.findIndex((q) => q.at > cutoff),
+            );
+            for (const q of ready) {
+              await dir.know(q.clientIp);
+              print(grouper.add(q));
+            }
+            print(grouper.expire(cutoff));
+          }));
+        const timer = o.follow ? setInterval(() => void drain(Date.now() - REORDER_MS), 500) : undefined;
         try {
           await Promise.all(
             servers.map((s) =>
@@ -126,12 +135,7 @@ export function registerDnsTrace(program: Command, env: CliEnv): void {
         } finally {
           if (timer) clearInterval(timer);
         }
-        await Promise.all(pending);
-        if (!o.follow) {
-          collected.sort((a, b) => a.at - b.at);
-          for (const q of collected) await dir.know(q.clientIp);
-          for (const q of collected) print(grouper.add(q));
-        }
+        await drain(Number.MAX_SAFE_INTEGER);
         print(grouper.flush());
       });
     });
