@@ -159,6 +159,9 @@ export function parseRule(rule: Rule): ParsedRule {
         comment = arg;
         break;
       case '--mode':
+      case '--limit':
+      case '--limit-burst':
+        // statistic's mode, and limit's rate: a single probe packet is within any limit.
         i++;
         break;
       case '--probability': {

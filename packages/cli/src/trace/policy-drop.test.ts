@@ -55,6 +55,7 @@ describe('a NetworkPolicy drop in a trace', () => {
     expect(conclusion(t, '10.244.1.2:8080')).toBe(
       'DROPPED at filter:KUBELAB-NPI-KNLBO24SYOI6HFQJ:6 on w1 by NetworkPolicy x/web (ingress isolation of pod x/a: no policy allowed it)',
     );
+    expect(t.hops.some((h) => h.uncertain)).toBe(false);
     expect(t.hops.map((h) => h.object?.text).filter(Boolean)).toEqual([
       'kubelab network policies',
       'ingress policy chain of pod x/a',
