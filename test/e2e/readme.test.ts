@@ -212,6 +212,9 @@ describe('README walk-through', () => {
       maxBuffer: 16 * 1024 * 1024,
       timeout: 240_000,
     });
+    // The map: served on 127.0.0.1:8001, and the netem delay shows on the pod (issue 15 item 1).
+    expect(stdout).toMatch(/^Serving the cluster map of "\S+" at http:\/\/127\.0\.0\.1:8001\/ \(Ctrl-C to stop\)$/m);
+    expect(stdout).toContain('"netem":["delay 100ms to pod default/ping-b"');
     expect(stdout).toMatch(/^broken-selector\s+3\s+5\s+A Service that reaches nothing$/m);
     // Before the solution: the failing check, its hint, and the probe's answer quoted.
     expect(stdout).toContain('✗ the client reaches web through the Service (3 points)');

@@ -11,6 +11,7 @@ import { BUNDLE_KIND, readBundle, type RecordBundle, writeBundle } from '../reco
 import { endJournal, journalCommands, readJournal, startJournal } from '../record/journal';
 import { replayText } from '../record/replay-text';
 import { LiveGraph } from '../ui/live-graph';
+import { untilStopped } from '../ui/until-stopped';
 
 interface RecordOptions {
   output?: string;
@@ -46,15 +47,7 @@ export function registerRecord(program: Command, env: CliEnv, docker: () => Dock
           env.io.out(
             `Recording cluster "${cluster.name}" to ${file}${durationMs ? ` for ${o.duration}` : ''} (Ctrl-C to stop): flows, drops, and the traces, captures and lab checks run meanwhile`,
           );
-          await new Promise<void>((resolve) => {
-            const timer = durationMs ? setTimeout(resolve, durationMs) : undefined;
-            const stop = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-            process.once('SIGINT', stop);
-            process.once('SIGTERM', stop);
-          });
+          await untilStopped(durationMs);
           await live.readNow();
           const { flows, ...objects } = live.input();
           const ended = new Date();

@@ -13,6 +13,7 @@ import type { GraphSource } from '../ui/graph-source';
 import { LiveGraph } from '../ui/live-graph';
 import { ReplayGraph } from '../ui/replay-graph';
 import { startUiServer } from '../ui/server';
+import { untilStopped } from '../ui/until-stopped';
 
 export function registerUi(program: Command, env: CliEnv, docker: () => Docker = () => new Docker()): void {
   program
@@ -45,10 +46,7 @@ export function registerUi(program: Command, env: CliEnv, docker: () => Docker =
         throw new CliError(err.code === 'EADDRINUSE' ? `port ${o.port} on 127.0.0.1 is in use: pick another with --port` : err.message);
       });
       env.io.out(`Serving the cluster map of "${source.current().cluster}" at ${url} (Ctrl-C to stop)`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilStopped();
       server.closeAllConnections();
       server.close();
       await source.close();
