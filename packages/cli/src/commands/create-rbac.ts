@@ -78,7 +78,7 @@ export function registerCreateRbac(create: Command, send: Send, env: CliEnv): vo
               ? {
                   boundObjectRef: {
                     kind: o.boundObjectKind,
-                    apiVersion: o.boundObjectKind === 'Node' ? 'v1' : 'v1',
+                    apiVersion: 'v1',
                     name: o.boundObjectName,
                     ...(o.boundObjectUid ? { uid: o.boundObjectUid } : {}),
                   },
