@@ -15,7 +15,7 @@ import { createHelper, execIn, nodeContainer, pauseContainer } from '../inspect/
 import { namespaceOf } from '../resource-args';
 import { describeResolution, parseDig, type Resolution, tryOrder } from '../trace/dns-name';
 import { counterDelta, formatConntrack, parseConntrack, translatedDestination } from '../trace/evidence';
-import { firstPacket, matchedRules, parseTrace, type TraceEvent, traceRule, ttlOut } from '../trace/nftrace';
+import { firstPacket, matchedRules, parseTrace, TRACE_COMMENT, type TraceEvent, traceRule, ttlOut } from '../trace/nftrace';
 import { formatTrace, type TraceReport, traceJson } from '../trace/format';
 import { type NodeView, type PodView, parseRoutes, type World } from '../trace/model';
 import { type Packet, parseRuleset, type Rule } from '../trace/netfilter';
@@ -198,6 +198,12 @@ async function startKernelTrace(
   await Promise.all(
     nodes.map(async (n) => {
       try {
+        // A trace interrupted before its clean-up left its TRACE rule behind: remove such rules first.
+        await execIn(d, n.container, [
+          'sh',
+          '-c',
+          `iptables-save -t raw | grep -- '${TRACE_COMMENT}' | sed 's/^-A /-D /' | while read -r r; do eval "iptables -t raw $r"; done`,
+        ]);
         for (const chain of n.ip === senderIp ? ['PREROUTING', 'OUTPUT'] : ['PREROUTING']) {
           if ((await execIn(d, n.container, ['iptables', '-t', 'raw', '-I', chain, '1', ...rule])).code === 0)
             placed.push({ node: n, chain });

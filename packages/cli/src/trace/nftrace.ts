@@ -67,6 +67,8 @@ export function ttlOut(run: TraceEvent[]): string | undefined {
   return withOut[withOut.length - 1]?.fields.TTL;
 }
 
+export const TRACE_COMMENT = 'kubelab trace probe';
+
 /** The raw-table TRACE rule that marks the probe's packets (and nothing else) on a node. */
 export function traceRule(proto: string, src: string, sport?: number): string[] {
   return [
@@ -78,7 +80,7 @@ export function traceRule(proto: string, src: string, sport?: number): string[] 
     '-m',
     'comment',
     '--comment',
-    'kubelab trace probe',
+    TRACE_COMMENT,
     '-j',
     'TRACE',
   ];
