@@ -1,9 +1,9 @@
 // Assembles the API server: store + persistence, the kinds it serves, bootstrap objects, controllers, HTTP.
-import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { IngressClass, KubeObject } from '@kubelab/api';
+import { closeApi, listenApi } from './auth/https-listener';
 import { registerAuthKinds, startAuth, type AuthConfig } from './auth/setup';
 import { startNodeLifecycle } from './controllers/node-lifecycle';
 import { startWorkloadControllers, type WorkloadControllerOptions } from './controllers/workload-controllers';
@@ -154,17 +154,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     metrics: opts.metrics,
     auth: auth.requestAuth,
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = (opts.auth ? createHttpsServer(opts.auth.tls, app) : app).listen(opts.port, opts.host ?? '0.0.0.0', () =>
-      resolve(s as Server),
-    );
-    s.once('error', reject);
-  });
+  const listener = await listenApi(app, opts.auth?.tls, opts.port, opts.host ?? '0.0.0.0');
+  const server: Server = listener.server;
   serveStreamUpgrades(server, service, () => opts.podRuntime, opts.log, auth.requestAuth);
   // Watches are long-lived; the defaults would cut them after 5 minutes.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
-  const port = (server.address() as AddressInfo).port;
+  const port = (listener.listening.address() as AddressInfo).port;
   opts.log.info({ port, stateDir: opts.stateDir }, 'API server listening');
 
   return {
@@ -177,8 +173,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       allocations.close();
       file?.flush();
       await etcd?.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeApi(listener);
     },
   };
 }

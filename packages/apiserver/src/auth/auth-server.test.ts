@@ -2,6 +2,7 @@
 // wording, ServiceAccounts and TokenRequest, the admission plugin's token volume, NodeRestriction,
 // impersonation and the access reviews. The credentials are what `cluster up` generates.
 import { createPrivateKey } from 'node:crypto';
+import { connect } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveResource, StatusError, type Pod } from '@kubelab/api';
@@ -77,6 +78,15 @@ describe('API server with authentication and RBAC', () => {
       message: 'forbidden: User "system:anonymous" cannot get path "/api"',
     });
     expect(await status(client('nope').list(r('nodes')))).toEqual({ code: 401, message: 'Unauthorized' });
+    // Plain HTTP on the HTTPS port is told so, as kube-apiserver (Go's net/http) answers it.
+    const plain = await new Promise<string>((resolve, reject) => {
+      const sock = connect(server.port, '127.0.0.1', () => sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let text = '';
+      sock.on('data', (d) => (text += d));
+      sock.on('end', () => resolve(text));
+      sock.on('error', reject);
+    });
+    expect(plain).toBe('HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
     // Authorization comes before the body is read: an anonymous write in a foreign media type is 403, not 415.
     expect(await status(anon.raw('POST', '/api/v1/namespaces', 'x', 'text/plain'))).toMatchObject({ code: 403 });
   });
