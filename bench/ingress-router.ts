@@ -4,7 +4,6 @@
 //        access log written to LOGFILE as in the pod
 //   `node ingress-router.mjs rebuild` route table build times for 1000 Ingress rules, as JSON
 import type { EndpointSlice, Ingress, Service } from '@kubelab/api';
-import { openSync } from 'node:fs';
 import pino from 'pino';
 import { AccessLog } from '../packages/ingress/src/access-log';
 import { selfSignedCertificate } from '../packages/ingress/src/certs';
@@ -68,10 +67,14 @@ async function serve(port: number, upstream: number, logFile: string): Promise<v
     className: 'nginx',
     isDefaultClass: true,
   });
-  const fd = openSync(logFile, 'a');
   const pools = new UpstreamPools();
   await startServers(
-    { table: () => table, pools, accessLog: new AccessLog(pino({ base: undefined }), fd), httpsPortFor: () => '443' },
+    {
+      table: () => table,
+      pools,
+      accessLog: new AccessLog(pino({ base: undefined }), pino.destination({ dest: logFile, sync: false, minLength: 4096 })),
+      httpsPortFor: () => '443',
+    },
     new TlsStore(selfSignedCertificate(['bench.localhost'])),
     {
       httpPort: port,
