@@ -30,7 +30,10 @@ export function edgeElement(e: Edge): ElementDefinition {
   return { group: 'edges', data: { ...e } };
 }
 
-/** Applies `g` to `cy`; true when elements were added or removed (the layout should run again). */
+/**
+ * Applies `g` to `cy`; true when vertices were added or removed (the layout should run again). New or gone
+ * edges alone (flows come and go every second) keep the picture still.
+ */
 export function applyGraph(cy: Core, g: Graph): boolean {
   const want = new Map<string, ElementDefinition>();
   for (const v of g.vertices) want.set(v.id, vertexElement(v));
@@ -41,8 +44,8 @@ export function applyGraph(cy: Core, g: Graph): boolean {
       const next = want.get(el.id());
       // A vertex whose parent changed must be re-added: cytoscape moves compound children only by move().
       if (!next || (el.isNode() && (el.data('parent') ?? null) !== (next.data.parent ?? null))) {
+        if (el.isNode()) structural = true;
         el.remove();
-        structural = true;
       }
     });
     const add: ElementDefinition[] = [];
@@ -58,7 +61,7 @@ export function applyGraph(cy: Core, g: Graph): boolean {
     }
     if (add.length) {
       cy.add(add);
-      structural = true;
+      if (add.some((d) => d.group === 'nodes')) structural = true;
     }
   });
   return structural;

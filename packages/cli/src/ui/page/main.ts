@@ -18,20 +18,22 @@ const tip = $('tip');
 const state = { cy, graph: undefined as Graph | undefined, updates: 0, mode: '' };
 (window as unknown as { kubelab: typeof state }).kubelab = state;
 
-let laidOut = false;
+// A full layout whenever vertices come or go: fcose's incremental mode (randomize: false) starts new
+// vertices at the origin and left pod-network boxes overlapping.
 function layout(): void {
   const opts = {
     name: 'fcose',
     animate: false,
-    randomize: !laidOut,
+    randomize: true,
+    quality: 'proof',
     fit: true,
     padding: 24,
     nodeDimensionsIncludeLabels: true,
     idealEdgeLength: 80,
+    nodeSeparation: 90,
   };
   cy.layout(opts as LayoutOptions).run();
   cy.fit(undefined, 24);
-  laidOut = true;
 }
 
 function edgeText(e: EdgeSingular): string {
