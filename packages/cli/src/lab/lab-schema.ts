@@ -44,7 +44,10 @@ export interface VerdictSpec {
   port: number;
   protocol?: 'TCP' | 'UDP' | 'SCTP';
   allowed: boolean;
-  /** The policy ("NAME" in the lab namespace or "NS/NAME") that must decide: the allowing rule's policy, or one selecting the denying side. */
+  /**
+   * The policy ("NAME" in the lab namespace or "NS/NAME") that must decide: the allowing rule's policy, or one
+   * selecting the denying side; "*" for any policy (not merely no policy selecting either end).
+   */
   policy?: string;
   /** The node agents' drop log recorded this connection (true), or did not (false); the probe must have run. */
   dropped?: boolean;

@@ -209,11 +209,12 @@ export async function verdict(ctx: LabContext, v: VerdictSpec): Promise<Outcome>
   const got = new PolicyJudge(set).judge(flow);
   let passed = got.allowed === v.allowed;
   if (passed && v.policy) {
-    const want = v.policy.includes('/') ? v.policy : `${ctx.namespace}/${v.policy}`;
+    const want = v.policy === '*' || v.policy.includes('/') ? v.policy : `${ctx.namespace}/${v.policy}`;
     const deciding = got.allowed
-      ? [got.egress.rule?.policy, got.ingress.rule?.policy]
+      ? [got.egress.rule?.policy, got.ingress.rule?.policy].filter((p): p is string => !!p)
       : [got.egress, got.ingress].filter((x) => !x.allowed).flatMap((x) => x.policies);
-    passed = deciding.includes(want);
+    // "*": some policy decided (a rule allowed it, or an isolating policy denied it), not the absence of any.
+    passed = want === '*' ? deciding.length > 0 : deciding.includes(want);
   }
   const evidence = explainLines(set, flow);
   if (v.dropped !== undefined) {
