@@ -19,6 +19,7 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const UPSTREAM = 18181;
 const NGINX = 18182;
 const OURS = 18183;
+const PLAIN = 18184;
 const ROUNDS = 3;
 const SECONDS = 5;
 const begin = '<!-- ingress:start -->';
@@ -168,12 +169,32 @@ export async function benchIngress() {
         { stdio: 'ignore' },
       ),
     );
-    for (const p of [UPSTREAM, NGINX, OURS]) await waitPort(p);
+    // The issue's baseline: a plain node:http server piping undici Pool.stream answers, no routing or logging.
+    const plain = path.join(dir, 'plain.mjs');
+    writeFileSync(
+      plain,
+      `import http from 'node:http';
+import { Pool } from ${JSON.stringify(path.join(root, 'node_modules', 'undici', 'index.js'))};
+const pool = new Pool('http://127.0.0.1:${UPSTREAM}', { connections: 256 });
+http.createServer((req, res) => {
+  const { connection, ...headers } = req.headers;
+  pool.stream({ path: req.url, method: req.method, headers }, ({ statusCode, headers: h }) => {
+    delete h.connection;
+    delete h['keep-alive'];
+    res.writeHead(statusCode, h);
+    return res;
+  }).catch(() => res.destroy());
+}).listen(${PLAIN}, '127.0.0.1');
+`,
+    );
+    procs.push(spawn('taskset', ['-c', '1', process.execPath, plain], { stdio: 'ignore' }));
+    for (const p of [UPSTREAM, NGINX, OURS, PLAIN]) await waitPort(p);
     // Warm-up: JIT, pools, nginx's keepalive cache.
     wrk(OURS, 2);
     wrk(NGINX, 1);
-    const runs = { ours: [], nginx: [] };
-    const pids = { ours: String(procs[2].pid), nginx: nginxWorker(path.join(dir, 'proxy.pid')) };
+    wrk(PLAIN, 1);
+    const runs = { ours: [], nginx: [], plain: [] };
+    const pids = { ours: String(procs[2].pid), nginx: nginxWorker(path.join(dir, 'proxy.pid')), plain: String(procs[3].pid) };
     // CPU time per request: what each proxy costs, whatever else the machine is doing.
     const measured = (key, port) => {
       const before = cpuSeconds(pids[key]);
@@ -183,6 +204,7 @@ export async function benchIngress() {
     for (let r = 0; r < ROUNDS; r++) {
       runs.ours.push(measured('ours', OURS));
       runs.nginx.push(measured('nginx', NGINX));
+      runs.plain.push(measured('plain', PLAIN));
     }
     const summary = (xs) => ({
       rps: med(xs.map((x) => x.rps)),
@@ -195,6 +217,7 @@ export async function benchIngress() {
     return {
       ours: summary(runs.ours),
       nginx: summary(runs.nginx),
+      plain: summary(runs.plain),
       rebuild,
       wrkVersion: (spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.match(/wrk (\S+)/) ?? [])[1] ?? '?',
       nginxVersion: (spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.match(/nginx\/(\S+)/) ?? [])[1] ?? '?',
@@ -227,11 +250,12 @@ export function ingressReport(r, { machine, date }) {
     '| --- | --- | --- | --- | --- | --- | --- |',
     `| kubelab router | ${k(r.ours.rps)} | ${r.ours.rounds.map(k).join(', ')} | ${f(r.ours.p50)} | ${f(r.ours.p99)} | ${r.ours.cpuUs.toFixed(1)} | ${r.ours.errors} |`,
     `| nginx (reference) | ${k(r.nginx.rps)} | ${r.nginx.rounds.map(k).join(', ')} | ${f(r.nginx.p50)} | ${f(r.nginx.p99)} | ${r.nginx.cpuUs.toFixed(1)} | ${r.nginx.errors} |`,
+    `| plain node:http + Pool.stream (issue's baseline) | ${k(r.plain.rps)} | ${r.plain.rounds.map(k).join(', ')} | ${f(r.plain.p50)} | ${f(r.plain.p99)} | ${r.plain.cpuUs.toFixed(1)} | ${r.plain.errors} |`,
     `| **ratio kubelab / nginx** | **${ratio.toFixed(2)}x** | | ${(r.ours.p50 / r.nginx.p50).toFixed(2)}x | **${p99ratio.toFixed(2)}x** | ${(r.ours.cpuUs / r.nginx.cpuUs).toFixed(2)}x | |`,
     '',
     `CPU µs/request is the proxy process's user + system time over the requests wrk counted: a measure of each proxy's cost that the machine's other load does not change much; nginx's capacity on a quiet core is about 1e6 / its µs per request.`,
     '',
-    `Targets: requests/s >= 0.5x nginx (${ratio >= 0.5 ? 'met' : 'NOT met'} in this run), p99 <= 3x nginx (${p99ratio <= 3 ? 'met' : 'NOT met'} in this run). When wrk and the upstream on CPU 0 are the bottleneck (a loaded machine), both proxies serve about the same rate and these ratios say little; the CPU cost does: on a quiet core the router would serve about ${(r.nginx.cpuUs / r.ours.cpuUs).toFixed(2)}x nginx's requests/s (nginx µs / router µs per request), ${r.nginx.cpuUs / r.ours.cpuUs >= 0.5 ? 'meeting' : 'short of'} the 0.5x target.`,
+    `Targets: requests/s >= 0.5x nginx (${ratio >= 0.5 ? 'met' : 'NOT met'} in this run), p99 <= 3x nginx (${p99ratio <= 3 ? 'met' : 'NOT met'} in this run). When wrk and the upstream on CPU 0 are the bottleneck (a loaded machine), both proxies serve about the same rate and these ratios say little; the CPU cost does: on a quiet core the router would serve about ${(r.nginx.cpuUs / r.ours.cpuUs).toFixed(2)}x nginx's requests/s (nginx µs / router µs per request), ${r.nginx.cpuUs / r.ours.cpuUs >= 0.5 ? 'meeting' : 'short of'} the 0.5x target. Against the plain Node proxy of the issue's baseline (0.42-0.45x nginx on a quiet machine) the router costs ${(r.ours.cpuUs / r.plain.cpuUs).toFixed(2)}x its CPU per request and serves ${(r.ours.rps / r.plain.rps).toFixed(2)}x its requests/s in this run: Node's cost grows more than nginx's on a contended core, so by that baseline the router would be at about ${((0.435 * r.plain.cpuUs) / r.ours.cpuUs).toFixed(2)}x nginx on a quiet one.`,
     '',
     '| route table build (pure, one core) | min ms | median ms | max ms |',
     '| --- | --- | --- | --- |',
