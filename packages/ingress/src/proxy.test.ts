@@ -1,6 +1,7 @@
 // The proxy against real local sockets: backends are node:http servers on 127.0.0.1, the route table is
 // built from plain objects (no API server), the router listens on ephemeral ports.
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
@@ -91,6 +92,13 @@ async function get(path: string, host: string, headers: Record<string, string> =
 
 beforeAll(async () => {
   for (const n of ['a', 'b', 'c']) ports[n] = await backend(n);
+  // An HTTPS backend (backend-protocol: HTTPS), with a certificate the router does not verify, as ingress-nginx.
+  const tlsBackend = createHttpsServer({ cert: cert.cert, key: cert.key }, (req, res) =>
+    res.end(JSON.stringify({ name: 'secure-backend', url: req.url })),
+  );
+  await new Promise<void>((r) => tlsBackend.listen(0, '127.0.0.1', r));
+  backends.push(tlsBackend as unknown as Server);
+  ports.tls = (tlsBackend.address() as AddressInfo).port;
   const dead = await backend('dead');
   await new Promise<void>((r) => backends.pop()!.close(() => r()));
   ports.dead = dead;
@@ -134,11 +142,23 @@ beforeAll(async () => {
       ingress('small', [{ host: 'small.localhost', paths: [['/', 'Prefix', 'a']] }], {
         annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '1k' },
       }),
+      ingress('tlsbackend', [{ host: 'tlsbackend.localhost', paths: [['/', 'Prefix', 'tlsb']] }], {
+        annotations: { 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' },
+      }),
       ingress('approot', [{ host: 'root.localhost', paths: [['/', 'Prefix', 'a']] }], {
         annotations: { 'nginx.ingress.kubernetes.io/app-root': '/app1' },
       }),
     ],
-    { a: [ports.a], b: [ports.b], c: [ports.c], ab: [ports.a, ports.b], empty: [], down: [ports.dead], half: [ports.dead, ports.a] },
+    {
+      a: [ports.a],
+      b: [ports.b],
+      c: [ports.c],
+      ab: [ports.a, ports.b],
+      empty: [],
+      down: [ports.dead],
+      half: [ports.dead, ports.a],
+      tlsb: [ports.tls],
+    },
   );
   router = await startServers(
     { table: () => table, pools, accessLog: new AccessLog(pino({ level: 'silent' })), httpsPortFor: () => '8443' },
@@ -220,6 +240,9 @@ describe('proxy', () => {
       });
     expect(await subject('secure.localhost')).toBe('secure.localhost');
     expect(await subject('other.localhost')).toBe('ingress.local');
+  });
+  it('backend-protocol HTTPS speaks TLS to the pod', async () => {
+    expect((await get('/x', 'tlsbackend.localhost')).json()).toEqual({ name: 'secure-backend', url: '/x' });
   });
   it('allow-list, body size and app-root', async () => {
     expect((await get('/', 'limits.localhost')).status).toBe(403);
