@@ -91,6 +91,17 @@ describe('API server with authentication and RBAC', () => {
     expect(await status(anon.raw('POST', '/api/v1/namespaces', 'x', 'text/plain'))).toMatchObject({ code: 403 });
   });
 
+  it('a pod created right after its namespace finds kube-root-ca.crt already there (no FailedMount wait)', async () => {
+    await admin.create(r('namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } });
+    await admin.create<Pod>(r('pods'), pod('first'), 'fresh');
+    const cm = await admin.get<{ data: Record<string, string> } & import('@kubelab/api').KubeObject>(
+      r('configmaps'),
+      'kube-root-ca.crt',
+      'fresh',
+    );
+    expect(cm.data['ca.crt']).toBe(pki.caCert);
+  });
+
   it('gives every namespace a default ServiceAccount and kube-root-ca.crt; pods get the token volume', async () => {
     const sa = await admin.get(r('serviceaccounts'), 'default', 'default');
     expect(sa.metadata.uid).toBeDefined();

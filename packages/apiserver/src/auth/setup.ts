@@ -123,17 +123,21 @@ export function startAuth(
   };
   service.admission.push((s, obj) => {
     if (s.info.plural !== 'pods' || s.info.group !== '') return;
+    // A pod created in the same second as its namespace (cluster up's add-ons are) would otherwise reach its
+    // kubelet before the controller's next tick made kube-root-ca.crt, and wait out a FailedMount backoff.
+    const ns = obj.metadata.namespace;
+    if (ns && live(ns)) {
+      try {
+        ensureNamespace(ns);
+      } catch (err) {
+        log.warn({ err: (err as Error).message, namespace: ns }, 'serviceaccount controller');
+      }
+    }
     admitPod(
       obj as Pod,
       {
         serviceAccount: (ns, name) => {
-          let sa = tryGet(service, strategies.serviceAccounts, ns, name);
-          // The controller makes `default` within a tick of a namespace; a pod created in that tick need not fail.
-          if (!sa && name === 'default' && live(ns)) {
-            ensureNamespace(ns);
-            sa = tryGet(service, strategies.serviceAccounts, ns, name);
-          }
-          return sa;
+          return tryGet(service, strategies.serviceAccounts, ns, name);
         },
       },
       !!config,
