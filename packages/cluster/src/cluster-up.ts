@@ -219,7 +219,7 @@ async function withIngressPorts(opts: ClusterUpOptions): Promise<ClusterUpOption
 function warnIfBeforeAuth(opts: ClusterUpOptions, info: ClusterInfo): void {
   if (!info.apiUrl.startsWith('http:')) return;
   opts.announce?.(
-    `cluster "${opts.name}" was created before kubelab had HTTPS, tokens and RBAC: its API still answers anyone over plain HTTP. ` +
+    `cluster "${opts.name}" has no credentials (made before kubelab had HTTPS, tokens and RBAC, or by Compose): its API answers anyone over plain HTTP. ` +
       `To upgrade it (this deletes its objects): kubelab cluster up --name ${opts.name} --recreate`,
   );
 }
