@@ -15,6 +15,8 @@ export interface ApiListener {
   server: Server;
   /** The listening socket (the server itself without TLS). */
   listening: NetServer;
+  /** Every connection the TLS front accepted (absent without TLS). */
+  sockets?: Set<Socket>;
 }
 
 export async function listenApi(
@@ -29,7 +31,12 @@ export async function listenApi(
     return { server, listening: server };
   }
   const server = createHttpsServer(tls, app) as unknown as Server;
+  const sockets = new Set<Socket>();
   const front = createNetServer((socket: Socket) => {
+    // Tracked so close() can end them: a socket handed to the https server mid-handshake, or one that never
+    // sent a byte, is not among the https server's connections and would keep the net server open.
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     socket.once('readable', () => {
       const first = socket.read(1) as Buffer | null;
       if (!first) return void socket.destroy();
@@ -40,7 +47,7 @@ export async function listenApi(
     socket.on('error', () => socket.destroy());
   });
   await listen(front, port, host);
-  return { server, listening: front };
+  return { server, listening: front, sockets };
 }
 
 function listen(s: NetServer, port: number, host: string): Promise<void> {
@@ -55,6 +62,7 @@ function listen(s: NetServer, port: number, host: string): Promise<void> {
 
 export async function closeApi(l: ApiListener): Promise<void> {
   l.server.closeAllConnections();
+  for (const s of l.sockets ?? []) s.destroy();
   await new Promise<void>((resolve) => l.listening.close(() => resolve()));
   if (l.listening !== (l.server as unknown as NetServer)) l.server.close();
 }
