@@ -1,6 +1,6 @@
 // The proxy against real local sockets: backends are node:http servers on 127.0.0.1, the route table is
 // built from plain objects (no API server), the router listens on ephemeral ports.
-import { createServer, type Server } from 'node:http';
+import { createServer, request as rawRequest, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
@@ -84,6 +84,20 @@ function setRoutes(ingresses: Ingress[], endpoints: Record<string, number[]>): v
   );
 }
 
+/** A GET with the path sent exactly as written (undici and fetch resolve `..` and `%2e` before sending). */
+function rawGet(path: string, host: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const r = rawRequest({ host: '127.0.0.1', port: router.httpPort, path, headers: { host } }, (res) => {
+      let text = '';
+      res.setEncoding('latin1');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    r.on('error', reject);
+    r.end();
+  });
+}
+
 async function get(path: string, host: string, headers: Record<string, string> = {}) {
   const res = await request(`http://127.0.0.1:${router.httpPort}${path}`, { headers: { host, ...headers } });
   const text = await res.body.text();
@@ -144,6 +158,11 @@ beforeAll(async () => {
       }),
       ingress('tlsbackend', [{ host: 'tlsbackend.localhost', paths: [['/', 'Prefix', 'tlsb']] }], {
         annotations: { 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' },
+      }),
+      // A guarded location beside an open one: only 10.0.0.0/8 may reach /admin.
+      ingress('guard', [{ host: 'guard.localhost', paths: [['/', 'Prefix', 'a']] }]),
+      ingress('guard-admin', [{ host: 'guard.localhost', paths: [['/admin', 'Prefix', 'b']] }], {
+        annotations: { 'nginx.ingress.kubernetes.io/whitelist-source-range': '10.0.0.0/8' },
       }),
       ingress('approot', [{ host: 'root.localhost', paths: [['/', 'Prefix', 'a']] }], {
         annotations: { 'nginx.ingress.kubernetes.io/app-root': '/app1' },
@@ -243,6 +262,16 @@ describe('proxy', () => {
   });
   it('backend-protocol HTTPS speaks TLS to the pod', async () => {
     expect((await get('/x', 'tlsbackend.localhost')).json()).toEqual({ name: 'secure-backend', url: '/x' });
+  });
+  it('routes on the normalised path as nginx does: dot-segments, %XX and // cannot slip past a guarded location', async () => {
+    for (const p of ['/admin', '/public/../admin', '/%61dmin', '//admin', '/public/%2e%2e/admin', '/x/./../admin/', '/public%2F..%2Fadmin'])
+      expect((await rawGet(p, 'guard.localhost')).status, p).toBe(403);
+    for (const p of ['/..', '/a/../../admin', '/%zz', '/a%00b']) expect((await rawGet(p, 'guard.localhost')).status, p).toBe(400);
+    // The open location gets the client's URI unchanged (ingress-nginx's proxy_pass has no URI part).
+    const open = JSON.parse((await rawGet('/admin/../pub//x%41?q=%2e', 'guard.localhost')).text);
+    expect(open).toMatchObject({ name: 'a', url: '/admin/../pub//x%41?q=%2e' });
+    // rewrite-target: the rewrite runs on the normalised path and the changed URI goes upstream.
+    expect(JSON.parse((await rawGet('/other/../something//new%20x?y=1', 'rw.localhost')).text).url).toBe('/new%20x?y=1');
   });
   it('allow-list, body size and app-root', async () => {
     expect((await get('/', 'limits.localhost')).status).toBe(403);

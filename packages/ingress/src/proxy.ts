@@ -12,6 +12,7 @@ import type { AccessLog } from './access-log';
 import { sendError } from './pages';
 import { normalizeHost, route, type Location, type RouteTable, type Upstream } from './route-table';
 import type { UpstreamPools } from './upstreams';
+import { escapePath, normalizePath } from './uri';
 
 export interface ProxyContext {
   table: () => RouteTable;
@@ -112,6 +113,17 @@ export function endpointHash(ep: string): string {
   return h;
 }
 
+/**
+ * The request line's URI sent upstream. ingress-nginx writes `proxy_pass http://upstream_balancer;`, a
+ * proxy_pass without a URI part, so nginx sends the client's URI exactly as it came (raw, not normalised) unless
+ * the URI was changed; with rewrite-target (`rewrite ... break;`) it sends the changed URI: the rewrite of the
+ * normalised path, escaped again, plus the original query. The router does the same.
+ */
+export function upstreamURI(loc: Location, path: string, url: string, q: number): string {
+  if (!loc.rewrite) return url;
+  return escapePath(rewritePath(loc, path)) + (q < 0 ? '' : url.slice(q));
+}
+
 /** nginx `rewrite (?i)PATH TARGET break;`: the whole path becomes TARGET with $n filled in; the query stays. */
 export function rewritePath(loc: Location, path: string): string {
   const m = loc.rewrite?.exec(path);
@@ -160,10 +172,12 @@ export class IngressProxy {
     const host = normalizeHost(req.headers.host);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    if (host === undefined || path.charCodeAt(0) !== 47) {
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    // Route, rewrite and allow/deny on nginx's normalised $uri (see uri.ts); a path nginx refuses is a 400.
+    const path = host === undefined ? undefined : normalizePath(rawPath);
+    if (host === undefined || path === undefined) {
       sendError(res, 400);
-      return this.log(req, host ?? '', path, 400, '', start, '');
+      return this.log(req, host ?? '', rawPath, 400, '', start, '');
     }
     const id = requestId(req);
     const { server, location: loc } = route(this.ctx.table(), host, path);
@@ -235,7 +249,7 @@ export class IngressProxy {
     );
     if (xff !== undefined) headers.push('x-original-forwarded-for', xff);
     const body = length > 0 || req.headers['transfer-encoding'] !== undefined;
-    const upstreamPath = loc.rewrite ? rewritePath(loc, path) + (q < 0 ? '' : url.slice(q)) : url;
+    const upstreamPath = upstreamURI(loc, path, url, q);
     this.dispatch({ req, res, start, host, path, id, loc, upstream, endpoint, headers, upstreamPath, body, setCookie, tried: 0 });
   }
 

@@ -5,7 +5,8 @@ import type { IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
-import { allowed, clientIP, useCanary, type ProxyContext, rewritePath } from './proxy';
+import { allowed, clientIP, useCanary, type ProxyContext, upstreamURI } from './proxy';
+import { normalizePath } from './uri';
 import { rawResponse } from './pages';
 import { normalizeHost, route } from './route-table';
 
@@ -17,14 +18,15 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
   const host = normalizeHost(req.headers.host);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const path = normalizePath(rawPath);
   const answer = (status: number, extra = ''): void => {
     socket.end(rawResponse(status, extra));
     ctx.accessLog.request({
       remote: clientIP(req),
       method: req.method,
       host: host ?? '',
-      path,
+      path: rawPath,
       status,
       upstream: '',
       upgrade: req.headers.upgrade,
@@ -32,7 +34,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
       requestId: String(req.headers['x-request-id'] ?? ''),
     });
   };
-  if (host === undefined || !path.startsWith('/')) return answer(400);
+  if (host === undefined || path === undefined) return answer(400);
   const { server, location: loc } = route(ctx.table(), host, path);
   if (!loc) return answer(404);
   const cfg = loc.config;
@@ -60,7 +62,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
   upstreamSocket.once(upstream.protocol === 'https' ? 'secureConnect' : 'connect', () => {
     connected = true;
     clearTimeout(timer);
-    const lines = [`${req.method} ${loc.rewrite ? rewritePath(loc, path) + (q < 0 ? '' : url.slice(q)) : url} HTTP/1.1`];
+    const lines = [`${req.method} ${upstreamURI(loc, path, url, q)} HTTP/1.1`];
     const raw = req.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) if (!dropped.has(raw[i].toLowerCase())) lines.push(`${raw[i]}: ${raw[i + 1]}`);
     const proto = secure ? 'https' : 'http';
