@@ -24,6 +24,8 @@ const ports: Record<string, number> = {};
 let table: RouteTable;
 let router: RunningServers;
 const pools = new UpstreamPools({ retireAfterMs: 10 });
+/** The router's canary-weight draw: Math.random unless a test sets a fixed sequence. */
+let draw: () => number = Math.random;
 const cert = selfSignedCertificate(['secure.localhost']);
 const tls = new TlsStore(selfSignedCertificate(['ingress.local']));
 
@@ -180,7 +182,7 @@ beforeAll(async () => {
     },
   );
   router = await startServers(
-    { table: () => table, pools, accessLog: new AccessLog(pino({ level: 'silent' })), httpsPortFor: () => '8443' },
+    { table: () => table, pools, accessLog: new AccessLog(pino({ level: 'silent' })), httpsPortFor: () => '8443', random: () => draw() },
     tls,
     {
       httpPort: 0,
@@ -240,10 +242,17 @@ describe('proxy', () => {
   it('canary by header and by weight', async () => {
     expect((await get('/', 'canary.localhost', { 'x-canary': 'always' })).json().name).toBe('b');
     expect((await get('/', 'canary.localhost', { 'x-canary': 'never' })).json().name).toBe('a');
-    let b = 0;
-    for (let i = 0; i < 200; i++) if ((await get('/', 'canary.localhost')).json().name === 'b') b++;
-    expect(b).toBeGreaterThan(30);
-    expect(b).toBeLessThan(90);
+    // canary-weight 30 of 100: draws 0.00, 0.01, ... 0.99 send exactly the first 30 to the canary.
+    const draws = Array.from({ length: 100 }, (_, i) => i / 100);
+    draw = () => draws.shift() ?? 0.5;
+    try {
+      const names: string[] = [];
+      for (let i = 0; i < 100; i++) names.push((await get('/', 'canary.localhost')).json().name);
+      expect(names.filter((n) => n === 'b')).toHaveLength(30);
+      expect(names.slice(0, 30).every((n) => n === 'b')).toBe(true);
+    } finally {
+      draw = Math.random;
+    }
   });
   it('TLS hosts: 308 to https, SNI picks the Secret, the fake certificate otherwise', async () => {
     const r = await get('/x?y', 'secure.localhost:8080');

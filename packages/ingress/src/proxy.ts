@@ -20,6 +20,8 @@ export interface ProxyContext {
   accessLog: AccessLog;
   /** Host port -> the matching HTTPS host port, for redirects of requests that came through Docker's publishing. */
   httpsPortFor(hostPort: string | undefined): string;
+  /** The canary-weight draw, in [0, 1): Math.random unless a test injects a fixed sequence. */
+  random?: () => number;
 }
 
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect']);
@@ -199,7 +201,7 @@ export class IngressProxy {
     const length = Number(req.headers['content-length'] ?? 0);
     if (cfg.proxyBodySize > 0 && length > cfg.proxyBodySize) return done(413);
     let upstream = loc.upstream;
-    if (loc.canary && useCanary(loc, req)) upstream = loc.canary.upstream;
+    if (loc.canary && useCanary(loc, req, this.ctx.random)) upstream = loc.canary.upstream;
     if (!upstream) return done(404);
     let endpoint: string | undefined;
     let setCookie: string | undefined;

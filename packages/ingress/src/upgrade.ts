@@ -46,7 +46,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
   if (cfg.denied) return answer(503);
   const ip = clientIP(req);
   if (!allowed(loc, ip)) return answer(403);
-  const upstream = loc.canary && useCanary(loc, req) ? loc.canary.upstream : loc.upstream;
+  const upstream = loc.canary && useCanary(loc, req, ctx.random) ? loc.canary.upstream : loc.upstream;
   if (!upstream) return answer(404);
   const endpoint = ctx.pools.pick(upstream);
   if (!endpoint) return answer(503);
