@@ -220,7 +220,7 @@ describe('regex, rewrite, canary, TLS, refusals', () => {
     expect(svc(t, 'x.localhost', '/')).toBe('404');
     expect(t.problems.map((p) => `${p.ingress} ${p.reason}`)).toEqual(['default/snip Rejected', 'default/odd AnnotationIgnored']);
   });
-  it('builds 1000 rules well under 100 ms', () => {
+  it('builds 1000 rules into one table (build time is measured by bench/ingress.mjs, not here)', () => {
     const many = Array.from({ length: 100 }, (_, i) =>
       ingress(`i${i}`, [
         {
@@ -229,9 +229,11 @@ describe('regex, rewrite, canary, TLS, refusals', () => {
         },
       ]),
     );
-    const t0 = performance.now();
     const t = build(...many);
-    expect(performance.now() - t0).toBeLessThan(1000); // generous in CI; bench/ingress.mjs measures it
+    expect(t.problems).toEqual([]);
+    expect(svc(t, 'h0.localhost', '/p0')).toBe('a');
+    expect(svc(t, 'h42.localhost', '/p3/deep/er')).toBe('d');
     expect(svc(t, 'h99.localhost', '/p9/x')).toBe('b');
+    expect(svc(t, 'h99.localhost', '/p10')).toBe('404');
   });
 });
