@@ -10,6 +10,8 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts'],
           environment: 'node',
+          // The only place the API server may serve without authentication (api-server.ts INSECURE_NO_AUTH_ENV).
+          env: { KUBELAB_INSECURE_NO_AUTH: 'unit-tests' },
         },
       },
       {

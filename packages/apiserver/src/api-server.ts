@@ -31,7 +31,8 @@ export interface ApiServerOptions {
   port: number;
   /**
    * HTTPS with this serving certificate, bearer-token authentication and RBAC (auth/setup.ts). Without it
-   * (unit tests) the server speaks plain HTTP and serves every request as an administrator.
+   * the server refuses to start, unless KUBELAB_INSECURE_NO_AUTH=unit-tests (set only by vitest's unit
+   * project, vitest.config.ts): then it speaks plain HTTP and serves every request as an administrator.
    */
   auth?: { tls: { cert: string; key: string }; config: AuthConfig };
   host?: string;
@@ -79,7 +80,13 @@ export interface RunningApiServer {
 
 const bootstrapNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
+/** The only switch that lets the API server serve without authentication: vitest's unit project sets it. */
+export const INSECURE_NO_AUTH_ENV = 'KUBELAB_INSECURE_NO_AUTH';
+
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
+  if (!opts.auth && process.env[INSECURE_NO_AUTH_ENV] !== 'unit-tests') {
+    throw new Error('refusing to serve the API without authentication: no serving certificate and tokens were given');
+  }
   const registry = new Registry().add(namespaceStrategy).add(nodeStrategy).add(eventStrategy).add(leaseStrategy).add(networkPolicyStrategy);
   for (const s of applyClusterPolicy(workloadStrategies, { allowPrivileged: !!opts.allowPrivileged })) registry.add(s);
   for (const s of opts.strategies ?? []) registry.add(s);

@@ -12,7 +12,13 @@ export async function runApiServerFromEnv(log: Logger): Promise<RunningApiServer
   const stateDir = env.KUBELAB_STATE_DIR ?? '/var/lib/kubelab';
   // HTTPS, tokens and RBAC from the credentials `cluster up` put on the state volume.
   const auth = readPki(stateDir);
-  if (!auth) log.warn({ stateDir }, 'no pki/ on the state volume: serving plain HTTP without authentication (recreate the cluster)');
+  // Never fail open: a cluster made before authentication (or by compose.yaml) has no pki/, and its node
+  // agents have no tokens, so the control plane cannot make them up here; it stops with the way out instead.
+  if (!auth) {
+    throw new Error(
+      `control plane not ready: no pki/ (certificates and tokens) on the state volume ${stateDir}; the cluster predates authentication: run kubelab cluster up --recreate`,
+    );
+  }
   // etcd (started and supervised here) is the store; state.json on the volume is imported into it once.
   return runOnEtcd(env.KUBELAB_STATE_DIR ?? '/var/lib/kubelab', log, (storage) =>
     startApiServer({

@@ -2,13 +2,17 @@
 // wording, ServiceAccounts and TokenRequest, the admission plugin's token volume, NodeRestriction,
 // impersonation and the access reviews. The credentials are what `cluster up` generates.
 import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveResource, StatusError, type Pod } from '@kubelab/api';
 import { KubeClient } from '@kubelab/client';
 import { generateClusterPki } from '../../../cluster/src/pki';
-import { startApiServer, type RunningApiServer } from '../api-server';
+import { INSECURE_NO_AUTH_ENV, startApiServer, type RunningApiServer } from '../api-server';
+import { runApiServerFromEnv } from '../main';
 import { parseTokenFile } from './authenticator';
 import { ServiceAccountTokens } from './service-account-tokens';
 
@@ -276,5 +280,34 @@ describe('API server with authentication and RBAC', () => {
       },
     });
     expect(sar.object.status.allowed).toBe(false);
+  });
+});
+
+describe('never serving without authentication', () => {
+  it('refuses to start without credentials unless the unit-test opt-out is set', async () => {
+    const saved = process.env[INSECURE_NO_AUTH_ENV];
+    delete process.env[INSECURE_NO_AUTH_ENV];
+    try {
+      await expect(startApiServer({ port: 0, host: '127.0.0.1', log: pino({ level: 'silent' }) })).rejects.toThrow(
+        'refusing to serve the API without authentication',
+      );
+    } finally {
+      process.env[INSECURE_NO_AUTH_ENV] = saved;
+    }
+  });
+
+  it('the control plane stops with the way out when its state volume has no pki/', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kubelab-nopki-'));
+    const saved = process.env.KUBELAB_STATE_DIR;
+    process.env.KUBELAB_STATE_DIR = dir;
+    try {
+      await expect(runApiServerFromEnv(pino({ level: 'silent' }))).rejects.toThrow(
+        /^control plane not ready: no pki\/ .* run kubelab cluster up --recreate$/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.KUBELAB_STATE_DIR;
+      else process.env.KUBELAB_STATE_DIR = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
