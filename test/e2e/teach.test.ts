@@ -30,9 +30,10 @@ async function pingAvg(from: string, ip: string, count = 10): Promise<{ avg: num
   return { avg: m ? Number(m[1]) : Number.NaN, out: r.stdout + r.stderr };
 }
 
-async function netemHelpers(running = true): Promise<string[]> {
+/** The cluster's netem helpers, exited ones included (an exited helper left behind is a leak). */
+async function netemHelpers(): Promise<string[]> {
   const list = await docker.listContainers({
-    all: !running,
+    all: true,
     filters: { label: [`${DOCKER_LABEL.cluster}=${CLUSTER}`, `${DOCKER_LABEL.role}=helper`] },
   });
   return list.map((h) => h.Labels['kubelab.helper.purpose']).filter((p) => p?.startsWith('netem '));
@@ -103,7 +104,7 @@ describe('teach: labs, faults and policy what-if', () => {
     await c.run(['netem', 'reset']);
     const clean = await pingAvg('a', ipB);
     expect(clean.avg, clean.out).toBeLessThan(20);
-    expect(await netemHelpers(false)).toEqual([]);
+    expect(await netemHelpers()).toEqual([]);
     expect(await c.run(['describe', 'pod', 'a'])).not.toContain('kubelab.io/netem');
   }, 180_000);
 
@@ -115,14 +116,14 @@ describe('teach: labs, faults and policy what-if', () => {
     expect(lost.stdout).toContain('100% packet loss');
     expect(await netemHelpers()).toContain('netem pod default/gone');
     await c.run(['delete', 'pod', 'gone']);
-    // The helper's loop ends when the pod's interface disappears.
+    // The helper's loop ends when the pod's interface disappears, and Docker removes it (AutoRemove).
     await eventually(
-      'the netem helper of a deleted pod stops',
+      'the netem helper of a deleted pod is gone',
       async () => !(await netemHelpers()).includes('netem pod default/gone'),
       30_000,
     );
     await c.run(['netem', 'reset']);
-    expect(await netemHelpers(false)).toEqual([]);
+    expect(await netemHelpers()).toEqual([]);
   }, 120_000);
 
   it('partition cuts two pods, or two nodes, off from each other both ways; heal restores them', async () => {

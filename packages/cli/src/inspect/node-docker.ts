@@ -71,6 +71,8 @@ export interface HelperOptions {
   cmd: string[];
   /** Capabilities it needs in that namespace (all others are dropped). */
   capAdd: string[];
+  /** Docker removes it when it exits (HostConfig.AutoRemove): for long-lived helpers that may end on their own. */
+  autoRemove?: boolean;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function createHelper(docker: Docker, o: HelperOptions): Promise<Do
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
-    HostConfig: { NetworkMode: `container:${o.joins}`, CapDrop: ['ALL'], CapAdd: o.capAdd },
+    HostConfig: { NetworkMode: `container:${o.joins}`, CapDrop: ['ALL'], CapAdd: o.capAdd, AutoRemove: o.autoRemove },
   });
 }
 

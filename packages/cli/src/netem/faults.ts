@@ -122,6 +122,8 @@ export async function removeHelpers(docker: Docker, list: Docker.ContainerInfo[]
       // docker stop: SIGTERM, the helper takes its chain out before it exits.
       if (c.State === 'running') await h.stop({ t: 5 }).catch(() => undefined);
       await h.remove({ force: true }).catch(() => undefined);
+      // An AutoRemove helper may still be mid-removal (remove answered 409): wait until it is gone.
+      await h.wait({ condition: 'removed' }).catch(() => undefined);
     }),
   );
 }
@@ -143,18 +145,29 @@ export async function applyNetem(docker: Docker, cluster: string, e: Endpoint, e
     purpose: purposeOf(e),
     cmd: ['sh', '-c', netemScript(entries, iface), 'netem', NFQ_NETEM_PL],
     capAdd: ['NET_ADMIN', 'NET_RAW'],
+    // Its loop ends when a deleted pod's interface goes away; Docker then removes it (no exited leftovers).
+    autoRemove: true,
   });
+  // Output and exit are read through attach and wait, set up before start: an exited helper is gone at once.
+  let raw = Buffer.alloc(0);
+  const out = (await h.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+  out.on('data', (b: Buffer) => (raw = Buffer.concat([raw, b])));
+  let exit: number | undefined;
+  const exited = h
+    .wait({ condition: 'next-exit' })
+    .then((r: { StatusCode: number }) => (exit = r.StatusCode))
+    .catch(() => (exit = -1));
   await h.start();
+  const text = (): string => demuxFrames(raw).map(String).join('');
   for (let i = 0; i < 100; i++) {
-    const logs = await logsOf(h);
-    if (logs.includes('netem: installed')) return;
-    const state = (await h.inspect()).State;
-    if (!state.Running) {
-      await h.remove({ force: true }).catch(() => undefined);
-      throw new CliError(`netem on ${e.ref} failed: ${logs.trim() || `exit ${state.ExitCode}`}`);
+    if (text().includes('netem: installed')) return;
+    if (exit !== undefined) {
+      await new Promise((r) => setTimeout(r, 50)); // the last output may trail the exit
+      throw new CliError(`netem on ${e.ref} failed: ${text().trim() || `exit ${exit}`}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
   }
+  await removeHelpers(docker, [{ Id: h.id, State: 'running' } as Docker.ContainerInfo]);
   throw new CliError(`netem on ${e.ref}: the helper did not report ready within 10s`);
 }
 
