@@ -226,6 +226,83 @@ describe('API server with authentication and RBAC', () => {
     await jane.create(r('rolebindings.rbac.authorization.k8s.io'), viewBinding as never, 'default');
   });
 
+  it('checks the merged object of a PATCH or apply for escalation; an apply that creates needs create', async () => {
+    const rbacGroup = 'rbac.authorization.k8s.io';
+    await admin.create(
+      r(`roles.${rbacGroup}`),
+      {
+        apiVersion: `${rbacGroup}/v1`,
+        kind: 'Role',
+        metadata: { name: 'patcher' },
+        rules: [
+          { verbs: ['get', 'patch'], apiGroups: [rbacGroup], resources: ['roles'] },
+          { verbs: ['patch'], apiGroups: [''], resources: ['configmaps'] },
+        ],
+      } as never,
+      'default',
+    );
+    await admin.create(
+      r(`rolebindings.${rbacGroup}`),
+      {
+        apiVersion: `${rbacGroup}/v1`,
+        kind: 'RoleBinding',
+        metadata: { name: 'pat-patcher' },
+        roleRef: { apiGroup: rbacGroup, kind: 'Role', name: 'patcher' },
+        subjects: [{ kind: 'User', apiGroup: rbacGroup, name: 'pat' }],
+      } as never,
+      'default',
+    );
+    const pat = client(pki.adminToken, { 'impersonate-user': 'pat' });
+    const secrets = { verbs: ['get'], apiGroups: [''], resources: ['secrets'] };
+    const escalating =
+      'roles.rbac.authorization.k8s.io "patcher" is forbidden: user "pat" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}';
+    // A merge patch that adds a rule pat does not hold: the merged Role is checked, as kube-apiserver does.
+    expect(await status(pat.patch(r(`roles.${rbacGroup}`), 'patcher', { rules: [secrets] }, 'default'))).toEqual({
+      code: 403,
+      message: escalating,
+    });
+    const apply = (path: string, body: object) =>
+      pat.raw('PATCH', `${path}?fieldManager=pat&force=true`, body, 'application/apply-patch+yaml');
+    const rolePath = '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles/patcher';
+    expect(
+      await status(apply(rolePath, { apiVersion: `${rbacGroup}/v1`, kind: 'Role', metadata: { name: 'patcher' }, rules: [secrets] })),
+    ).toEqual({
+      code: 403,
+      message: escalating,
+    });
+    // A patch within what pat holds goes through.
+    await pat.patch(r(`roles.${rbacGroup}`), 'patcher', { metadata: { labels: { ok: 'yes' } } }, 'default');
+    // Apply that would create needs the create verb, which pat lacks.
+    expect(
+      await status(
+        apply('/api/v1/namespaces/default/configmaps/made-by-apply', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'made-by-apply' },
+        }),
+      ),
+    ).toEqual({
+      code: 403,
+      message:
+        'configmaps "made-by-apply" is forbidden: User "pat" cannot create resource "configmaps" in API group "" in the namespace "default"',
+    });
+    expect(await status(admin.get(r('configmaps'), 'made-by-apply', 'default'))).toMatchObject({ code: 404 });
+    // A node applying a Node that does not exist yet is held to NodeRestriction as a create.
+    const n1 = client(pki.nodeTokens.n1);
+    expect(
+      await status(
+        n1.raw(
+          'PATCH',
+          '/api/v1/nodes/n9?fieldManager=n1',
+          { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n9' } },
+          'application/apply-patch+yaml',
+        ),
+      ),
+    ).toMatchObject({
+      code: 403,
+    });
+  });
+
   it('keeps a node agent to its own Node', async () => {
     const n1 = client(pki.nodeTokens.n1);
     await n1.create(r('nodes'), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });

@@ -34,6 +34,15 @@ export interface RbacStrategies {
 
 const users = new WeakMap<IncomingMessage, UserInfo>();
 const attributes = new WeakMap<IncomingMessage, Attributes>();
+const finalHooks = new WeakMap<IncomingMessage, (obj: KubeObject, created: boolean) => void>();
+
+/**
+ * The admission of a PATCH's or apply's result, once merged (ObjectService runs it before the write): absent
+ * when auth is off or the request needs none.
+ */
+export function finalAdmission(req: IncomingMessage): ((obj: KubeObject, created: boolean) => void) | undefined {
+  return finalHooks.get(req);
+}
 
 /** The user a request was authenticated (and possibly impersonated) as; admin when auth is off. */
 export function requestUser(req: IncomingMessage): UserInfo {
@@ -103,13 +112,36 @@ export class RequestAuth {
   admit(req: IncomingMessage, body: unknown): void {
     const a = attributes.get(req);
     if (!a) return;
-    if (!a.user.groups.includes(MASTERS)) {
-      checkEscalation(a, body, {
-        allowed: (x) => this.authorize(x).allowed,
-        rulesFor: (user, ns) => this.rulesFor(user, ns),
-        roleRules: (kind, ns, name) => (kind === 'Role' && ns ? this.rules.role(ns, name) : this.rules.clusterRole(name))?.rules,
-      });
+    if (a.verb === 'patch') finalHooks.set(req, (obj, created) => this.admitFinal(a, obj, created));
+    this.escalation(a, body);
+    this.nodeRestriction(a, body);
+  }
+
+  /**
+   * A patch or server-side apply, on the object it would store: escalation prevention sees the merged Role or
+   * binding, and an apply that creates needs the `create` verb and passes NodeRestriction as a create, as
+   * kube-apiserver authorizes create when a patch creates (handlers/patch.go).
+   */
+  admitFinal(a: Attributes, obj: KubeObject, created: boolean): void {
+    if (created) {
+      const c: Attributes = { ...a, verb: 'create' };
+      const decision = this.authorize(c);
+      if (!decision.allowed) throw new StatusError('Forbidden', forbiddenMessage(c, decision.reason), forbiddenDetails(c));
+      this.nodeRestriction(c, obj);
     }
+    this.escalation({ ...a, verb: created ? 'create' : 'update' }, obj);
+  }
+
+  private escalation(a: Attributes, body: unknown): void {
+    if (a.user.groups.includes(MASTERS)) return;
+    checkEscalation(a, body, {
+      allowed: (x) => this.authorize(x).allowed,
+      rulesFor: (user, ns) => this.rulesFor(user, ns),
+      roleRules: (kind, ns, name) => (kind === 'Role' && ns ? this.rules.role(ns, name) : this.rules.clusterRole(name))?.rules,
+    });
+  }
+
+  private nodeRestriction(a: Attributes, body: unknown): void {
     admitNodeRequest(a, body, {
       pod: (ns, name) => {
         try {

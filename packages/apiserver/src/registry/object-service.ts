@@ -62,6 +62,11 @@ export interface WriteOptions {
   force?: boolean;
   /** managedFields were already set by apply: no Update entry is recorded for this write. */
   applied?: boolean;
+  /**
+   * PATCH and apply: the request's admission of the merged object before it is stored (RBAC escalation on
+   * the result; `created`: the apply makes the object, so it is authorized as a create).
+   */
+  admitFinal?: (obj: KubeObject, created: boolean) => void;
 }
 
 const managerOf = (opts: WriteOptions) => opts.fieldManager ?? controllerManager;
@@ -203,6 +208,7 @@ export class ObjectService {
     }
     const obj = this.checkBody(s, namespace, merged);
     if (obj.metadata.name !== name) throw badRequest('metadata.name cannot be changed by a patch');
+    opts.admitFinal?.(obj, false);
     return this.write(s, old, obj, subresource, opts);
   }
 
@@ -230,10 +236,12 @@ export class ObjectService {
     if (!existing) {
       const fresh = { apiVersion: body.apiVersion, kind: body.kind, metadata: { name, ...(s.info.namespaced ? { namespace } : {}) } };
       const merged = fm.apply(fresh, body as Record<string, unknown>, manager, !!opts.force);
+      opts.admitFinal?.(merged as KubeObject, true);
       return { ...this.create(s, namespace, merged, { ...opts, applied: true }), created: true };
     }
     const merged = fm.apply(existing, body as Record<string, unknown>, manager, !!opts.force);
     const obj = this.checkBody(s, namespace, merged);
+    opts.admitFinal?.(obj, false);
     return { ...this.write(s, existing, obj, undefined, { ...opts, applied: true }), created: false };
   }
 

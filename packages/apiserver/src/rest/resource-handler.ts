@@ -15,6 +15,7 @@ import { type TableRequest, tableRequest, toTable } from './table';
 import { serveWatch, watchTimeoutSeconds } from './watch';
 import { managerOrUserAgent } from '../fieldmanager';
 import { parseApplyBody, patchOptions, writeFieldManager } from './apply-body';
+import { finalAdmission } from '../auth/request-auth';
 
 function query(req: Request, name: string): string | undefined {
   const v = req.query[name];
@@ -213,7 +214,7 @@ export function resourceHandler(service: ObjectService) {
             assertNestingDepth(strategy.info, req.body);
             const fieldWarnings = checkBodyFields(req, strategy, 'PatchOptions');
             const result = decoded(strategy, () =>
-              service.apply(strategy, namespace, name, req.body, { dryRun: dry, fieldManager, force }),
+              service.apply(strategy, namespace, name, req.body, { dryRun: dry, fieldManager, force, admitFinal: finalAdmission(req) }),
             );
             sendWrite(res, result.created ? 201 : 200, result, fieldWarnings);
             return;
@@ -223,7 +224,12 @@ export function resourceHandler(service: ObjectService) {
           sendWrite(
             res,
             200,
-            decoded(strategy, () => service.patch(strategy, namespace, name, req.body, subresource, type, dryRun(req, 'PatchOptions'))),
+            decoded(strategy, () =>
+              service.patch(strategy, namespace, name, req.body, subresource, type, {
+                ...dryRun(req, 'PatchOptions'),
+                admitFinal: finalAdmission(req),
+              }),
+            ),
             fieldWarnings,
           );
         }
