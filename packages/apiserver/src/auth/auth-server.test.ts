@@ -221,6 +221,20 @@ describe('API server with authentication and RBAC', () => {
     expect(await status(jane.create(r('rolebindings.rbac.authorization.k8s.io'), viewBinding as never, 'default'))).toMatchObject({
       code: 403,
     });
+    // A role that does not exist cannot be bound without `bind` (GetRoleReferenceRules' NotFound is Forbidden).
+    expect(await status(bind('admin-ghost', 'Role', 'ghost', 'friend'))).toMatchObject({ code: 200 }); // system:masters may
+    expect(
+      await status(
+        jane.create(
+          r('rolebindings.rbac.authorization.k8s.io'),
+          { ...viewBinding, metadata: { name: 'ghost' }, roleRef: { ...viewBinding.roleRef, kind: 'Role', name: 'ghost' } } as never,
+          'default',
+        ),
+      ),
+    ).toEqual({
+      code: 403,
+      message: 'rolebindings.rbac.authorization.k8s.io "ghost" is forbidden: roles.rbac.authorization.k8s.io "ghost" not found',
+    });
     // Holding view herself, jane may hand it on.
     await bind('jane-view', 'ClusterRole', 'view', 'jane');
     await jane.create(r('rolebindings.rbac.authorization.k8s.io'), viewBinding as never, 'default');

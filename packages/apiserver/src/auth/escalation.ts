@@ -62,7 +62,15 @@ export function checkEscalation(a: Attributes, body: unknown, deps: EscalationDe
     )
       return;
     const rules = deps.roleRules(ref.kind, namespace, ref.name);
-    if (!rules) return; // a binding to a role that does not exist yet grants nothing
+    // GetRoleReferenceRules answers NotFound, which the binding's storage turns into Forbidden: without
+    // `bind`, one cannot bind a role that does not exist (yet).
+    if (!rules) {
+      throw new StatusError('Forbidden', `${a.resource}.${RBAC} "${name}" is forbidden: ${roleResource}.${RBAC} "${ref.name}" not found`, {
+        name,
+        group: RBAC,
+        kind: a.resource,
+      });
+    }
     const owned = held();
     const missing = rules.filter((r) => !covers(owned, r));
     if (missing.length) throw forbidden(a.resource, name, a.user, missing);
