@@ -45,7 +45,13 @@ describe('ruleAllows', () => {
       res(jane, 'update', 'deployments', { apiGroup: 'apps', subresource: 'scale' }),
       true,
     ],
-    ['pods/*', { verbs: ['create'], apiGroups: [''], resources: ['pods/*'] }, res(jane, 'create', 'pods', { subresource: 'exec' }), true],
+    // Kubernetes' ResourceMatches knows `*`, exact `res/sub` and `*/sub` only: `pods/*` grants no subresource.
+    [
+      'pods/* is no wildcard',
+      { verbs: ['create'], apiGroups: [''], resources: ['pods/*'] },
+      res(jane, 'create', 'pods', { subresource: 'exec' }),
+      false,
+    ],
     ['pods/* is not pods', { verbs: ['create'], apiGroups: [''], resources: ['pods/*'] }, res(jane, 'create', 'pods'), false],
     [
       'resourceNames match',
@@ -174,5 +180,12 @@ describe('covers (escalation checks)', () => {
         resources: ['deployments'],
       }),
     ).toBe(true);
+  });
+
+  it('covers subresources as resourceCoversAll does: `*/sub` covers `res/sub`, `res/*` covers nothing more', () => {
+    const exec = { verbs: ['create'], apiGroups: [''], resources: ['pods/exec'] };
+    expect(covers([{ verbs: ['create'], apiGroups: [''], resources: ['*/exec'] }], exec)).toBe(true);
+    expect(covers([{ verbs: ['create'], apiGroups: [''], resources: ['pods/*'] }], exec)).toBe(false);
+    expect(covers([{ verbs: ['create'], apiGroups: [''], resources: ['pods'] }], exec)).toBe(false);
   });
 });

@@ -27,13 +27,14 @@ export function apiGroupMatches(rule: PolicyRule, group: string): boolean {
   return has(rule.apiGroups, group);
 }
 
-// `pods`, `pods/log`, `*`, `*/scale`, `pods/*`, as ResourceMatches reads them.
+// rbac.ResourceMatches: `*`, an exact `pods` or `pods/log`, or `*/scale` for any resource's scale. There is
+// no `pods/*`: such a rule matches only a subresource literally named `*`, so it grants nothing.
 export function resourceMatches(rule: PolicyRule, resource: string, subresource: string | undefined): boolean {
   const combined = subresource ? `${resource}/${subresource}` : resource;
   for (const r of rule.resources ?? []) {
     if (r === '*' || r === combined) return true;
     if (!subresource) continue;
-    if (r === `*/${subresource}` || r === `${resource}/*`) return true;
+    if (r === `*/${subresource}`) return true;
   }
   return false;
 }
@@ -165,7 +166,8 @@ export function covers(owned: PolicyRule[], wanted: PolicyRule): boolean {
               has(r.apiGroups, g) &&
               ((r.resources ?? []).includes('*') ||
                 (r.resources ?? []).includes(res) ||
-                (res.includes('/') && (r.resources ?? []).includes(`${res.split('/')[0]}/*`))) &&
+                // resourceCoversAll: `*/sub` covers `res/sub`.
+                (res.includes('/') && (r.resources ?? []).includes(`*/${res.slice(res.indexOf('/') + 1)}`))) &&
               (!r.resourceNames?.length || (name !== undefined && r.resourceNames.includes(name))),
           ),
         ),
