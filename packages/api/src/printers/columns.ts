@@ -7,6 +7,7 @@ import type { Event, KubeObject, Namespace, Node } from '../types';
 import { age } from './cells';
 import { ingressClassColumns, ingressColumns } from './ingress-columns';
 import { networkPolicyColumns } from './networkpolicy-columns';
+import { roleBindingColumns, roleColumns, serviceAccountColumns } from './rbac-columns';
 import { endpointSliceColumns, endpointsColumns, serviceColumns } from './service-columns';
 import { configMapColumns, deploymentColumns, podColumns, replicaSetColumns, secretColumns } from './workload-columns';
 
@@ -120,6 +121,11 @@ const columnsByKind: Record<string, Column[]> = {
     ageColumn,
   ],
   NetworkPolicy: networkPolicyColumns,
+  ServiceAccount: serviceAccountColumns,
+  Role: roleColumns,
+  ClusterRole: roleColumns,
+  RoleBinding: roleBindingColumns,
+  ClusterRoleBinding: roleBindingColumns,
 };
 
 /** The columns of a kind: the default table (NAME, AGE) for kinds without their own printer. */
