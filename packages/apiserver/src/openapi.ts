@@ -201,7 +201,7 @@ const openApiV2ProtobufStub = (() => {
 
 /** The routes, with each document rendered once (the registry does not change after start). */
 export function openApiRoutes(registry: Registry): Router {
-  const router = express.Router();
+  const router = express.Router({ caseSensitive: true });
   const docs = new Map<string, { text: string; hash: string }>();
   for (const gv of new Set(registry.all().map(groupVersionPath))) {
     const text = JSON.stringify(openApiV3(registry, gv));

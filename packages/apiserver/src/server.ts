@@ -8,6 +8,7 @@ import { openApiRoutes } from './openapi';
 import type { RequestAuth } from './auth/request-auth';
 import type { ObjectService } from './registry/object-service';
 import { bodyParsers, tooLarge } from './rest/body';
+import { assertCleanRequestPath, rawRequestPath } from './rest/request-info';
 import { resourceHandler } from './rest/resource-handler';
 import type { PodRuntime } from './streams/pod-runtime';
 import { podLogRoute } from './streams/stream-routes';
@@ -33,6 +34,13 @@ export function createApp({ service, log, ready, podRuntime, metrics, auth }: Se
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(answerAfterCommit(service));
+  // One reading of the path for the authorizer and the routes: case-sensitive routes, and a path a URL
+  // parser would rewrite (dot-segments, backslashes) is 400 before anything else looks at it.
+  app.set('case sensitive routing', true);
+  app.use((req, _res, next) => {
+    assertCleanRequestPath(rawRequestPath(req.url));
+    next();
+  });
   // Authentication and authorization come before the body is read (401/403 before 413/415), as in kube-apiserver.
   if (auth) app.use(auth.middleware());
   app.use(bodyParsers());

@@ -23,6 +23,26 @@ describe('request attributes', () => {
   ];
   it.each(cases)('%s %s', (method, url, want) => expect(requestAttributes(ANONYMOUS, method, url)).toMatchObject(want));
 
+  it.each([
+    '/api/v1/namespaces/default/pods/../secrets',
+    '/api/v1/namespaces/default/pods/%2e%2E/secrets',
+    '/api/v1/namespaces/default/./pods',
+    '/api/v1/namespaces/default/pods\\x',
+    '/api/v1/namespaces/default/pods%5Cx',
+    'http://evil/api/v1/secrets',
+  ])('refuses the unclean path %s with 400 before authorization', (url) => {
+    expect(() => requestAttributes(ANONYMOUS, 'GET', url)).toThrow(expect.objectContaining({ code: 400 }));
+  });
+
+  it('authorizes the raw path the routes see: no case folding, no WHATWG rewriting', () => {
+    // Express routes are case-sensitive now; RBAC sees the same non-resource path the router does.
+    expect(requestAttributes(ANONYMOUS, 'POST', '/API/v1/namespaces/d/pods/p/eviction')).toMatchObject({
+      resourceRequest: false,
+      path: '/API/v1/namespaces/d/pods/p/eviction',
+    });
+    expect(requestAttributes(ANONYMOUS, 'GET', '/api/v1/namespaces/d/pods/a%20b')).toMatchObject({ name: 'a b' });
+  });
+
   it('exec, attach and portforward upgrades are create', () => {
     expect(requestAttributes(ANONYMOUS, 'GET', '/api/v1/namespaces/d/pods/p/exec?command=ls', true)).toMatchObject({
       verb: 'create',

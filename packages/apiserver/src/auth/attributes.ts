@@ -1,17 +1,20 @@
 // Request -> authorizer attributes, as k8s.io/apiserver's RequestInfoFactory: the verb from the method (GET on a
 // collection is list, with ?watch=true watch), resource requests under /api and /apis, everything else a
 // non-resource URL whose verb is the lower-case method.
-import { parseRequestPath } from '../rest/request-info';
+import { assertCleanRequestPath, parseRequestPath, rawRequestPath } from '../rest/request-info';
 import type { Attributes, UserInfo } from './types';
 
 const methodVerbs: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
 export function requestAttributes(user: UserInfo, method: string, url: string, upgrade = false): Attributes {
+  // The raw path, as the handlers read it (req.path), never the WHATWG-normalised one; unclean paths are 400.
+  const pathname = rawRequestPath(url);
+  assertCleanRequestPath(pathname);
   const u = new URL(url, 'http://apiserver');
-  const info = safeParse(u.pathname);
+  const info = safeParse(pathname);
   if (!info) {
     const verb = method === 'HEAD' ? 'get' : method.toLowerCase();
-    return { user, verb, resourceRequest: false, path: u.pathname };
+    return { user, verb, resourceRequest: false, path: pathname };
   }
   let verb: string;
   if (upgrade) verb = 'create';

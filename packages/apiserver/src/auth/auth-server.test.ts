@@ -3,6 +3,7 @@
 // impersonation and the access reviews. The credentials are what `cluster up` generates.
 import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -315,6 +316,27 @@ describe('API server with authentication and RBAC', () => {
     ).toMatchObject({
       code: 403,
     });
+  });
+
+  it('answers 400 for a path with dot-segments or backslashes and routes case-sensitively, as the authorizer reads it', async () => {
+    // node:https sends the path as given (a URL-based client would resolve the dot-segments itself).
+    const send = (method: string, path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpsRequest(
+          { host: '127.0.0.1', port: server.port, method, path, ca: pki.caCert, headers: { authorization: `Bearer ${pki.adminToken}` } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await send('GET', '/api/v1/namespaces/default/pods/../secrets')).toBe(400);
+    expect(await send('GET', '/api/v1/namespaces/default/pods/%2e%2e/secrets')).toBe(400);
+    expect(await send('GET', '/api/v1/namespaces/default/pods%5cweb')).toBe(400);
+    expect(await send('POST', '/API/v1/namespaces/default/pods/web/eviction')).toBe(404);
+    expect(await send('GET', '/api/v1/namespaces/default/pods')).toBe(200);
   });
 
   it('keeps a node agent to its own Node', async () => {

@@ -116,7 +116,7 @@ function review(req: Request, auth: RequestAuth | undefined, kind: string, names
 }
 
 export function kubectlRoutes(service: ObjectService, auth?: RequestAuth): Router {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   const wrap =
     (fn: (req: Request) => object) =>
     (req: Request, res: Response, next: NextFunction): void => {

@@ -14,6 +14,30 @@ export interface RequestInfo {
   subresource?: string;
 }
 
+/**
+ * The path of a request as express's req.path reads it: the raw request-target up to `?`, not normalised.
+ * Authorization, the handlers and the stream upgrades all parse this one string (via parseRequestPath).
+ */
+export function rawRequestPath(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/**
+ * 400 for a path that two parsers could read differently: not origin-form (`/...`), a `.` or `..` segment
+ * (also as %2e), or a backslash (also as %5c). A WHATWG URL parser resolves or rewrites those; the router
+ * does not, so the authorizer and the handler could otherwise see different objects.
+ */
+export function assertCleanRequestPath(path: string): void {
+  const bad = (why: string) => new StatusError('BadRequest', `invalid request path ${JSON.stringify(path)}: ${why}`);
+  if (!path.startsWith('/')) throw bad('it must start with /');
+  if (/\\|%5c/i.test(path)) throw bad('backslashes are not allowed');
+  for (const segment of path.split('/')) {
+    const dots = segment.replace(/%2e/gi, '.');
+    if (dots === '.' || dots === '..') throw bad('dot-segments are not allowed');
+  }
+}
+
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);

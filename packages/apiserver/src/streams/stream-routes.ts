@@ -11,7 +11,7 @@ import { StatusError, type Pod } from '@kubelab/api';
 import type { RequestAuth } from '../auth/request-auth';
 import type { ObjectService } from '../registry/object-service';
 import { podStrategy } from '../registry/workload-kinds';
-import { parseRequestPath } from '../rest/request-info';
+import { assertCleanRequestPath, parseRequestPath, rawRequestPath } from '../rest/request-info';
 import { EXEC_PROTOCOLS, negotiate, PORTFORWARD_PROTOCOLS } from './channel-protocol';
 import { runSpdySession, spdyExecProtocol } from './exec-spdy';
 import { parseExecOptions, runSession, sessionTarget } from './pod-exec';
@@ -81,11 +81,13 @@ export function serveStreamUpgrades(
 
   async function handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     // Upgrades never reach express: authenticate and authorize them here (verb create on pods/exec, ...).
+    const pathname = rawRequestPath(req.url ?? '/');
+    assertCleanRequestPath(pathname);
     await auth?.check(req, true);
     const url = new URL(req.url ?? '/', 'http://apiserver');
-    const info = parseRequestPath(url.pathname);
+    const info = parseRequestPath(pathname);
     if (info?.group !== '' || info.resource !== 'pods' || !info.namespace || !info.name || !STREAMING.has(info.subresource ?? '')) {
-      throw new StatusError('NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`);
+      throw new StatusError('NotFound', `the server could not find the requested resource (${req.method} ${pathname})`);
     }
     const kind = info.subresource as 'exec' | 'attach' | 'portforward';
     const rt = runtime();
