@@ -14,7 +14,7 @@ import { resolveResource } from '@kubelab/api';
 import { clusterCredentials, findCluster } from '@kubelab/cluster';
 import { repoRoot } from '../support/cli';
 import { startCluster, type TestCluster } from '../support/cluster';
-import { eventually, execIn } from '../support/docker';
+import { execIn } from '../support/docker';
 import { installedKubectls, kubectl } from '../support/kubectl';
 
 const name = 'kltest-auth';
@@ -267,14 +267,17 @@ spec:
     expect(config).toContain('certificate-authority-data:');
     expect(config).not.toContain('insecure-skip-tls-verify');
     expect(config).toMatch(/server: https:\/\/127\.0\.0\.1:\d+/);
-    const who = await eventually(
-      'kubectl auth whoami',
-      async () => {
-        const r = await k(['auth', 'whoami']);
-        return r.code === 0 ? r.stdout : undefined;
-      },
-      5000,
-    ).catch(() => undefined);
-    if (who) expect(who).toMatch(/Username\s+kubelab-admin/);
+    expect((await k(['auth', 'whoami'])).stdout).toMatch(/^Username\s+kubelab-admin$/m);
+    // kubectl's typed creates (protobuf from 1.32): ServiceAccount, TokenRequest, Role, RoleBinding.
+    expect((await k(['create', 'serviceaccount', 'kbot'])).stdout).toBe('serviceaccount/kbot created\n');
+    expect((await k(['create', 'token', 'kbot', '--duration=15m'])).stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect((await k(['create', 'role', 'kbot-pods', '--verb=get,list', '--resource=pods'])).stdout).toBe(
+      'role.rbac.authorization.k8s.io/kbot-pods created\n',
+    );
+    await k(['create', 'rolebinding', 'kbot-pods', '--role=kbot-pods', '--serviceaccount=default:kbot']);
+    expect(await k(['auth', 'can-i', 'list', 'pods', '--as=system:serviceaccount:default:kbot'])).toMatchObject({
+      code: 0,
+      stdout: 'yes\n',
+    });
   });
 });

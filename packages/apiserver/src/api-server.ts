@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { IngressClass, KubeObject } from '@kubelab/api';
 import { closeApi, listenApi } from './auth/https-listener';
+import './auth/protobuf-kinds';
 import { registerAuthKinds, startAuth, type AuthConfig } from './auth/setup';
 import { startNodeLifecycle } from './controllers/node-lifecycle';
 import { startWorkloadControllers, type WorkloadControllerOptions } from './controllers/workload-controllers';
