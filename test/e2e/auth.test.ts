@@ -270,7 +270,7 @@ spec:
     expect((await k(['auth', 'whoami'])).stdout).toMatch(/^Username\s+kubelab-admin$/m);
     // kubectl's typed creates (protobuf from 1.32): ServiceAccount, TokenRequest, Role, RoleBinding.
     expect((await k(['create', 'serviceaccount', 'kbot'])).stdout).toBe('serviceaccount/kbot created\n');
-    expect((await k(['create', 'token', 'kbot', '--duration=15m'])).stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect((await k(['create', 'token', 'kbot', '--duration=15m'])).stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n?$/);
     expect((await k(['create', 'role', 'kbot-pods', '--verb=get,list', '--resource=pods'])).stdout).toBe(
       'role.rbac.authorization.k8s.io/kbot-pods created\n',
     );
