@@ -3,6 +3,7 @@
 // `describe` shows it, a pod's record dies with the pod (as its namespace does), and `netem show`, the UI and
 // trace read one place. Nothing runs in a pod's own containers: a throwaway helper of the node image joins
 // the pod's pause container (NET_ADMIN in that namespace only), as `kubelab capture` does.
+import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DOCKER_LABEL, demuxFrames, resolveResource, type KubeObject, type Node, type Pod } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
@@ -149,26 +150,34 @@ export async function applyNetem(docker: Docker, cluster: string, e: Endpoint, e
     autoRemove: true,
   });
   // Output and exit are read through attach and wait, set up before start: an exited helper is gone at once.
+  // Both are closed on return, or the long-lived helper's open streams would keep the CLI from exiting.
   let raw = Buffer.alloc(0);
-  const out = (await h.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+  const out = (await h.attach({ stream: true, stdout: true, stderr: true })) as unknown as Duplex;
   out.on('data', (b: Buffer) => (raw = Buffer.concat([raw, b])));
+  out.on('error', () => undefined);
+  const stopWaiting = new AbortController();
   let exit: number | undefined;
   const exited = h
-    .wait({ condition: 'next-exit' })
+    .wait({ condition: 'next-exit', abortSignal: stopWaiting.signal })
     .then((r: { StatusCode: number }) => (exit = r.StatusCode))
     .catch(() => (exit = -1));
-  await h.start();
   const text = (): string => demuxFrames(raw).map(String).join('');
-  for (let i = 0; i < 100; i++) {
-    if (text().includes('netem: installed')) return;
-    if (exit !== undefined) {
-      await new Promise((r) => setTimeout(r, 50)); // the last output may trail the exit
-      throw new CliError(`netem on ${e.ref} failed: ${text().trim() || `exit ${exit}`}`);
+  try {
+    await h.start();
+    for (let i = 0; i < 100; i++) {
+      if (text().includes('netem: installed')) return;
+      if (exit !== undefined) {
+        await new Promise((r) => setTimeout(r, 50)); // the last output may trail the exit
+        throw new CliError(`netem on ${e.ref} failed: ${text().trim() || `exit ${exit}`}`);
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
     }
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
+    await removeHelpers(docker, [{ Id: h.id, State: 'running' } as Docker.ContainerInfo]);
+    throw new CliError(`netem on ${e.ref}: the helper did not report ready within 10s`);
+  } finally {
+    stopWaiting.abort();
+    out.destroy();
   }
-  await removeHelpers(docker, [{ Id: h.id, State: 'running' } as Docker.ContainerInfo]);
-  throw new CliError(`netem on ${e.ref}: the helper did not report ready within 10s`);
 }
 
 /** Rewrites the endpoint's partition chain to drop exactly `peers` (none: removes the chain). */
