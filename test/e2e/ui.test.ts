@@ -142,6 +142,15 @@ describe('kubelab ui in Chromium', () => {
     await shot('1-cluster');
   });
 
+  it('exports the same map with kubelab graph -o json|dot', async () => {
+    const g = JSON.parse(await c.run(['graph', '-o', 'json'])) as { vertices: Array<{ id: string; parent?: string }> };
+    expect(g.vertices.find((v) => v.id === 'pod:default/web')?.parent).toBe(`podnet:${W2}`);
+    const dot = await c.run(['graph', '-o', 'dot']);
+    expect(dot).toMatch(/^digraph "kubelab kltest-ui" \{/);
+    expect(dot).toContain(`subgraph "cluster_podnet:${W1}" {`);
+    expect(dot).toContain('"svc:default/web" -> "pod:default/web"');
+  });
+
   it('shows a pod its containers, IP and node, and a Service its rules with live counters, on click', async () => {
     const web = await c.pod('web');
     // Returning the emitted collection would make the driver serialize the whole graph: return nothing.
@@ -211,15 +220,17 @@ describe('kubelab ui in Chromium', () => {
     expect(await page.evaluate((id) => (window as unknown as Win).kubelab.cy.getElementById(id).style('line-color'), red)).toBe(
       'rgb(217,48,37)',
     );
-    // A real mouse over the edge's middle shows the tooltip.
-    const at = await page.evaluate((id) => {
-      const cy = (window as unknown as Win).kubelab.cy;
-      const mid = cy.getElementById(id).renderedMidpoint();
-      const box = cy.container()!.getBoundingClientRect();
-      return { x: box.left + mid.x, y: box.top + mid.y };
-    }, red);
-    await page.mouse.move(at.x, at.y);
+    // A real mouse over the edge's middle shows the tooltip (the midpoint is read again on each try: a pod or
+    // address appearing meanwhile re-runs the layout and moves the edge).
     const tip = await eventually('the hover tooltip', async () => {
+      const at = await page.evaluate((id) => {
+        const cy = (window as unknown as Win).kubelab.cy;
+        const mid = cy.getElementById(id).renderedMidpoint();
+        const box = cy.container()!.getBoundingClientRect();
+        return { x: box.left + mid.x, y: box.top + mid.y };
+      }, red);
+      await page.mouse.move(1, 1);
+      await page.mouse.move(at.x, at.y);
       const t = await page.$eval('#tip', (e) => ((e as HTMLElement).hidden ? '' : (e.textContent ?? '')));
       return t || undefined;
     });
