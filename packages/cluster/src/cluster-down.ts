@@ -63,17 +63,26 @@ export async function clusterDown(name: string): Promise<{ removed: RemovedCount
 
 /** Names what still holds a network (a container without our label that someone attached by hand). */
 async function removeNetwork(id: string): Promise<void> {
-  try {
-    await docker().getNetwork(id).remove();
-  } catch (err) {
-    if (isStatus(err, 404)) throw err;
-    const info = await docker()
-      .getNetwork(id)
-      .inspect()
-      .catch(() => undefined);
-    const attached = Object.values(info?.Containers ?? {}).map((c) => c.Name);
-    if (attached.length === 0) throw err;
-    throw new Error(`still in use by container(s) ${attached.join(', ')} (not labelled for this cluster, so left alone)`);
+  for (let tries = 1; ; tries++) {
+    try {
+      await docker().getNetwork(id).remove();
+      return;
+    } catch (err) {
+      if (isStatus(err, 404)) throw err;
+      const info = await docker()
+        .getNetwork(id)
+        .inspect()
+        .catch(() => undefined);
+      const attached = Object.values(info?.Containers ?? {}).map((c) => c.Name);
+      // The engine releases a removed container's endpoint a moment after the container is gone (seen after
+      // removing ~70 pod containers at once): "has active endpoints" with nothing attached, so try again.
+      if (attached.length === 0 && /active endpoints/.test(dockerMessage(err)) && tries < 10) {
+        await new Promise((r) => setTimeout(r, 200 * tries));
+        continue;
+      }
+      if (attached.length === 0) throw err;
+      throw new Error(`still in use by container(s) ${attached.join(', ')} (not labelled for this cluster, so left alone)`);
+    }
   }
 }
 

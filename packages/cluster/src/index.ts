@@ -31,3 +31,4 @@ export { nodeNames, nodeNetworkName, podNetworkName, stateVolumeName, validateCl
 export { ECHO_IMAGE, TOOLBOX_IMAGE, imageNames, imagePrefixFrom } from './image-recipes';
 export type { Report } from './report';
 export type { ClusterInfo, ClusterNode, ClusterSummary, ClusterUpOptions, RemovedCounts } from './types';
+export { pkiInitConfigFromEnv, runPkiInit } from './pki-init';

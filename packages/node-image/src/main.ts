@@ -1,6 +1,7 @@
 // The one program inside kubelab's containers. Its arguments name the roles to run in this process:
 //   control plane: `apiserver node-agent`   workers: `node-agent`   lab workload: `echo`
-//   cluster DNS (a pod in kube-system): `dns`   ingress router (a pod in ingress-nginx): `ingress`
+//   cluster DNS (a pod in kube-system): `dns`
+//   Compose's credentials step (compose.yaml): `pki-init`, which writes them and exits   ingress router (a pod in ingress-nginx): `ingress`
 // One process per container keeps an idle cluster small (DESIGN target: under 250 MB for 1+2 nodes).
 import pino from 'pino';
 
@@ -40,6 +41,13 @@ process.on('uncaughtException', (err) => {
 
 async function main(): Promise<void> {
   const roles = process.argv.slice(2);
+  // A one-shot step, not a role that keeps serving: Compose runs it before the control plane (compose.yaml).
+  if (roles[0] === 'pki-init') {
+    const { pkiInitConfigFromEnv, runPkiInit } = await import('@kubelab/cluster');
+    const made = runPkiInit(pkiInitConfigFromEnv(process.env));
+    log.info({ made }, made ? 'cluster credentials written' : 'cluster credentials already present');
+    return;
+  }
   if (roles.length === 0) {
     console.error(`usage: kubelab-node ROLE...  (roles: ${known.join(', ')})`);
     process.exit(2);
