@@ -156,7 +156,7 @@ export function registerRollout(program: Command, env: CliEnv): void {
     .action(async (args: string[], o: { revision: number; namespace?: string }) => {
       const { resource, name } = targetOf(args, 'rollout history');
       await withClient(env, async (client) => {
-        const { d, owned } = await deploymentAndReplicaSets(client, resource, name, namespaceOf(o));
+        const { owned } = await deploymentAndReplicaSets(client, resource, name, namespaceOf(o));
         if (o.revision > 0) {
           const rs = replicaSetOfRevision(owned, o.revision);
           const w = new PrefixWriter();
