@@ -367,10 +367,17 @@ export function registerTrace(program: Command, env: CliEnv, docker: () => Docke
         let conntrackText: string | undefined;
         let endpoint: string | undefined;
         if (entry) {
-          const args =
+          // Entries only: conntrack's summary goes to stderr, and Docker's exec stream interleaves the two (a
+          // summary frame landing inside an entry's line read as protocol "conntrack").
+          const ipOnly = (ip: string): string => {
+            if (!/^[0-9a-fA-F.:]+$/.test(ip)) throw new CliError(`not an IP address: ${JSON.stringify(ip)}`);
+            return ip;
+          };
+          const filter =
             proto === 'icmp'
-              ? ['conntrack', '-L', '-p', 'icmp', '-s', srcIp, '-d', dst.ip]
-              : ['conntrack', '-L', '-p', proto, '--sport', String(sport)];
+              ? `-p icmp -s ${ipOnly(srcIp)} -d ${ipOnly(dst.ip)}`
+              : `-p ${proto === 'udp' ? 'udp' : 'tcp'} --sport ${Number(sport)}`;
+          const args = ['sh', '-c', `conntrack -L ${filter} 2>/dev/null`];
           const ct = (await execIn(d, entry.container, args)).out
             .split('\n')
             .map(parseConntrack)
