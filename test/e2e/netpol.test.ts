@@ -213,9 +213,10 @@ describe('NetworkPolicy: enforced by the node agents, checked against a truth ta
   });
 
   it('follows policies added and removed while traffic flows, and logs and counts the drops', async () => {
-    // For 30 s, x/b connects to x/a over TCP and UDP every few hundred ms, one line per attempt.
+    // For 60 s, x/b connects to x/a over TCP and UDP every few hundred ms, one line per attempt (long enough
+    // to outlast the waits below on a loaded machine, so the last attempts run after the policy is gone).
     const a = m.pod('x/a').ip;
-    const loop = `end=$(($(date +%s) + 30)); i=0; while [ $(date +%s) -lt $end ]; do
+    const loop = `end=$(($(date +%s) + 60)); i=0; while [ $(date +%s) -lt $end ]; do
       t=$(nc -z -w1 ${a} 9000 >/dev/null 2>&1 && echo 1 || echo 0)
       u=$(echo ping | nc -u -w1 ${a} 9001 2>/dev/null)
       echo "$i $t $([ "$u" = ping ] && echo 1 || echo 0)"; i=$((i+1)); sleep 0.2; done`;
@@ -238,7 +239,7 @@ describe('NetworkPolicy: enforced by the node agents, checked against a truth ta
         const rows = out.split('\n').filter((l) => ends.test(l) && l.includes('ingress of x/a [deny-in]'));
         return rows.some((l) => l.includes('9000/TCP')) && rows.some((l) => l.includes('9001/UDP')) ? out : undefined;
       },
-      20_000,
+      40_000,
     );
     const counts = await c.run(['describe', 'networkpolicy', 'deny-in', '-n', 'x']);
     await eventually('the drops followed live', async () => /ingress of x\/a \[deny-in\]/.test(live) || undefined, 10_000).finally(() =>
