@@ -22,7 +22,32 @@ export interface ProxyContext {
   httpsPortFor(hostPort: string | undefined): string;
   /** The canary-weight draw, in [0, 1): Math.random unless a test injects a fixed sequence. */
   random?: () => number;
+  /** Handlers for backend-protocol values other than HTTP/HTTPS (GRPC, GRPCS, FCGI), keyed by that value. */
+  backends?: Partial<Record<string, BackendHandler>>;
 }
+
+/** A routed request handed to a backend-protocol handler, after every router check (see ingress-coord notes). */
+export interface BackendExchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Came in over TLS. */
+  secure: boolean;
+  loc: Location;
+  /** The main or canary upstream chosen. */
+  upstream: Upstream;
+  /** `ip:port` picked (round robin or affinity); `pools.pick(upstream, endpoint)` gives another. */
+  endpoint: string;
+  /** Flat name/value list to send upstream: the client's headers minus hop-by-hop and replaced ones, plus X-Forwarded-*. */
+  headers: string[];
+  /** The request target sent upstream (rewritten, or the raw URI), with the query. */
+  upstreamPath: string;
+  /** The normalised path used for routing. */
+  path: string;
+  id: string;
+  /** Writes the request's access-log line (once, when the exchange is over). */
+  log(status: number, upstream: string, err?: Error): void;
+}
+export type BackendHandler = (x: BackendExchange) => void;
 
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect']);
 /** Set by the router: incoming copies are dropped (ingress-nginx's use-forwarded-headers=false). */
@@ -252,6 +277,12 @@ export class IngressProxy {
     if (xff !== undefined) headers.push('x-original-forwarded-for', xff);
     const body = length > 0 || req.headers['transfer-encoding'] !== undefined;
     const upstreamPath = upstreamURI(loc, path, url, q);
+    const special =
+      cfg.backendProtocol === 'HTTP' || cfg.backendProtocol === 'HTTPS' ? undefined : this.ctx.backends?.[cfg.backendProtocol];
+    if (special) {
+      const log = (status: number, up: string, err?: Error): void => this.log(req, host, path, status, up, start, id, err);
+      return special({ req, res, secure, loc, upstream, endpoint, headers, upstreamPath, path, id, log });
+    }
     this.dispatch({ req, res, start, host, path, id, loc, upstream, endpoint, headers, upstreamPath, body, setCookie, tried: 0 });
   }
 
