@@ -11,11 +11,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundle, isMain, machineDescription, median, quantile, root, sleep, withSection, writeSection } from './lib.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const OURS = 5300;
 const UNBOUND = 5301;
 const ROUNDS = 5;
@@ -41,17 +38,7 @@ export async function benchDns() {
   const procs = [];
   try {
     const zone = path.join(dir, 'zone.mjs');
-    await build({
-      entryPoints: [path.join(root, 'bench', 'dns-zone.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: zone,
-      logLevel: 'warning',
-      absWorkingDir: root,
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
+    await bundle({ entry: path.join(root, 'bench', 'dns-zone.ts'), outfile: zone });
     // CPU per query inside the process (no sockets): why answers are cached encoded (issue 11 item 8).
     const micro = JSON.parse(execFileSync('taskset', ['-c', '1', process.execPath, zone, 'micro'], { encoding: 'utf8' }));
     const queries = path.join(dir, 'queries.txt');
@@ -85,24 +72,23 @@ export async function benchDns() {
         lost[who] += Number(/Queries lost:\s+(\d+)/.exec(out)?.[1] ?? 0);
         const verbose = perf(port, ['-l', '3', '-Q', '10000', '-v']);
         const ms = [...verbose.matchAll(/^> \S+ \S+ \S+ ([\d.]+)$/gm)].map((m) => Number(m[1]) * 1000).sort((a, b) => a - b);
-        lat[who].push({ p50: pct(ms, 0.5), p99: pct(ms, 0.99), n: ms.length });
+        lat[who].push({ p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), n: ms.length });
       }
     }
-    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const result = {
       mix,
       micro,
       ours: {
-        qps: med(qps.ours),
-        p50: med(lat.ours.map((l) => l.p50)),
-        p99: med(lat.ours.map((l) => l.p99)),
+        qps: median(qps.ours),
+        p50: median(lat.ours.map((l) => l.p50)),
+        p99: median(lat.ours.map((l) => l.p99)),
         rounds: qps.ours,
         lost: lost.ours,
       },
       unbound: {
-        qps: med(qps.unbound),
-        p50: med(lat.unbound.map((l) => l.p50)),
-        p99: med(lat.unbound.map((l) => l.p99)),
+        qps: median(qps.unbound),
+        p50: median(lat.unbound.map((l) => l.p50)),
+        p99: median(lat.unbound.map((l) => l.p99)),
         rounds: qps.unbound,
         lost: lost.unbound,
       },
@@ -119,11 +105,6 @@ export async function benchDns() {
   }
 }
 
-function pct(sorted, q) {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
 function mixOf(text) {
   const lines = text.trim().split('\n');
   const count = (re) => lines.filter((l) => re.test(l)).length;
@@ -137,8 +118,7 @@ function mixOf(text) {
   };
 }
 
-const begin = '<!-- dns:start -->';
-const end = '<!-- dns:end -->';
+const [begin, end] = ['<!-- dns:start -->', '<!-- dns:end -->'];
 
 export function dnsReport(r, { machine, date }) {
   const f = (x) => `${x.toFixed(2)} ms`;
@@ -170,37 +150,12 @@ export function dnsReport(r, { machine, date }) {
   ].join('\n');
 }
 
-export function withDnsSection(text, section) {
-  const a = text.indexOf(begin);
-  const b = text.indexOf(end);
-  if (a >= 0 && b > a) return text.slice(0, a) + section + text.slice(b + end.length);
-  return `${text.trimEnd()}\n\n${section}\n`;
-}
+export const withDnsSection = (text, section) => withSection(text, 'dns', section);
 
-function machineDescription() {
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  let dockerVersion = '?';
-  try {
-    dockerVersion = execFileSync('docker', ['version', '-f', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
-  } catch {
-    // the DNS bench needs no Docker
-  }
-  return `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Docker ${dockerVersion}, Node ${process.version}`;
-}
-
-/** RESULTS.md is checked by `biome ci` (npm run check): tables are written plain, then aligned by biome. */
-export function formatResults(file) {
-  spawnSync(process.execPath, [path.join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'format', '--write', file], {
-    cwd: root,
-    stdio: 'ignore',
-  });
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const r = await benchDns();
+  // the DNS bench needs no Docker: '?' when it does not answer
   const section = dnsReport(r, { machine: machineDescription(), date: new Date().toISOString() });
   console.log(section);
-  const file = path.join(root, 'bench', 'RESULTS.md');
-  writeFileSync(file, withDnsSection(readFileSync(file, 'utf8'), section));
-  formatResults(file);
+  writeSection('dns', section);
 }

@@ -8,18 +8,14 @@
 // kubeconfig in a temporary file. Alone: `node bench/kubectl.mjs` replaces only this section of
 // bench/RESULTS.md; `npm run bench` keeps it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { formatResults } from './dns.mjs';
+import { cli, isMain, machineDescription, markers, quantile, root, until, writeSection } from './lib.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const cli = path.join(root, 'packages', 'cli', 'bin', 'kubelab.mjs');
 const cluster = 'klbench-kubectl';
 const pods = 500;
-const begin = '<!-- kubectl:start -->';
-const end = '<!-- kubectl:end -->';
+const [begin, end] = markers('kubectl');
 const work = mkdtempSync(path.join(os.tmpdir(), 'kubelab-bench-kubectl-'));
 const kubeconfig = path.join(work, 'kubeconfig');
 const env = { ...process.env, KUBECONFIG: kubeconfig };
@@ -50,22 +46,7 @@ function kubectlBinary() {
 const kubectlBin = kubectlBinary();
 const kubectl = (args, opts) => run(kubectlBin, args, opts);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function quantile(xs, q) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
 const f = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-
-async function until(what, check, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(1000);
-  }
-}
 
 /** Times `fn` `n` times after one warm-up run; returns the samples in ms. */
 function sample(n, fn) {
@@ -86,7 +67,7 @@ export async function benchKubectl() {
     await until(
       `${pods} load pods`,
       () => kubectl(['get', 'pods', '-l', 'app=load', '-o', 'name']).stdout.trim().split('\n').length === pods,
-      300_000,
+      { timeoutMs: 300_000, everyMs: 1000 },
     );
     const listed = kubectl(['get', 'pods']).stdout.trim().split('\n').length - 1;
     const load = os.loadavg()[0];
@@ -132,18 +113,8 @@ export function kubectlSection(r, { machine, date }) {
   ].join('\n');
 }
 
-export function withKubectlSection(text, section) {
-  const re = new RegExp(`${begin}[\\s\\S]*?${end}\\n?`);
-  return re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}`;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const docker = spawnSync('docker', ['version', '-f', '{{.Server.Version}}'], { encoding: 'utf8' }).stdout.trim();
-  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Docker ${docker}, Node ${process.version}`;
-  const section = kubectlSection(await benchKubectl(), { machine, date: new Date().toISOString() });
-  const file = path.join(root, 'bench', 'RESULTS.md');
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# kubelab benchmarks\n';
-  writeFileSync(file, withKubectlSection(text, section));
-  formatResults(file);
+if (isMain(import.meta.url)) {
+  const section = kubectlSection(await benchKubectl(), { machine: machineDescription(), date: new Date().toISOString() });
+  writeSection('kubectl', section);
   console.log(section);
 }

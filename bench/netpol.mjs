@@ -10,14 +10,11 @@
 //      the next.
 // Options: --keep (leave the cluster up), --skip-cluster (only 1), --cluster NAME (use a running one).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundle, cli, kubelabOn, loadAverages, machineDescription, mdTable, percentile, root, until, writeSection } from './lib.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const cli = path.join(root, 'packages', 'cli', 'bin', 'kubelab.mjs');
 const given = process.argv.indexOf('--cluster');
 const name = given > 0 ? process.argv[given + 1] : 'klbench-np';
 const own = given < 0;
@@ -25,55 +22,17 @@ const keep = process.argv.includes('--keep') || !own;
 const skipCluster = process.argv.includes('--skip-cluster');
 const SAMPLES = 20;
 
-function kubelab(args, input) {
-  const r = spawnSync(process.execPath, [cli, '--cluster', name, ...args], { cwd: root, encoding: 'utf8', input });
-  if (r.status !== 0) throw new Error(`kubelab ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+const kubelab = kubelabOn(name);
 const docker = (args) => execFileSync('docker', args, { encoding: 'utf8', maxBuffer: 1 << 26 }).trim();
 const ms = (x) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kubelab-bench-np-'));
-await build({
-  entryPoints: [path.join(root, 'bench', 'netpol-sync.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  outfile: path.join(dir, 'sync.mjs'),
-  logLevel: 'warning',
-  absWorkingDir: root,
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
+await bundle({ entry: path.join(root, 'bench', 'netpol-sync.ts'), outfile: path.join(dir, 'sync.mjs') });
 // The API client, bundled too: policies are created with one API request, so the clock starts at the write.
-await build({
-  stdin: {
-    contents: "export { clusterClient, findCluster } from '@kubelab/cluster'; export { resolveResource } from '@kubelab/api';",
-    resolveDir: root,
-  },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
+await bundle({
+  stdin: { contents: "export { clusterClient, findCluster } from '@kubelab/cluster'; export { resolveResource } from '@kubelab/api';" },
   outfile: path.join(dir, 'client.mjs'),
-  logLevel: 'warning',
-  absWorkingDir: root,
-  // As scripts/build.mjs: dockerode's ssh2 has optional native parts and uses require() and __dirname.
-  external: ['cpu-features', '*.node'],
-  banner: {
-    js: [
-      "import { createRequire as __cr } from 'node:module';",
-      "import { fileURLToPath as __fu } from 'node:url';",
-      "import { dirname as __dn } from 'node:path';",
-      'const require = __cr(import.meta.url);',
-      'const __filename = __fu(import.meta.url);',
-      'const __dirname = __dn(__filename);',
-    ].join('\n'),
-  },
+  dockerode: true,
 });
 
 const rows = [];
@@ -168,16 +127,9 @@ if (!skipCluster) {
         if (t) results.push({ t: Number(t), ok: ok === '1' });
       }
     });
-    const until = async (what, since, ok, timeoutMs = 10_000) => {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = results.find((x) => x.t >= since && x.ok === ok);
-        if (hit) return hit.t;
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((res) => setTimeout(res, 20));
-      }
-    };
-    await until('the server answering', Date.now() - 1000, true, 15_000);
+    const attempt = (what, since, ok, timeoutMs = 10_000) =>
+      until(what, () => results.find((x) => x.t >= since && x.ok === ok)?.t, { timeoutMs });
+    await attempt('the server answering', Date.now() - 1000, true, 15_000);
     const { clusterClient, findCluster, resolveResource } = await import(path.join(dir, 'client.mjs'));
     const info = await findCluster(name);
     // As the cluster admin (token and CA from the state volume).
@@ -194,10 +146,10 @@ if (!skipCluster) {
       };
       const t0 = Date.now();
       await client.create(NETPOL, policy, 'default');
-      enforce.push((await until('the policy enforced', t0, false)) - t0);
+      enforce.push((await attempt('the policy enforced', t0, false)) - t0);
       const t1 = Date.now();
       await client.delete(NETPOL, `bench-deny-${i}`, 'default');
-      lift.push((await until('the path open again', t1, true)) - t1);
+      lift.push((await attempt('the path open again', t1, true)) - t1);
       results.splice(0, results.length - 200);
     }
     child.kill();
@@ -205,13 +157,13 @@ if (!skipCluster) {
     rows.push([
       `policy create -> enforced (first refused connection), p50 / p95 / max over ${SAMPLES} policies`,
       'API create, probes every 10 ms from a pod on the other worker',
-      `${ms(pct(enforce, 50))} / ${ms(pct(enforce, 95))} / ${ms(Math.max(...enforce))}`,
+      `${ms(percentile(enforce, 50))} / ${ms(percentile(enforce, 95))} / ${ms(Math.max(...enforce))}`,
       'from the create request to the first attempt refused (resolution: 10 ms); target p95 < 1 s',
     ]);
     rows.push([
       `policy delete -> open again, p50 / p95 over ${SAMPLES}`,
       'API delete, same probes',
-      `${ms(pct(lift, 50))} / ${ms(pct(lift, 95))}`,
+      `${ms(percentile(lift, 50))} / ${ms(percentile(lift, 95))}`,
       '',
     ]);
   } finally {
@@ -220,22 +172,7 @@ if (!skipCluster) {
 }
 rmSync(dir, { recursive: true, force: true });
 
-const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-const load = os
-  .loadavg()
-  .map((x) => x.toFixed(1))
-  .join(' / ');
-const machine = `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Docker ${docker(['version', '-f', '{{.Server.Version}}'])}, Node ${process.version}`;
-function mdTable(header, body) {
-  const all = [header, ...body];
-  const width = header.map((_, i) => Math.max(3, ...all.map((row) => String(row[i]).length)));
-  const line = (row) => `| ${row.map((c, i) => String(c).padEnd(width[i])).join(' | ')} |`;
-  return [line(header), `| ${width.map((w) => '-'.repeat(w)).join(' | ')} |`, ...body.map(line)].join('\n');
-}
 const table = mdTable(['measurement', 'command', 'result', 'note'], rows);
-const section = `<!-- netpol:start -->\n## NetworkPolicy (issue 13)\n\nMachine: ${machine}\n\nDate: ${new Date().toISOString()} (load average 1/5/15 min at the end: ${load})\n\nCommand: \`node bench/netpol.mjs\`\n\n${table}\n<!-- netpol:end -->\n`;
-const file = path.join(root, 'bench', 'RESULTS.md');
-const old = readFileSync(file, 'utf8');
-const marked = /<!-- netpol:start -->[\s\S]*<!-- netpol:end -->\n?/;
-writeFileSync(file, marked.test(old) ? old.replace(marked, section) : `${old.trimEnd()}\n\n${section}`);
+const section = `<!-- netpol:start -->\n## NetworkPolicy (issue 13)\n\nMachine: ${machineDescription()}\n\nDate: ${new Date().toISOString()} (load average 1/5/15 min at the end: ${loadAverages()})\n\nCommand: \`node bench/netpol.mjs\`\n\n${table}\n<!-- netpol:end -->\n`;
+writeSection('netpol', section);
 console.log(section);

@@ -1,13 +1,7 @@
 // Pod start-up figures (issue 3): pod create -> Ready, p50/p95 over 30 pods created one after another,
 // and a 30-replica Deployment from create to all Ready. Talks to the API with fetch, times on this side.
 import { clusterAccess } from './api-access.mjs';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(xs, p) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-}
+import { percentile, until } from './lib.mjs';
 
 let access;
 
@@ -23,16 +17,6 @@ async function api(base, method, path, body) {
 }
 
 const ready = (p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-
-async function until(what, fn, timeoutMs = 120_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 export async function benchPods({ name }) {
   access = clusterAccess(name);
@@ -69,7 +53,7 @@ export async function benchPods({ name }) {
   await until(
     '30 replicas Ready',
     async () => (await api(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/bench30')).status?.readyReplicas === 30,
-    300_000,
+    { timeoutMs: 300_000 },
   );
   const deployMs = performance.now() - started;
   await api(base, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/bench30');

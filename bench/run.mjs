@@ -5,8 +5,9 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchDns, dnsReport, formatResults, withDnsSection } from './dns.mjs';
+import { benchDns, dnsReport, withDnsSection } from './dns.mjs';
 import { benchHealthz, healthzReport, withSection } from './healthz.mjs';
+import { formatResults } from './lib.mjs';
 import { benchPods } from './pods.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
