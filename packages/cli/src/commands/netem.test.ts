@@ -11,7 +11,7 @@ describe('netem targets', () => {
     expect(() => splitPair('a--')).toThrow('invalid pair "a--": use A--B');
   });
 
-  it('shows each impairment and each partition once, and whether its helper runs', () => {
+  it('shows each impairment and each partition once, whether its helper runs, and by which mechanism', () => {
     const pod = (name: string, annotations: Record<string, string>): Endpoint => ({
       kind: 'pod',
       ref: `pod default/${name}`,
@@ -22,7 +22,10 @@ describe('netem targets', () => {
     });
     const out: string[] = [];
     const a = pod('a', {
-      'kubelab.io/netem': JSON.stringify([{ spec: { delayMs: 100, loss: 5 } }]),
+      'kubelab.io/netem': JSON.stringify([
+        { spec: { delayMs: 100, loss: 5 }, mechanism: 'emulated: Specified qdisc kind is unknown.' },
+        { peer: 'node w2', peerIP: '172.30.0.4', spec: { rateBps: 1e6 }, mechanism: 'tc' },
+      ]),
       'kubelab.io/partition': JSON.stringify([{ ref: 'pod default/b', name: 'pod default/b', addresses: ['10.244.2.2'] }]),
     });
     const b = pod('b', {
@@ -30,9 +33,10 @@ describe('netem targets', () => {
     });
     printFaults({ out: (l) => out.push(l), err: () => undefined }, [a, b], []);
     expect(out.join('\n').split('\n')).toEqual([
-      'TARGET          TO              IMPAIRMENT                          ACTIVE',
-      'pod default/a   *               delay 100ms loss 5%                 no (helper gone)',
-      'pod default/a   pod default/b   partitioned (all traffic dropped)   yes',
+      'TARGET          TO              IMPAIRMENT                          ACTIVE             MECHANISM',
+      'pod default/a   *               delay 100ms loss 5%                 no (helper gone)   emulated (tc: Specified qdisc kind is unknown.)',
+      'pod default/a   node w2         rate 1mbit                          no (helper gone)   tc netem',
+      'pod default/a   pod default/b   partitioned (all traffic dropped)   yes                iptables',
     ]);
   });
 });

@@ -38,8 +38,13 @@ export function splitPair(target: string): [string] | [string, string] {
 }
 
 async function setEntries(docker: Docker, cluster: string, client: KubeClient, e: Endpoint, entries: RecordedEntry[]): Promise<void> {
-  await applyNetem(docker, cluster, e, entries);
-  await annotate(client, e, NETEM_ANNOTATION, entries);
+  const mechanism = await applyNetem(docker, cluster, e, entries);
+  await annotate(
+    client,
+    e,
+    NETEM_ANNOTATION,
+    entries.map((x) => ({ ...x, mechanism })),
+  );
 }
 
 /** Everything recorded: pods and nodes that carry a netem or partition annotation. */
@@ -81,19 +86,25 @@ export function printFaults(io: Io, endpoints: Endpoint[], helpers: Docker.Conta
   for (const e of endpoints) {
     const helper = helpers.find((h) => h.Labels['kubelab.helper.purpose'] === `netem ${e.ref}`);
     for (const x of netemOf(e.object))
-      rows.push([e.ref, x.peer ?? '*', specText(x.spec), helper?.State === 'running' ? 'yes' : 'no (helper gone)']);
+      rows.push([
+        e.ref,
+        x.peer ?? '*',
+        specText(x.spec),
+        helper?.State === 'running' ? 'yes' : 'no (helper gone)',
+        x.mechanism === 'tc' ? 'tc netem' : x.mechanism ? `emulated (tc: ${x.mechanism.replace(/^emulated: ?/, '')})` : '?',
+      ]);
     for (const p of partitionsOf(e.object)) {
       const key = [e.ref, p.ref].sort().join(' -- ');
       if (seen.has(key)) continue;
       seen.add(key);
-      rows.push([e.ref, p.ref, 'partitioned (all traffic dropped)', 'yes']);
+      rows.push([e.ref, p.ref, 'partitioned (all traffic dropped)', 'yes', 'iptables']);
     }
   }
   if (rows.length === 0) {
     io.err('No network faults set.');
     return;
   }
-  io.out(renderTable([['TARGET', 'TO', 'IMPAIRMENT', 'ACTIVE'], ...rows]));
+  io.out(renderTable([['TARGET', 'TO', 'IMPAIRMENT', 'ACTIVE', 'MECHANISM'], ...rows]));
 }
 
 export function registerNetem(program: Command, env: CliEnv, docker: () => Docker = () => new Docker()): void {
@@ -105,11 +116,13 @@ export function registerNetem(program: Command, env: CliEnv, docker: () => Docke
     .option('-n, --namespace <ns>', 'namespace of the pods (default "default")')
     .option('--delay <time>', 'added delay, e.g. 100ms')
     .option('--jitter <time>', 'delay varies by up to this much either way, e.g. 10ms')
+    .option('--distribution <name>', 'how the jitter is spread: uniform (default), normal, pareto, paretonormal')
     .option('--loss <percent>', 'packets dropped, e.g. 5%')
     .option('--rate <rate>', 'bandwidth, e.g. 1mbit, 500kbit')
     .option('--corrupt <percent>', 'packets with one bit flipped')
     .option('--duplicate <percent>', 'packets sent twice')
     .option('--reorder <percent>', 'packets sent at once, ahead of the delayed ones (needs --delay)')
+    .option('--gap <n>', 'with --reorder: only every n-th packet may be sent ahead (default 1: any)')
     .action(async (target: string, o: NetemFlags & { namespace?: string }) => {
       const spec = specFromFlags(o);
       const d = docker();

@@ -32,6 +32,13 @@ export interface Endpoint {
 /** A recorded netem entry: the spec plus which endpoint the peer is, so a reset can undo both halves. */
 export interface RecordedEntry extends NetemEntry {
   peerRef?: string;
+  /** How the helper carries it out: "tc", or "emulated: <what tc said>" (netem-spec.ts). */
+  mechanism?: string;
+}
+
+/** The mechanism from the helper's ready line, "netem: installed (tc)" / "(emulated: ...)". */
+export function mechanismOf(output: string): string | undefined {
+  return /netem: installed \((.*)\)/.exec(output)?.[1];
 }
 
 const nodesRes = () => resolveResource('nodes')!;
@@ -134,10 +141,13 @@ async function logsOf(h: Docker.Container): Promise<string> {
   return demuxFrames(buf).map(String).join('');
 }
 
-/** Replaces the endpoint's netem helper with one carrying `entries` (none: just removes it). */
-export async function applyNetem(docker: Docker, cluster: string, e: Endpoint, entries: NetemEntry[]): Promise<void> {
+/**
+ * Replaces the endpoint's netem helper with one carrying `entries` (none: just removes it); answers how it
+ * carries them out (mechanismOf).
+ */
+export async function applyNetem(docker: Docker, cluster: string, e: Endpoint, entries: NetemEntry[]): Promise<string | undefined> {
   await removeHelpers(docker, await netemHelpers(docker, cluster, e));
-  if (entries.length === 0) return;
+  if (entries.length === 0) return undefined;
   const holder = await namespaceHolder(docker, cluster, e);
   const iface = await egressInterface(docker, holder, e);
   const h = await createHelper(docker, {
@@ -165,7 +175,8 @@ export async function applyNetem(docker: Docker, cluster: string, e: Endpoint, e
   try {
     await h.start();
     for (let i = 0; i < 100; i++) {
-      if (text().includes('netem: installed')) return;
+      const mechanism = mechanismOf(text());
+      if (mechanism) return mechanism;
       if (exit !== undefined) {
         await new Promise((r) => setTimeout(r, 50)); // the last output may trail the exit
         throw new CliError(`netem on ${e.ref} failed: ${text().trim() || `exit ${exit}`}`);

@@ -1,20 +1,31 @@
 // What `kubelab netem set` asks for, in tc-netem's words (`delay 100ms 10ms loss 5% rate 1mbit ...`), and
-// the iptables rules plus user-space queue parameters that carry it out in a network namespace. Pure.
+// the helper's program that carries it out in a network namespace. Pure.
 //
-// Why not tc: this lab's kernel is built without sch_netem and sch_prio (CONFIG_NET_SCH_NETEM/PRIO unset,
-// no modules), but with NFQUEUE, xt_statistic and xt_TEE. So loss is `-m statistic ... -j DROP`, duplication
-// `-j TEE` (the clone goes to the next hop), and delay, jitter, rate, reorder and corruption are done by a
-// small NFQUEUE loop (nfq-netem.ts). As with netem, only a namespace's egress is impaired.
+// The helper tries tc-netem first (tc-netem.ts). Where the kernel lacks it (this lab's is built without
+// sch_netem and sch_prio: CONFIG_NET_SCH_NETEM/PRIO unset, no modules, `tc` answers "Specified qdisc kind is
+// unknown") or the image lacks a distribution table (ENOENT), it emulates netem with what such a kernel has:
+// NFQUEUE, xt_statistic and xt_TEE. Loss is `-m statistic ... -j DROP`, duplication `-j TEE` (the clone goes
+// to the next hop), and delay, jitter, rate, reorder and corruption are done by a small NFQUEUE loop
+// (nfq-netem.ts). Either way only a namespace's egress is impaired.
 import { InvalidArgumentError } from 'commander';
+import { tcPlan } from './tc-netem';
+
+/** netem's delay distributions (tc-netem(8)); uniform is its default, without a table. */
+export const DISTRIBUTIONS = ['uniform', 'normal', 'pareto', 'paretonormal'] as const;
+export type Distribution = (typeof DISTRIBUTIONS)[number];
 
 export interface NetemSpec {
   delayMs?: number;
   jitterMs?: number;
+  /** How the jitter is spread (absent: uniform). */
+  distribution?: Distribution;
   /** Percentages, 0-100. */
   loss?: number;
   corrupt?: number;
   duplicate?: number;
   reorder?: number;
+  /** With reorder: only every gap-th packet may jump the queue (netem's `gap`; absent = 1, any packet). */
+  gap?: number;
   /** Bits per second. */
   rateBps?: number;
 }
@@ -49,11 +60,13 @@ export function parseRate(text: string): number {
 export interface NetemFlags {
   delay?: string;
   jitter?: string;
+  distribution?: string;
   loss?: string;
   rate?: string;
   corrupt?: string;
   duplicate?: string;
   reorder?: string;
+  gap?: string;
 }
 
 /** The spec from the command's flags, refusing what netem refuses (jitter or reorder without a delay). */
@@ -66,10 +79,22 @@ export function specFromFlags(f: NetemFlags): NetemSpec {
   if (f.corrupt !== undefined) s.corrupt = parsePercent(f.corrupt);
   if (f.duplicate !== undefined) s.duplicate = parsePercent(f.duplicate);
   if (f.reorder !== undefined) s.reorder = parsePercent(f.reorder);
+  if (f.distribution !== undefined) {
+    if (!(DISTRIBUTIONS as readonly string[]).includes(f.distribution))
+      throw new InvalidArgumentError(`invalid distribution "${f.distribution}" (use ${DISTRIBUTIONS.join(', ')})`);
+    s.distribution = f.distribution as Distribution;
+  }
+  if (f.gap !== undefined) {
+    const g = Number(f.gap);
+    if (!Number.isInteger(g) || g < 1) throw new InvalidArgumentError(`invalid gap "${f.gap}" (a whole number of packets, 1 or more)`);
+    s.gap = g;
+  }
   if (Object.keys(s).length === 0)
     throw new InvalidArgumentError('nothing to set: give at least one of --delay, --loss, --rate, --corrupt, --duplicate, --reorder');
   if (s.jitterMs && !s.delayMs) throw new InvalidArgumentError('--jitter needs --delay');
   if (s.reorder && !s.delayMs) throw new InvalidArgumentError('--reorder needs --delay (reordered packets are the ones sent without it)');
+  if (s.distribution && !s.jitterMs) throw new InvalidArgumentError('--distribution needs --jitter (it shapes the jitter)');
+  if (s.gap && !s.reorder) throw new InvalidArgumentError('--gap needs --reorder');
   if (s.jitterMs && s.delayMs && s.jitterMs > s.delayMs) throw new InvalidArgumentError('--jitter must not exceed --delay');
   return s;
 }
@@ -89,10 +114,13 @@ function rateText(bps: number): string {
 /** The spec as tc-netem prints it: `delay 100ms 10ms loss 5% rate 1mbit`. */
 export function specText(s: NetemSpec): string {
   const parts: string[] = [];
-  if (s.delayMs) parts.push(`delay ${num(s.delayMs)}ms${s.jitterMs ? ` ${num(s.jitterMs)}ms` : ''}`);
+  if (s.delayMs)
+    parts.push(
+      `delay ${num(s.delayMs)}ms${s.jitterMs ? ` ${num(s.jitterMs)}ms` : ''}${s.distribution && s.distribution !== 'uniform' ? ` distribution ${s.distribution}` : ''}`,
+    );
   if (s.loss) parts.push(`loss ${num(s.loss)}%`);
   if (s.duplicate) parts.push(`duplicate ${num(s.duplicate)}%`);
-  if (s.reorder) parts.push(`reorder ${num(s.reorder)}%`);
+  if (s.reorder) parts.push(`reorder ${num(s.reorder)}%${s.gap ? ` gap ${s.gap}` : ''}`);
   if (s.corrupt) parts.push(`corrupt ${num(s.corrupt)}%`);
   if (s.rateBps) parts.push(`rate ${rateText(s.rateBps)}`);
   return parts.join(' ') || 'none';
@@ -130,7 +158,18 @@ export function netemPlan(entries: NetemEntry[], iface: string): { rules: string
       const queue = FIRST_QUEUE + i;
       add(`-j NFQUEUE --queue-num ${queue} --queue-bypass`);
       queues.push(
-        [queue, s.delayMs ?? 0, s.jitterMs ?? 0, s.rateBps ?? 0, (s.corrupt ?? 0) / 100, (s.reorder ?? 0) / 100].map(String).join(':'),
+        [
+          queue,
+          s.delayMs ?? 0,
+          s.jitterMs ?? 0,
+          s.rateBps ?? 0,
+          (s.corrupt ?? 0) / 100,
+          (s.reorder ?? 0) / 100,
+          s.gap ?? 1,
+          s.distribution ?? 'uniform',
+        ]
+          .map(String)
+          .join(':'),
       );
     }
     if (e.peerIP) add('-j RETURN');
@@ -138,15 +177,37 @@ export function netemPlan(entries: NetemEntry[], iface: string): { rules: string
   return { rules, queues };
 }
 
+/** What tc says when the kernel or the image lacks a piece: then the helper emulates (any other error stops it). */
+export const TC_MISSING = ['Specified qdisc kind is unknown', 'No such file or directory', 'not found'];
+
 /**
- * The helper's whole program: install the chain, run the queue loop, and take the chain out again when it is
- * stopped (docker stop) or when the loop ends because the pod's interface is gone. `$1` = the perl text.
- * Without a loop to hold them the rules' --queue-bypass lets packets through, so a killed helper never
- * blackholes a pod.
+ * The helper's whole program. First tc-netem (tc-netem.ts); when tc answers one of TC_MISSING, the emulation:
+ * install the chain, run the queue loop, and take the chain out again when it is stopped (docker stop) or
+ * when the loop ends because the pod's interface is gone. `$1` = the perl text. Without a loop to hold them
+ * the rules' --queue-bypass lets packets through, so a killed helper never blackholes a pod. The ready line
+ * names the mechanism: "netem: installed (tc)" or "netem: installed (emulated: <what tc said>)".
  */
 export function netemScript(entries: NetemEntry[], iface: string): string {
   const { rules, queues } = netemPlan(entries, iface);
+  const tc = tcPlan(entries, iface);
+  const watch = `(while grep -q ${q(`${iface}:`)} /proc/net/dev; do sleep 1; done) & pid=$!`;
   return [
+    `tcdown() { ${tc.teardown}; }`,
+    // A subshell with -e: the first failing tc line ends it, and its stderr says why.
+    `if tcerr=$( (set -e\n${tc.setup.join('\n')}\n) 2>&1 ); then`,
+    `  ${watch}`,
+    `  trap 'kill $pid 2>/dev/null; tcdown; exit 0' TERM INT`,
+    '  echo "netem: installed (tc)"',
+    '  wait $pid',
+    '  tcdown',
+    '  exit 0',
+    'fi',
+    'tcdown',
+    'case "$tcerr" in',
+    `  ${TC_MISSING.map((m) => `*${q(m)}*`).join('|')}) ;;`,
+    '  *) echo "netem: tc failed: $tcerr"; exit 1 ;;',
+    'esac',
+    'why=$(echo "$tcerr" | head -n 1 | sed \'s/^Error: //\')',
     'set -e',
     `nexthop() { if [ -n "$1" ]; then r=$(ip -4 route get "$1"); else r=$(ip -4 route show default); fi; g=$(echo "$r" | sed -n 's/.* via \\([0-9.]*\\).*/\\1/p'); echo "\${g:-$1}"; }`,
     `iptables -t mangle -N ${NETEM_CHAIN} 2>/dev/null || iptables -t mangle -F ${NETEM_CHAIN}`,
@@ -154,11 +215,9 @@ export function netemScript(entries: NetemEntry[], iface: string): string {
     ...rules,
     `cleanup() { iptables -t mangle -D POSTROUTING -j ${NETEM_CHAIN} 2>/dev/null; iptables -t mangle -F ${NETEM_CHAIN} 2>/dev/null; iptables -t mangle -X ${NETEM_CHAIN} 2>/dev/null; true; }`,
     'set +e',
-    queues.length
-      ? `IFACE=${q(iface)} perl -e "$1" ${queues.join(' ')} & pid=$!`
-      : `(while grep -q ${q(`${iface}:`)} /proc/net/dev; do sleep 1; done) & pid=$!`,
+    queues.length ? `IFACE=${q(iface)} perl -e "$1" ${queues.join(' ')} & pid=$!` : watch,
     `trap 'kill $pid 2>/dev/null; cleanup; exit 0' TERM INT`,
-    'echo "netem: installed"',
+    'echo "netem: installed (emulated: $why)"',
     'wait $pid',
     'cleanup',
   ].join('\n');

@@ -5,7 +5,10 @@ export const NFQ_NETEM_PL = String.raw`# netem in user space, for kernels built 
 # its delay (plus jitter, the rate's serialisation time) and then accepts it, or lets it through at once
 # (reorder), or flips a bit in it (corrupt). Loss and duplication are iptables' own (statistic DROP, TEE).
 # perl-base only (no Time::HiRes): the clock is clock_gettime(2) through syscall.
-# Arguments: one "QUEUE:DELAY_MS:JITTER_MS:RATE_BPS:CORRUPT:REORDER" per impaired queue (fractions 0-1).
+# Arguments: one "QUEUE:DELAY_MS:JITTER_MS:RATE_BPS:CORRUPT:REORDER:GAP:DISTRIBUTION" per impaired queue
+# (fractions 0-1). Jitter as netem draws it: uniform in +-jitter, or jitter x a standard normal, pareto
+# (alpha 3, netem's table) or 1/4 normal + 3/4 pareto. Reorder as netem's gap: after gap-1 delayed packets,
+# the next one jumps the queue with the reorder probability.
 # Exits when the namespace's interface IFACE (env) disappears: the pod is gone.
 use strict;
 use warnings;
@@ -14,8 +17,22 @@ use Socket;
 my $iface = $ENV{IFACE} // 'eth0';
 my %q;
 for my $a (@ARGV) {
-  my ($n, $d, $j, $r, $c, $o) = split /:/, $a;
-  $q{$n} = { delay => $d / 1000, jitter => $j / 1000, rate => $r, corrupt => $c, reorder => $o, free => 0 };
+  my ($n, $d, $j, $r, $c, $o, $g, $dist) = split /:/, $a;
+  $q{$n} = { delay => $d / 1000, jitter => $j / 1000, rate => $r, corrupt => $c, reorder => $o, gap => $g // 1,
+    dist => $dist // 'uniform', free => 0, counter => 0 };
+}
+
+sub normal { return sqrt(-2 * log(1 - rand())) * cos(6.283185307179586 * rand()); }
+# Pareto with alpha 3 (mean 1.5, sd 0.866), made mean 0 and sd 1 like netem's tables.
+sub pareto { return ((1 - rand())**(-1 / 3) - 1.5) / 0.8660254; }
+
+sub jitter {
+  my ($c) = @_;
+  return 0 unless $c->{jitter} > 0;
+  my $dist = $c->{dist};
+  my $z = $dist eq 'normal' ? normal() : $dist eq 'pareto' ? pareto() : $dist eq 'paretonormal' ? 0.25 * normal() + 0.75 * pareto()
+    : 2 * rand() - 1;
+  return $z * $c->{jitter};
 }
 
 sub now {
@@ -104,8 +121,11 @@ while (1) {
       $modified = $payload;
     }
     my $release = $arrive;
-    unless ($c->{reorder} > 0 && rand() < $c->{reorder}) {
-      my $d = $c->{delay} + ($c->{jitter} > 0 ? (2 * rand() - 1) * $c->{jitter} : 0);
+    if ($c->{reorder} > 0 && $c->{counter} >= $c->{gap} - 1 && rand() < $c->{reorder}) {
+      $c->{counter} = 0;
+    } else {
+      $c->{counter}++;
+      my $d = $c->{delay} + jitter($c);
       $release += $d > 0 ? $d : 0;
     }
     if ($c->{rate} > 0) {
