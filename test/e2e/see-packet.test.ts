@@ -45,6 +45,7 @@ function start(args: string[]) {
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   return {
     output: () => out,
+    kill: (signal: NodeJS.Signals) => child.kill(signal),
     exited,
     waitFor: (re: RegExp) => eventually(`${re} in the output of kubelab ${args.join(' ')}`, async () => re.test(out) || undefined, 30_000),
   };
@@ -129,6 +130,41 @@ describe('capture', () => {
     await c.run(['exec', 'client', '--', 'ping', '-c', '1', '-W', '2', ip]);
     expect(await cap.exited).toBe(0);
     expect(cap.output()).toMatch(new RegExp(`IP 10\\.\\d+\\.\\d+\\.\\d+ > ${ip.replace(/\./g, '\\.')}: ICMP echo request`));
+  });
+});
+
+describe('capture helpers', () => {
+  const helpers = () =>
+    docker.listContainers({
+      all: true,
+      filters: { label: [`${DOCKER_LABEL.cluster}=${CLUSTER}`, `${DOCKER_LABEL.role}=helper`] },
+    });
+
+  it('are gone when the CLI is killed (SIGKILL), and a stale one is swept by the next capture', async () => {
+    // A helper a dead CLI left (its owner pid is no process here), never started.
+    const image = (await docker.getContainer(W1).inspect()).Image;
+    const stale = await docker.createContainer({
+      Image: image,
+      Cmd: ['sleep', '600'],
+      Labels: {
+        [DOCKER_LABEL.cluster]: CLUSTER,
+        [DOCKER_LABEL.role]: 'helper',
+        'kubelab.helper.purpose': 'capture pod default/gone',
+        'kubelab.helper.owner': `${os.hostname()}:999999999`,
+      },
+    });
+    const cap = start(['capture', 'echo-a', '--pf', 'icmp']);
+    await cap.waitFor(/listening on/);
+    expect((await helpers()).map((h) => h.Id)).not.toContain(stale.id);
+    const running = await helpers();
+    expect(running).toHaveLength(1);
+    // tcpdump -p: a packet socket without promiscuous mode needs no NET_ADMIN.
+    const caps = (await docker.getContainer(running[0].Id).inspect()).HostConfig.CapAdd ?? [];
+    expect(caps).toContain('NET_RAW');
+    expect(caps).not.toContain('NET_ADMIN');
+    cap.kill('SIGKILL');
+    await cap.exited;
+    await eventually('no helper left after the CLI was killed', async () => ((await helpers()).length === 0 ? true : undefined), 20_000);
   });
 });
 

@@ -3,8 +3,8 @@ import { pointFilter, tcpdumpArgs } from './capture';
 
 describe('capture', () => {
   it('runs tcpdump on every interface, line-buffered for text and packet-buffered pcap for files', () => {
-    expect(tcpdumpArgs({ pcap: false, filter: 'port 53' })).toEqual(['tcpdump', '-i', 'any', '-n', '-l', 'port 53']);
-    expect(tcpdumpArgs({ pcap: true, count: 5 })).toEqual(['tcpdump', '-i', 'any', '-n', '-U', '-w', '-', '-c', '5']);
+    expect(tcpdumpArgs({ pcap: false, filter: 'port 53' })).toEqual(['tcpdump', '-i', 'any', '-p', '-n', '-l', 'port 53']);
+    expect(tcpdumpArgs({ pcap: true, count: 5 })).toEqual(['tcpdump', '-i', 'any', '-p', '-n', '-U', '-w', '-', '-c', '5']);
   });
 
   it("narrows the node side to the pod's own packets", () => {

@@ -1,7 +1,9 @@
 // `kubelab capture POD|NODE [--pf FILTER] [--both-sides] [-w FILE] [-c N] [--duration D]`: tcpdump in the
 // pod's (or node's) network namespace, streamed to the host as text lines or written as pcapng. tcpdump
-// runs in a throwaway helper container that joins the namespace (NET_RAW + NET_ADMIN only), never in the
-// pod's own containers; it is removed when the capture ends, and `cluster down` removes a leftover.
+// runs in a throwaway helper container that joins the namespace, never in the pod's own containers: without
+// promiscuous mode (-p) a packet socket needs only NET_RAW (NET_ADMIN is for setting promiscuous mode). The
+// helper is bound to the CLI (it stops when the CLI's attach stream closes, killed or not, and Docker
+// removes it); a capture first sweeps helpers a dead CLI left, and `cluster down` removes any leftover.
 // --both-sides adds the node agent's namespace: every pod packet crosses its agent (DESIGN.md §3), so the
 // agent's interfaces show it before DNAT (arriving from the pod) and after (leaving towards the endpoint).
 import { createWriteStream } from 'node:fs';
@@ -12,7 +14,7 @@ import { resolveResource, type Pod } from '@kubelab/api';
 import { intOption, parseDuration, withClient, type CliEnv } from '../command-kit';
 import { PcapngMerger } from '../capture/pcap';
 import { CliError } from '../errors';
-import { createHelper, nodeContainer, pauseContainer } from '../inspect/node-docker';
+import { attachBound, createHelper, nodeContainer, pauseContainer, sweepStaleHelpers } from '../inspect/node-docker';
 import { namespaceOf } from '../resource-args';
 import { resolvePod } from './pod-ref';
 
@@ -24,6 +26,9 @@ interface CaptureOptions {
   count?: number;
   duration?: string;
 }
+
+/** What tcpdump -p needs in the namespace: a packet socket, and giving up root afterwards. */
+export const CAPTURE_CAPS = ['NET_RAW', 'SETUID', 'SETGID'];
 
 export interface CapturePoint {
   /** Short label printed before each text line and used as the pcapng interface name. */
@@ -41,12 +46,16 @@ export function pointFilter(user: string | undefined, only: string | undefined):
   return user || only;
 }
 
-/** tcpdump's arguments: all interfaces, numeric, then the filter (it drops to its own user once the socket is open). */
+/**
+ * tcpdump's arguments: all interfaces, no promiscuous mode (the namespace's own packets are all it needs, and
+ * NET_ADMIN stays dropped), numeric, then the filter (it drops to its own user once the socket is open).
+ */
 export function tcpdumpArgs(o: { pcap: boolean; count?: number; filter?: string }): string[] {
   return [
     'tcpdump',
     '-i',
     'any',
+    '-p',
     '-n',
     ...(o.pcap ? ['-U', '-w', '-'] : ['-l']),
     ...(o.count ? ['-c', String(o.count)] : []),
@@ -78,16 +87,18 @@ export async function runCapture(
   const pcap = o.out !== 'text';
   const merger = pcap ? new PcapngMerger((b) => (o.out as Writable).write(b)) : undefined;
   const helpers: Docker.Container[] = [];
+  const stops: Array<() => void> = [];
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    // SIGINT lets tcpdump flush its last packets and print its counts.
-    for (const h of helpers) h.kill({ signal: 'SIGINT' }).catch(() => undefined);
+    // Closing a bound helper's stdin sends tcpdump SIGTERM: it flushes its last packets and prints its counts.
+    for (const s of stops) s();
   };
   const timer = o.durationMs ? setTimeout(stop, o.durationMs) : undefined;
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  await sweepStaleHelpers(docker, cluster);
   try {
     const runs = points.map(async (p) => {
       const h = await createHelper(docker, {
@@ -96,10 +107,12 @@ export async function runCapture(
         purpose: `capture ${p.name}`,
         cmd: tcpdumpArgs({ pcap, count: o.count, filter: pointFilter(o.filter, p.only) }),
         // SETUID/SETGID: tcpdump gives up root for its `tcpdump` user once the capture socket is open.
-        capAdd: ['NET_RAW', 'NET_ADMIN', 'SETUID', 'SETGID'],
+        capAdd: CAPTURE_CAPS,
+        bound: true,
       });
       helpers.push(h);
-      const stream = await h.attach({ stream: true, stdout: true, stderr: true });
+      const { stream, stop: stopOne } = await attachBound(h);
+      stops.push(stopOne);
       const prefix = points.length > 1 ? `[${p.name}] ` : '';
       const stdout = pcap
         ? new PassThrough().on('data', (c: Buffer) => merger!.push(p.name, p.description, c))
@@ -107,9 +120,11 @@ export async function runCapture(
       const stderr = lines((l) => io.err(prefix + l));
       docker.modem.demuxStream(stream, stdout, stderr);
       const ended = new Promise<void>((resolve) => stream.on('end', resolve));
+      // Set up before start: an AutoRemove helper that exits at once is gone before a later wait could ask.
+      const exited = h.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
       await h.start();
-      if (stopping) await h.kill({ signal: 'SIGINT' }).catch(() => undefined);
-      const exit = (await h.wait()) as { StatusCode: number };
+      if (stopping) stopOne();
+      const exit = await exited;
       await ended;
       stdout.end();
       stderr.end();

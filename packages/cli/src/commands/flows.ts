@@ -9,7 +9,7 @@ import { parseDuration, withClient, type CliEnv } from '../command-kit';
 import { CliError } from '../errors';
 import { compactLine, type Flow, type FlowFilter, flowKey, flowOfConntrack, flowOfDrop, keep, TABLE_HEAD, tableRow } from '../flows/flows';
 import { DROP_LOG, flowContext, readFlows } from '../flows/collect';
-import { createHelper, execIn } from '../inspect/node-docker';
+import { attachBound, createHelper, execIn, sweepStaleHelpers } from '../inspect/node-docker';
 import { tabwrite } from '../printers/tabwriter';
 
 interface FlowsOptions {
@@ -92,6 +92,7 @@ export function registerFlows(program: Command, env: CliEnv, docker: () => Docke
         const stopped = new Promise<void>((resolve) => (stop = resolve));
         process.once('SIGINT', () => stop());
         process.once('SIGTERM', () => stop());
+        await sweepStaleHelpers(d, cluster);
         try {
           for (const n of nodes) {
             const h = await createHelper(d, {
@@ -100,9 +101,11 @@ export function registerFlows(program: Command, env: CliEnv, docker: () => Docke
               purpose: `flows ${n.name}`,
               cmd: ['conntrack', '-E', '-e', 'NEW', '-o', 'timestamp'],
               capAdd: ['NET_ADMIN'],
+              // Gone with the CLI even when it is killed (Ctrl-C is the normal way out of -f).
+              bound: true,
             });
             helpers.push(h);
-            const stream = await h.attach({ stream: true, stdout: true, stderr: true });
+            const { stream } = await attachBound(h);
             d.modem.demuxStream(
               stream,
               lines((l) => emit(flowOfConntrack(l, n.name, names))),

@@ -2,6 +2,8 @@
 // network namespace: through the Docker engine the cluster runs on, by the labels kubelab writes (DESIGN.md
 // §6). Only read-only commands run in node containers; anything in a pod's namespace runs in a throwaway
 // helper container that joins it, so nothing is ever executed inside an untrusted pod's own containers.
+import os from 'node:os';
+import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { DOCKER_LABEL, demuxFrames } from '@kubelab/api';
 import { CliError } from '../errors';
@@ -73,6 +75,69 @@ export interface HelperOptions {
   capAdd: string[];
   /** Docker removes it when it exits (HostConfig.AutoRemove): for long-lived helpers that may end on their own. */
   autoRemove?: boolean;
+  /**
+   * Lives only as long as the CLI that made it: the command runs under a shell that stops it (SIGTERM: a
+   * background job ignores SIGINT) when the helper's stdin closes, which Docker does when the CLI's attach
+   * connection ends (StdinOnce), killed or not; AutoRemove then removes it. Attach with `attachBound`; end
+   * its stdin to stop it.
+   */
+  bound?: boolean;
+}
+
+/** Label of a bound helper: "hostname:pid" of the CLI process it belongs to (sweepStaleHelpers reads it). */
+export const HELPER_OWNER_LABEL = 'kubelab.helper.owner';
+
+/**
+ * The command of a bound helper. A background job of a non-interactive shell reads /dev/null, so the
+ * command gets that and the watcher reads the real stdin through fd 3; the helper exits with the
+ * command's status.
+ */
+export function boundCommand(cmd: string[]): string[] {
+  return ['sh', '-c', 'exec 3<&0; "$@" & c=$!; { cat <&3 >/dev/null; kill $c 2>/dev/null; } & wait $c', 'kubelab-helper', ...cmd];
+}
+
+/** Is the CLI process named by a helper's owner label gone (on this machine)? Other machines' helpers: no. */
+export function ownerGone(owner: string | undefined, host: string, alive: (pid: number) => boolean): boolean {
+  const m = /^(.*):(\d+)$/.exec(owner ?? '');
+  if (!m || m[1] !== host) return false;
+  return !alive(Number(m[2]));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the cluster's bound helpers whose CLI is gone (killed before it could remove them, on an engine
+ * that missed the closed stream) or that stopped: run before a capture or trace starts its own.
+ */
+export async function sweepStaleHelpers(docker: Docker, cluster: string): Promise<number> {
+  const list = await docker.listContainers({
+    all: true,
+    filters: { label: [`${DOCKER_LABEL.cluster}=${cluster}`, `${DOCKER_LABEL.role}=${HELPER_ROLE}`, HELPER_OWNER_LABEL] },
+  });
+  const stale = list.filter((c) => c.State !== 'running' || ownerGone(c.Labels[HELPER_OWNER_LABEL], os.hostname(), pidAlive));
+  await Promise.all(
+    stale.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
+  return stale.length;
+}
+
+/** A bound helper's stdin+output stream (hijacked attach); `stop()` ends its stdin, which stops the command. */
+export async function attachBound(h: Docker.Container): Promise<{ stream: Duplex; stop: () => void }> {
+  const stream = (await h.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+  stream.on('error', () => undefined);
+  return { stream, stop: () => stream.end() };
 }
 
 /**
@@ -82,12 +147,26 @@ export interface HelperOptions {
 export async function createHelper(docker: Docker, o: HelperOptions): Promise<Docker.Container> {
   return docker.createContainer({
     Image: await nodeImageOf(docker, o.cluster),
-    Cmd: o.cmd,
-    Labels: { [DOCKER_LABEL.cluster]: o.cluster, [DOCKER_LABEL.role]: HELPER_ROLE, 'kubelab.helper.purpose': o.purpose },
+    Cmd: o.bound ? boundCommand(o.cmd) : o.cmd,
+    Labels: {
+      [DOCKER_LABEL.cluster]: o.cluster,
+      [DOCKER_LABEL.role]: HELPER_ROLE,
+      'kubelab.helper.purpose': o.purpose,
+      ...(o.bound ? { [HELPER_OWNER_LABEL]: `${os.hostname()}:${process.pid}` } : {}),
+    },
     AttachStdout: true,
     AttachStderr: true,
+    ...(o.bound ? { AttachStdin: true, OpenStdin: true, StdinOnce: true } : {}),
     Tty: false,
-    HostConfig: { NetworkMode: `container:${o.joins}`, CapDrop: ['ALL'], CapAdd: o.capAdd, AutoRemove: o.autoRemove },
+    HostConfig: {
+      // "host": the machine's own network namespace (a probe from the host that Node cannot send, e.g. ping).
+      NetworkMode: o.joins === 'host' ? 'host' : `container:${o.joins}`,
+      CapDrop: ['ALL'],
+      // KILL: the watcher must signal a command that gave up root (tcpdump runs as its own user); the helper
+      // has its own PID namespace, so that reaches nothing else.
+      CapAdd: o.bound ? [...o.capAdd, 'KILL'] : o.capAdd,
+      AutoRemove: o.autoRemove || o.bound,
+    },
   });
 }
 
