@@ -1,4 +1,4 @@
-// `kubelab record [-o bundle.json] [--duration 5m]` and `kubelab replay BUNDLE` (issue 15 item 5): a session's
+// `kubelab record [-o bundle.tar] [--duration 5m]` and `kubelab replay BUNDLE` (issue 15 item 5): a session's
 // flows, drops, and the traces, captures and lab checks run meanwhile in one file, for a leader to grade or
 // replay offline. Recording follows the cluster as `kubelab ui` does (informers and a flow read every
 // second); commands on the same cluster add themselves through the journal (record/journal.ts).
@@ -23,11 +23,15 @@ export function registerRecord(program: Command, env: CliEnv, docker: () => Dock
   program
     .command('record')
     .description('record flows, drops, and the traces, captures and lab checks run meanwhile, into one file')
-    .option('-o, --output <file>', 'the bundle to write (.json)', 'kubelab-recording.json')
+    .option(
+      '-o, --output <file>',
+      'the bundle to write: a .tar (JSON parts, captures as pcapng members) or a .json',
+      'kubelab-recording.tar',
+    )
     .option('--duration <d>', 'stop after this long (e.g. 30s, 5m); default: until Ctrl-C')
     .action(async (o: RecordOptions) => {
-      const file = o.output ?? 'kubelab-recording.json';
-      if (!file.endsWith('.json')) throw new CliError(`--output must name a .json file, not "${file}"`);
+      const file = o.output ?? 'kubelab-recording.tar';
+      if (!file.endsWith('.tar') && !file.endsWith('.json')) throw new CliError(`--output must name a .tar or .json file, not "${file}"`);
       const durationMs = o.duration ? parseDuration(o.duration) : undefined;
       await withClient(env, async (client, cluster) => {
         const journal = startJournal(cluster.name);
@@ -61,7 +65,7 @@ export function registerRecord(program: Command, env: CliEnv, docker: () => Dock
             events: readJournal(journal),
             objects,
           };
-          writeBundle(file, bundle);
+          await writeBundle(file, bundle);
           const count = (k: string) => bundle.events.filter((e) => e.kind === k).length;
           const drops = bundle.flows.filter((f) => f.verdict === 'DROPPED').length;
           env.io.out(
@@ -77,9 +81,9 @@ export function registerRecord(program: Command, env: CliEnv, docker: () => Dock
   program
     .command('replay')
     .description('print a `kubelab record` bundle: its flows, traces, captures and lab checks (no cluster needed)')
-    .argument('<bundle>', 'the file `kubelab record -o` wrote')
+    .argument('<bundle>', 'the file `kubelab record -o` wrote (.tar, or .json)')
     .option('--flows', 'print only the flows, as `kubelab flows` prints them')
-    .action((bundle: string, o: { flows?: boolean }) => {
-      for (const line of replayText(readBundle(bundle), o.flows ? 'flows' : undefined)) env.io.out(line);
+    .action(async (bundle: string, o: { flows?: boolean }) => {
+      for (const line of replayText(await readBundle(bundle), o.flows ? 'flows' : undefined)) env.io.out(line);
     });
 }

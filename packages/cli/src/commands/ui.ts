@@ -25,7 +25,7 @@ export function registerUi(program: Command, env: CliEnv, docker: () => Docker =
       const assetsDir = uiAssetsDir();
       let source: GraphSource;
       let closeClient = async (): Promise<void> => undefined;
-      if (o.replay) source = new ReplayGraph(readBundle(o.replay));
+      if (o.replay) source = new ReplayGraph(await readBundle(o.replay));
       else {
         const { client, cluster } = await connect(env.clusterName());
         closeClient = () => client.close();

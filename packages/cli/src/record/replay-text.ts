@@ -14,7 +14,7 @@ function entry(e: JournalEntry): string[] {
   if (e.output) lines.push(...e.output.split('\n').map((l) => `  ${l}`));
   if (e.file)
     lines.push(
-      `  (file ${e.file.name}: ${e.file.base64 ? `${Buffer.from(e.file.base64, 'base64').length} bytes in the bundle` : 'too large, not kept'})`,
+      `  (file ${e.file.name}: ${e.file.base64 ? `${Buffer.from(e.file.base64, 'base64').length} bytes in the bundle${e.file.member ? ` as ${e.file.member}` : ''}` : 'too large, not kept'})`,
     );
   return lines;
 }
