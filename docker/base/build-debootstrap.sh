@@ -4,7 +4,7 @@
 # The Debian mirror is the one apt on this machine already uses, so nothing new is contacted.
 set -euo pipefail
 tag=$1 node_bin=$2
-packages=iptables,iproute2,curl,wget,dnsutils,iputils-ping,netcat-openbsd,procps,ca-certificates,iperf3,tcpdump,conntrack,etcd-server,etcd-client
+packages=iptables,iproute2,curl,wget,dnsutils,iputils-ping,iputils-arping,netcat-openbsd,procps,ca-certificates,iperf3,tcpdump,conntrack,etcd-server,etcd-client
 
 mirror=${KUBELAB_DEBIAN_MIRROR:-}
 if [ -z "$mirror" ]; then

@@ -47,6 +47,7 @@ const FALLBACK_PACKAGES = [
   'wget',
   'dnsutils',
   'iputils-ping',
+  'iputils-arping',
   'netcat-openbsd',
   'procps',
   'ca-certificates',
