@@ -26,7 +26,7 @@ describe('ingress-nginx annotations', () => {
         'proxy-body-size': '8m',
         'proxy-read-timeout': '120',
         'proxy-connect-timeout': 'soon',
-        'backend-protocol': 'GRPC',
+        'backend-protocol': 'AJP',
         'use-regex': 'yes',
         affinity: 'cookie',
         'session-cookie-max-age': '3600',
@@ -40,7 +40,7 @@ describe('ingress-nginx annotations', () => {
     expect(warnings).toEqual([
       'annotation nginx.ingress.kubernetes.io/use-regex: "yes" is not a boolean; ignored',
       'annotation nginx.ingress.kubernetes.io/proxy-connect-timeout: "soon" is not a number of seconds; ignored',
-      'annotation nginx.ingress.kubernetes.io/backend-protocol: "GRPC" is not supported (HTTP, HTTPS); HTTP used',
+      'annotation nginx.ingress.kubernetes.io/backend-protocol: "AJP" is not one of AUTO_HTTP, HTTP, HTTPS, GRPC, GRPCS, FCGI; HTTP used',
     ]);
     expect([parseNginxSize('0'), parseNginxSize('512k'), parseNginxSize('1g'), parseNginxSize('lots')]).toEqual([
       0,

@@ -5,7 +5,8 @@ import { parseCidr } from '@kubelab/api';
 
 export const PREFIX = 'nginx.ingress.kubernetes.io/';
 
-export type BackendProtocol = 'HTTP' | 'HTTPS';
+/** ingress-nginx's backend-protocol values (AUTO_HTTP is served as HTTP). */
+export type BackendProtocol = 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'FCGI';
 
 export interface CanaryConfig {
   header?: string;
@@ -35,6 +36,12 @@ export interface IngressAnnotations {
   /** An invalid source range list denies every request (ingress-nginx answers a denied location with 503). */
   denied?: string;
   backendProtocol: BackendProtocol;
+  /** fastcgi-index: appended to a request URI ending in `/` for $fastcgi_script_name (nginx fastcgi_index). */
+  fastcgiIndex?: string;
+  /** fastcgi-params-configmap: the ConfigMap's name (its namespace must be the Ingress's); read by the route builder. */
+  fastcgiParamsConfigMap?: string;
+  /** The ConfigMap's data once resolved (fastcgi_param KEY VALUE lines, after nginx's fastcgi_params). */
+  fastcgiParams?: Record<string, string>;
 }
 
 export interface ParsedAnnotations {
@@ -70,6 +77,8 @@ const known = new Set([
   'whitelist-source-range',
   'allowlist-source-range',
   'backend-protocol',
+  'fastcgi-index',
+  'fastcgi-params-configmap',
 ]);
 const snippets = new Set(['configuration-snippet', 'server-snippet', 'auth-snippet', 'stream-snippet', 'modsecurity-snippet']);
 
@@ -200,10 +209,25 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
     config.allowSourceRanges = list;
   }
   if (a['backend-protocol'] !== undefined) {
-    const p = a['backend-protocol'].toUpperCase();
-    if (p === 'HTTPS') config.backendProtocol = 'HTTPS';
+    // ingress-nginx: one of auto_http|http|https|grpc|grpcs|fcgi, case-insensitive, trimmed; anything else is a
+    // validation error and the location keeps HTTP (backendprotocol/main.go).
+    const p = a['backend-protocol'].trim().toUpperCase();
+    if (p === 'HTTPS' || p === 'GRPC' || p === 'GRPCS' || p === 'FCGI') config.backendProtocol = p;
     else if (p === 'HTTP' || p === 'AUTO_HTTP') config.backendProtocol = 'HTTP';
-    else warnings.push(`annotation ${PREFIX}backend-protocol: "${a['backend-protocol']}" is not supported (HTTP, HTTPS); HTTP used`);
+    else
+      warnings.push(
+        `annotation ${PREFIX}backend-protocol: "${a['backend-protocol']}" is not one of AUTO_HTTP, HTTP, HTTPS, GRPC, GRPCS, FCGI; HTTP used`,
+      );
+  }
+  // fastcgi/main.go: the index is a single file name; the ConfigMap name uses the basic character set.
+  if (a['fastcgi-index'] !== undefined) {
+    if (/^[A-Za-z0-9.\-_]+$/.test(a['fastcgi-index'])) config.fastcgiIndex = a['fastcgi-index'];
+    else warnings.push(`annotation ${PREFIX}fastcgi-index: "${a['fastcgi-index']}" is not a single file name; ignored`);
+  }
+  if (a['fastcgi-params-configmap'] !== undefined) {
+    const cm = a['fastcgi-params-configmap'];
+    if (/^[A-Za-z0-9/._-]+$/.test(cm)) config.fastcgiParamsConfigMap = cm;
+    else warnings.push(`annotation ${PREFIX}fastcgi-params-configmap: "${cm}" is not a ConfigMap name; ignored`);
   }
   return { config, warnings, refused };
 }

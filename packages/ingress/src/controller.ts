@@ -81,6 +81,7 @@ export class IngressController {
       slices: (ns, n) => this.cache.slicesOf(ns, n),
       className: this.opts.className,
       isDefaultClass: cls?.metadata.annotations?.[DEFAULT_INGRESS_CLASS_ANNOTATION] === 'true',
+      configMap: (ns, n) => this.cache.configMap(ns, n),
     });
     const owners = new Map<string, string>();
     for (const ing of this.cache.ingresses.list())

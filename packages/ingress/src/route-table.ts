@@ -13,6 +13,7 @@ import {
   type Service,
 } from '@kubelab/api';
 import { parseAnnotations, type CanaryConfig, type IngressAnnotations } from './annotations';
+import { resolveFastcgiParams } from './fastcgi-params';
 
 export interface Upstream {
   /** ingress-nginx's upstream name: namespace-service-port. */
@@ -80,6 +81,8 @@ export interface RouteInputs {
   /** The IngressClass this router serves ("nginx") and whether it is the cluster's default class. */
   className: string;
   isDefaultClass: boolean;
+  /** ConfigMaps by namespace/name (fastcgi-params-configmap); without it such an Ingress is denied. */
+  configMap?(namespace: string, name: string): { data?: Record<string, string> } | undefined;
 }
 
 const key = (o: { metadata: { namespace?: string; name?: string } }): string => `${o.metadata.namespace}/${o.metadata.name}`;
@@ -183,6 +186,8 @@ export function buildRouteTable(inputs: RouteInputs): RouteTable {
       problems.push(warn(ing, 'Rejected', p.refused));
       continue;
     }
+    const fcgi = resolveFastcgiParams(p.config, ing.metadata.namespace ?? 'default', (ns, n) => inputs.configMap?.(ns, n));
+    if (fcgi) problems.push(warn(ing, 'AnnotationIgnored', fcgi));
     parsed.set(ing, p.config);
     if (p.config.canary) {
       canaries.push(ing);

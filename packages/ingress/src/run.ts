@@ -5,6 +5,8 @@ import { componentClient } from '@kubelab/client';
 import type { Logger } from 'pino';
 import { AccessLog } from './access-log';
 import { fakeCertificate } from './certs';
+import { fastcgiHandler } from './fastcgi-client';
+import { GrpcUpstreams, grpcHandler } from './grpc';
 import { IngressController } from './controller';
 import { startServers } from './server';
 import { TlsStore } from './tls-store';
@@ -65,6 +67,10 @@ export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise
   const client = componentClient(process.env);
   const tls = new TlsStore(fakeCertificate());
   const pools = new UpstreamPools();
+  // backend-protocol GRPC/GRPCS (HTTP/2 to the pod) and FCGI (FastCGI to the pod); HTTP/HTTPS are the proxy's own.
+  const grpcUpstreams = new GrpcUpstreams(ilog);
+  const grpc = grpcHandler(grpcUpstreams);
+  const backends = { GRPC: grpc, GRPCS: grpc, FCGI: fastcgiHandler(pools, ilog) };
   let controller: IngressController | undefined;
   const cache = new IngressWatchCache(client, ilog, () => controller?.changed());
   controller = new IngressController(client, cache, tls, pools, ilog, {
@@ -88,6 +94,7 @@ export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise
       pools,
       accessLog,
       httpsPortFor: (p) => (p === String(cfg.publicHttpPort) ? String(cfg.publicHttpsPort) : '443'),
+      backends,
     },
     tls,
     {
@@ -109,6 +116,7 @@ export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise
       ctl.stop();
       cache.stop();
       await servers.close();
+      grpcUpstreams.close();
       await pools.close();
       await client.close();
       accessLog.close();

@@ -5,6 +5,7 @@ import { createServer as createHttp, type IncomingMessage, type Server, type Ser
 import { createServer as createHttps } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { H2Front, splitByAlpn } from './h2-server';
 import { rawResponse } from './pages';
 import { IngressProxy, type ProxyContext } from './proxy';
 import type { TlsStore } from './tls-store';
@@ -61,7 +62,13 @@ export async function startServers(ctx: ProxyContext, tls: TlsStore, o: ServerOp
   const http = createHttp(common, (req: IncomingMessage, res: ServerResponse) => proxy.handle(req, res, false));
   // Without SNI (clients reaching an IP) the default certificate answers.
   const https = createHttps(
-    { ...common, cert: tls.defaultPair.cert, key: tls.defaultPair.key, SNICallback: (name, cb) => cb(null, tls.contextFor(name)) },
+    {
+      ...common,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      cert: tls.defaultPair.cert,
+      key: tls.defaultPair.key,
+      SNICallback: (name, cb) => cb(null, tls.contextFor(name)),
+    },
     (req, res) => proxy.handle(req, res, true),
   );
   for (const [server, secure] of [
@@ -72,6 +79,12 @@ export async function startServers(ctx: ProxyContext, tls: TlsStore, o: ServerOp
     server.on('upgrade', (req, socket, head) => handleUpgrade(ctx, req, socket, head, secure));
   }
   https.on('tlsClientError', () => undefined);
+  // HTTP/2 as ingress-nginx (`http2 on`): ALPN h2 on the TLS listener (h2-server.ts; HTTP/1 stays with https).
+  const h2 = new H2Front((req, res, secure) => proxy.handle(req, res, secure), {
+    maxHeaderSize: o.maxHeaderSize,
+    idleTimeoutMs: o.keepAliveTimeoutMs,
+  });
+  splitByAlpn(https, h2);
   const health = createHttp((req, res) => {
     const ok = req.url === '/healthz' ? o.ready() : req.url === '/livez';
     res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'not ready');
@@ -94,7 +107,7 @@ export async function startServers(ctx: ProxyContext, tls: TlsStore, o: ServerOp
         for (const s of [http, https, health]) s.closeAllConnections();
       }, 5_000);
       t.unref();
-      await Promise.all(closing);
+      await Promise.all([...closing, h2.close()]);
       clearTimeout(t);
     },
   };

@@ -5,6 +5,7 @@ import {
   resolveResource,
   serviceNameLabel,
   type EndpointSlice,
+  type ConfigMap,
   type Ingress,
   type IngressClass,
   type KubeObject,
@@ -27,6 +28,8 @@ export class IngressWatchCache {
   readonly services: Informer<Service>;
   readonly slices: Informer<EndpointSlice>;
   readonly secrets: Informer<Secret>;
+  /** fastcgi-params-configmap sources. */
+  readonly configMaps: Informer<ConfigMap>;
   private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
   private readonly all: Informer<KubeObject>[];
 
@@ -38,6 +41,7 @@ export class IngressWatchCache {
     this.services = make<Service>('services');
     this.slices = make<EndpointSlice>('endpointslices.discovery.k8s.io');
     this.secrets = make<Secret>('secrets');
+    this.configMaps = make<ConfigMap>('configmaps');
     this.ingresses.on(() => changed('ingresses'));
     this.classes.on(() => changed('ingressclasses'));
     this.services.on(() => changed('services'));
@@ -50,7 +54,8 @@ export class IngressWatchCache {
     this.secrets.on((_t, s, old) => {
       if (s.type === 'kubernetes.io/tls' || old?.type === 'kubernetes.io/tls') changed('secrets');
     });
-    this.all = [this.ingresses, this.classes, this.services, this.slices, this.secrets] as Informer<KubeObject>[];
+    this.configMaps.on(() => changed('configmaps'));
+    this.all = [this.ingresses, this.classes, this.services, this.slices, this.secrets, this.configMaps] as Informer<KubeObject>[];
   }
 
   private sliceKey(s: EndpointSlice): string {
@@ -82,6 +87,10 @@ export class IngressWatchCache {
 
   secret(key: string): Secret | undefined {
     return this.secrets.get(key);
+  }
+
+  configMap(namespace: string, name: string): ConfigMap | undefined {
+    return this.configMaps.get(`${namespace}/${name}`);
   }
 
   start(): this {
