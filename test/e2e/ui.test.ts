@@ -25,7 +25,17 @@ let browser: Browser;
 let page: Page;
 let url = '';
 
-type Win = { kubelab: { cy: import('cytoscape').Core; updates: number } };
+type Win = { kubelab: { cy: import('cytoscape').Core; updates: number; layouts: number } };
+/** The two methods of cytoscape's renderer that its own mousemove handler uses to find what is under the mouse. */
+type RendererHits = {
+  projectIntoViewport(clientX: number, clientY: number): [number, number];
+  findNearestElement(
+    x: number,
+    y: number,
+    interactiveOnly: boolean,
+    isTouch: boolean,
+  ): import('cytoscape').SingularElementReturnValue | undefined;
+};
 
 function pod(name: string, node: string, image: string, labels: Record<string, string>, ports: number[] = []): object {
   return {
@@ -220,26 +230,98 @@ describe('kubelab ui in Chromium', () => {
     expect(await page.evaluate((id) => (window as unknown as Win).kubelab.cy.getElementById(id).style('line-color'), red)).toBe(
       'rgb(217,48,37)',
     );
-    // Hovering the edge shows the tooltip. The hover is cytoscape's own mouseover on the edge: a real mouse at
-    // its midpoint could land on the parallel forwarded edge of the same probe (the source node's conntrack
-    // holds its SYN) and 1 run in 3 did.
-    const tip = await eventually('the hover tooltip', async () => {
-      await page.evaluate((id) => {
-        (window as unknown as Win).kubelab.cy.getElementById(id).emit('mouseover');
+    // Hovering the edge with the real mouse shows the tooltip. The probe is also seen FORWARDED by the source
+    // node's conntrack (it holds the SYN), so a blue edge runs beside the red one between the same pods; the
+    // style bows the two apart, and the mouse goes to a point on the red edge where cytoscape's own hit test
+    // (the one its mousemove handler uses) finds the red edge, not the blue one or a label over it.
+    const tip = await eventually('the hover tooltip under the real mouse', async () => {
+      const at = await page.evaluate((id) => {
+        const cy = (window as unknown as Win).kubelab.cy;
+        const e = cy.getElementById(id) as import('cytoscape').EdgeSingular;
+        const r = (cy as unknown as { renderer(): RendererHits }).renderer();
+        const box = cy.container()!.getBoundingClientRect();
+        const s = e.renderedSourceEndpoint();
+        const t = e.renderedTargetEndpoint();
+        const c = e.renderedControlPoints?.()?.[0];
+        const along = (k: number) =>
+          c
+            ? {
+                x: (1 - k) ** 2 * s.x + 2 * (1 - k) * k * c.x + k ** 2 * t.x,
+                y: (1 - k) ** 2 * s.y + 2 * (1 - k) * k * c.y + k ** 2 * t.y,
+              }
+            : { x: s.x + k * (t.x - s.x), y: s.y + k * (t.y - s.y) };
+        for (const k of [0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8]) {
+          const p = along(k);
+          const client = { x: box.left + p.x, y: box.top + p.y };
+          const [mx, my] = r.projectIntoViewport(client.x, client.y);
+          if (r.findNearestElement(mx, my, true, false)?.id() === id) return client;
+        }
+        return undefined;
       }, red);
-      const t = await page.$eval('#tip', (e) => ((e as HTMLElement).hidden ? '' : (e.textContent ?? '')));
-      return t || undefined;
+      if (!at) return undefined;
+      await page.mouse.move(1, 1);
+      await page.mouse.move(at.x, at.y, { steps: 4 });
+      const t = await page.$eval('#tip', (e) => ((e as HTMLElement).hidden ? '' : `${(e as HTMLElement).dataset.edge}|${e.textContent}`));
+      if (!t.startsWith(`${red}|`)) return undefined;
+      return t.slice(red.length + 1);
     });
     expect(tip).toMatch(
       /^DROPPED \d+× TCP port 8080 by NetworkPolicy default\/deny-web \(ingress of default\/web: no policy allowed it\)$/,
     );
     await shot('4-red-edge');
   });
+
+  it('places a new pod beside its neighbours without moving the drawn ones, and filters by namespace', async () => {
+    const positions = () =>
+      page.evaluate(() =>
+        Object.fromEntries(
+          (window as unknown as Win).kubelab.cy
+            .nodes()
+            .filter((n) => n.isChildless())
+            .map((n) => [n.id(), (n as import('cytoscape').NodeSingular).position()]),
+        ),
+      );
+    const before = await positions();
+    const layouts = await page.evaluate(() => (window as unknown as Win).kubelab.layouts);
+    const visitor = {
+      ...pod('visitor', W1, 'kubelab/toolbox:latest', { app: 'visitor' }),
+      metadata: { name: 'visitor', namespace: 'other' },
+    };
+    await c.run(
+      ['apply', '-f', '-'],
+      `${JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } })}\n---\n${JSON.stringify(visitor)}`,
+    );
+    try {
+      await waitDrawn('#pod\\:other\\/visitor', 'the new pod drawn');
+      const after = await positions();
+      for (const [id, p] of Object.entries(before)) if (after[id]) expect(after[id], id).toEqual(p);
+      expect(await page.evaluate(() => (window as unknown as Win).kubelab.layouts)).toBe(layouts);
+      expect(await page.evaluate(() => (window as unknown as Win).kubelab.cy.getElementById('pod:other/visitor').data('parent'))).toBe(
+        `podnet:${W1}`,
+      );
+
+      // The filter, as a leader picks it: only "other"'s pods, the cluster's nodes and pod networks stay.
+      await page.selectOption('#ns', 'other');
+      const visible = (id: string) => page.evaluate((x) => (window as unknown as Win).kubelab.cy.getElementById(x).visible(), id);
+      expect(await visible('pod:other/visitor')).toBe(true);
+      expect(await visible('pod:default/client')).toBe(false);
+      expect(await visible('svc:default/web')).toBe(false);
+      expect(await visible(`node:${W1}`)).toBe(true);
+      expect(await visible(`podnet:${W2}`)).toBe(true);
+      expect(new URL(page.url()).searchParams.get('namespace')).toBe('other');
+      await shot('5-namespace-other');
+      await page.selectOption('#ns', '');
+      expect(await visible('pod:default/client')).toBe(true);
+    } finally {
+      await c.run(['delete', 'pod', 'visitor', '-n', 'other', '--grace-period=0']);
+      await c.run(['delete', 'namespace', 'other']);
+    }
+  });
 });
 
 describe('record and replay', () => {
   it('records a scripted session and replays the same flows offline, with the trace run meanwhile', async () => {
-    const bundle = path.join(tmp, 'session.json');
+    const bundle = path.join(tmp, 'session.tar');
     const rec = started(['--cluster', CLUSTER, 'record', '-o', bundle]);
     await rec.waitFor(/^Recording cluster "kltest-ui"/m);
     const flowLines = async () => (await c.run(['flows', '--pod', 'client'])).split('\n').filter(Boolean);
@@ -275,6 +357,14 @@ describe('record and replay', () => {
     rec.child.kill('SIGINT');
     expect(await rec.exited).toBe(0);
     expect(rec.output()).toMatch(/Recorded \d+ flows \([1-9]\d* dropped\), 1 traces, 0 captures, 0 lab checks to /);
+
+    // One tar: the JSON parts as members (a capture would be one more, captures/NNN-NAME.pcapng).
+    expect(execFileSync('tar', ['-tf', bundle], { encoding: 'utf8' }).trim().split('\n')).toEqual([
+      'session/recording.json',
+      'session/flows.json',
+      'session/objects.json',
+      'session/events.json',
+    ]);
 
     // Offline: a cluster that does not exist.
     const replayed = (await kubelabOk(['--cluster', 'kltest-no-such-cluster', 'replay', bundle, '--flows'])).split('\n');

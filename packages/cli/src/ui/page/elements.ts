@@ -31,22 +31,20 @@ export function edgeElement(e: Edge): ElementDefinition {
 }
 
 /**
- * Applies `g` to `cy`; true when vertices were added or removed (the layout should run again). New or gone
- * edges alone (flows come and go every second) keep the picture still.
+ * Applies `g` to `cy`; answers the ids of the vertices added (re-added after a parent change included), for
+ * the caller to place (grow.ts). Nothing that stays moves: gone vertices just leave a gap, and new or gone
+ * edges (flows come and go every second) change nothing else.
  */
-export function applyGraph(cy: Core, g: Graph): boolean {
+export function applyGraph(cy: Core, g: Graph): string[] {
   const want = new Map<string, ElementDefinition>();
   for (const v of g.vertices) want.set(v.id, vertexElement(v));
   for (const e of g.edges) want.set(e.id, edgeElement(e));
-  let structural = false;
+  const added: string[] = [];
   cy.batch(() => {
     cy.elements().forEach((el) => {
       const next = want.get(el.id());
       // A vertex whose parent changed must be re-added: cytoscape moves compound children only by move().
-      if (!next || (el.isNode() && (el.data('parent') ?? null) !== (next.data.parent ?? null))) {
-        if (el.isNode()) structural = true;
-        el.remove();
-      }
+      if (!next || (el.isNode() && (el.data('parent') ?? null) !== (next.data.parent ?? null))) el.remove();
     });
     const add: ElementDefinition[] = [];
     for (const [id, def] of want) {
@@ -59,10 +57,8 @@ export function applyGraph(cy: Core, g: Graph): boolean {
         el.data(rest);
       }
     }
-    if (add.length) {
-      cy.add(add);
-      if (add.some((d) => d.group === 'nodes')) structural = true;
-    }
+    if (add.length) cy.add(add);
+    for (const d of add) if (d.group === 'nodes') added.push(String(d.data.id));
   });
-  return structural;
+  return added;
 }

@@ -1,11 +1,15 @@
 /// <reference lib="dom" />
 // The `kubelab ui` page: draws the cluster map with cytoscape (compound nodes: pods inside their node's pod
-// network) laid out by fcose, follows the server's Server-Sent Events, and shows details on click and the
-// deciding policy on hover of a red edge. window.kubelab exposes the state for the browser test.
+// network) laid out by fcose once, follows the server's Server-Sent Events (vertices that join are placed
+// beside their neighbours, nothing drawn moves: grow.ts), filters by namespace (?namespace=NS), and shows
+// details on click and the deciding policy on hover of a red edge. window.kubelab exposes the state for the
+// browser test and bench/ui.mjs.
 import cytoscape, { type EdgeSingular, type LayoutOptions } from 'cytoscape';
 import fcose from 'cytoscape-fcose';
 import type { Graph, Vertex } from '../../graph/model';
 import { applyGraph } from './elements';
+import { ALL_NAMESPACES, hiddenVertices, namespacesOf } from './filter';
+import { placeAdded } from './grow';
 import { Panel } from './panel';
 import { stylesheet } from './style';
 
@@ -15,12 +19,23 @@ const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const cy = cytoscape({ container: $('graph'), style: stylesheet });
 const panel = new Panel($('panel'));
 const tip = $('tip');
-const state = { cy, graph: undefined as Graph | undefined, updates: 0, mode: '' };
+const nsSelect = $('ns') as HTMLSelectElement;
+const state = {
+  cy,
+  graph: undefined as Graph | undefined,
+  updates: 0,
+  /** Full layouts run (only the first drawing has one). */
+  layouts: 0,
+  mode: '',
+  namespace: new URLSearchParams(location.search).get('namespace') ?? ALL_NAMESPACES,
+};
 (window as unknown as { kubelab: typeof state }).kubelab = state;
 
-// A full layout whenever vertices come or go: fcose's incremental mode (randomize: false) starts new
-// vertices at the origin and left pod-network boxes overlapping.
+// A full layout for the first drawing only. Later vertices are placed beside their neighbours (grow.ts):
+// a re-layout would reshuffle the picture everyone is looking at, and fcose's incremental mode
+// (randomize: false) starts new vertices at the origin and left pod-network boxes overlapping.
 function layout(): void {
+  state.layouts++;
   const opts = {
     name: 'fcose',
     animate: false,
@@ -62,11 +77,52 @@ cy.on('tap', (ev) => {
   if (ev.target === cy) panel.show(undefined);
 });
 
-function render(g: Graph): void {
-  state.graph = g;
-  state.updates++;
-  if (applyGraph(cy, g)) layout();
+function showNamespaces(g: Graph): void {
+  const want = [ALL_NAMESPACES, ...new Set([...namespacesOf(g), ...(state.namespace ? [state.namespace] : [])])];
+  const have = Array.from(nsSelect.options, (o) => o.value);
+  if (want.join('\n') !== have.join('\n'))
+    nsSelect.replaceChildren(...want.map((ns) => new Option(ns || 'all namespaces', ns, false, ns === state.namespace)));
+  nsSelect.value = state.namespace;
 }
+
+function applyFilter(): void {
+  if (!state.graph) return;
+  const hidden = hiddenVertices(state.graph, state.namespace);
+  cy.batch(() => cy.nodes().forEach((n) => void n.toggleClass('filtered', hidden.has(n.id()))));
+}
+
+/** Zooms out only when a placed vertex fell outside the view (the layout itself stays). */
+function keepInView(ids: string[]): void {
+  const ext = cy.extent();
+  const out = ids.some((id) => {
+    const p = cy.getElementById(id).position();
+    return p.x < ext.x1 || p.x > ext.x2 || p.y < ext.y1 || p.y > ext.y2;
+  });
+  if (out) cy.fit(undefined, 24);
+}
+
+function render(g: Graph): void {
+  const first = cy.nodes().empty();
+  state.graph = g;
+  const added = applyGraph(cy, g);
+  if (first && added.length) layout();
+  else if (added.length) {
+    placeAdded(cy, added);
+    keepInView(added);
+  }
+  showNamespaces(g);
+  applyFilter();
+  state.updates++;
+}
+
+nsSelect.addEventListener('change', () => {
+  state.namespace = nsSelect.value;
+  const u = new URL(location.href);
+  if (state.namespace) u.searchParams.set('namespace', state.namespace);
+  else u.searchParams.delete('namespace');
+  history.replaceState(null, '', u);
+  applyFilter();
+});
 
 async function start(): Promise<void> {
   const info = (await (await fetch('/api/info')).json()) as { mode: string; cluster: string };

@@ -47,6 +47,8 @@ export const stylesheet: StylesheetJson = [
   { selector: 'node[kind = "policy"]', style: { shape: 'octagon', 'background-color': '#fce8e6', 'border-color': '#d93025' } },
   { selector: 'node[kind = "external"]', style: { 'background-color': '#fff', 'border-style': 'dotted' } },
   { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#202124' } },
+  // The namespace filter (filter.ts); a hidden vertex's edges go with it.
+  { selector: 'node.filtered', style: { display: 'none' } },
   {
     selector: 'edge',
     style: {
@@ -80,6 +82,9 @@ export const stylesheet: StylesheetJson = [
       'target-arrow-shape': 'triangle',
       'target-arrow-color': '#1a73e8',
       color: '#1a73e8',
+      // A probe refused by a policy is also seen forwarded by its source node: the red and the blue edge
+      // between the same two pods bow well apart, so each can be hovered on its own.
+      'control-point-step-size': 60,
     },
   },
   {
