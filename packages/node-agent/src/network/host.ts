@@ -103,6 +103,18 @@ export async function addHostAddress(ip: string, dev: string): Promise<void> {
   await run('ip', ['addr', 'replace', `${ip}/32`, 'dev', dev]);
 }
 
+/**
+ * Announces that `ip` is now at this node: gratuitous ARP requests (sender IP = target IP = ip, broadcast;
+ * iputils `arping -U`), as MetalLB's speaker does when it takes an IP over. Neighbours that cached the former
+ * owner's MAC (the Docker host, other nodes, containers on the node network) switch at once instead of when
+ * their entry has gone stale and failed its probes (half a minute or more). Three announcements one second
+ * apart, so one lost frame does not matter. Rejects when arping failed (e.g. missing from an old image).
+ */
+export async function announceAddress(ip: string, dev: string): Promise<void> {
+  await run('arping', ['-U', '-c', String(ANNOUNCEMENTS), '-I', dev, ip]);
+}
+const ANNOUNCEMENTS = 3;
+
 export async function deleteHostAddress(ip: string, dev: string): Promise<void> {
   await run('ip', ['addr', 'del', `${ip}/32`, 'dev', dev]);
 }

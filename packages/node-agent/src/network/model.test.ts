@@ -39,6 +39,16 @@ describe('buildNetworkModel', () => {
     expect(other.servicePorts[0].loadBalancerIPs).toEqual(['172.30.0.240']);
   });
 
+  it('skips nodes labelled exclude-from-external-load-balancers (any value) when placing LoadBalancer IPs', () => {
+    const worker = node('kt-worker', '172.30.0.3', '10.244.1.0/24');
+    const nodes = [
+      { ...worker, metadata: { ...worker.metadata, labels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '' } } },
+      node('kt-worker2', '172.30.0.4', '10.244.2.0/24'),
+    ];
+    expect(loadBalancerOwner(nodes)).toBe('kt-worker2');
+    expect(loadBalancerOwner(nodes.slice(0, 1))).toBeUndefined();
+  });
+
   it('routes to the other nodes and skips pods without IP or being deleted for hostPorts', () => {
     const nodes = [node('kt-worker', '172.30.0.3', '10.244.1.0/24'), node('kt-worker2', '172.30.0.4', '10.244.2.0/24')];
     const m = buildNetworkModel(input({ nodes }));

@@ -130,13 +130,18 @@ function isNodeReady(n: Node): boolean {
   return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
+/** Nodes with this label carry no LoadBalancer traffic (the service controller and MetalLB's speakers skip them). */
+export const excludeFromLoadBalancersLabel = 'node.kubernetes.io/exclude-from-external-load-balancers';
+
 /**
- * Who answers ARP for a LoadBalancer IP on the node network: the first Ready node by name (every node
- * computes the same answer from the same Node list; all of them have the DNAT rules, one must own the IP).
+ * Who answers ARP for a LoadBalancer IP on the node network: the first Ready node by name that is not
+ * labelled exclude-from-external-load-balancers (any value, as Kubernetes reads it). Every node computes the
+ * same answer from the same Node list; all of them have the DNAT rules, one must own the IP. A new owner
+ * announces it with a gratuitous ARP (node-network.ts), so neighbours switch at once.
  */
 export function loadBalancerOwner(nodes: Node[]): string | undefined {
   return nodes
-    .filter(isNodeReady)
+    .filter((n) => isNodeReady(n) && !(excludeFromLoadBalancersLabel in (n.metadata.labels ?? {})))
     .map((n) => n.metadata.name ?? '')
     .sort(byString)[0];
 }

@@ -14,6 +14,7 @@ import { readNflog } from './nflog';
 import { NFLOG_GROUP } from './policy-rules';
 import {
   addHostAddress,
+  announceAddress,
   conntrack,
   deleteHostAddress,
   deleteRoute,
@@ -275,6 +276,15 @@ export class NodeNetwork {
       if (!have.has(ip)) {
         await addHostAddress(ip, dev);
         this.log.info({ ip, dev }, 'LoadBalancer IP added: this node answers ARP for it');
+        // Not awaited: the announcements take two seconds and the sync loop must not wait for them.
+        announceAddress(ip, dev).then(
+          () => this.log.info({ ip, dev }, 'LoadBalancer IP announced (gratuitous ARP)'),
+          (err: Error) =>
+            this.log.warn(
+              { ip, dev, err: err.message },
+              'LoadBalancer IP not announced: neighbours learn the new owner only when their ARP entry expires',
+            ),
+        );
       }
     for (const ip of have)
       if (!want.has(ip)) {
