@@ -22,6 +22,8 @@ import { NODE_ENTRY } from './names';
 
 export const INGRESS_NAMESPACE = 'ingress-nginx';
 export const INGRESS_DEPLOYMENT = 'ingress-nginx-controller';
+/** The leader-election Lease (ingress-nginx's chart: --election-id=ingress-nginx-leader). */
+export const INGRESS_ELECTION_ID = 'ingress-nginx-leader';
 export const DEFAULT_INGRESS_HTTP_PORT = 8080;
 export const DEFAULT_INGRESS_HTTPS_PORT = 8443;
 const LABELS = {
@@ -72,6 +74,23 @@ export function ingressRbacObjects(): KubeObject[] {
       kind: 'ClusterRoleBinding',
       metadata: { name: 'ingress-nginx', labels: { ...LABELS } },
       roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: 'ingress-nginx' },
+      subjects: [{ kind: 'ServiceAccount', name: 'ingress-nginx', namespace: INGRESS_NAMESPACE }],
+    },
+    // The chart's namespaced Role: the leader-election Lease (get/update only that one, create any).
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'Role',
+      metadata: { name: 'ingress-nginx', namespace: INGRESS_NAMESPACE, labels: { ...LABELS } },
+      rules: [
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [INGRESS_ELECTION_ID], verbs: ['get', 'update'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      ],
+    },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: 'ingress-nginx', namespace: INGRESS_NAMESPACE, labels: { ...LABELS } },
+      roleRef: { apiGroup: rbac, kind: 'Role', name: 'ingress-nginx' },
       subjects: [{ kind: 'ServiceAccount', name: 'ingress-nginx', namespace: INGRESS_NAMESPACE }],
     },
   ] as KubeObject[];

@@ -25,6 +25,8 @@ export interface ControllerOptions {
   publishAddress: string;
   podName: string;
   minSyncIntervalMs?: number;
+  /** Only the elected replica writes status (ingress-nginx's leader election); unset = always. */
+  isLeader?: () => boolean;
 }
 
 function kind(plural: string): ResourceInfo {
@@ -125,7 +127,7 @@ export class IngressController {
         this.synced.set(key, gen);
         await this.event(ing, 'Normal', 'Sync', 'Scheduled for sync');
       }
-      await this.publishStatus(ing);
+      if (this.opts.isLeader?.() !== false) await this.publishStatus(ing);
     }
     for (const p of problems) {
       const ing = ingresses.get(p.ingress);

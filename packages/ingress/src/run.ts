@@ -7,6 +7,7 @@ import { AccessLog } from './access-log';
 import { fakeCertificate } from './certs';
 import { fastcgiHandler } from './fastcgi-client';
 import { GrpcUpstreams, grpcHandler } from './grpc';
+import { apiLeaseLock, LeaderElector } from './leader-election';
 import { IngressController } from './controller';
 import { startServers } from './server';
 import { TlsStore } from './tls-store';
@@ -29,6 +30,11 @@ export interface IngressConfig {
   podName: string;
   /** On stop, keep serving this long while the endpoint leaves the Service (ingress-nginx's shutdown delay). */
   shutdownDelayMs: number;
+  /** The controller's namespace (POD_NAMESPACE), where the leader-election Lease lives. */
+  namespace: string;
+  /** ingress-nginx --election-id (the chart passes ingress-nginx-leader) and --election-ttl (30 s). */
+  electionId: string;
+  electionTtlMs: number;
 }
 
 export function ingressConfigFromEnv(env: NodeJS.ProcessEnv): IngressConfig {
@@ -55,7 +61,19 @@ export function ingressConfigFromEnv(env: NodeJS.ProcessEnv): IngressConfig {
     maxHeaderSize: num('KUBELAB_INGRESS_MAX_HEADER_SIZE', 16_384, 1024, 1_048_576),
     podName: env.POD_NAME || env.HOSTNAME || 'ingress',
     shutdownDelayMs: num('KUBELAB_INGRESS_SHUTDOWN_DELAY_MS', 3000, 0, 8000),
+    namespace: env.POD_NAMESPACE || 'ingress-nginx',
+    electionId: env.KUBELAB_INGRESS_ELECTION_ID || 'ingress-nginx-leader',
+    electionTtlMs: electionTtl(env.KUBELAB_INGRESS_ELECTION_TTL),
   };
+}
+
+/** --election-ttl: a Go duration in whole seconds (`30s`) or a plain number of seconds; 2 s at least. */
+function electionTtl(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 30_000;
+  const m = /^(\d+)s?$/.exec(raw.trim());
+  const n = m ? Number(m[1]) : Number.NaN;
+  if (!(n >= 2 && n <= 3600)) throw new Error(`ingress: KUBELAB_INGRESS_ELECTION_TTL=${raw}: must be a duration of 2s-3600s`);
+  return n * 1000;
 }
 
 export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise<void> }> {
@@ -78,8 +96,25 @@ export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise
     controllerName: cfg.controllerName,
     publishAddress: cfg.publishAddress,
     podName: cfg.podName,
+    isLeader: () => elector.isLeading,
   });
   const ctl = controller;
+  // Leader election for status writes, as ingress-nginx: Lease <election-id> in the controller's namespace,
+  // LeaseDuration = ttl, RenewDeadline = ttl/2, RetryPeriod = ttl/4; a new leader publishes status at once.
+  const elector = new LeaderElector(apiLeaseLock(client, cfg.namespace, cfg.electionId), {
+    identity: cfg.podName,
+    leaseDurationMs: cfg.electionTtlMs,
+    renewDeadlineMs: cfg.electionTtlMs / 2,
+    retryPeriodMs: cfg.electionTtlMs / 4,
+    onStartedLeading: () => {
+      ilog.info({ lease: `${cfg.namespace}/${cfg.electionId}` }, 'I am the new leader');
+      if (cache.synced) ctl.sync();
+    },
+    onStoppedLeading: () => ilog.info('I am not leader anymore'),
+    onNewLeader: (identity) => ilog.info({ identity }, 'New leader elected'),
+    onError: (err, what) => ilog.warn({ err: err.message }, what),
+  });
+  elector.run();
   let stopping = false;
   let ready = false;
   cache.start();
@@ -113,6 +148,7 @@ export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise
       stopping = true;
       ilog.info({ delayMs: cfg.shutdownDelayMs }, 'ingress stopping: serving while the endpoint is removed');
       await new Promise((r) => setTimeout(r, cfg.shutdownDelayMs));
+      elector.stop();
       ctl.stop();
       cache.stop();
       await servers.close();
