@@ -6,3 +6,4 @@ export { IngressProxy, type ProxyContext } from './proxy';
 export { startServers } from './server';
 export { TlsStore } from './tls-store';
 export { UpstreamPools } from './upstreams';
+export { normalizePath } from './uri';

@@ -1,27 +1,29 @@
-// `kubelab trace SRC DST [--port N] [--proto tcp|udp|icmp] [-o table|json] [--explain]`: the path one packet
-// takes, hop by hop, read from the nodes' own rules and routes (the model), and, unless --explain, checked
-// by a real probe: each rule's packet counter before and after (iptables-save -c), the probe's conntrack
-// entry (which endpoint the DNAT picked), and the probe's own result. SRC: a pod, a node or `host`; DST: a
-// pod, a Service (svc/NAME; from the host its NodePort), a node or an IP.
+// `kubelab trace SRC DST [--port N] [--proto tcp|udp|icmp] [--live] [--dropped-only] [-o table|json]
+// [--explain]`: the path one packet takes, hop by hop, read from the nodes' own rules and routes (the model),
+// and checked by the kernel: each rule's packet counter before and after (iptables-save -c), the kernel's
+// own trace of the packet (nftrace: the rules it matched, its TTL and interfaces at each), and its conntrack
+// entry (which endpoint the DNAT picked). The packet is a probe the trace sends, or with --live the next
+// real one from SRC to DST. SRC: a pod, a node or `host`; DST: a pod, a Service (svc/NAME; from the host its
+// NodePort), an Ingress URL (routed by the router's own route table), a DNS name, a node or an IP.
 import net from 'node:net';
-import { PassThrough } from 'node:stream';
 import type { Command } from 'commander';
 import Docker from 'dockerode';
-import { demuxFrames, type Pod, resolveResource, type Service } from '@kubelab/api';
+import { type Pod, resolveResource } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, intOption, withClient, type CliEnv } from '../command-kit';
 import { CliError } from '../errors';
-import { createHelper, execIn, nodeContainer, pauseContainer } from '../inspect/node-docker';
+import { nodeContainer, pauseContainer, sweepStaleHelpers } from '../inspect/node-docker';
 import { namespaceOf } from '../resource-args';
-import { describeResolution, parseDig, type Resolution, tryOrder } from '../trace/dns-name';
-import { counterDelta, formatConntrack, parseConntrack, translatedDestination } from '../trace/evidence';
-import { firstPacket, matchedRules, parseTrace, TRACE_COMMENT, type TraceEvent, traceRule, ttlOut } from '../trace/nftrace';
-import { formatTrace, type TraceReport, traceJson } from '../trace/format';
-import { type NodeView, type PodView, parseRoutes, type World } from '../trace/model';
-import { type Packet, parseRuleset, type Rule } from '../trace/netfilter';
-import { conclusion, type Source, simulate } from '../trace/simulate';
-
-type Proto = 'tcp' | 'udp' | 'icmp';
+import { applyEvidence } from '../trace/evidence';
+import { formatTrace, shellWords, type TraceReport, traceJson } from '../trace/format';
+import type { PodView, World } from '../trace/model';
+import type { Packet, Rule } from '../trace/netfilter';
+import { droppedBy, firstPacket, parseTrace, type TraceEvent, traceRule } from '../trace/nftrace';
+import { conclusion, droppedRows, type Source, simulate, type TracePath } from '../trace/simulate';
+import { gatherNode, type KernelTrace, type NodeInfo, readConntrack, snapshotRules, startKernelTrace } from './trace-kernel';
+import { ingressHops, planIngress, routerChoice, routerLeg } from './trace-ingress';
+import { type Proto, probeCommand, probeFromContainer, probeFromHost, type ProbeResult } from './trace-probe';
+import { resolveDnsName, resolveEnd, type ResolvedEnd } from './trace-resolve';
 
 interface TraceOptions {
   namespace?: string;
@@ -29,401 +31,391 @@ interface TraceOptions {
   proto?: string;
   output?: string;
   explain?: boolean;
+  live?: boolean;
+  droppedOnly?: boolean;
+  count?: number;
 }
 
-interface Endpoint {
-  label: string;
-  ip: string;
-  port?: number;
-  proto?: Proto;
+/** One leg of a trace: a packet from a source into the cluster (an Ingress trace has two). */
+export interface Leg {
+  source: Source;
+  srcIp: string;
+  /** sport undefined: not known before the packet is seen (live traffic, a connection a proxy opens). */
+  packet: Packet;
 }
 
-interface NodeInfo {
-  name: string;
-  ip: string;
-  container: string;
+export interface LegResult {
+  path: TracePath;
+  sport?: number;
+  conntrack?: string;
+  /** The endpoint the kernel's DNAT picked (conntrack's reply tuple). */
+  endpoint?: string;
+  /** Node -> the kernel's trace of the leg's first packet there. */
+  runs: Map<string, TraceEvent[]>;
+  /** The kernel saw no packet of this leg (nothing sent, or a proxy reused a connection). */
+  unseen?: boolean;
 }
 
-async function gatherNode(d: Docker, n: NodeInfo): Promise<NodeView> {
-  const [save, routes, addrs] = await Promise.all([
-    execIn(d, n.container, ['iptables-save', '-c']),
-    execIn(d, n.container, ['ip', '-4', 'route']),
-    execIn(d, n.container, ['ip', '-4', '-o', 'addr']),
-  ]);
-  const local = new Set([...addrs.out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]));
-  return { name: n.name, ip: n.ip, rules: parseRuleset(save.out), routes: parseRoutes(routes.out), local };
-}
-
-async function resolveEnd(
-  client: KubeClient,
-  ref: string,
-  ns: string,
-  nodes: NodeInfo[],
-  o: { fromHost: boolean; port?: number },
-): Promise<Endpoint & { kind: 'pod' | 'svc' | 'node' | 'ip' | 'host'; pod?: Pod }> {
-  if (ref === 'host') return { kind: 'host', label: 'the host', ip: '' };
-  if (net.isIPv4(ref)) return { kind: 'ip', label: ref, ip: ref, port: o.port };
-  const slash = ref.indexOf('/');
-  const type = slash >= 0 ? ref.slice(0, slash) : '';
-  const name = slash >= 0 ? ref.slice(slash + 1) : ref;
-  const tryPod = async () => client.get<Pod>(resolveResource('pods')!, name, ns).catch(() => undefined);
-  const trySvc = async () => client.get<Service>(resolveResource('services')!, name, ns).catch(() => undefined);
-  if (!type || type === 'pod' || type === 'pods' || type === 'po') {
-    const pod = await tryPod();
-    if (pod) {
-      const port = o.port ?? pod.spec?.containers?.flatMap((c) => c.ports ?? [])[0]?.containerPort;
-      if (!pod.status?.podIP) throw new CliError(`pod ${ns}/${name} has no IP yet`);
-      return { kind: 'pod', label: `pod ${ns}/${name}`, ip: pod.status.podIP, port, pod };
-    }
-    if (type) throw new CliError(`Error from server (NotFound): pods "${name}" not found`, 1, true);
-  }
-  if (!type || ['svc', 'service', 'services'].includes(type)) {
-    const svc = await trySvc();
-    if (svc) {
-      const sp = svc.spec.ports?.find((p) => o.port === undefined || p.port === o.port || p.nodePort === o.port) ?? svc.spec.ports?.[0];
-      const proto = (sp?.protocol ?? 'TCP').toLowerCase() as Proto;
-      if (o.fromHost) {
-        if (!sp?.nodePort)
-          throw new CliError(
-            `service ${ns}/${name} has no NodePort: the host reaches Services through NodePorts (or kubelab service --url)`,
-          );
-        const node = nodes.find((n) => !/control-plane/.test(n.name)) ?? nodes[0];
-        return {
-          kind: 'svc',
-          label: `NodePort ${sp.nodePort} of service ${ns}/${name} on node ${node.name}`,
-          ip: node.ip,
-          port: sp.nodePort,
-          proto,
-        };
-      }
-      if (!svc.spec.clusterIP || svc.spec.clusterIP === 'None')
-        throw new CliError(`service ${ns}/${name} is headless: trace one of its pods`);
-      return { kind: 'svc', label: `service ${ns}/${name}`, ip: svc.spec.clusterIP, port: sp?.port, proto };
-    }
-    if (type) throw new CliError(`Error from server (NotFound): services "${name}" not found`, 1, true);
-  }
-  const node = nodes.find((n) => n.name === name);
-  if (node && (!type || type === 'node' || type === 'nodes')) return { kind: 'node', label: `node ${name}`, ip: node.ip, port: o.port };
-  throw new CliError(`"${ref}" is no pod or service in namespace ${ns}, no node, and no IP`);
-}
-
-interface ProbeResult {
-  ok: boolean;
-  text: string;
-}
-
-function describeNc(out: string, code: number, proto: Proto): ProbeResult {
-  const line = out.trim().split('\n').pop() ?? '';
-  if (proto === 'tcp') {
-    if (code === 0) return { ok: true, text: 'connected' };
-    if (/refused/i.test(out)) return { ok: false, text: 'connection refused (an ICMP port-unreachable or a TCP reset came back)' };
-    if (/timed out|in progress/i.test(out)) return { ok: false, text: 'timed out (no answer: dropped somewhere)' };
-    return { ok: false, text: line || `failed (exit ${code})` };
-  }
-  if (proto === 'udp') {
-    if (/refused/i.test(out)) return { ok: false, text: 'refused (ICMP port unreachable)' };
-    return {
-      ok: code === 0,
-      text: out.trim() ? `answered: ${out.trim().split('\n')[0].slice(0, 60)}` : 'sent (no answer within 1 s; UDP has no handshake)',
-    };
-  }
-  const ttl = /ttl=(\d+)/.exec(out)?.[1];
-  return ttl
-    ? { ok: true, text: `echo reply, TTL ${ttl}` }
-    : { ok: false, text: /unreachable|prohibited/i.test(out) ? line : 'no echo reply' };
-}
-
-function probeCommand(proto: Proto, ip: string, port: number | undefined, sport: number): string[] {
-  if (proto === 'icmp') return ['ping', '-c', '1', '-W', '2', ip];
-  if (proto === 'tcp') return ['nc', '-z', '-v', '-w', '2', '-p', String(sport), ip, String(port)];
-  return ['sh', '-c', `echo kubelab-trace | nc -u -w 1 -p ${sport} ${ip} ${port}`];
-}
-
-async function probeFromContainer(d: Docker, cluster: string, joins: string, cmd: string[], proto: Proto): Promise<ProbeResult> {
-  const h = await createHelper(d, { cluster, joins, purpose: 'trace probe', cmd, capAdd: proto === 'icmp' ? ['NET_RAW'] : [] });
-  try {
-    const stream = await h.attach({ stream: true, stdout: true, stderr: true });
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    const ended = new Promise<void>((resolve) => stream.on('end', resolve));
-    await h.start();
-    const exit = (await h.wait()) as { StatusCode: number };
-    await ended;
-    return describeNc(demuxFrames(Buffer.concat(chunks)).map(String).join(''), exit.StatusCode, proto);
-  } finally {
-    await h.remove({ force: true }).catch(() => undefined);
-  }
-}
-
-function probeFromHost(ip: string, port: number, sport: number): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: ip, port, localPort: sport, timeout: 2000 });
-    s.once('connect', () => {
-      s.destroy();
-      resolve({ ok: true, text: 'connected' });
-    });
-    s.once('timeout', () => {
-      s.destroy();
-      resolve({ ok: false, text: 'timed out (no answer: dropped somewhere)' });
-    });
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      resolve({ ok: false, text: err.code === 'ECONNREFUSED' ? 'connection refused' : `failed: ${err.message}` }),
-    );
-  });
-}
-
-interface KernelTrace {
-  stop(): Promise<void>;
-  /** Node name -> the events of the probe's first packet there. */
-  runs(): Map<string, TraceEvent[]>;
+export interface Round {
+  before: Map<string, Rule[]>;
+  after: Map<string, Rule[]>;
+  kernel: KernelTrace;
 }
 
 /**
- * A TRACE rule for the probe's packets in every node's raw table (PREROUTING, and OUTPUT on the node that
- * sends it), and `xtables-monitor --trace` in a helper joined to each node's namespace. Best effort: a node
- * where either fails just has no kernel trace.
+ * The kernel trace rules that mark a leg's packets: by source port when known, else its openings (SYN);
+ * and where the model predicts a source NAT, the openings from the address it translates to (the next
+ * node sees that address, with a port the NAT picks).
  */
-async function startKernelTrace(
-  d: Docker,
-  cluster: string,
-  nodes: NodeInfo[],
-  proto: string,
-  src: string,
-  sport: number | undefined,
-  senderIp: string | undefined,
-): Promise<KernelTrace> {
-  const rule = traceRule(proto, src, sport);
-  const placed: Array<{ node: NodeInfo; chain: string }> = [];
-  const monitors: Array<{ node: NodeInfo; helper: Docker.Container; text: () => string }> = [];
-  await Promise.all(
-    nodes.map(async (n) => {
-      try {
-        // A trace interrupted before its clean-up left its TRACE rule behind: remove such rules first.
-        await execIn(d, n.container, [
-          'sh',
-          '-c',
-          `iptables-save -t raw | grep -- '${TRACE_COMMENT}' | sed 's/^-A /-D /' | while read -r r; do eval "iptables -t raw $r"; done`,
-        ]);
-        for (const chain of n.ip === senderIp ? ['PREROUTING', 'OUTPUT'] : ['PREROUTING']) {
-          if ((await execIn(d, n.container, ['iptables', '-t', 'raw', '-I', chain, '1', ...rule])).code === 0)
-            placed.push({ node: n, chain });
-        }
-        const helper = await createHelper(d, {
-          cluster,
-          joins: n.container,
-          purpose: 'trace monitor',
-          cmd: ['xtables-monitor', '--trace'],
-          capAdd: ['NET_ADMIN'],
-        });
-        const stream = await helper.attach({ stream: true, stdout: true, stderr: true });
-        const out = new PassThrough();
-        let text = '';
-        out.on('data', (c: Buffer) => (text += c.toString('utf8')));
-        d.modem.demuxStream(stream, out, new PassThrough());
-        await helper.start();
-        monitors.push({ node: n, helper, text: () => text });
-      } catch {
-        // no kernel trace on this node
-      }
+export function legRules(w: World, l: Leg): string[][] {
+  const p = l.packet;
+  const rules = [traceRule(p.proto, l.srcIp, p.sport)];
+  const predicted = simulate(w, l.source, { ...p, sport: p.sport ?? 0 });
+  for (const h of predicted.hops) {
+    const to = h.nat && / -> (\d+\.\d+\.\d+\.\d+) \(source\)$/.exec(h.nat)?.[1];
+    if (to) rules.push(traceRule(p.proto, to));
+  }
+  return rules;
+}
+
+/** A leg's path with the evidence of one round: its packet found in the kernel's trace, conntrack, counters. */
+export async function legEvidence(d: Docker, nodes: NodeInfo[], world: World, leg: Leg, r: Round): Promise<LegResult> {
+  const p = leg.packet;
+  const predicted = simulate(world, leg.source, { ...p, sport: p.sport ?? 0 });
+  const entryName = predicted.hops.find((h) => h.node && h.netns === 'node agent')?.node ?? predicted.hops.find((h) => h.node)?.node;
+  const entry = nodes.find((n) => n.name === entryName);
+  let sport = p.sport;
+  if (sport === undefined && p.proto !== 'icmp' && entry) {
+    const first = firstPacket(parseTrace(r.kernel.text(entry.name)), leg.srcIp, undefined, { dst: p.dst, dport: p.dport })[0];
+    if (first?.kind === 'packet' && first.fields.SPORT) sport = Number(first.fields.SPORT);
+  }
+  if (sport === undefined && p.proto !== 'icmp') {
+    applyEvidence(predicted.hops, { before: r.before, after: r.after, runs: new Map() });
+    return { path: predicted, runs: new Map(), unseen: true };
+  }
+  const ct = entry ? await readConntrack(d, entry, { proto: p.proto, src: leg.srcIp, dst: p.dst, sport }) : undefined;
+  const packet = { ...p, sport };
+  const path = simulate(world, leg.source, packet, { endpoint: ct?.endpoint?.includes(':') ? ct.endpoint : undefined });
+  // Past a source NAT (NodePort, external IP: MASQUERADE) the next nodes see the NAT's address and port,
+  // which the reply tuple holds.
+  const snat = ct?.entry && ct.entry.reply.dst !== leg.srcIp ? { src: ct.entry.reply.dst, sport: ct.entry.reply.dport } : undefined;
+  const runs = new Map(
+    nodes.map((n) => {
+      const by = n === entry || !snat ? { src: leg.srcIp, sport } : snat;
+      return [n.name, firstPacket(parseTrace(r.kernel.text(n.name)), by.src, by.sport)] as const;
     }),
   );
-  // xtables-monitor prints nothing when it is ready; give it a moment to subscribe.
-  await new Promise((r) => setTimeout(r, 400));
-  const runs = new Map<string, TraceEvent[]>();
-  return {
-    async stop() {
-      await new Promise((r) => setTimeout(r, 300));
-      for (const m of monitors) runs.set(m.node.name, firstPacket(parseTrace(m.text()), src, sport));
-      await Promise.all(monitors.map((m) => m.helper.remove({ force: true }).catch(() => undefined)));
-      await Promise.all(
-        placed.map((p) => execIn(d, p.node.container, ['iptables', '-t', 'raw', '-D', p.chain, ...rule]).catch(() => undefined)),
-      );
-    },
-    runs: () => runs,
-  };
+  applyEvidence(path.hops, { before: r.before, after: r.after, runs });
+  return { path, sport, conntrack: ct?.text, endpoint: ct?.endpoint, runs };
+}
+
+/** Where the model and the kernel disagree, in one sentence (undefined: they agree). */
+function disagreement(res: LegResult, probe: ProbeResult | undefined, entryNode: string | undefined, proto: Proto): string | undefined {
+  const delivered = res.path.outcome.kind === 'delivered';
+  if (probe && delivered !== probe.ok && !(proto === 'udp' && delivered))
+    return `the rules predict ${delivered ? 'delivery' : res.path.outcome.kind}, but the probe ${probe.text}`;
+  const kernelDrop = [...res.runs].map(([node, run]) => ({ node, rule: droppedBy(run) })).find((x) => x.rule);
+  if (!probe && kernelDrop && delivered)
+    return `the rules predict delivery, but the kernel dropped it at ${kernelDrop.rule!.table}:${kernelDrop.rule!.chain} on ${kernelDrop.node}`;
+  const zero = res.path.hops.filter((h) => h.rule && h.delta === 0 && h.node === entryNode);
+  if ((probe?.ok ?? !res.unseen) && zero.length)
+    return `${zero.length} rule(s) on the predicted path counted no packet (${zero.map((h) => h.ruleRef).join(', ')})`;
+  return undefined;
+}
+
+/** The report as --dropped-only shows it: the rows that decided the drop (none when it was delivered). */
+function onlyDropped(r: TraceReport, path: TracePath): TraceReport {
+  const rows = droppedRows(path);
+  return { ...r, hops: rows, numbers: rows.map((h) => r.hops.indexOf(h) + 1) };
 }
 
 export function registerTrace(program: Command, env: CliEnv, docker: () => Docker = () => new Docker()): void {
   program
     .command('trace')
     .description(
-      "one packet's path hop by hop: each rule it meets (with the object that made it), NAT, routes, and the kernel's counters as evidence",
+      "one packet's path hop by hop: each rule it meets (with the object that made it), NAT, routes, and the kernel's counters and trace as evidence",
     )
     .argument('<src>', 'a pod (NAME or pod/NAME), a node, or "host"')
-    .argument('<dst>', 'a pod, a Service (svc/NAME; from the host, its NodePort), a node, or an IP')
+    .argument(
+      '<dst>',
+      'a pod, a Service (svc/NAME; from the host, its NodePort), an Ingress URL (http://app.localhost:8080/path), a DNS name, a node, or an IP',
+    )
     .option('-n, --namespace <ns>', 'namespace of SRC and DST (default "default")')
     .option('--port <n>', "destination port (default: the Service's first port, the pod's first containerPort)", intOption(1, 65535))
     .option('--proto <p>', "tcp, udp or icmp (default: the Service port's protocol, else tcp)")
+    .option('--live', 'send nothing: watch the next real packet from SRC to DST (a new connection) and trace it; Ctrl-C stops')
+    .option('--dropped-only', 'print only packets that were dropped or rejected, with the rule and policy that did it')
+    .option('-c, --count <n>', 'with --live: trace N packets (with --dropped-only: N dropped ones), default 1', intOption(1))
     .option('-o, --output <format>', 'table or json', 'table')
     .option('--explain', 'only the path the rules and routes predict; send nothing')
     .addHelpText('after', '\nExit status 1 when the packet is not delivered (dropped, rejected or lost), as ping does.')
     .action(async (srcRef: string, dstRef: string, o: TraceOptions) => {
       if (o.output !== 'table' && o.output !== 'json') throw new CliError(`--output must be table or json, not "${o.output}"`);
       if (o.proto && !['tcp', 'udp', 'icmp'].includes(o.proto)) throw new CliError(`--proto must be tcp, udp or icmp, not "${o.proto}"`);
+      if (o.live && o.explain) throw new CliError('--live and --explain exclude each other: --explain sends and watches nothing');
+      if (o.count && !o.live) throw new CliError('--count goes with --live');
       const d = docker();
       const cluster = env.clusterName();
-      let ns = namespaceOf(o);
-      const report = await withClient(env, async (client): Promise<TraceReport> => {
-        const nodeObjs = (await client.list(resolveResource('nodes')!, undefined)).items as Array<{
-          metadata: { name?: string };
-          status?: { addresses?: Array<{ type: string; address: string }> };
-        }>;
-        const nodes: NodeInfo[] = await Promise.all(
-          nodeObjs.map(async (n) => ({
-            name: n.metadata.name!,
-            ip: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',
-            container: await nodeContainer(d, cluster, n.metadata.name!),
-          })),
-        );
-        const src = await resolveEnd(client, srcRef, ns, nodes, { fromHost: false });
-        if (src.kind === 'svc' || src.kind === 'ip') throw new CliError('SRC must be a pod, a node or "host"');
-        // A DNS name: resolved as the source pod's resolver would, through the cluster DNS, from its node.
-        let dnsLine: string | undefined;
-        let dstTarget = dstRef;
-        if (!dstRef.includes('/') && dstRef.includes('.') && !net.isIPv4(dstRef)) {
-          const fromNode = nodes.find((n) => n.name === src.pod?.spec?.nodeName) ?? nodes[0];
-          const searchNs = src.pod?.metadata.namespace ?? ns;
-          const r: Resolution = { tried: [] };
-          for (const name of tryOrder(dstRef, searchNs)) {
-            const a = parseDig((await execIn(d, fromNode.container, ['dig', '+time=2', '+tries=1', '@10.96.0.10', name, 'A'])).out);
-            r.tried.push({ name, ...a });
-            if (a.addresses.length) {
-              r.address = a.addresses[0];
-              break;
-            }
-          }
-          dnsLine = describeResolution(dstRef, r);
-          if (!r.address) throw new CliError(`cannot resolve ${dstRef}: ${dnsLine}`);
-          const svc = (await client.list<Service>(resolveResource('services')!, undefined)).items.find(
-            (s) => s.spec.clusterIP === r.address,
-          );
-          dstTarget = svc ? `svc/${svc.metadata.name}` : r.address;
-          if (svc) ns = svc.metadata.namespace ?? ns;
-        }
-        const dst = await resolveEnd(client, dstTarget, ns, nodes, { fromHost: src.kind === 'host', port: o.port });
-        if (dst.kind === 'host') throw new CliError('DST cannot be the host: traces end in the cluster');
-        const proto: Proto = (o.proto as Proto | undefined) ?? dst.proto ?? 'tcp';
-        const port = proto === 'icmp' ? undefined : o.port && dst.kind !== 'svc' ? o.port : dst.port;
-        if (proto !== 'icmp' && !port) throw new CliError(`no port to trace to ${dst.label}: give --port`);
-        const pods: PodView[] = (await client.list<Pod>(resolveResource('pods')!, undefined)).items
-          .filter((p) => p.status?.podIP)
-          .map((p) => ({ namespace: p.metadata.namespace!, name: p.metadata.name!, ip: p.status!.podIP!, node: p.spec?.nodeName }));
-        const views = await Promise.all(nodes.map((n) => gatherNode(d, n)));
-        const world: World = { nodes: views, pods };
-        // The host reaches the node network through the bridge's gateway: the nodes' default route.
-        const hostIp = views[0]?.routes.find((r) => r.dst === 'default')?.via ?? '172.30.0.1';
-        const source: Source =
-          src.kind === 'pod'
-            ? { kind: 'pod', namespace: src.pod!.metadata.namespace!, name: src.pod!.metadata.name! }
-            : src.kind === 'host'
-              ? { kind: 'host', ip: hostIp }
-              : { kind: 'node', name: srcRef.replace(/^nodes?\//, '') };
-        const srcIp = src.kind === 'pod' ? src.ip : src.kind === 'host' ? hostIp : src.ip;
-        const sport = proto === 'icmp' ? undefined : 40000 + Math.floor(Math.random() * 20000);
-        const packet: Packet = { src: srcIp, dst: dst.ip, proto, sport, dport: port, mark: 0, ctstate: 'NEW' };
-        const dstText = `${dst.ip}${port ? `:${port}` : ''}`;
-        const headline = `trace ${src.label} -> ${dst.label} (${dstText}/${proto})${sport ? `, source port ${sport}` : ''}`;
-        const predicted = simulate(world, source, packet);
-        if (o.explain) {
-          return {
-            headline: `${headline}: the path the rules and routes predict (nothing sent)`,
-            dns: dnsLine,
-            hops: predicted.hops,
-            conclusion: conclusion(predicted, dstText),
-            explainOnly: true,
-          };
-        }
+      const emit = (r: TraceReport): void => env.io.out(o.output === 'json' ? JSON.stringify(traceJson(r), null, 2) : formatTrace(r));
+      const allDelivered = await withClient(env, (client) => runTrace(client, d, cluster, srcRef, dstRef, o, emit));
+      // As ping does: a script can test whether the packet got there.
+      if (!allDelivered) throw new AlreadyReported(1);
+    });
+}
 
-        // The probe, between two counter snapshots, with the kernel tracing its packets on every node.
-        const cmd = probeCommand(proto, dst.ip, port, sport ?? 0);
-        const tracer = await startKernelTrace(d, cluster, nodes, proto, srcIp, sport, src.kind === 'node' ? src.ip : undefined);
-        let result: ProbeResult;
-        try {
-          if (src.kind === 'pod')
-            result = await probeFromContainer(
-              d,
-              cluster,
-              await pauseContainer(d, cluster, src.pod!.metadata.namespace!, src.pod!.metadata.name!),
-              cmd,
-              proto,
-            );
-          else if (src.kind === 'node')
-            result = await probeFromContainer(d, cluster, nodes.find((n) => n.ip === src.ip)!.container, cmd, proto);
-          else if (proto === 'tcp') result = await probeFromHost(dst.ip, port!, sport!);
-          else throw new CliError('from the host, trace sends TCP probes only');
-        } finally {
-          await tracer.stop();
-        }
-        const after = new Map<string, Rule[]>(
-          await Promise.all(
-            nodes.map(
-              async (n) => [n.name, parseRuleset((await execIn(d, n.container, ['iptables-save', '-c'])).out).rules] as [string, Rule[]],
-            ),
-          ),
-        );
-        // The first node the packet enters keeps the connection's conntrack entry with its NAT.
-        const entryNode = predicted.hops.find((h) => h.node && h.netns === 'node agent')?.node ?? predicted.hops.find((h) => h.node)?.node;
-        const entry = nodes.find((n) => n.name === entryNode);
-        let conntrackText: string | undefined;
-        let endpoint: string | undefined;
-        if (entry) {
-          // Entries only: conntrack's summary goes to stderr, and Docker's exec stream interleaves the two (a
-          // summary frame landing inside an entry's line read as protocol "conntrack").
-          const ipOnly = (ip: string): string => {
-            if (!/^[0-9a-fA-F.:]+$/.test(ip)) throw new CliError(`not an IP address: ${JSON.stringify(ip)}`);
-            return ip;
-          };
-          const filter =
-            proto === 'icmp'
-              ? `-p icmp -s ${ipOnly(srcIp)} -d ${ipOnly(dst.ip)}`
-              : `-p ${proto === 'udp' ? 'udp' : 'tcp'} --sport ${Number(sport)}`;
-          const args = ['sh', '-c', `conntrack -L ${filter} 2>/dev/null`];
-          const ct = (await execIn(d, entry.container, args)).out
-            .split('\n')
-            .map(parseConntrack)
-            .find((e) => e && e.orig.src === srcIp);
-          if (ct) {
-            conntrackText = `on ${entry.name}: ${formatConntrack(ct)}`;
-            endpoint = translatedDestination(ct);
-          } else conntrackText = `on ${entry.name}: no entry (the first packet never left that node: dropped or rejected there)`;
-        }
-        const live = simulate(world, source, packet, { endpoint: endpoint?.includes(':') ? endpoint : undefined });
-        for (const h of live.hops) {
-          if (!h.rule || !h.node) continue;
-          const before = views.find((v) => v.name === h.node)!.rules.rules;
-          h.delta = counterDelta(before, after.get(h.node) ?? [], h.rule);
-        }
-        for (const [node, run] of tracer.runs()) {
-          if (run.length === 0) continue;
-          const seen = matchedRules(run);
-          for (const h of live.hops.filter((x) => x.node === node)) {
-            if (h.rule) h.traced = seen.has(`${h.rule.table}:${h.rule.chain}|${h.text}`);
-            else if (h.where === 'route' && h.netns === 'node agent') {
-              const ttl = ttlOut(run);
-              if (ttl) h.text += `; left with TTL ${ttl}`;
+async function runTrace(
+  client: KubeClient,
+  d: Docker,
+  cluster: string,
+  srcRef: string,
+  dstRef: string,
+  o: TraceOptions,
+  emit: (r: TraceReport) => void,
+): Promise<boolean> {
+  const nodeObjs = (await client.list(resolveResource('nodes')!, undefined)).items as Array<{
+    metadata: { name?: string };
+    status?: { addresses?: Array<{ type: string; address: string }> };
+  }>;
+  const nodes: NodeInfo[] = await Promise.all(
+    nodeObjs.map(async (n) => ({
+      name: n.metadata.name!,
+      ip: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',
+      container: await nodeContainer(d, cluster, n.metadata.name!),
+    })),
+  );
+  let ns = namespaceOf(o);
+  const src = await resolveEnd(client, srcRef, ns, nodes, { fromHost: false });
+  if (src.kind === 'svc' || src.kind === 'ip') throw new CliError('SRC must be a pod, a node or "host"');
+  const pods: PodView[] = (await client.list<Pod>(resolveResource('pods')!, undefined)).items
+    .filter((p) => p.status?.podIP)
+    .map((p) => ({ namespace: p.metadata.namespace!, name: p.metadata.name!, ip: p.status!.podIP!, node: p.spec?.nodeName }));
+  const views = await Promise.all(nodes.map((n) => gatherNode(d, n)));
+  const world: World = { nodes: views, pods };
+  // The host reaches the node network through the bridge's gateway: the nodes' default route.
+  const hostIp = views[0]?.routes.find((r) => r.dst === 'default')?.via ?? '172.30.0.1';
+  const source: Source =
+    src.kind === 'pod'
+      ? { kind: 'pod', namespace: src.pod!.metadata.namespace!, name: src.pod!.metadata.name! }
+      : src.kind === 'host'
+        ? { kind: 'host', ip: hostIp }
+        : { kind: 'node', name: srcRef.replace(/^nodes?\//, '') };
+  const srcIp = src.kind === 'host' ? hostIp : src.ip;
+
+  // An Ingress URL: two legs, SRC -> the router pod, the router -> the endpoint it picks.
+  const ingress = await planIngress(client, d, cluster, dstRef, { src, srcIp, nodes, world, fromHost: src.kind === 'host' });
+  let dnsLine: string | undefined;
+  let dst: ResolvedEnd;
+  if (ingress) dst = ingress.entry;
+  else {
+    let dstTarget = dstRef;
+    if (!dstRef.includes('/') && dstRef.includes('.') && !net.isIPv4(dstRef)) {
+      const r = await resolveDnsName(
+        client,
+        d,
+        dstRef,
+        nodes.find((n) => n.name === src.pod?.spec?.nodeName) ?? nodes[0],
+        src.pod?.metadata.namespace ?? ns,
+      );
+      dnsLine = r.line;
+      dstTarget = r.target;
+      ns = r.namespace ?? ns;
+    }
+    dst = await resolveEnd(client, dstTarget, ns, nodes, { fromHost: src.kind === 'host', port: o.port });
+  }
+  if (dst.kind === 'host') throw new CliError('DST cannot be the host: traces end in the cluster');
+  const proto: Proto = ingress ? 'tcp' : ((o.proto as Proto | undefined) ?? dst.proto ?? 'tcp');
+  const port = proto === 'icmp' ? undefined : o.port && dst.kind !== 'svc' && !ingress ? o.port : dst.port;
+  if (proto !== 'icmp' && !port) throw new CliError(`no port to trace to ${dst.label}: give --port`);
+  // Live packets and a proxied connection are found by what the kernel saw; a probe's own port is known.
+  const discover = !!o.live || !!ingress?.viaProxy;
+  const sport = proto === 'icmp' || discover ? undefined : 40000 + Math.floor(Math.random() * 20000);
+  const leg: Leg = { source, srcIp, packet: { src: srcIp, dst: dst.ip, proto, sport, dport: port, mark: 0, ctstate: 'NEW' } };
+  const dstText = `${dst.ip}${port ? `:${port}` : ''}`;
+  const headline = `trace ${src.label} -> ${ingress ? ingress.label : dst.label} (${dstText}/${proto})${sport ? `, source port ${sport}` : ''}`;
+
+  if (o.explain) {
+    const predicted = simulate(world, source, { ...leg.packet, sport: sport ?? 0 });
+    const report: TraceReport = {
+      headline: `${headline}: the path the rules and routes predict (nothing sent)`,
+      dns: dnsLine,
+      ingress: ingress?.text,
+      hops: predicted.hops,
+      conclusion: conclusion(predicted, dstText),
+      explainOnly: true,
+    };
+    if (ingress) {
+      // The router's pick is its own (round robin): the path to its first endpoint stands for all.
+      const o1 = predicted.outcome;
+      const router = o1.kind === 'delivered' ? ingress.routers.find((r) => `${r.namespace}/${r.name}` === o1.to) : undefined;
+      const first = ingress.decision.answer ? undefined : ingress.decision.upstream?.endpoints[0];
+      const second =
+        router && first
+          ? {
+              res: { path: simulate(world, routerLeg(router, first).source, { ...routerLeg(router, first).packet, sport: 0 }) },
+              picked: first,
+              predicted: true,
             }
-          }
+          : undefined;
+      Object.assign(report, ingressHops(world, ingress, { path: predicted, runs: new Map() }, second, dstText));
+    }
+    emit(o.droppedOnly ? onlyDropped(report, predicted) : report);
+    return /^DELIVERED/.test(report.conclusion);
+  }
+
+  await sweepStaleHelpers(d, cluster);
+  const senderIp = src.kind === 'node' ? src.ip : undefined;
+  const rules = [...legRules(world, leg), ...(ingress?.routerRules ?? [])];
+  const kernel = await startKernelTrace(d, cluster, nodes, rules, senderIp);
+  let before = new Map(views.map((v) => [v.name, v.rules.rules] as const));
+  let allDelivered = true;
+  try {
+    const wanted = o.live ? (o.count ?? 1) : 1;
+    let shown = 0;
+    let interrupted = false;
+    const onSignal = (): void => {
+      interrupted = true;
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const seenIds = new Set<string>();
+    try {
+      while (shown < wanted && !interrupted) {
+        let probe: ProbeResult | undefined;
+        let probeText: string;
+        if (o.live) {
+          const got = await waitForLive(kernel, world, leg, seenIds, () => interrupted);
+          if (!got) break;
+          probeText = `the next new ${proto.toUpperCase()} packet from ${src.label} to ${dstText} (source port ${got.sport ?? '-'}), as the kernel traced it`;
+          leg.packet.sport = got.sport;
+        } else if (ingress) {
+          ({ probe, text: probeText } = await ingress.probe(sport));
+        } else {
+          ({ probe, text: probeText } = await sendProbe(d, cluster, src, nodes, proto, dst.ip, port, sport, hostIp));
         }
-        const delivered = live.outcome.kind === 'delivered';
-        let mismatch: string | undefined;
-        if (delivered !== result.ok && !(proto === 'udp' && delivered))
-          mismatch = `the rules predict ${delivered ? 'delivery' : live.outcome.kind}, but the probe ${result.text}`;
-        const zero = live.hops.filter((h) => h.rule && h.delta === 0 && h.node === entryNode);
-        if (!mismatch && zero.length && result.ok)
-          mismatch = `${zero.length} rule(s) on the predicted path counted no packet (${zero.map((h) => h.ruleRef).join(', ')})`;
-        return {
-          headline,
+        await new Promise((r) => setTimeout(r, 300)); // the rest of the path's trace lines, from the other nodes
+        const after = await snapshotRules(d, nodes);
+        const round: Round = { before, after, kernel };
+        const res = await legEvidence(d, nodes, world, leg, round);
+        if (o.live) leg.packet.sport = undefined;
+        before = after;
+        const entryNode = res.path.hops.find((h) => h.node && h.netns === 'node agent')?.node;
+        let report: TraceReport = {
+          headline: o.live
+            ? `trace ${src.label} -> ${ingress ? ingress.label : dst.label} (${dstText}/${proto})${res.sport ? `, source port ${res.sport}` : ''}`
+            : headline,
           dns: dnsLine,
-          probe: `${src.kind === 'host' ? `TCP connect from the host (${hostIp}:${sport})` : cmd.join(' ')}: ${result.text}`,
-          hops: live.hops,
-          conntrack: conntrackText,
-          mismatch,
-          conclusion: conclusion(live, dstText),
+          probe: probeText,
+          live: !!o.live,
+          hops: res.path.hops,
+          conntrack: res.conntrack,
+          // An Ingress probe's answer is the router's: compared with the whole path below.
+          mismatch: ingress ? undefined : disagreement(res, probe, entryNode, proto),
+          conclusion: conclusion(res.path, dstText),
           explainOnly: false,
         };
-      });
-      env.io.out(o.output === 'json' ? JSON.stringify(traceJson(report), null, 2) : formatTrace(report));
-      // As ping does: a script can test whether the packet got there.
-      if (!/^DELIVERED/.test(report.conclusion)) throw new AlreadyReported(1);
-    });
+        let finalPath = res.path;
+        if (ingress) {
+          const leg2 = await routerChoice(ingress, res, probe);
+          const second = leg2 ? await legEvidence(d, nodes, world, leg2.leg, round) : undefined;
+          Object.assign(
+            report,
+            ingressHops(world, ingress, res, second && leg2 ? { res: second, picked: leg2.picked } : undefined, dstText),
+          );
+          if (second) finalPath = second.path;
+          if (second?.conntrack) report.conntrack = `${report.conntrack ?? '-'}; the router's connection ${second.conntrack}`;
+          const reached = /^DELIVERED/.test(report.conclusion) || !!ingress.decision.answer;
+          if (probe && reached !== probe.ok && !(ingress.decision.answer && !probe.ok))
+            report.mismatch = `the rules and the route table predict ${reached ? 'an answer' : 'no answer'}, but the probe got ${probe.text}`;
+        }
+        const delivered = /^DELIVERED/.test(report.conclusion);
+        if (o.droppedOnly) {
+          if (delivered) {
+            // Not a drop: --live keeps watching; a probe says so in one line.
+            if (!o.live)
+              emit({
+                ...report,
+                hops: [],
+                conntrack: undefined,
+                mismatch: undefined,
+                conclusion: `${report.conclusion} (nothing dropped)`,
+              });
+            if (!o.live) shown++;
+            continue;
+          }
+          report = onlyDropped(report, finalPath);
+        }
+        allDelivered &&= delivered;
+        emit(report);
+        shown++;
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  } finally {
+    await kernel.stop();
+  }
+  return allDelivered;
+}
+
+/**
+ * --live: waits until a node's kernel trace shows a new packet from the leg's source to its destination
+ * (before any NAT: on the node it enters first); its source port names the connection.
+ */
+async function waitForLive(
+  kernel: KernelTrace,
+  world: World,
+  leg: Leg,
+  seen: Set<string>,
+  stopped: () => boolean,
+): Promise<{ sport?: number } | undefined> {
+  const predicted = simulate(world, leg.source, { ...leg.packet, sport: 0 });
+  const entry = predicted.hops.find((h) => h.node && h.netns === 'node agent')?.node ?? predicted.hops.find((h) => h.node)?.node;
+  if (!entry) throw new CliError(`no node on the way from ${leg.srcIp} to ${leg.packet.dst}: nothing to watch`);
+  while (!stopped()) {
+    const events = parseTrace(kernel.text(entry)).filter((e) => !seen.has(e.id));
+    const run = firstPacket(events, leg.srcIp, undefined, { dst: leg.packet.dst, dport: leg.packet.dport });
+    if (run.length) {
+      for (const e of run) seen.add(e.id);
+      const f = run[0].kind === 'packet' ? run[0].fields : {};
+      // A retransmitted opening (same source port) is the connection already traced.
+      if (f.SPORT && seen.has(`port ${f.SPORT}`)) continue;
+      if (f.SPORT) seen.add(`port ${f.SPORT}`);
+      return { sport: f.SPORT ? Number(f.SPORT) : undefined };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return undefined;
+}
+
+async function sendProbe(
+  d: Docker,
+  cluster: string,
+  src: ResolvedEnd,
+  nodes: NodeInfo[],
+  proto: Proto,
+  ip: string,
+  port: number | undefined,
+  sport: number | undefined,
+  hostIp: string,
+): Promise<{ probe: ProbeResult; text: string }> {
+  const cmd = probeCommand(proto, ip, port, sport ?? 0);
+  let probe: ProbeResult;
+  if (src.kind === 'pod')
+    probe = await probeFromContainer(
+      d,
+      cluster,
+      await pauseContainer(d, cluster, src.pod!.metadata.namespace!, src.pod!.metadata.name!),
+      cmd,
+      proto,
+    );
+  else if (src.kind === 'node') probe = await probeFromContainer(d, cluster, nodes.find((n) => n.ip === src.ip)!.container, cmd, proto);
+  else if (proto === 'tcp') probe = await probeFromHost(ip, port!, sport!);
+  // UDP and ICMP from the host: the same tools in a helper in the host's own network namespace.
+  else probe = await probeFromContainer(d, cluster, 'host', cmd, proto);
+  const text =
+    src.kind === 'host'
+      ? `${proto === 'tcp' ? `TCP connect from the host (${hostIp}:${sport})` : `${shellWords(cmd)} (from the host)`}`
+      : shellWords(cmd);
+  return { probe, text: `${text}: ${probe.text}` };
 }

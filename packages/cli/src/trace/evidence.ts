@@ -2,6 +2,8 @@
 // snapshots of a node, and the conntrack entry of the probe's connection (its reply tuple shows the DNAT the
 // kernel applied). Pure.
 import type { Rule } from './netfilter';
+import { ifaceText, matchedRules, ruleSightings, type TraceEvent, ttlOut } from './nftrace';
+import type { Hop } from './simulate';
 
 export interface ConntrackEntry {
   proto: string;
@@ -56,4 +58,46 @@ export function counterDelta(before: Rule[], after: Rule[], rule: Rule): number 
   const b = after.find(same);
   if (!a || !b) return undefined;
   return b.packets - a.packets;
+}
+
+export interface Evidence {
+  /** Per node: its rules before and after the probe (iptables-save -c). */
+  before: Map<string, Rule[]>;
+  after: Map<string, Rule[]>;
+  /** Per node: the kernel's trace of the packet's first packet there (empty: none seen or no trace). */
+  runs: Map<string, TraceEvent[]>;
+}
+
+/**
+ * Adds what the kernel saw to a path's hops: each rule's counter delta, whether the kernel's trace saw the
+ * packet match it, and from that trace the TTL and interfaces of the packet at that very rule (so a row
+ * shows the TTL where it changes: after the routing decision of each node), and the TTL leaving each node.
+ */
+export function applyEvidence(hops: Hop[], e: Evidence): void {
+  for (const h of hops) {
+    if (!h.rule || !h.node) continue;
+    h.delta = counterDelta(e.before.get(h.node) ?? [], e.after.get(h.node) ?? [], h.rule);
+  }
+  for (const [node, run] of e.runs) {
+    if (run.length === 0) continue;
+    const seen = matchedRules(run);
+    const at = ruleSightings(run);
+    for (const h of hops.filter((x) => x.node === node)) {
+      if (h.rule) {
+        const key = `${h.rule.table}:${h.rule.chain}|${h.text}`;
+        h.traced = seen.has(key);
+        const s = at.get(key);
+        if (s) {
+          h.ttl = s.ttl;
+          h.iface = ifaceText(s) || undefined;
+        }
+      } else if (h.where === 'route' && h.netns === 'node agent') {
+        const ttl = ttlOut(run);
+        if (ttl) {
+          h.ttl = Number(ttl);
+          h.text += `; left with TTL ${ttl}`;
+        }
+      }
+    }
+  }
 }

@@ -9,12 +9,23 @@ export interface TraceReport {
   /** How DST's name resolved, when it was a DNS name. */
   dns?: string;
   probe?: string;
+  /** The packet was real traffic (--live), not a probe: `probe` says which. */
+  live?: boolean;
   hops: Hop[];
   conntrack?: string;
   /** When the model and the probe disagree, what differs. */
   mismatch?: string;
+  /** Hop numbers of the rows, when only some of the path is shown (--dropped-only). */
+  numbers?: number[];
+  /** How an Ingress URL routes (rule, Service, endpoints), when DST was one. */
+  ingress?: string;
   conclusion: string;
   explainOnly: boolean;
+}
+
+/** A command as a shell would take it back (for the probe line). */
+export function shellWords(cmd: string[]): string {
+  return cmd.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 /** The rule as printed in a row: without "-A CHAIN" and the comment (the OBJECT column says it). */
@@ -28,30 +39,42 @@ export function shortRule(text: string): string {
 export function formatTrace(r: TraceReport): string {
   const out = [r.headline];
   if (r.dns) out.push(`dns: ${r.dns}`);
-  if (r.probe) out.push(`probe: ${r.probe}`);
+  if (r.ingress) out.push(`ingress: ${r.ingress}`);
+  if (r.probe) out.push(`${r.live ? 'live' : 'probe'}: ${r.probe}`);
   out.push('');
   const traced = r.hops.some((h) => h.traced !== undefined);
+  const ttls = r.hops.some((h) => h.ttl !== undefined);
   const rows = [
     [
       'HOP',
       'NODE',
       'NETNS',
+      ...(ttls ? ['IFACE'] : []),
       'WHERE',
       ...(r.explainOnly ? [] : ['PKTS']),
+      ...(ttls ? ['TTL'] : []),
       'RULE / ROUTE',
       'OBJECT',
       'NAT',
       ...(traced ? ['KERNEL TRACE'] : []),
     ],
   ];
+  // TTL where it changes: the first row the kernel saw, then each row where the packet's TTL differs.
+  let lastTtl: number | undefined;
   r.hops.forEach((h, i) => {
     const delta = h.ruleRef ? (h.delta === undefined ? '?' : `+${h.delta}`) : '';
+    const ttl = h.ttl !== undefined && h.ttl !== lastTtl ? String(h.ttl) : '';
+    if (h.ttl !== undefined) lastTtl = h.ttl;
+    // A pod's row starts a new packet (the router's own connection): its first TTL shows again.
+    if (h.netns.startsWith('pod ')) lastTtl = undefined;
     rows.push([
-      String(i + 1),
+      String(r.numbers?.[i] ?? i + 1),
       h.node ?? '-',
       h.netns,
+      ...(ttls ? [h.iface ?? ''] : []),
       h.ruleRef ?? h.where,
       ...(r.explainOnly ? [] : [delta]),
+      ...(ttls ? [ttl] : []),
       h.rule ? shortRule(h.text) + (h.uncertain ? ' (?)' : '') : h.text,
       h.object?.text ?? '',
       h.nat ?? '',
@@ -70,9 +93,11 @@ export function traceJson(r: TraceReport): object {
   return {
     headline: r.headline,
     dns: r.dns,
+    ingress: r.ingress,
     probe: r.probe,
+    live: r.live,
     hops: r.hops.map((h, i) => ({
-      hop: i + 1,
+      hop: r.numbers?.[i] ?? i + 1,
       node: h.node,
       netns: h.netns,
       where: h.where,
@@ -82,6 +107,8 @@ export function traceJson(r: TraceReport): object {
       nat: h.nat,
       packets: h.delta,
       traced: h.traced,
+      ttl: h.ttl,
+      iface: h.iface,
       uncertain: h.uncertain,
     })),
     conntrack: r.conntrack,

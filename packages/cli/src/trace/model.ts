@@ -78,7 +78,7 @@ export function addressOnDev(n: NodeView, dev: string | undefined): string | und
 }
 
 export interface RuleObject {
-  kind: 'Service' | 'Endpoint' | 'NetworkPolicy' | 'Isolation' | 'NoEndpoints' | 'Other';
+  kind: 'Service' | 'Endpoint' | 'NetworkPolicy' | 'Isolation' | 'NoEndpoints' | 'Ingress' | 'Other';
   /** "ns/name" (Service, NetworkPolicy). */
   ref?: string;
   /** The Service port name when the comment has one. */

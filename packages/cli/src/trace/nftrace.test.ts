@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { firstPacket, matchedRules, parseTrace, traceRule, ttlOut } from './nftrace';
+import { droppedBy, firstPacket, ifaceText, matchedRules, parseTrace, ruleSightings, traceRule, ttlOut } from './nftrace';
 
 // `xtables-monitor --trace` in a node while a pod's TCP probe (source port 45555) crossed it to a ClusterIP.
 const text = readFileSync(new URL('./testdata/xtables-monitor.trace', import.meta.url), 'utf8');
@@ -31,6 +31,58 @@ describe("the kernel's trace of a probe", () => {
     expect(rules.some((r) => r.includes('-j TRACE'))).toBe(false);
     expect(ttlOut(run)).toBe('63');
     expect(firstPacket(parseTrace(text), '10.9.9.9')).toEqual([]);
+  });
+
+  it('gives each matched rule the TTL and interfaces of the packet at its hook', () => {
+    const run = firstPacket(parseTrace(text), '10.244.1.4', 45555);
+    const seen = ruleSightings(run);
+    const dnat = seen.get(
+      'nat:KUBE-SEP-SGAXMPNGNM2A5VC2|-A KUBE-SEP-SGAXMPNGNM2A5VC2 -p tcp -m comment --comment "default/echo" -m tcp -j DNAT --to-destination 10.244.2.3:8080',
+    );
+    // PREROUTING: arrived from the pod, TTL still 64, destination still the ClusterIP.
+    expect(dnat).toEqual({ ttl: 64, in: 'eth1', out: undefined, src: '10.244.1.4', dst: '10.101.98.73' });
+    // Routed: the FORWARD and POSTROUTING rules see TTL 63, the endpoint as destination, both interfaces.
+    const post = seen.get(
+      'nat:KUBELAB-POSTROUTING|-A KUBELAB-POSTROUTING -s 10.244.1.0/24 -d 10.244.0.0/16 -m comment --comment "pod to pod: no NAT" -j RETURN',
+    )!;
+    expect(post).toMatchObject({ ttl: 63, dst: '10.244.2.3' });
+    expect(ifaceText(post)).toBe('eth1 -> eth0');
+    expect(ifaceText({ out: 'eth0' })).toBe('-> eth0');
+    expect(droppedBy(run)).toBeUndefined();
+  });
+
+  it('finds the first packet to a destination (live traffic, source port unknown) and its drop', () => {
+    const events = parseTrace(
+      [
+        'PACKET: 2 aa IN=eth1 SRC=10.244.1.4 DST=10.244.9.9 TTL=64 SPORT=40001 DPORT=53 SYN',
+        ' TRACE: 2 aa raw:PREROUTING:policy:ACCEPT',
+        'PACKET: 2 bb IN=eth1 SRC=10.244.1.4 DST=10.244.2.2 TTL=64 SPORT=40002 DPORT=8080 SYN',
+        ' TRACE: 2 bb filter:KUBELAB-NPI-ABC:rule:0x9:DROP  -4 -t filter -A KUBELAB-NPI-ABC -m comment --comment "default/echo-b isolated for ingress: no policy allowed it" -j DROP',
+      ].join('\n'),
+    );
+    const run = firstPacket(events, '10.244.1.4', undefined, { dst: '10.244.2.2', dport: 8080 });
+    expect(run[0]).toMatchObject({ kind: 'packet', id: 'bb' });
+    expect(droppedBy(run)).toMatchObject({ chain: 'KUBELAB-NPI-ABC', verdict: 'DROP' });
+  });
+
+  it('watches connection openings only when no source port is known', () => {
+    expect(traceRule('tcp', '10.244.1.4', undefined, { dst: '10.96.0.5', dport: 80 })).toEqual([
+      '-p',
+      'tcp',
+      '-s',
+      '10.244.1.4/32',
+      '-d',
+      '10.96.0.5/32',
+      '--syn',
+      '--dport',
+      '80',
+      '-m',
+      'comment',
+      '--comment',
+      'kubelab trace probe',
+      '-j',
+      'TRACE',
+    ]);
   });
 
   it('marks only the probe', () => {

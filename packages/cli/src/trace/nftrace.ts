@@ -41,10 +41,18 @@ export function parseTrace(text: string): TraceEvent[] {
   return out;
 }
 
-/** The events of the first packet from `src` (and `sport`): one contiguous run of its trace id. */
-export function firstPacket(events: TraceEvent[], src: string, sport?: number): TraceEvent[] {
+/**
+ * The events of the first packet from `src` (and `sport`; and to `to.dst`:`to.dport` as it arrived, before
+ * any NAT): one contiguous run of its trace id.
+ */
+export function firstPacket(events: TraceEvent[], src: string, sport?: number, to: { dst?: string; dport?: number } = {}): TraceEvent[] {
   const start = events.findIndex(
-    (e) => e.kind === 'packet' && e.fields.SRC === src && (sport === undefined || e.fields.SPORT === String(sport)),
+    (e) =>
+      e.kind === 'packet' &&
+      e.fields.SRC === src &&
+      (sport === undefined || e.fields.SPORT === String(sport)) &&
+      (to.dst === undefined || e.fields.DST === to.dst) &&
+      (to.dport === undefined || e.fields.DPORT === String(to.dport)),
   );
   if (start < 0) return [];
   const id = events[start].id;
@@ -61,6 +69,45 @@ export function matchedRules(run: TraceEvent[]): Set<string> {
   return out;
 }
 
+export interface RuleSighting {
+  /** The packet as the hook saw it when this rule matched: TTL, interfaces, addresses (after earlier NAT). */
+  ttl?: number;
+  in?: string;
+  out?: string;
+  src?: string;
+  dst?: string;
+}
+
+const ruleKey = (e: TraceRule): string => `${e.table}:${e.chain}|${e.spec}`;
+
+/**
+ * Per matched rule ("table:chain|-A ..."), the packet the kernel printed for that rule's hook just before
+ * it: so each row of a trace has the TTL and interfaces of the packet at that rule, not just per node.
+ */
+export function ruleSightings(run: TraceEvent[]): Map<string, RuleSighting> {
+  const out = new Map<string, RuleSighting>();
+  let last: TracePacket | undefined;
+  for (const e of run) {
+    if (e.kind === 'packet') last = e;
+    else if (e.what === 'rule' && e.spec && last && !out.has(ruleKey(e))) {
+      const f = last.fields;
+      out.set(ruleKey(e), { ttl: f.TTL ? Number(f.TTL) : undefined, in: f.IN, out: f.OUT, src: f.SRC, dst: f.DST });
+    }
+  }
+  return out;
+}
+
+/** "eth1", "eth1 -> eth0", "-> eth0": the interfaces of a sighting. */
+export function ifaceText(s: Pick<RuleSighting, 'in' | 'out'>): string {
+  if (s.in && s.out) return `${s.in} -> ${s.out}`;
+  return s.in ?? (s.out ? `-> ${s.out}` : '');
+}
+
+/** The packet's verdict at this node: "DROP" when a rule or a chain policy dropped it, else undefined. */
+export function droppedBy(run: TraceEvent[]): TraceRule | undefined {
+  return run.find((e): e is { kind: 'rule' } & TraceRule => e.kind === 'rule' && /^DROP$/i.test(e.verdict));
+}
+
 /** The TTL the packet left the node with (its last PACKET line that has an output interface). */
 export function ttlOut(run: TraceEvent[]): string | undefined {
   const withOut = run.filter((e): e is { kind: 'packet' } & TracePacket => e.kind === 'packet' && !!e.fields.OUT);
@@ -69,14 +116,19 @@ export function ttlOut(run: TraceEvent[]): string | undefined {
 
 export const TRACE_COMMENT = 'kubelab trace probe';
 
-/** The raw-table TRACE rule that marks the probe's packets (and nothing else) on a node. */
-export function traceRule(proto: string, src: string, sport?: number): string[] {
+/**
+ * The raw-table TRACE rule that marks the probe's packets (and nothing else) on a node. Without a source
+ * port (watching live traffic), TCP is narrowed to connection openings (SYN): the first packet of each.
+ */
+export function traceRule(proto: string, src: string, sport?: number, o: { dst?: string; dport?: number } = {}): string[] {
   return [
     '-p',
     proto,
     '-s',
     `${src}/32`,
-    ...(sport ? ['--sport', String(sport)] : []),
+    ...(o.dst ? ['-d', `${o.dst}/32`] : []),
+    ...(sport ? ['--sport', String(sport)] : proto === 'tcp' ? ['--syn'] : []),
+    ...(o.dport ? ['--dport', String(o.dport)] : []),
     '-m',
     'comment',
     '--comment',

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseRoutes, type World } from './model';
 import { parseRuleset } from './netfilter';
-import { conclusion, simulate } from './simulate';
+import { formatTrace } from './format';
+import { applyEvidence } from './evidence';
+import { parseTrace } from './nftrace';
+import { conclusion, droppedRows, simulate } from './simulate';
 
 // The policy chains as the node agent renders them (packages/node-agent/src/network/policy-rules.ts):
 // pod x/a (10.244.1.2) isolated for ingress by x/web, which allows only 10.244.2.2 to port 8080.
@@ -62,6 +65,49 @@ describe('a NetworkPolicy drop in a trace', () => {
       'NetworkPolicy x/web (dropped ingress to a)',
       'ingress isolation of pod x/a: no policy allowed it',
     ]);
+  });
+
+  it('--dropped-only keeps the rows that decided the drop, numbered as in the whole path', () => {
+    const t = simulate(
+      world,
+      { kind: 'pod', namespace: 'x', name: 'client' },
+      { src: '10.244.1.5', dst: '10.244.1.2', proto: 'tcp', sport: 40000, dport: 8080, mark: 0, ctstate: 'NEW' },
+    );
+    const rows = droppedRows(t);
+    expect(rows.map((h) => h.object?.text)).toEqual([
+      'NetworkPolicy x/web (dropped ingress to a)',
+      'ingress isolation of pod x/a: no policy allowed it',
+    ]);
+    // The kernel's trace of the dropped packet: TTL 63 at the policy rules (after routing), interfaces in and out.
+    const run = parseTrace(
+      [
+        'PACKET: 2 aa IN=eth1 OUT=eth1 SRC=10.244.1.5 DST=10.244.1.2 TTL=63 SPORT=40000 DPORT=8080 SYN',
+        ' TRACE: 2 aa filter:KUBELAB-NPI-KNLBO24SYOI6HFQJ:rule:0x9:CONTINUE  -4 -t filter -A KUBELAB-NPI-KNLBO24SYOI6HFQJ -m comment --comment "netpol x/web dropped ingress to a"',
+        ' TRACE: 2 aa filter:KUBELAB-NPI-KNLBO24SYOI6HFQJ:rule:0xb:DROP  -4 -t filter -A KUBELAB-NPI-KNLBO24SYOI6HFQJ -m comment --comment "x/a isolated for ingress: no policy allowed it" -j DROP',
+      ].join('\n'),
+    );
+    applyEvidence(t.hops, { before: new Map(), after: new Map(), runs: new Map([['w1', run]]) });
+    const text = formatTrace({
+      headline: 'trace',
+      hops: rows,
+      numbers: rows.map((h) => t.hops.indexOf(h) + 1),
+      conclusion: conclusion(t, '10.244.1.2:8080'),
+      explainOnly: false,
+    });
+    expect(text).toMatch(/^HOP\s+NODE\s+NETNS\s+IFACE\s+WHERE\s+PKTS\s+TTL\s+RULE \/ ROUTE\s+OBJECT\s+NAT\s+KERNEL TRACE$/m);
+    // The TTL shows where it changes: on the first row the kernel saw, not again on the next.
+    expect(text).toMatch(
+      /^\d+\s+w1\s+node agent\s+eth1 -> eth1\s+filter:KUBELAB-NPI-KNLBO24SYOI6HFQJ:4\s+\?\s+63\s+NetworkPolicy x\/web \(dropped ingress to a\)\s+matched$/m,
+    );
+    expect(text).toMatch(
+      /^\d+\s+w1\s+node agent\s+eth1 -> eth1\s+filter:KUBELAB-NPI-KNLBO24SYOI6HFQJ:6\s+\?\s+-j DROP\s+ingress isolation/m,
+    );
+    expect(
+      text
+        .split('\n')
+        .filter((l) => /^\d+ /.test(l))
+        .map((l) => Number(l.split(' ')[0])),
+    ).toEqual(rows.map((h) => t.hops.indexOf(h) + 1));
   });
 
   it('follows the allowed peer through the mark its policy rule set', () => {

@@ -22,6 +22,10 @@ export interface Hop {
   delta?: number;
   /** Set from the kernel's trace of the probe: did its first packet match this rule. */
   traced?: boolean;
+  /** From the kernel's trace: the packet's TTL at this rule (or leaving the node, on a route row). */
+  ttl?: number;
+  /** From the kernel's trace: "eth1 -> eth0", the interfaces the packet had at this rule. */
+  iface?: string;
   rule?: Rule;
   uncertain?: boolean;
 }
@@ -212,4 +216,19 @@ export function conclusion(t: TracePath, dst: string): string {
   if (o.kind === 'lost') return `NOT DELIVERED: ${o.why}`;
   const by = o.by ? ` by ${o.by.text}` : '';
   return `${o.kind === 'dropped' ? 'DROPPED' : 'REJECTED'} at ${o.at} on ${o.node}${by}`;
+}
+
+/**
+ * The rows that decided a drop or a reject (`--dropped-only`): the NetworkPolicy rules that counted the
+ * packet in the chain that dropped it (none of them allowed it), and the rule that dropped or rejected it.
+ */
+export function droppedRows(t: TracePath): Hop[] {
+  if (t.outcome.kind !== 'dropped' && t.outcome.kind !== 'rejected') return [];
+  const last = t.hops[t.hops.length - 1];
+  if (!last) return [];
+  return t.hops.filter(
+    (h) =>
+      h === last ||
+      (h.node === last.node && h.where === last.where && h.object?.kind === 'NetworkPolicy' && h.object.policyAction === 'dropped'),
+  );
 }

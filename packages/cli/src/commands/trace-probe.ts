@@ -1,0 +1,164 @@
+// The probes `kubelab trace` sends: nc (TCP, UDP) or ping (ICMP) with a fixed source port, from a helper
+// joined to the source pod's or node's network namespace, or to the host's own (`host`: Node cannot send
+// ICMP, and one tool for all three keeps the results alike); a TCP connect from the CLI itself; and an HTTP
+// request (an Ingress URL) that carries an X-Request-ID, so the router's access log tells where it went.
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type Docker from 'dockerode';
+import { demuxFrames } from '@kubelab/api';
+import { attachBound, createHelper } from '../inspect/node-docker';
+
+export type Proto = 'tcp' | 'udp' | 'icmp';
+
+export interface ProbeResult {
+  ok: boolean;
+  text: string;
+}
+
+export function describeNc(out: string, code: number, proto: Proto): ProbeResult {
+  const line = out.trim().split('\n').pop() ?? '';
+  if (proto === 'tcp') {
+    if (code === 0) return { ok: true, text: 'connected' };
+    if (/refused/i.test(out)) return { ok: false, text: 'connection refused (an ICMP port-unreachable or a TCP reset came back)' };
+    if (/timed out|in progress/i.test(out)) return { ok: false, text: 'timed out (no answer: dropped somewhere)' };
+    return { ok: false, text: line || `failed (exit ${code})` };
+  }
+  if (proto === 'udp') {
+    if (/refused/i.test(out)) return { ok: false, text: 'refused (ICMP port unreachable)' };
+    return {
+      ok: code === 0,
+      text: out.trim() ? `answered: ${out.trim().split('\n')[0].slice(0, 60)}` : 'sent (no answer within 1 s; UDP has no handshake)',
+    };
+  }
+  const ttl = /ttl=(\d+)/.exec(out)?.[1];
+  return ttl
+    ? { ok: true, text: `echo reply, TTL ${ttl}` }
+    : { ok: false, text: /unreachable|prohibited/i.test(out) ? line : 'no echo reply' };
+}
+
+export function probeCommand(proto: Proto, ip: string, port: number | undefined, sport: number): string[] {
+  if (proto === 'icmp') return ['ping', '-c', '1', '-W', '2', ip];
+  if (proto === 'tcp') return ['nc', '-z', '-v', '-w', '2', '-p', String(sport), ip, String(port)];
+  return ['sh', '-c', `echo kubelab-trace | nc -u -w 1 -p ${sport} ${ip} ${port}`];
+}
+
+/** Runs a probe command in a helper joined to `joins` ("host": the host's namespace); its output and exit. */
+export async function runInHelper(
+  d: Docker,
+  cluster: string,
+  joins: string,
+  cmd: string[],
+  capAdd: string[],
+): Promise<{ out: string; code: number }> {
+  const h = await createHelper(d, { cluster, joins, purpose: 'trace probe', cmd, capAdd, bound: true });
+  const { stream } = await attachBound(h);
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((resolve) => stream.on('end', resolve));
+  // Before start: the helper is AutoRemove, gone as soon as it exits.
+  const exited = h.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
+  await h.start();
+  const exit = await exited;
+  await Promise.race([ended, new Promise((r) => setTimeout(r, 1000))]);
+  stream.destroy();
+  return { out: demuxFrames(Buffer.concat(chunks)).map(String).join(''), code: exit.StatusCode };
+}
+
+export async function probeFromContainer(d: Docker, cluster: string, joins: string, cmd: string[], proto: Proto): Promise<ProbeResult> {
+  const r = await runInHelper(d, cluster, joins, cmd, proto === 'icmp' ? ['NET_RAW'] : []);
+  return describeNc(r.out, r.code, proto);
+}
+
+export function probeFromHost(ip: string, port: number, sport: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: ip, port, localPort: sport, timeout: 2000 });
+    s.once('connect', () => {
+      s.destroy();
+      resolve({ ok: true, text: 'connected' });
+    });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve({ ok: false, text: 'timed out (no answer: dropped somewhere)' });
+    });
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      resolve({ ok: false, text: err.code === 'ECONNREFUSED' ? 'connection refused' : `failed: ${err.message}` }),
+    );
+  });
+}
+
+export interface HttpProbe {
+  scheme: 'http' | 'https';
+  /** Where to connect. */
+  ip: string;
+  port: number;
+  hostHeader: string;
+  /** Host name for TLS SNI. */
+  host: string;
+  target: string;
+  requestId: string;
+}
+
+/** "HTTP 200" as a probe result: any answer from the router is delivered; 5xx from it names its own failure. */
+function httpResult(status: number | undefined, err?: string): ProbeResult {
+  if (status === undefined) return { ok: false, text: err ?? 'no answer' };
+  return { ok: status < 500, text: `HTTP ${status}` };
+}
+
+/** An HTTP request from the CLI (the host): a fresh connection, no keep-alive. */
+export function httpFromHost(p: HttpProbe): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const mod = p.scheme === 'https' ? https : http;
+    const req = mod.request(
+      {
+        host: p.ip,
+        port: p.port,
+        path: p.target,
+        method: 'GET',
+        agent: false,
+        timeout: 3000,
+        headers: { Host: p.hostHeader, 'X-Request-ID': p.requestId, Connection: 'close' },
+        ...(p.scheme === 'https' ? { servername: p.host, rejectUnauthorized: false } : {}),
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(httpResult(res.statusCode)));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out (no answer: dropped somewhere)')));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      resolve(httpResult(undefined, err.code === 'ECONNREFUSED' ? 'connection refused' : err.message)),
+    );
+    req.end();
+  });
+}
+
+/** The same request with curl in a helper (a pod's or a node's namespace), from a fixed source port. */
+export function curlCommand(p: HttpProbe, sport: number): string[] {
+  const url = `${p.scheme}://${p.scheme === 'https' ? p.host : p.ip}:${p.port}${p.target}`;
+  return [
+    'curl',
+    '-sS',
+    '-o',
+    '/dev/null',
+    '-w',
+    'HTTP %{http_code}\\n',
+    '--max-time',
+    '3',
+    '--local-port',
+    String(sport),
+    ...(p.scheme === 'https' ? ['-k', '--resolve', `${p.host}:${p.port}:${p.ip}`] : ['-H', `Host: ${p.hostHeader}`]),
+    '-H',
+    `X-Request-ID: ${p.requestId}`,
+    url,
+  ];
+}
+
+export function describeCurl(out: string): ProbeResult {
+  const status = /HTTP (\d{3})/.exec(out)?.[1];
+  if (status && status !== '000') return httpResult(Number(status));
+  const err = out.replace(/HTTP 000\s*/, '').trim();
+  if (/refused/i.test(err)) return { ok: false, text: 'connection refused' };
+  if (/timed out/i.test(err)) return { ok: false, text: 'timed out (no answer: dropped somewhere)' };
+  return { ok: false, text: err || 'no answer' };
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { EndpointSlice, Ingress, Service } from '@kubelab/api';
+import { buildRouteTable } from '@kubelab/ingress';
+import { decisionText, isIngressUrl, parseTraceUrl, routeUrl, upstreamOfRequest } from './ingress-url';
+
+const svc = (name: string): Service => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: 'default' },
+  spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+});
+const slice = (name: string, ips: string[]): EndpointSlice => ({
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  metadata: { name: `${name}-x`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
+  addressType: 'IPv4',
+  ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+});
+const app: Ingress = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: { name: 'app', namespace: 'default', creationTimestamp: '2026-01-01T00:00:00Z' },
+  spec: {
+    rules: [
+      {
+        host: 'app.localhost',
+        http: {
+          paths: [
+            { path: '/app1', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } },
+            { path: '/empty', pathType: 'Exact', backend: { service: { name: 'none', port: { number: 80 } } } },
+          ],
+        },
+      },
+    ],
+  },
+};
+const services = new Map([
+  ['web', svc('web')],
+  ['none', svc('none')],
+]);
+const slices = new Map([
+  ['web', [slice('web', ['10.244.2.3', '10.244.1.5'])]],
+  ['none', [slice('none', [])]],
+]);
+// The router's own builder, fed as its watch cache would feed it.
+const table = buildRouteTable({
+  ingresses: [app],
+  service: (_ns, n) => services.get(n),
+  slices: (_ns, n) => slices.get(n) ?? [],
+  className: 'nginx',
+  isDefaultClass: true,
+});
+
+describe('an Ingress URL as trace destination', () => {
+  it('parses http(s) URLs only', () => {
+    expect(parseTraceUrl('http://App.localhost:8080/app1/x?y=1')).toEqual({
+      scheme: 'http',
+      hostHeader: 'app.localhost:8080',
+      host: 'app.localhost',
+      port: 8080,
+      target: '/app1/x?y=1',
+    });
+    expect(parseTraceUrl('https://app.localhost')).toMatchObject({ scheme: 'https', port: undefined, target: '/' });
+    expect(parseTraceUrl('svc/web')).toBeUndefined();
+    expect(parseTraceUrl('web.default')).toBeUndefined();
+  });
+
+  it('routes host and path as the router does: rule, Service, endpoints', () => {
+    const d = routeUrl(table, parseTraceUrl('http://app.localhost:8080/app1/deep')!);
+    expect(d.answer).toBeUndefined();
+    expect(d.upstream?.endpoints).toEqual(['10.244.1.5:8080', '10.244.2.3:8080']);
+    expect(decisionText(d)).toBe(
+      'Ingress default/app: app.localhost /app1 (Prefix) -> Service default/web:80 -> 10.244.1.5:8080, 10.244.2.3:8080',
+    );
+    // The router's normalised path: dot-segments resolved before matching.
+    expect(routeUrl(table, parseTraceUrl('http://app.localhost/x/../app1')!).upstream?.service).toBe('web');
+  });
+
+  it('says when the router answers by itself: no rule, no endpoints', () => {
+    const miss = routeUrl(table, parseTraceUrl('http://app.localhost/other')!);
+    expect(miss.upstream).toBeUndefined();
+    expect(miss.answer).toMatch(/404/);
+    const empty = routeUrl(table, parseTraceUrl('http://app.localhost/empty')!);
+    expect(decisionText(empty)).toBe(
+      'Ingress default/app: app.localhost /empty (Exact) -> Service default/none:80 -> no ready endpoints; the router answers 503 (Service default/none has no ready endpoints)',
+    );
+  });
+
+  it('knows an Ingress host from a Service name', () => {
+    expect(isIngressUrl(table, parseTraceUrl('http://app.localhost/')!)).toBe(true);
+    expect(isIngressUrl(table, parseTraceUrl('http://other.localhost/')!)).toBe(true);
+    expect(isIngressUrl(table, parseTraceUrl('http://web.default/')!)).toBe(false);
+  });
+
+  it('reads the endpoint the router picked from its access log', () => {
+    const log = [
+      '{"level":30,"time":1,"msg":"ingress serving"}',
+      '{"level":30,"time":2,"remote":"10.244.1.4","method":"GET","host":"app.localhost","path":"/app1","status":200,"upstream":"10.244.2.3:8080","duration":2,"requestId":"kubelab-trace-1","msg":"request"}',
+    ].join('\n');
+    expect(upstreamOfRequest(log, 'kubelab-trace-1')).toEqual({ upstream: '10.244.2.3:8080', status: 200 });
+    expect(upstreamOfRequest(log, 'kubelab-trace-2')).toBeUndefined();
+  });
+});
