@@ -102,11 +102,18 @@ export function createApp({ service, log, ready, podRuntime, metrics, auth }: Se
 /**
  * No write is acknowledged before etcd has committed it: the answer to a mutating request is held until
  * every change made up to that moment (its own and those it caused) is committed (storage/store.ts).
+ * A read's answer closes the open commit group: it may show resourceVersions a watch later starts from.
  */
 function answerAfterCommit(service: ObjectService): express.RequestHandler {
   return (req, res, next) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') {
+      res.end = ((...args: unknown[]) => {
+        service.store.seal();
+        return end(...args);
+      }) as Response['end'];
+      return next();
+    }
     res.end = ((...args: unknown[]) => {
       const store = service.store;
       if (store.resourceVersion <= store.committedResourceVersion) return end(...args);

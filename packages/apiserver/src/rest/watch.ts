@@ -68,10 +68,11 @@ export function serveWatch(store: Store, req: Request, res: Response, opts: Watc
   // Subscribe before replaying so nothing written in between is lost; replay filters by rv.
   const buffered: StoredEvent[] = [];
   let replaying = true;
-  let lastSent = 0;
+  // Changes at or below `seen` are in what the watch started from (its list, or the version it resumes
+  // from). Not moved by each event: the changes of one group share a resourceVersion (storage/store.ts).
+  let seen = 0;
   const deliver = (e: StoredEvent): void => {
-    if (!inScope(e) || e.resourceVersion <= lastSent) return;
-    lastSent = e.resourceVersion;
+    if (!inScope(e) || e.resourceVersion <= seen) return;
     const type = filteredType(e, opts.filter);
     if (type) send({ type, object: e.object });
   };
@@ -80,7 +81,9 @@ export function serveWatch(store: Store, req: Request, res: Response, opts: Watc
 
   if (rv === undefined || Number.isNaN(rv)) {
     for (const o of opts.initial()) if (opts.filter(o)) send({ type: 'ADDED', object: o });
-    lastSent = store.resourceVersion;
+    seen = store.resourceVersion;
+    // The list showed the open group's changes so far: later ones must get a newer resourceVersion.
+    store.seal();
   } else {
     const changes = store.changesSince(opts.resource, rv);
     if (!changes) {
@@ -90,9 +93,11 @@ export function serveWatch(store: Store, req: Request, res: Response, opts: Watc
       res.end();
       return;
     }
-    lastSent = rv;
+    seen = rv;
     const committed = store.committedResourceVersion;
     for (const e of changes) if (e.resourceVersion <= committed) deliver(e);
+    // Every later change reaches the subscription, and is newer than what was committed.
+    seen = Math.max(rv, committed);
   }
   for (const e of buffered) deliver(e);
   replaying = false;

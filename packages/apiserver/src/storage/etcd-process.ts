@@ -36,6 +36,9 @@ export function etcdArgs({ dataDir, clientPort = 2379, peerPort = 2380 }: EtcdPr
     '--auto-compaction-retention=5m',
     // A raft snapshot every 5000 entries instead of 100 000 keeps the in-memory raft log small.
     '--snapshot-count=5000',
+    // One transaction carries a group of changes (etcd-storage.ts: up to 1 MiB of objects) or one object
+    // (request bodies up to 3 MiB); etcd's default 1.5 MiB would refuse the biggest.
+    '--max-request-bytes=8388608',
     '--logger=zap',
     '--log-outputs=stderr',
     '--log-level=warn',

@@ -4,12 +4,16 @@
 // - History: one watch on /registry/ from (revision - window), so a watch that started before a restart
 //   resumes; below etcd's compaction the history is gone and such a watch gets 410 Gone. The same watch
 //   then stays open: a change someone else made (etcdctl put/del) is applied to the cache.
-// - Writes: each change of the cache becomes one transaction, sent in order, one at a time: a create
-//   compares create_revision == 0, an update or delete mod_revision == the version it replaced (the
-//   guaranteed update's compare-and-swap). One transaction is one etcd revision, so the revision etcd
-//   answers is the resourceVersion the cache already stamped; the change is committed when etcd says so.
-//   A failed compare or a different revision means something else wrote to /registry meanwhile: the cache
-//   no longer matches etcd, and the API server restarts to read it again (onDiverged).
+// - Writes: group commit. One transaction is in flight at a time; the changes made meanwhile form the next
+//   group (store.ts stamps them with one resourceVersion, never the same key twice) and are sent together
+//   as one transaction when the one in flight has committed. Each change keeps its own compare: a create
+//   create_revision == 0, an update or delete mod_revision == the version it replaced (the guaranteed
+//   update's compare-and-swap). One transaction is one etcd revision, so the revision etcd answers is the
+//   resourceVersion the cache stamped on the group; its changes are committed (and their writers answered)
+//   when etcd says so, never before. A failed compare fails the whole transaction: nothing of the group is
+//   acknowledged, and neither is anything after it. A failed compare or a different revision means
+//   something else wrote to etcd meanwhile: the cache no longer matches etcd, and the API server restarts
+//   to read it again (onDiverged).
 import { noop } from 'cockatiel';
 import { Etcd3, WatchClient, type IKeyValue, type IWatchResponse } from 'etcd3';
 import type { Logger } from 'pino';
@@ -27,7 +31,15 @@ export interface EtcdStorageOptions {
   onDiverged?: (reason: string) => void;
   /** How long to wait for etcd at start. */
   connectTimeoutMs?: number;
+  /**
+   * The most changes and bytes of objects a group may hold: etcd takes at most 128 operations per txn
+   * (--max-txn-ops) and 1.5 MiB per request unless told otherwise (--max-request-bytes, etcd-process.ts).
+   */
+  groupCommit?: { maxChanges: number; maxBytes: number };
 }
+
+/** Defaults for EtcdStorageOptions.groupCommit (the txn's compares, puts and failure reads: one each per change). */
+export const defaultGroupCommit = { maxChanges: 100, maxBytes: 1024 * 1024 };
 
 /** The first key after every key that starts with `prefix` (etcd's range_end for a prefix). */
 function prefixEnd(prefix: string): Buffer {
@@ -51,6 +63,8 @@ export class EtcdStorage {
   private readonly queue: StoredEvent[] = [];
   private pumping = false;
   private closed = false;
+  /** Set once a transaction failed its compare: nothing more is sent (the process restarts). */
+  private failed = false;
   private watchStream: { cancel(): void; end(): void } | undefined;
 
   constructor(private readonly opts: EtcdStorageOptions) {
@@ -131,13 +145,20 @@ export class EtcdStorage {
     const snap = await this.readAll();
     store.load(snap);
     store.durable = true;
+    store.groupCommit = this.opts.groupCommit ?? defaultGroupCommit;
     await this.watchFrom(snap.resourceVersion, this.opts.historyLimit ?? 10_000);
   }
 
-  /** A change of the cache: queued, committed in order. */
+  /**
+   * A change of the cache: queued, committed in order with the rest of its group. An idle committer starts
+   * on the next turn of the event loop, so the changes made in this one (a request and what it caused) go
+   * out as one group.
+   */
   enqueue(e: StoredEvent): void {
     this.queue.push(e);
-    if (!this.pumping) void this.pump();
+    if (this.pumping || this.failed) return;
+    this.pumping = true;
+    setImmediate(() => void this.pump());
   }
 
   async close(): Promise<void> {
@@ -162,49 +183,93 @@ export class EtcdStorage {
     return undefined;
   }
 
+  /** Commits the queue group by group (a group: the queued changes with one resourceVersion). */
   private async pump(): Promise<void> {
-    this.pumping = true;
     try {
-      while (this.queue.length) {
-        const e = this.queue[0];
-        if (!(await this.commit(e))) return;
-        this.queue.shift();
-        this.store?.markCommitted(e.resourceVersion);
+      while (this.queue.length && !this.failed) {
+        const rv = this.queue[0].resourceVersion;
+        // From here on, a new change gets the next resourceVersion: this group is what this txn holds.
+        this.store?.seal(rv);
+        let n = 1;
+        while (n < this.queue.length && this.queue[n].resourceVersion === rv) n++;
+        if (!(await this.commit(this.queue.slice(0, n)))) {
+          this.failed = true;
+          return;
+        }
+        this.queue.splice(0, n);
+        this.store?.markCommitted(rv);
       }
     } finally {
       this.pumping = false;
     }
   }
 
-  /** One change as one transaction; transient failures are retried. False when the cache has diverged. */
-  private async commit(e: StoredEvent): Promise<boolean> {
-    const key = Buffer.from(etcdKey(e.resource, e.object.metadata.namespace, e.object.metadata.name!));
-    const compare =
+  /**
+   * One group of changes (one resourceVersion) as one transaction: every compare must hold, or nothing is
+   * written. Transient failures are retried. False when the cache has diverged.
+   */
+  private async commit(group: StoredEvent[]): Promise<boolean> {
+    const rv = group[0].resourceVersion;
+    const keys = group.map((e) => Buffer.from(etcdKey(e.resource, e.object.metadata.namespace, e.object.metadata.name!)));
+    const compare = group.map((e, i) =>
       e.priorResourceVersion === undefined
-        ? [{ key, target: 'Create' as const, result: 'Equal' as const, create_revision: 0 }]
-        : [{ key, target: 'Mod' as const, result: 'Equal' as const, mod_revision: e.priorResourceVersion }];
-    const success =
-      e.type === 'DELETED' ? [{ request_delete_range: { key } }] : [{ request_put: { key, value: Buffer.from(encodeValue(e.object)) } }];
+        ? { key: keys[i], target: 'Create' as const, result: 'Equal' as const, create_revision: 0 }
+        : { key: keys[i], target: 'Mod' as const, result: 'Equal' as const, mod_revision: e.priorResourceVersion },
+    );
+    const success = group.map((e, i) =>
+      e.type === 'DELETED'
+        ? { request_delete_range: { key: keys[i] } }
+        : { request_put: { key: keys[i], value: Buffer.from(encodeValue(e.object)) } },
+    );
+    const failure = keys.map((key) => ({ request_range: { key } }));
+    const what = (): string =>
+      group.length === 1 ? `${group[0].type} ${keys[0]}` : `${group.length} changes (${group[0].type} ${keys[0]}, ...)`;
     let attempt = 0;
     for (;;) {
       try {
-        const res = await this.client.kv.txn({ compare, success, failure: [{ request_range: { key } }] });
+        const res = await this.txn({ compare, success, failure });
         const revision = Number(res.header.revision);
-        if (res.succeeded && revision === e.resourceVersion) return true;
-        // A retry of a transaction that did commit before its answer was lost: etcd shows our change.
-        if (!res.succeeded && attempt > 0 && this.alreadyApplied(e, res.responses[0]?.response_range?.kvs ?? [], revision)) return true;
+        if (res.succeeded && revision === rv) return true;
+        // A retry of a transaction that did commit before its answer was lost: etcd shows our changes.
+        if (
+          !res.succeeded &&
+          attempt > 0 &&
+          group.every((e, i) => this.alreadyApplied(e, res.responses[i]?.response_range?.kvs ?? [], revision))
+        )
+          return true;
         this.diverged(
           res.succeeded
-            ? `etcd committed ${e.type} ${key} at revision ${revision}, the cache expected ${e.resourceVersion}`
-            : `etcd refused ${e.type} ${key}: it was changed outside the API server`,
+            ? `etcd committed ${what()} at revision ${revision}, the cache expected ${rv}`
+            : `etcd refused ${what()}: ${this.refused(group, keys, res.responses)} was changed outside the API server`,
         );
         return false;
       } catch (err) {
         attempt++;
-        if (attempt === 1 || attempt % 20 === 0) this.log.warn({ err, key: key.toString(), attempt }, 'etcd write failed; retrying');
+        if (attempt === 1 || attempt % 20 === 0)
+          this.log.warn({ err, key: keys[0].toString(), changes: group.length, attempt }, 'etcd write failed; retrying');
         await sleep(Math.min(50 * attempt, 1000));
       }
     }
+  }
+
+  /** The transaction call (a seam for tests that hold or fail a commit). */
+  txn(req: Parameters<Etcd3['kv']['txn']>[0]): ReturnType<Etcd3['kv']['txn']> {
+    return this.client.kv.txn(req);
+  }
+
+  /** The keys whose compare failed, read back from the failure branch. */
+  private refused(group: StoredEvent[], keys: Buffer[], responses: { response_range?: { kvs: IKeyValue[] } }[]): string {
+    const bad = group
+      .map((e, i) => {
+        const kvs = responses[i]?.response_range?.kvs ?? [];
+        const ok =
+          e.priorResourceVersion === undefined
+            ? kvs.length === 0
+            : kvs.length === 1 && Number(kvs[0].mod_revision) === e.priorResourceVersion;
+        return ok ? undefined : keys[i].toString();
+      })
+      .filter(Boolean);
+    return bad.length ? bad.join(', ') : keys.map(String).join(', ');
   }
 
   private alreadyApplied(e: StoredEvent, kvs: IKeyValue[], revision: number): boolean {

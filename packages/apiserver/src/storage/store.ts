@@ -6,9 +6,16 @@
 //
 // With etcd behind it (etcd-storage.ts) this is the API server's watch cache: every change is applied here
 // at once (the in-process controllers read their own writes) and handed to the backend, which commits the
-// changes to etcd one transaction each, in order, so the revision etcd gives each one is the
-// resourceVersion stamped here. A change is "committed" once etcd has it: HTTP answers to writes wait for
-// that (server.ts), and watch streams only ever carry committed changes (subscribeCommitted).
+// changes to etcd in order, one transaction per group of changes (group commit), so the revision etcd
+// gives a group is the resourceVersion stamped here on each of its changes. A change is "committed" once
+// etcd has it: HTTP answers to writes wait for that (server.ts), and watch streams only ever carry
+// committed changes (subscribeCommitted).
+//
+// Groups: with groupCommit set, a change joins the open group (same resourceVersion) unless that group
+// already changes the same key (etcd refuses a key twice in one transaction, and the second change's
+// compare needs the first one's revision) or is full. The backend seals the group when it starts its
+// transaction, and so does every read that shows a resourceVersion to a client (seal(): a list, a watch's
+// start, an HTTP GET), so a client that saw resourceVersion R never misses a later change stamped R.
 import { EventEmitter } from 'node:events';
 import type { KubeObject, WatchEventType } from '@kubelab/api';
 
@@ -61,6 +68,16 @@ interface Kind {
   order: string[];
 }
 
+/**
+ * The first index at or after `i` where a resourceVersion starts: history is cut only between groups, so
+ * a watch resuming from the oldest resumable version gets every change of every later group.
+ */
+function groupStart(events: StoredEvent[], i: number): number {
+  let at = Math.max(0, i);
+  while (at > 0 && at < events.length && events[at].resourceVersion === events[at - 1].resourceVersion) at++;
+  return at;
+}
+
 export class Store {
   private readonly objects = new Map<string, Entry>();
   /** resource -> its objects in list order: a list touches only its own kind and never sorts. */
@@ -78,6 +95,10 @@ export class Store {
   private readonly commitWaiters: { rv: number; resolve: () => void }[] = [];
   /** Set by a durable backend: changes then count as committed only when it says so (markCommitted). */
   durable = false;
+  /** Set by a backend that commits groups of changes as one transaction (one revision): their limits. */
+  groupCommit: { maxChanges: number; maxBytes: number } | undefined;
+  /** The open group: the changes stamped with resourceVersion `rv` that more changes may still join. */
+  private group: { rv: number; keys: Set<string>; bytes: number } | undefined;
 
   constructor(
     private readonly historyLimit = 10_000,
@@ -88,6 +109,29 @@ export class Store {
   }
 
   get resourceVersion(): number {
+    return this.rv;
+  }
+
+  /**
+   * Closes the open group: the next change gets a new resourceVersion. With `rv`, only when the open group
+   * is that one (the backend taking a group to commit).
+   */
+  seal(rv?: number): void {
+    if (rv === undefined || this.group?.rv === rv) this.group = undefined;
+  }
+
+  /** The resourceVersion of a new change of `key`: the open group's, or the next one (a new group). */
+  private stamp(key: string, object: KubeObject | undefined): number {
+    const limits = this.groupCommit;
+    if (!limits) return ++this.rv;
+    const bytes = object ? JSON.stringify(object).length : 0;
+    const g = this.group;
+    if (g && !g.keys.has(key) && g.keys.size < limits.maxChanges && g.bytes + bytes <= limits.maxBytes) {
+      g.keys.add(key);
+      g.bytes += bytes;
+      return this.rv;
+    }
+    this.group = { rv: ++this.rv, keys: new Set([key]), bytes };
     return this.rv;
   }
 
@@ -109,8 +153,12 @@ export class Store {
     let n = 0;
     while (n < this.uncommitted.length && this.uncommitted[n].resourceVersion <= rv) n++;
     for (const e of this.uncommitted.splice(0, n)) this.events.emit('committed', e);
-    for (let i = this.commitWaiters.length - 1; i >= 0; i--) {
-      if (this.commitWaiters[i].rv <= rv) this.commitWaiters.splice(i, 1)[0].resolve();
+    if (!this.commitWaiters.length) return;
+    // Answered in the order they were written.
+    const waiting = this.commitWaiters.splice(0);
+    for (const w of waiting) {
+      if (w.rv <= rv) w.resolve();
+      else this.commitWaiters.push(w);
     }
   }
 
@@ -120,13 +168,14 @@ export class Store {
    */
   loadHistory(events: StoredEvent[], oldestResumable: number): void {
     this.history.length = 0;
-    this.history.push(...events.slice(-this.historyLimit));
+    this.history.push(...events.slice(groupStart(events, events.length - this.historyLimit)));
     this.historyFloor = Math.max(oldestResumable, this.history.length ? this.history[0].resourceVersion - 1 : oldestResumable);
   }
 
   /** etcd's revision moved for a key that is not an object (etcdctl put /something): nothing else changes. */
   skipTo(rv: number): void {
     if (rv <= this.rv) return;
+    this.group = undefined;
     this.rv = rv;
     this.markCommitted(rv);
   }
@@ -138,6 +187,7 @@ export class Store {
   applyExternal(e: StoredEvent): void {
     const key = storeKey(e.resource, e.object.metadata.namespace, e.object.metadata.name!);
     const existing = this.objects.get(key);
+    this.group = undefined;
     this.rv = e.resourceVersion;
     if (e.type === 'DELETED') {
       if (!existing) return this.markCommitted(this.rv);
@@ -166,6 +216,7 @@ export class Store {
     this.byUid.clear();
     this.owners.clear();
     this.rv = snapshot.resourceVersion;
+    this.group = undefined;
     this.committedRv = snapshot.resourceVersion;
     this.history.length = 0;
     this.historyFloor = undefined;
@@ -228,14 +279,14 @@ export class Store {
 
   /** Writes an object, stamping a new resourceVersion. Callers have already validated and checked preconditions. */
   put(resource: string, object: KubeObject, type: 'ADDED' | 'MODIFIED'): KubeObject {
-    this.rv++;
-    const stored: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(this.rv) } };
-    const key = storeKey(resource, stored.metadata.namespace, stored.metadata.name!);
+    const key = storeKey(resource, object.metadata.namespace, object.metadata.name!);
+    const rv = this.stamp(key, object);
+    const stored: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
     const previous = this.objects.get(key)?.object;
     if (previous) this.unindex(key, previous, false);
     this.index(key, { resource, object: stored });
     const priorResourceVersion = previous ? Number(previous.metadata.resourceVersion) : undefined;
-    this.record({ type, resource, object: stored, previous, resourceVersion: this.rv, priorResourceVersion });
+    this.record({ type, resource, object: stored, previous, resourceVersion: rv, priorResourceVersion });
     return stored;
   }
 
@@ -244,10 +295,10 @@ export class Store {
     const existing = this.objects.get(key);
     if (!existing) return undefined;
     this.unindex(key, existing.object, true);
-    this.rv++;
-    const gone: KubeObject = { ...existing.object, metadata: { ...existing.object.metadata, resourceVersion: String(this.rv) } };
+    const rv = this.stamp(key, undefined);
+    const gone: KubeObject = { ...existing.object, metadata: { ...existing.object.metadata, resourceVersion: String(rv) } };
     const priorResourceVersion = Number(existing.object.metadata.resourceVersion);
-    this.record({ type: 'DELETED', resource, object: gone, resourceVersion: this.rv, priorResourceVersion });
+    this.record({ type: 'DELETED', resource, object: gone, resourceVersion: rv, priorResourceVersion });
     return gone;
   }
 
@@ -324,7 +375,7 @@ export class Store {
     // Trimmed in slices of a tenth, not one element per write: shifting 10 000 entries on every write of a
     // flood is its own O(n^2).
     if (this.history.length > this.historyLimit + Math.ceil(this.historyLimit / 10)) {
-      this.history.splice(0, this.history.length - this.historyLimit);
+      this.history.splice(0, groupStart(this.history, this.history.length - this.historyLimit));
       this.historyFloor = undefined;
     }
     this.uncommitted.push(e);
