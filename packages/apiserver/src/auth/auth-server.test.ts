@@ -1,7 +1,7 @@
 // The API server with authentication and RBAC on, over HTTPS: anonymous and bad tokens, the Forbidden
 // wording, ServiceAccounts and TokenRequest, the admission plugin's token volume, NodeRestriction,
 // impersonation and the access reviews. The credentials are what `cluster up` generates.
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
@@ -337,6 +337,85 @@ describe('API server with authentication and RBAC', () => {
     expect(await send('GET', '/api/v1/namespaces/default/pods%5cweb')).toBe(400);
     expect(await send('POST', '/API/v1/namespaces/default/pods/web/eviction')).toBe(404);
     expect(await send('GET', '/api/v1/namespaces/default/pods')).toBe(200);
+  });
+
+  it('answers TokenReviews for ServiceAccount, node and admin tokens, to those allowed to create them', { timeout: 20_000 }, async () => {
+    await admin.create(
+      r('serviceaccounts'),
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reviewer' } } as never,
+      'default',
+    );
+    const tokenFor = async (sa: string): Promise<string> =>
+      (await admin.raw<{ status: { token: string } }>('POST', `/api/v1/namespaces/default/serviceaccounts/${sa}/token`, { spec: {} }))
+        .object.status.token;
+    const review = async (c: KubeClient, token: string, audiences?: string[]) =>
+      (
+        await c.raw<{ spec: object; status: Record<string, unknown> }>('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenReview',
+          spec: { token, ...(audiences ? { audiences } : {}) },
+        })
+      ).object;
+    const issuer = 'https://kubernetes.default.svc.cluster.local';
+    const saToken = await tokenFor('default');
+    const sa = await review(admin, saToken);
+    expect(sa.spec).toEqual({ token: saToken });
+    expect(sa.status).toMatchObject({
+      authenticated: true,
+      user: {
+        username: 'system:serviceaccount:default:default',
+        uid: expect.any(String),
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+      },
+      audiences: [issuer],
+    });
+    expect((await review(admin, pki.nodeTokens.n1)).status).toMatchObject({
+      authenticated: true,
+      user: { username: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] },
+      audiences: [issuer],
+    });
+    expect((await review(admin, pki.adminToken)).status).toMatchObject({
+      authenticated: true,
+      user: { username: 'kubelab-admin', groups: ['system:masters', 'system:authenticated'] },
+    });
+    expect((await review(admin, 'not-a-token')).status).toEqual({ user: {}, error: 'invalid bearer token' });
+    expect((await review(admin, saToken, ['vault'])).status).toEqual({
+      user: {},
+      error: `[invalid bearer token, token audiences ["${issuer}"] is invalid for the target audiences ["vault"]]`,
+    });
+    // Another signer's token of the same issuer: the signature does not hold.
+    const other = new ServiceAccountTokens(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const forged = other.issue({
+      namespace: 'default',
+      serviceAccount: { name: 'default', uid: 'x' },
+      audiences: [issuer],
+      expirationSeconds: 3600,
+    }).token;
+    expect((await review(admin, forged)).status).toEqual({
+      user: {},
+      error: '[invalid bearer token, go-jose/go-jose: error in cryptographic primitive]',
+    });
+    expect(await status(admin.raw('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { kind: 'TokenReview', spec: {} }))).toEqual({
+      code: 400,
+      message: 'token is required for TokenReview in authentication',
+    });
+    // Only with create tokenreviews: system:auth-delegator.
+    const reviewer = client(await tokenFor('reviewer'));
+    expect(await status(review(reviewer, saToken))).toEqual({
+      code: 403,
+      message:
+        'tokenreviews.authentication.k8s.io is forbidden: User "system:serviceaccount:default:reviewer" cannot create resource "tokenreviews" in API group "authentication.k8s.io" at the cluster scope',
+    });
+    await admin.create(r('clusterrolebindings'), {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'reviewer-auth-delegator' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: [{ kind: 'ServiceAccount', name: 'reviewer', namespace: 'default' }],
+    } as never);
+    expect((await review(reviewer, saToken)).status).toMatchObject({ authenticated: true });
+    const discovery = (await admin.raw<{ resources: { name: string; verbs: string[] }[] }>('GET', '/apis/authentication.k8s.io/v1')).object;
+    expect(discovery.resources).toContainEqual(expect.objectContaining({ name: 'tokenreviews', kind: 'TokenReview', verbs: ['create'] }));
   });
 
   it('keeps a node agent to its own Node', async () => {

@@ -2,10 +2,21 @@
 // (--token-auth-file: the admin's and the node agents'), then ServiceAccount JWTs whose bound objects must
 // still exist. No token: system:anonymous. A token nobody recognises: 401, never anonymous.
 import { readFileSync } from 'node:fs';
-import type { VerifiedToken, ServiceAccountTokens } from './service-account-tokens';
+import { DEFAULT_ISSUER, type ServiceAccountTokens, type VerifiedToken } from './service-account-tokens';
 import { ANONYMOUS, AUTHENTICATED, type UserInfo } from './types';
 
 export type AuthResult = { user: UserInfo } | { invalid: true };
+
+/** What a TokenReview reports (authentication.k8s.io/v1 TokenReviewStatus, before JSON). */
+export interface TokenReviewResult {
+  user?: UserInfo;
+  /** The audiences the token is valid for among those asked (the API server's when none were). */
+  audiences?: string[];
+  error?: string;
+}
+
+/** kube-apiserver's bearer token authenticator's answer for a token no authenticator recognises. */
+const INVALID_TOKEN = 'invalid bearer token';
 
 export interface AuthenticatorOptions {
   staticTokens: Map<string, UserInfo>;
@@ -29,6 +40,26 @@ export class Authenticator {
       if (verified && (this.opts.stillValid?.(verified) ?? true)) return { user: verified.user };
     }
     return { invalid: true };
+  }
+
+  /**
+   * A TokenReview: the token authenticated as a request would be, for `audiences` (the API server's own,
+   * --api-audiences, when empty), as pkg/registry/authentication/tokenreview does it. Static tokens are
+   * audience-agnostic: valid for the API server's audiences only.
+   */
+  async review(token: string, audiences: string[]): Promise<TokenReviewResult> {
+    const apiAudiences = this.opts.serviceAccountTokens?.apiAudiences ?? [DEFAULT_ISSUER];
+    const wanted = audiences.length ? audiences : apiAudiences;
+    const fixed = this.opts.staticTokens.get(token);
+    if (fixed) {
+      const shared = apiAudiences.filter((a) => wanted.includes(a));
+      return shared.length ? { user: fixed, audiences: shared } : { error: INVALID_TOKEN };
+    }
+    const sa = this.opts.serviceAccountTokens ? await this.opts.serviceAccountTokens.check(token, wanted) : undefined;
+    if (!sa) return { error: INVALID_TOKEN };
+    if ('error' in sa) return { error: `[${INVALID_TOKEN}, ${sa.error}]` };
+    if (!(this.opts.stillValid?.(sa.verified) ?? true)) return { error: `[${INVALID_TOKEN}, service account token has been invalidated]` };
+    return { user: sa.verified.user, audiences: sa.audiences };
   }
 }
 

@@ -171,6 +171,12 @@ export const bootstrapClusterRoles: RoleObject[] = [
     rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
   ]),
   clusterRole('system:node', nodeRules),
+  // What a component that authenticates and authorizes its own clients through the API server needs
+  // (an extension API server, kube-rbac-proxy): TokenReview and SubjectAccessReview.
+  clusterRole('system:auth-delegator', [
+    rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+    rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+  ]),
 ];
 
 export const bootstrapClusterRoleBindings: BindingObject[] = [

@@ -9,7 +9,7 @@ import { StatusError, type KubeObject } from '@kubelab/api';
 import type { ObjectService } from '../registry/object-service';
 import type { Strategy } from '../registry/strategy';
 import { forbiddenDetails, forbiddenMessage, requestAttributes } from './attributes';
-import type { Authenticator } from './authenticator';
+import type { Authenticator, TokenReviewResult } from './authenticator';
 import { checkEscalation } from './escalation';
 import { admitNodeRequest } from './node-restriction';
 import { authorize, rulesFor, type Decision, type RuleSource } from './rbac-authorizer';
@@ -90,6 +90,11 @@ export class RequestAuth {
         { verbs: ['*'], nonResourceURLs: ['*'] },
       ];
     return rulesFor(this.rules, user, namespace);
+  }
+
+  /** A TokenReview of `token` for `audiences` (authenticator.ts). */
+  reviewToken(token: string, audiences: string[]): Promise<TokenReviewResult> {
+    return this.authenticator.review(token, audiences);
   }
 
   /** Authenticates, impersonates and authorizes one request; throws 401/403 StatusErrors. */

@@ -3,7 +3,7 @@
 // `kubernetes.io` claim naming the ServiceAccount and the Pod (and Node) it is bound to. Verification checks
 // signature, issuer, audience and time, then (done by the caller) that the bound objects still exist.
 import { createHash, createPublicKey, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { errors, jwtVerify } from 'jose';
+import { decodeJwt, errors, jwtVerify } from 'jose';
 import type { UserInfo } from './types';
 
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -89,16 +89,39 @@ export class ServiceAccountTokens {
 
   /** The token's identity, or undefined when it is not one of ours (bad signature, issuer, audience, expired). */
   async verify(token: string, nowMs = Date.now()): Promise<VerifiedToken | undefined> {
+    const r = await this.check(token, this.apiAudiences, nowMs);
+    return r && 'verified' in r ? r.verified : undefined;
+  }
+
+  /**
+   * As kube-apiserver's service account token authenticator sees a token for the audiences a request (or a
+   * TokenReview) names: undefined when it is not a JWT of this issuer (another authenticator's business),
+   * else the identity with the audiences token and request share, or why it is refused (its wording).
+   */
+  async check(
+    token: string,
+    audiences: string[],
+    nowMs = Date.now(),
+  ): Promise<{ verified: VerifiedToken; audiences: string[] } | { error: string } | undefined> {
+    let unverified: { iss?: string; aud?: string | string[] };
+    try {
+      unverified = decodeJwt(token);
+    } catch {
+      return undefined;
+    }
+    if (unverified.iss !== this.issuer) return undefined;
     try {
       const { payload } = await jwtVerify(token, this.publicKey, {
         issuer: this.issuer,
-        audience: this.apiAudiences,
+        audience: audiences,
         algorithms: ['RS256'],
         currentDate: new Date(nowMs),
       });
       const claim = payload['kubernetes.io'] as KubernetesClaim | undefined;
       const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(payload.sub ?? '');
-      if (!claim || !m || claim.namespace !== m[1] || claim.serviceaccount?.name !== m[2]) return undefined;
+      if (!claim || !m || claim.namespace !== m[1] || claim.serviceaccount?.name !== m[2])
+        return { error: 'service account token claims could not be validated due to unexpected private claim' };
+      const tokenAudiences = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
       const extra: Record<string, string[]> = {};
       if (claim.pod) {
         extra['authentication.kubernetes.io/pod-name'] = [claim.pod.name];
@@ -106,7 +129,7 @@ export class ServiceAccountTokens {
       }
       if (claim.node) extra['authentication.kubernetes.io/node-name'] = [claim.node.name];
       if (payload.jti) extra['authentication.kubernetes.io/credential-id'] = [`JTI=${payload.jti}`];
-      return {
+      const verified: VerifiedToken = {
         user: {
           name: payload.sub!,
           uid: claim.serviceaccount.uid,
@@ -116,9 +139,24 @@ export class ServiceAccountTokens {
         claim,
         expiresAt: (payload.exp ?? 0) * 1000,
       };
+      return { verified, audiences: tokenAudiences.filter((a) => audiences.includes(a)) };
     } catch (err) {
-      if (err instanceof errors.JOSEError) return undefined;
-      throw err;
+      if (!(err instanceof errors.JOSEError)) throw err;
+      // pkg/serviceaccount (jwt.go, claims.go) wording; the signature is checked first, then the audience.
+      if (err instanceof errors.JWTExpired) return { error: 'service account token has expired' };
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'nbf') return { error: 'service account token is not valid yet' };
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'aud') {
+        const aud = unverified.aud;
+        const tokenAudiences = typeof aud === 'string' ? [aud] : (aud ?? []);
+        return { error: `token audiences ${goQuote(tokenAudiences)} is invalid for the target audiences ${goQuote(audiences)}` };
+      }
+      if (err instanceof errors.JWSSignatureVerificationFailed) return { error: 'go-jose/go-jose: error in cryptographic primitive' };
+      return { error: `service account token claims could not be validated: ${err.message}` };
     }
   }
+}
+
+/** Go's %q of a []string: ["a" "b"]. */
+function goQuote(xs: string[]): string {
+  return `[${xs.map((x) => JSON.stringify(x)).join(' ')}]`;
 }

@@ -58,6 +58,7 @@ export const extraGroups: Record<string, Record<string, ExtraResource[]>> = {
   'authentication.k8s.io': {
     v1: [
       { name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] },
+      { name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] },
     ],
   },
   // Only for pods/eviction's Eviction kind: no resource of its own is served (no PodDisruptionBudgets).

@@ -3,6 +3,7 @@
 // authorization reviews `kubectl auth can-i` creates, answered by the API server's authorizer (RBAC).
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import { badRequest, field, invalid, type KubeObject } from '@kubelab/api';
+import type { TokenReviewResult } from '../auth/authenticator';
 import { requestUser, type RequestAuth } from '../auth/request-auth';
 import type { Attributes, UserInfo } from '../auth/types';
 import { type DeleteOptions, parseDeleteOptions } from '../registry/delete-options';
@@ -115,6 +116,39 @@ function review(req: Request, auth: RequestAuth | undefined, kind: string, names
   return { ...base, status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) } };
 }
 
+/** authentication.k8s.io/v1 TokenReview, as pkg/registry/authentication/tokenreview's REST Create answers it. */
+async function tokenReview(req: Request, auth: RequestAuth | undefined): Promise<object> {
+  const b = (req.body ?? {}) as KubeObject & { spec?: { token?: unknown; audiences?: unknown } };
+  if (typeof b !== 'object' || Array.isArray(b) || (b.kind !== undefined && b.kind !== 'TokenReview'))
+    throw badRequest(`not a TokenReview: ${JSON.stringify(b)}`);
+  const spec = b.spec ?? {};
+  if (typeof spec.token !== 'string' || !spec.token) throw badRequest('token is required for TokenReview in authentication');
+  const audiences = Array.isArray(spec.audiences) ? spec.audiences.filter((a): a is string => typeof a === 'string') : [];
+  // Without an authenticator (unit tests' API server) the review comes back unanswered, as kube-apiserver's does.
+  const result: TokenReviewResult = auth ? await auth.reviewToken(spec.token, audiences) : {};
+  const u = result.user;
+  return {
+    kind: 'TokenReview',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec: { token: spec.token, ...(audiences.length ? { audiences } : {}) },
+    status: {
+      ...(u ? { authenticated: true } : {}),
+      // UserInfo is a struct in TokenReviewStatus: `{}` when nobody was authenticated.
+      user: u
+        ? {
+            username: u.name,
+            ...(u.uid ? { uid: u.uid } : {}),
+            groups: u.groups,
+            ...(u.extra && Object.keys(u.extra).length ? { extra: u.extra } : {}),
+          }
+        : {},
+      ...(result.audiences?.length ? { audiences: result.audiences } : {}),
+      ...(result.error ? { error: result.error } : {}),
+    },
+  };
+}
+
 export function kubectlRoutes(service: ObjectService, auth?: RequestAuth): Router {
   const r = Router({ caseSensitive: true });
   const wrap =
@@ -152,6 +186,11 @@ export function kubectlRoutes(service: ObjectService, auth?: RequestAuth): Route
       };
     }),
   );
+  // TokenReview: who a token authenticates as (webhook token authentication, kube-rbac-proxy); RBAC lets
+  // only those allowed `create tokenreviews` (system:auth-delegator) ask.
+  r.post('/apis/authentication.k8s.io/v1/tokenreviews', (req, res, next) => {
+    tokenReview(req, auth).then((o) => res.status(201).json(o), next);
+  });
   r.post(
     '/apis/authorization.k8s.io/v1/subjectaccessreviews',
     wrap((req) => review(req, auth, 'SubjectAccessReview')),
