@@ -86,7 +86,7 @@ for (const n of sizes.length ? sizes : [100, 1000, 5000]) {
   out[`render_${n}`] = { medianMs: runs.sort((a, b) => a - b)[2], natLines: text.nat.rules.length, natBytes: text.nat.text.length };
 }
 if (process.argv.includes('--apply')) {
-  for (const n of [1000]) {
+  for (const n of sizes.length ? sizes : [1000]) {
     const model = () => buildNetworkModel({ node, nodes: [], pods: [], ...objects(n) });
     const first = apply(model(), true);
     const full = apply(model(), true);

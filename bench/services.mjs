@@ -3,7 +3,8 @@
 //   1. render time of the node's iptables text for 100, 1000 and 5000 Services x 3 endpoints (host),
 //   2. render + iptables-restore of 1000 Services in a node container (kubelab/node image, NET_ADMIN),
 //   3. HTTP latency p50/p99 and requests/s through a ClusterIP and to the pod IP directly: same client and
-//      server pods (on different workers), one run, in a cluster named klbench-svc (created and removed).
+//      server pods (on different workers), both paths in one time-sliced run, with new connections and with
+//      kept-alive ones, in a cluster named klbench-svc (created and removed); see latencyRows().
 // Options: --keep (leave the cluster up), --skip-cluster (only 1 and 2), --cluster NAME (use a running one).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -55,35 +56,40 @@ for (const n of [100, 1000, 5000]) {
   ]);
 }
 
-const applied = JSON.parse(
-  docker([
-    'run',
-    '--rm',
-    '--cap-add',
-    'NET_ADMIN',
-    '-v',
-    `${dir}:/b:ro`,
-    '--entrypoint',
-    'node',
-    'kubelab/node:latest',
-    '/b/sync.mjs',
-    '1000',
-    '--apply',
-  ]),
-).apply_1000;
-for (const [label, key] of [
-  ['first sync (empty tables, whole text)', 'first'],
-  ['full resync of the same rules (whole text)', 'full'],
-  ['nothing changed (partial sync: no restore)', 'again'],
-  ['one endpoint moved (partial sync: changed chains only, stale KUBE-SEP deleted)', 'oneEndpointMoved'],
-]) {
-  const a = applied[key];
-  rows.push([
-    `render + iptables-restore --noflush, 1000 Services x 3, ${label}`,
-    'in a kubelab/node container',
-    ms(a.renderMs + a.applyMs),
-    `render ${ms(a.renderMs)} + restore ${ms(a.applyMs)} (${(a.bytes / 1e3).toFixed(0)} kB of input); target < 1 s`,
-  ]);
+// Each size in a fresh node container (empty tables, as a node's first sync).
+for (const n of [100, 1000, 5000]) {
+  const applied = JSON.parse(
+    docker([
+      'run',
+      '--rm',
+      '--cap-add',
+      'NET_ADMIN',
+      '-v',
+      `${dir}:/b:ro`,
+      '--entrypoint',
+      'node',
+      'kubelab/node:latest',
+      '/b/sync.mjs',
+      String(n),
+      '--apply',
+    ]),
+  )[`apply_${n}`];
+  const cases = [
+    ['first sync (empty tables, whole text)', 'first'],
+    ['full resync of the same rules (whole text)', 'full'],
+    ['nothing changed (partial sync: no restore)', 'again'],
+    ['one endpoint moved (partial sync: changed chains only, stale KUBE-SEP deleted)', 'oneEndpointMoved'],
+  ];
+  // 100 and 5000: the first sync and the usual partial one; 1000 (the target's size): all four.
+  for (const [label, key] of n === 1000 ? cases : [cases[0], cases[3]]) {
+    const a = applied[key];
+    rows.push([
+      `render + iptables-restore --noflush, ${n} Services x 3, ${label}`,
+      'in a kubelab/node container',
+      ms(a.renderMs + a.applyMs),
+      `render ${ms(a.renderMs)} + restore ${ms(a.applyMs)} (${(a.bytes / 1e3).toFixed(0)} kB of input)${n === 1000 ? '; target < 1 s' : ''}`,
+    ]);
+  }
 }
 
 const legacy = JSON.parse(
@@ -119,78 +125,137 @@ if (!skipCluster) {
       stdio: 'ignore',
     });
   try {
-    const pod = (n, node) =>
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: n, labels: { app: n } },
-        spec: { nodeName: node, containers: [{ name: 'main', image: 'kubelab/echo:latest' }] },
-      });
-    kubelab(['apply', '-f', '-'], pod('server', `${name}-worker2`));
-    kubelab(['apply', '-f', '-'], pod('client', `${name}-worker`));
-    kubelab(['wait', '--for=condition=Ready', 'pod/server', 'pod/client', '--timeout=90s']);
-    const serverIp = kubelab(['get', 'pod', 'server', '-o', 'jsonpath={.status.podIP}']).trim();
-    // A Service without selector and its EndpointSlice by hand: exactly the one server pod behind it.
-    kubelab(
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: 'bench' },
-        spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-      }),
-    );
-    kubelab(
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: { name: 'bench-1', labels: { 'kubernetes.io/service-name': 'bench' } },
-        addressType: 'IPv4',
-        ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
-        endpoints: [{ addresses: [serverIp], nodeName: `${name}-worker2`, conditions: { ready: true } }],
-      }),
-    );
-    const clusterIp = kubelab(['get', 'svc', 'bench', '-o', 'jsonpath={.spec.clusterIP}']).trim();
-    const script = readFileSync(path.join(root, 'bench', 'services-load.cjs'), 'utf8');
-    const load = (url, duration = 5000) => JSON.parse(kubelab(['exec', 'client', '--', 'node', '-e', script, url, String(duration), '4']));
-    load(`http://${clusterIp}/`, 1000); // warm up both paths (ARP, conntrack, JIT)
-    load(`http://${serverIp}:8080/`, 1000);
-    const direct = [];
-    const via = [];
-    for (let i = 0; i < 3; i++) {
-      direct.push(load(`http://${serverIp}:8080/`));
-      via.push(load(`http://${clusterIp}/`));
-    }
-    const med = (xs, k) => [...xs.map((x) => x[k])].sort((a, b) => a - b)[1];
-    const tail = (xs) =>
-      `max ${ms(Math.max(...xs.map((x) => x.maxMs)))}, ${xs.reduce((n, x) => n + x.over200Ms, 0)} of ${xs.reduce((n, x) => n + x.requests, 0)} over 200 ms`;
-    const d = { p50: med(direct, 'p50Ms'), p99: med(direct, 'p99Ms'), rps: med(direct, 'rps'), tail: tail(direct) };
-    const v = { p50: med(via, 'p50Ms'), p99: med(via, 'p99Ms'), rps: med(via, 'rps'), tail: tail(via) };
-    const note = 'client and server pods on different workers, 4 loops, a new connection per request, median of 3 alternating 5 s runs';
-    rows.push([
-      'HTTP to the pod IP directly: p50 / p99 / requests per second',
-      'bench/services-load.cjs in the client pod',
-      `${ms(d.p50)} / ${ms(d.p99)} / ${d.rps.toFixed(0)}`,
-      `${note}; ${d.tail}`,
-    ]);
-    rows.push([
-      'HTTP through the ClusterIP (same pods): p50 / p99 / requests per second',
-      'same',
-      `${ms(v.p50)} / ${ms(v.p99)} / ${v.rps.toFixed(0)}`,
-      `${note}; ${v.tail}`,
-    ]);
-    rows.push([
-      'ClusterIP / direct',
-      '',
-      `p50 x${(v.p50 / d.p50).toFixed(2)}, p99 x${(v.p99 / d.p99).toFixed(2)}, requests/s x${(v.rps / d.rps).toFixed(2)}`,
-      'target: overhead under 10 %',
-    ]);
+    rows.push(...latencyRows());
   } finally {
     if (!keep) spawnSync(process.execPath, [cli, 'cluster', 'down', '--name', name], { cwd: root, stdio: 'ignore' });
   }
 }
 rmSync(dir, { recursive: true, force: true });
+
+/**
+ * ClusterIP vs the pod IP: one client pod (on the first worker) and one server pod (on the second), both
+ * paths in one run, time-sliced (services-load.cjs: rounds of one slice per path, the order swapped every
+ * round, so the shared machine's load weighs on both alike). The server pod runs the echo server twice, in
+ * containers `direct` (8080, the pod-IP path) and `service` (8081, the Service's target port): the two paths
+ * must not share 4-tuples. With one port they did, and the bench measured its own artefact: a connection to
+ * the pod IP from a client port that had just reached the ClusterIP found its reply tuple taken in the
+ * client node's conntrack (the ClusterIP flow's reply, server:8080 -> client:port), so NAT gave it another
+ * source port (conntrack -S `found`); that port met a TIME_WAIT socket in the server whose TCP timestamps came
+ * from the other flow's clock offset, PAWS rejected the SYN (server TcpExtPAWSTimewait = client
+ * TCPSynRetrans), and a second remap/reject left a 1 s SYN retransmit (the 1-2 s tails on both paths).
+ */
+function latencyRows() {
+  const [clientNode, serverNode] = [`${name}-worker`, `${name}-worker2`];
+  const echo = (container, port, echoPort) => ({
+    name: container,
+    image: 'kubelab/echo:latest',
+    env: [
+      { name: 'PORT', value: String(port) },
+      { name: 'ECHO_PORT', value: String(echoPort) },
+    ],
+  });
+  const pod = (n, node, containers) =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: n, labels: { app: `bench-${n}` } },
+      spec: { nodeName: node, containers },
+    });
+  kubelab(['apply', '-f', '-'], pod('server', serverNode, [echo('direct', 8080, 9000), echo('service', 8081, 9001)]));
+  kubelab(['apply', '-f', '-'], pod('client', clientNode, [echo('main', 8080, 9000)]));
+  kubelab(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'bench' },
+      spec: { selector: { app: 'bench-server' }, ports: [{ name: 'http', port: 80, targetPort: 8081 }] },
+    }),
+  );
+  kubelab(['wait', '--for=condition=Ready', 'pod/server', 'pod/client', '--timeout=90s']);
+  const serverIp = kubelab(['get', 'pod', 'server', '-o', 'jsonpath={.status.podIP}']).trim();
+  const clusterIp = kubelab(['get', 'svc', 'bench', '-o', 'jsonpath={.spec.clusterIP}']).trim();
+  const answers = (url) =>
+    spawnSync(process.execPath, [cli, '--cluster', name, 'exec', 'client', '--', 'curl', '-sf', '-m', '2', '-o', '/dev/null', url], {
+      cwd: root,
+    }).status === 0;
+  for (let i = 0; !answers(`http://${clusterIp}/`); i++) {
+    if (i === 30) throw new Error(`the ClusterIP ${clusterIp} did not answer within 30 tries`);
+    spawnSync('sleep', ['1']);
+  }
+  const script = readFileSync(path.join(root, 'bench', 'services-load.cjs'), 'utf8');
+  const paths = [
+    { name: 'direct', url: `http://${serverIp}:8080/` },
+    { name: 'clusterip', url: `http://${clusterIp}/` },
+  ];
+  const load = (keepAlive, rounds, sliceMs) =>
+    JSON.parse(kubelab(['exec', 'client', '--', 'node', '-e', script, JSON.stringify({ paths, rounds, sliceMs, conc: 4, keepAlive })]));
+  /** conntrack -S summed over the CPUs of a node's network namespace (the node container's). */
+  const conntrackStats = (node) => {
+    const sum = {};
+    for (const m of docker(['exec', node, 'conntrack', '-S']).matchAll(/(\w+)=(\d+)/g)) sum[m[1]] = (sum[m[1]] ?? 0) + Number(m[2]);
+    return sum;
+  };
+  const pawsTimewait = () => {
+    const lines = kubelab(['exec', 'server', '-c', 'direct', '--', 'cat', '/proc/net/netstat'])
+      .split('\n')
+      .filter((l) => l.startsWith('TcpExt:'));
+    return Number(lines[1].split(/\s+/)[lines[0].split(/\s+/).indexOf('PAWSTimewait')]);
+  };
+  load(false, 1, 1000); // warm up both paths (ARP, conntrack, JIT)
+  const before = { client: conntrackStats(clientNode), server: conntrackStats(serverNode), paws: pawsTimewait() };
+  const loadBefore = os.loadavg()[0];
+  const rounds = 8;
+  const sliceMs = 1500;
+  const fresh = load(false, rounds, sliceMs);
+  const kept = load(true, rounds, sliceMs);
+  const loadAfter = os.loadavg()[0];
+  const after = { client: conntrackStats(clientNode), server: conntrackStats(serverNode), paws: pawsTimewait() };
+  const delta = (node) =>
+    ['found', 'insert_failed', 'drop', 'early_drop', 'clash_resolve']
+      .map((k) => `${k} ${(after[node][k] ?? 0) - (before[node][k] ?? 0)}`)
+      .join(', ');
+  const method = `client and server pods on different workers, 4 loops, ${rounds} rounds of one ${sliceMs / 1000} s slice per path (order swapped each round)`;
+  const out = [];
+  for (const [mode, r] of [
+    ['a new connection per request', fresh],
+    ['kept-alive connections (one per loop)', kept],
+  ]) {
+    const d = r.paths.direct;
+    const v = r.paths.clusterip;
+    const tail = (x) =>
+      `max ${ms(x.maxMs)}, ${x.over200Ms} of ${x.requests} over 200 ms, ${x.synRetrans} SYN retransmits, ${x.errors} errors; machine CPU ${(x.machineBusy * 100).toFixed(0)} % busy`;
+    const perRound = r.rounds.map((x) => x.clusterip / x.direct).sort((a, b) => a - b);
+    const median = (perRound[(perRound.length - 1) >> 1] + perRound[perRound.length >> 1]) / 2;
+    out.push(
+      [
+        `HTTP, ${mode}, to the pod IP directly: p50 / p99 / requests per second`,
+        'bench/services-load.cjs in the client pod',
+        `${ms(d.p50Ms)} / ${ms(d.p99Ms)} / ${d.rps.toFixed(0)}`,
+        `${method}; ${tail(d)}`,
+      ],
+      [
+        `HTTP, ${mode}, through the ClusterIP (same pods, same run)`,
+        'same',
+        `${ms(v.p50Ms)} / ${ms(v.p99Ms)} / ${v.rps.toFixed(0)}`,
+        `${method}; ${tail(v)}`,
+      ],
+      [
+        `ClusterIP / direct, ${mode}`,
+        '',
+        `p50 x${(v.p50Ms / d.p50Ms).toFixed(2)}, p99 x${(v.p99Ms / d.p99Ms).toFixed(2)}, requests/s x${(v.rps / d.rps).toFixed(2)}`,
+        `requests/s per round: median x${median.toFixed(2)}, range x${perRound[0].toFixed(2)}-x${perRound.at(-1).toFixed(2)}; target: overhead under 10 %`,
+      ],
+    );
+  }
+  out.push([
+    'conntrack -S and the server TcpExtPAWSTimewait over both measured runs',
+    'node containers, server pod',
+    `client node: ${delta('client')}`,
+    `server node: ${delta('server')}; server PAWSTimewait ${after.paws - before.paws}; machine load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`,
+  ]);
+  return out;
+}
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 // Shared machines: the load says how much the figures may be inflated by other work.
