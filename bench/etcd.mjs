@@ -3,23 +3,30 @@
 // `npm run build`); "after" is this tree. For each: warm `cluster up` (median of 3), idle memory of the
 // whole cluster (DNS and ingress pods included), create-pod latency (POST answered, p50/p99 over 100 pods
 // created one after another) and a 30-replica Deployment from create to 30 Ready. Writes its section of
-// bench/RESULTS.md. Usage: node bench/etcd.mjs [--before DIR] [--after DIR]
+// bench/RESULTS.md. Usage: node bench/etcd.mjs [--before DIR] [--also LABEL=DIR ...] [--after DIR]
+// (--also: more trees measured between before and after, e.g. `--also "etcd, one txn at a time=/tmp/x"`).
+// Run it under the e2e lock: `flock /tmp/kubelab-e2e.lock node bench/etcd.mjs`.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent, fetch as undiciFetch } from 'undici';
 import YAML from 'yaml';
+import { loadAverages, machineDescription, mdTable, median, percentile, root, sleep, writeSection } from './lib.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const beforeArg = process.argv.indexOf('--before');
-const beforeTree = beforeArg > 0 ? process.argv[beforeArg + 1] : '/tmp/kl-before';
+const arg = (flag) => {
+  const i = process.argv.indexOf(flag);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const beforeTree = arg('--before') ?? '/tmp/kl-before';
 // "After" defaults to this tree; --after DIR measures another clone (e.g. the last commit without work in progress).
-const afterArg = process.argv.indexOf('--after');
-const afterTree = afterArg > 0 ? process.argv[afterArg + 1] : root;
+const afterTree = arg('--after') ?? root;
+const also = process.argv
+  .flatMap((a, i) => (a === '--also' ? [process.argv[i + 1]] : []))
+  .map((v) => {
+    const eq = v.lastIndexOf('=');
+    return { label: v.slice(0, eq), tree: v.slice(eq + 1) };
+  });
 const name = 'klbench-etcd';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function kubelab(tree, args) {
   const started = performance.now();
@@ -29,8 +36,6 @@ function kubelab(tree, args) {
 }
 
 const docker = (args) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
-const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
-const median = (xs) => percentile(xs, 50);
 
 /** The API as the kubeconfig of `kubelab get kubeconfig` reaches it (HTTPS + token after auth; plain HTTP before). */
 function access(tree) {
@@ -59,6 +64,7 @@ function clusterMemoryMb() {
     .filter(Boolean);
   let total = 0;
   const nodes = [];
+  const pods = [];
   for (const id of ids) {
     const file = [`/sys/fs/cgroup/memory/docker/${id}/memory.stat`, `/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.stat`].find(
       (f) => existsSync(f),
@@ -67,9 +73,11 @@ function clusterMemoryMb() {
     const bytes = Number((stat.match(/^total_rss (\d+)/m) ?? stat.match(/^anon (\d+)/m))?.[1] ?? 0);
     total += bytes;
     const n = docker(['inspect', '-f', '{{.Name}}', id]).replace(/^\//, '');
-    if (!n.includes('_')) nodes.push(`${n.replace(`${name}-`, '')} ${(bytes / 1048576).toFixed(0)}`);
+    const mb = (bytes / 1048576).toFixed(0);
+    if (!n.includes('_')) nodes.push(`${n.replace(`${name}-`, '')} ${mb}`);
+    else if (!n.split('_')[1].startsWith('POD')) pods.push(`${n.split('_')[1]} ${mb}`);
   }
-  return { total: total / 1048576, containers: ids.length, nodes: nodes.join(', ') };
+  return { total: total / 1048576, containers: ids.length, nodes: nodes.sort().join(', '), pods: pods.sort().join(', ') };
 }
 
 async function until(what, fn, timeoutMs = 300_000) {
@@ -129,40 +137,49 @@ async function measure(label, tree) {
 }
 
 const commit = (tree) => execFileSync('git', ['-C', tree, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim().slice(0, 60);
-const runs = [await measure('before', beforeTree), await measure('after', afterTree)];
+const loadAtStart = loadAverages();
+const trees = [{ label: 'before', tree: beforeTree }, ...also, { label: 'after (etcd)', tree: afterTree }];
+const runs = [];
+for (const t of trees) runs.push({ ...(await measure(t.label, t.tree)), tree: t.tree });
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
-const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const rows = runs.map((r) => [
-  r.label === 'before'
-    ? `before: ${commit(beforeTree)}`
-    : `after (etcd): ${commit(afterTree)}${afterTree === root ? ' + working tree' : ''}`,
+  `${r.label}: ${commit(r.tree)}${r.tree === root ? ' + working tree' : ''}`,
   `${s(r.up)} (${r.ups.map((u) => (u / 1000).toFixed(2)).join(', ')})`,
   s(r.again),
-  `${r.memory.total.toFixed(0)} MB in ${r.memory.containers} containers (nodes: ${r.memory.nodes})`,
+  `${r.memory.total.toFixed(0)} MB in ${r.memory.containers} containers (nodes: ${r.memory.nodes}; pods: ${r.memory.pods})`,
   `${r.p50.toFixed(1)} ms / ${r.p99.toFixed(1)} ms`,
   s(r.deployMs),
 ]);
 const section = `<!-- etcd:start -->
 ## The control plane on etcd (issue 10), before and after
 
-Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${os.release()}, Node ${process.version}
+Machine: ${machineDescription()}
 
 Date: ${new Date().toISOString()}
 
-Command: \`node bench/etcd.mjs\` (before = the commit before etcd, built in its own clone; one run, same machine, one after the other). Cluster: 1 control plane + 2 workers with the DNS and ingress pods. Memory: resident (cgroup anon) of every container of the cluster 15 s after \`cluster up\`, node containers in MB. Create latency: POST of a pod answered (201), 100 pods one after another. Load average at the end: ${os.loadavg()[0].toFixed(1)} (2 cores shared with other work).
+Command: \`flock /tmp/kubelab-e2e.lock node bench/etcd.mjs${
+  process.argv.slice(2).length
+    ? ` ${process.argv
+        .slice(2)
+        .map((a) => (/[ ,]/.test(a) ? `"${a}"` : a))
+        .join(' ')}`
+    : ''
+}\` (each tree a git worktree of the commit named, \`npm ci\` + \`npm run build\`; one run, same machine, one tree after the other). Cluster: 1 control plane + 2 workers with the DNS and ingress pods. Memory: resident (cgroup anon) of every container of the cluster 15 s after \`cluster up\`, in MB. Create latency: POST of a pod answered (201), 100 pods one after another. Load average (1 / 5 / 15 min) at the start: ${loadAtStart}, at the end: ${loadAverages()} (2 cores shared with other work).
 
-| control plane | \`cluster up\` of a new cluster, images built (median of 3; runs), DNS and ingress Ready | \`cluster up\` of the running cluster (median of 3) | idle cluster memory | create pod p50 / p99 | Deployment of 30 replicas, create -> 30 Ready |
-|---|---|---|---|---|---|
-${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
+${mdTable(
+  [
+    'control plane',
+    '`cluster up` of a new cluster, images built (median of 3; runs), DNS and ingress Ready',
+    '`cluster up` of the running cluster (median of 3)',
+    'idle cluster memory',
+    'create pod p50 / p99',
+    'Deployment of 30 replicas, create -> 30 Ready',
+  ],
+  rows,
+)}
 
 Targets: the whole idle cluster under 300 MB; warm \`cluster up\` under 3 s.
 <!-- etcd:end -->
 `;
-const file = path.join(root, 'bench', 'RESULTS.md');
-const text = readFileSync(file, 'utf8');
-const next = text.includes('<!-- etcd:start -->')
-  ? text.replace(/<!-- etcd:start -->[\s\S]*<!-- etcd:end -->\n?/, section)
-  : `${text.trimEnd()}\n\n${section}`;
-writeFileSync(file, next);
-spawnSync('npx', ['biome', 'format', '--write', file], { cwd: root, stdio: 'ignore' });
+writeSection('etcd', section);
 console.log(section);
