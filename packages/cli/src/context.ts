@@ -1,5 +1,5 @@
 // Which cluster a command talks to (--cluster, then KUBELAB_CLUSTER, then "kubelab") and how to reach it.
-import { clusterClient, controlPlaneProblem, findCluster, type ClusterInfo } from '@kubelab/cluster';
+import type { ClusterInfo } from '@kubelab/cluster';
 import type { KubeClient } from '@kubelab/client';
 import { CliError } from './errors';
 
@@ -18,6 +18,9 @@ export function setImpersonation(user: string | undefined, groups: string[] | un
 }
 
 export async function connect(name: string): Promise<{ client: KubeClient; cluster: ClusterInfo }> {
+  // Loaded here, not above: main.ts reads this module at start-up, before it knows a cluster is needed.
+  const { clusterClient, controlPlaneProblem, findCluster, prefetchCredentials } = await import('./cluster-access');
+  prefetchCredentials(name);
   let cluster: ClusterInfo | undefined;
   try {
     cluster = await findCluster(name);

@@ -1,51 +1,15 @@
 // kubelab: the command line. kubectl's habits for verbs, flags and output; cluster lifecycle besides.
-import { Command, InvalidArgumentError } from 'commander';
-import { clientVersionString } from './version';
-import { clusterName, connect, defaultClusterName, setImpersonation } from './context';
-import { CliError, describeError, describeFinalError } from './errors';
+import v8 from 'node:v8';
+import { Command, Help } from 'commander';
+import { commandWord, routeGetKubeconfig } from './argv';
 import { stdio, type CliEnv } from './command-kit';
-import * as cluster from './commands/cluster';
-import { registerApply } from './commands/apply';
-import { registerAttach } from './commands/attach';
-import { registerAuth } from './commands/auth';
-import { registerCreate } from './commands/create';
-import { registerDelete } from './commands/delete';
-import { registerDescribe } from './commands/describe';
-import { registerExec } from './commands/exec';
-import { registerExpose } from './commands/expose';
-import { registerGet } from './commands/get';
-import { registerLogs } from './commands/logs';
-import { registerNetpol } from './commands/netpol';
-import { registerNode } from './commands/node';
-import { registerPortForward } from './commands/port-forward';
-import { registerService } from './commands/service';
-import { registerRollout } from './commands/rollout';
-import { registerRun } from './commands/run';
-import { registerScale } from './commands/scale';
-import { registerWait } from './commands/wait';
-import { registerTop } from './commands/top';
-import { registerCapture } from './commands/capture';
-import { registerDnsTrace } from './commands/dns-trace';
-import { registerDoctor } from './commands/doctor';
-import { registerNetem } from './commands/netem';
-import { registerPolicy } from './commands/policy';
-import { registerLab } from './commands/lab';
-import { registerTrace } from './commands/trace';
-import { registerEtcdctl } from './commands/etcdctl';
-import { registerFlows } from './commands/flows';
-import { registerGraph } from './commands/graph';
-import { registerUi } from './commands/ui';
-import { registerRecord } from './commands/record';
+import { commandTable } from './command-table';
+import { clusterName, defaultClusterName, setImpersonation } from './context';
+import { CliError, describeFinalError } from './errors';
 
-const print = (line: string): void => void process.stdout.write(`${line}\n`);
-
-function int(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-    return n;
-  };
-}
+// undici parses HTTP with a WebAssembly llhttp, which V8 recompiles with TurboFan on background threads; Node
+// waits for those at exit, 100-250 ms after the command's work was done. Liftoff's code does for a CLI.
+v8.setFlagsFromString('--liftoff-only');
 
 const program = new Command('kubelab')
   .description('A Kubernetes networking lab on plain Docker')
@@ -62,157 +26,43 @@ const globals = (): { cluster?: string; as?: string; asGroup?: string[] } => pro
 // --as / --as-group hold for every request the command makes, as kubectl's do.
 program.hook('preAction', () => setImpersonation(globals().as, globals().asGroup));
 
-const clusterCmd = program.command('cluster').description('create, delete and list clusters');
-clusterCmd
-  .command('up')
-  .description('create a cluster; a running one is reported as already up, a stopped or crashed one is repaired')
-  .option('--name <name>', 'cluster name (default: --cluster, KUBELAB_CLUSTER or "kubelab")')
-  .option('--workers <n>', 'worker nodes besides the control plane', int(0, 10), 2)
-  .option('--node-subnet <cidr>', 'node network subnet (default: first free of 172.30.N.0/24)')
-  .option('--pod-subnet <cidr>', 'cluster pod CIDR, one /24 per node (default: first free of 10.244+N.0.0/16)')
-  .option('--api-port <port>', 'host port for the API server on 127.0.0.1 (default: a free port)', int(1, 65535))
-  .option('--max-pods <n>', "the kubelet's max-pods on every node: pods a node takes (default 110, or KUBELAB_MAX_PODS)", int(1, 100000))
-  .option('--recreate', 'delete an existing cluster of that name first, with its state volume (every object in its API)')
-  .option(
-    '--dns-upstream <ip[:port]>',
-    'resolver the cluster DNS forwards names outside cluster.local to (default: none, they are REFUSED)',
-  )
-  .option('--no-ingress', 'do not deploy the ingress controller (and publish no ingress ports)')
-  .option(
-    '--ingress-http-port <port>',
-    'host port on 127.0.0.1 for the ingress on HTTP (default 8080, or a free port when taken)',
-    int(1, 65535),
-  )
-  .option(
-    '--ingress-https-port <port>',
-    'host port on 127.0.0.1 for the ingress on HTTPS (default 8443, or a free port when taken)',
-    int(1, 65535),
-  )
-  .option('--kubeconfig <path>', 'kubeconfig to merge the kubelab-NAME context into (default: first of $KUBECONFIG, else ~/.kube/config)')
-  .option('--no-kubeconfig', 'do not touch any kubeconfig')
-  .option(
-    '--allow-privileged',
-    "allow privileged containers, host namespaces, every capability and host paths (kube-apiserver's flag; such pods can take over this machine)",
-  )
-  .action(
-    async (o: {
-      name?: string;
-      workers: number;
-      nodeSubnet?: string;
-      podSubnet?: string;
-      apiPort?: number;
-      maxPods?: number;
-      recreate?: boolean;
-      allowPrivileged?: boolean;
-      dnsUpstream?: string;
-      ingress?: boolean;
-      ingressHttpPort?: number;
-      ingressHttpsPort?: number;
-      kubeconfig?: string | false;
-    }) => {
-      await cluster.up({ ...o, name: o.name ?? clusterName(globals().cluster) }, print);
-    },
-  );
-clusterCmd
-  .command('down')
-  .description('delete a cluster: every container, network and volume labelled with its name')
-  .option('--name <name>', 'cluster name')
-  .option('--kubeconfig <path>', 'kubeconfig to remove the kubelab-NAME context from (default: first of $KUBECONFIG, else ~/.kube/config)')
-  .option('--no-kubeconfig', 'do not touch any kubeconfig')
-  .action(async (o: { name?: string; kubeconfig?: string | false }) =>
-    cluster.down(o.name ?? clusterName(globals().cluster), print, o.kubeconfig),
-  );
-clusterCmd
-  .command('list')
-  .description('list clusters')
-  .action(async () => print(await cluster.list()));
-
-program
-  .command('images')
-  .description('build kubelab images (needed before `docker compose up`)')
-  .command('build')
-  .description('build the base, node, echo and toolbox images when missing or out of date')
-  .action(async () => {
-    await cluster.buildImages(print);
-  });
-
-// `kubelab get kubeconfig` (kind's spelling) is not a resource type: argv is routed to this command instead.
-program
-  .command('get-kubeconfig', { hidden: true })
-  .description('print the kubeconfig of a cluster (kubelab get kubeconfig --name NAME)')
-  .option('--name <name>', 'cluster name (default: --cluster, KUBELAB_CLUSTER or "kubelab")')
-  .option('--internal', "the API server's address inside the cluster's node network instead of the host's")
-  .action(async (o: { name?: string; internal?: boolean }) => {
-    process.stdout.write(await cluster.getKubeconfig(o.name ?? clusterName(globals().cluster), !!o.internal));
-  });
-
 const env: CliEnv = { io: stdio, clusterName: () => clusterName(globals().cluster) };
-registerGet(program, env);
-registerDescribe(program, env);
-registerApply(program, env);
-registerCreate(program, env);
-registerAuth(program, env);
-registerRun(program, env);
-registerExpose(program, env);
-registerDelete(program, env);
-registerScale(program, env);
-registerRollout(program, env);
-registerWait(program, env);
-registerExec(program, env);
-registerAttach(program, env);
-registerLogs(program, env);
-registerPortForward(program, env);
-registerService(program, env);
-registerNode(program, env);
-registerNetpol(program, env);
-registerTop(program, env);
-registerCapture(program, env);
-registerDnsTrace(program, env);
-registerDoctor(program, env);
-registerNetem(program, env);
-registerPolicy(program, env);
-registerLab(program, env);
-registerTrace(program, env);
-registerEtcdctl(program, env);
-registerFlows(program, env);
-registerGraph(program, env);
-registerUi(program, env);
-registerRecord(program, env);
+const argv = routeGetKubeconfig(process.argv);
+await registerCommands(commandWord(argv.slice(2)));
 
-program
-  .command('version')
-  .description('print the client and server versions')
-  .option('-o, --output <format>', 'json or yaml')
-  .action(async (o: { output?: string }) => {
-    const clientVersion = { gitVersion: clientVersionString, platform: `${process.platform}/${process.arch}` };
-    let server: Record<string, string> | undefined;
-    let problem: string | undefined;
-    try {
-      const { client } = await connect(clusterName(globals().cluster));
-      server = (await client.raw<Record<string, string>>('GET', '/version')).object;
-      await client.close();
-    } catch (err) {
-      problem = describeError(err);
-    }
-    if (o.output === 'json') print(JSON.stringify({ clientVersion, serverVersion: server }, null, 2));
-    else {
-      print(`Client Version: ${clientVersionString}`);
-      if (server) print(`Server Version: ${server.gitVersion}`);
-      else if (problem) process.stderr.write(`${problem}\n`);
-    }
-  });
-
-program.parseAsync(routeGetKubeconfig(process.argv)).catch((err: unknown) => {
+program.parseAsync(argv).catch((err: unknown) => {
   const text = describeFinalError(err);
   // Commands that already printed their per-object errors (kubectl keeps going) exit without a message.
   if (text) process.stderr.write(`${text}\n`);
   process.exit(err instanceof CliError ? err.exitCode : 1);
 });
 
-/** `get kubeconfig ...` as the hidden `get-kubeconfig ...`, after the global options (`--cluster NAME`) only. */
-function routeGetKubeconfig(argv: string[]): string[] {
-  let i = 2;
-  while (argv[i]?.startsWith('--cluster')) i += argv[i].includes('=') ? 1 : 2;
-  if (argv[i] !== 'get' || argv[i + 1] !== 'kubeconfig') return argv;
-  return [...argv.slice(0, i), 'get-kubeconfig', ...argv.slice(i + 2)];
+/**
+ * Registers the module of the command that runs; every other command is a stub with its name and
+ * description from the table, enough for `kubelab --help` and commander's "unknown command" suggestions.
+ */
+async function registerCommands(word: string | undefined): Promise<void> {
+  const terms = new Map<Command, string>();
+  for (const group of commandTable) {
+    if (group.commands.some((c) => c.name === word)) {
+      (await group.load())(program, env);
+      continue;
+    }
+    for (const c of group.commands) {
+      const stub = program
+        .command(c.name, { hidden: c.hidden })
+        .description(c.description)
+        .allowUnknownOption()
+        .allowExcessArguments()
+        .action(() => {
+          throw new CliError(`internal error: command "${c.name}" was not loaded`);
+        });
+      terms.set(stub, c.term);
+    }
+  }
+  program.configureHelp({
+    subcommandTerm(this: Help, cmd: Command) {
+      return terms.get(cmd) ?? Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
 }

@@ -1,7 +1,8 @@
 // A typed REST client for the kubelab API (undici), used by the CLI, the node agents and the other
 // in-cluster components. Failures come back as StatusError, exactly as the server described them.
 import { readFileSync } from 'node:fs';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, request } from './undici-lite';
 import { collectionPath, objectPath, StatusError, type KubeList, type KubeObject, type ResourceInfo, type Status } from '@kubelab/api';
 
 export interface ListOptions {

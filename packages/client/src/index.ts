@@ -2,3 +2,5 @@ export * from './client';
 export * from './watch';
 export * from './informer';
 export * from './in-cluster';
+// undici's request() on a named dispatcher (a KubeClient's), without loading all of undici.
+export { request } from './undici-lite';

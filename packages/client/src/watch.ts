@@ -1,5 +1,5 @@
 // Watch streams over undici: newline-delimited {"type","object"} events, delivered in order.
-import { request } from 'undici';
+import { request } from './undici-lite';
 import { collectionPath, LineSplitter, StatusError, type KubeObject, type ResourceInfo, type Status, type WatchEvent } from '@kubelab/api';
 import { queryString, type KubeClient, type ListOptions } from './client';
 

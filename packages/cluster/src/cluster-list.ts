@@ -1,7 +1,7 @@
 // Docker reads: what exists for one cluster or for all of them.
 import type Docker from 'dockerode';
 import { infoFromContainers, summarize } from './cluster-model';
-import { docker } from './docker';
+import { listContainers } from './engine-api';
 import { LABEL, clusterFilter } from './names';
 import type { ClusterInfo, ClusterSummary } from './types';
 
@@ -11,13 +11,17 @@ export interface ClusterObjects {
   volumes: Docker.VolumeInspectInfo[];
 }
 
+// dockerode is loaded only where needed: findCluster runs at every CLI command's start (see engine-api.ts).
+const docker = async (): Promise<Docker> => (await import('./docker')).docker();
+
 /** Everything labelled kubelab.cluster=<name>: node containers, pod containers, networks, volumes. */
 export async function clusterObjects(name: string): Promise<ClusterObjects> {
+  const d = await docker();
   const filters = clusterFilter(name);
   const [containers, networks, volumes] = await Promise.all([
-    docker().listContainers({ all: true, filters }),
-    docker().listNetworks({ filters }),
-    docker().listVolumes({ filters }),
+    d.listContainers({ all: true, filters }),
+    d.listNetworks({ filters }),
+    d.listVolumes({ filters }),
   ]);
   return { containers, networks, volumes: volumes.Volumes ?? [] };
 }
@@ -28,12 +32,13 @@ export function isEmpty(o: ClusterObjects): boolean {
 
 /** The cluster as Docker knows it, or undefined when no node container of that name exists. */
 export async function findCluster(name: string): Promise<ClusterInfo | undefined> {
-  const containers = await docker().listContainers({ all: true, filters: clusterFilter(name) });
+  const containers = await listContainers({ all: true, filters: clusterFilter(name) });
   return infoFromContainers(name, containers);
 }
 
 export async function listClusters(): Promise<ClusterSummary[]> {
   const filters = { label: [LABEL.cluster] };
-  const [containers, networks] = await Promise.all([docker().listContainers({ all: true, filters }), docker().listNetworks({ filters })]);
+  const d = await docker();
+  const [containers, networks] = await Promise.all([d.listContainers({ all: true, filters }), d.listNetworks({ filters })]);
   return summarize(containers, networks);
 }

@@ -2,7 +2,6 @@
 // (stopped, restarting after a crash) or running without a published API port. The control plane logs
 // "control plane not ready" with a `reason` when it cannot start (damaged etcd data, say); that reason is
 // what the user is told, instead of a connection or URL error.
-import { containerLogTail, docker } from './docker';
 import type { ClusterInfo } from './types';
 
 /** The reason from the last "control plane not ready" line of a control-plane log, if any. Pure. */
@@ -25,6 +24,8 @@ export function notReadyReason(logText: string): string | undefined {
 export async function controlPlaneProblem(info: ClusterInfo): Promise<string | undefined> {
   const cp = info.nodes.find((n) => n.role === 'control-plane');
   if (!cp) return `cluster "${info.name}" has no control-plane container`;
+  // Loaded here: the CLI's connect() imports this module on every command, dockerode only on this path.
+  const { containerLogTail, docker } = await import('./docker');
   let state: { Status?: string; Running?: boolean; Restarting?: boolean; ExitCode?: number; StartedAt?: string } = {};
   try {
     state = (await docker().getContainer(cp.containerId).inspect()).State ?? {};

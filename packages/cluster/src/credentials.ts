@@ -2,10 +2,11 @@
 // container with Docker's archive API (as kind reads admin.conf from its control plane), never copied to
 // anything a pod can reach. `cluster up` writes them there before the control plane first starts.
 import { KubeClient, type ClientOptions } from '@kubelab/client';
-import { docker } from './docker';
 import { dockerMessage, isStatus } from './docker-util';
-import { STATE_DIR } from './names';
-import { parseTokens, PKI_DIR, type ClusterPki } from './pki';
+import { containerArchive } from './engine-api';
+import { nodeNames, STATE_DIR } from './names';
+import type { ClusterPki } from './pki';
+import { parseTokens, PKI_DIR } from './pki-tokens';
 import { createTar } from './tar';
 import type { ClusterInfo } from './types';
 
@@ -46,22 +47,33 @@ const cache = new Map<string, Promise<ClusterCredentials | undefined>>();
 
 /** Reads pki/ from a (running or stopped) control-plane container; undefined when it has none (a pre-auth cluster). */
 export async function readCredentials(containerId: string): Promise<ClusterCredentials | undefined> {
-  let stream: NodeJS.ReadableStream;
+  let tar: Buffer;
   try {
-    stream = await docker()
-      .getContainer(containerId)
-      .getArchive({ path: `${STATE_DIR}/${PKI_DIR}` });
+    tar = await containerArchive(containerId, `${STATE_DIR}/${PKI_DIR}`);
   } catch (err) {
     if (isStatus(err, 404)) return undefined;
     throw new Error(`reading the cluster credentials from ${containerId.slice(0, 12)}: ${dockerMessage(err)}`);
   }
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  const files = readTar(Buffer.concat(chunks));
+  const files = readTar(tar);
   const ca = files.get(`${PKI_DIR}/ca.crt`)?.toString('utf8');
   const tokens = parseTokens(files.get(`${PKI_DIR}/tokens.csv`)?.toString('utf8') ?? '');
   if (!ca || !tokens.adminToken) return undefined;
   return { ca, adminToken: tokens.adminToken, nodeTokens: tokens.nodeTokens };
+}
+
+const prefetched = new Map<string, Promise<ClusterCredentials | undefined>>();
+
+/**
+ * Starts reading cluster `name`'s credentials from its control-plane container, addressed by its name (kind's
+ * naming, which `cluster up` and compose.yaml both use), before findCluster has answered: the CLI's two
+ * Docker calls overlap. clusterCredentials takes the result for a cluster whose control plane has that name.
+ */
+export function prefetchCredentials(name: string): void {
+  const controlPlane = nodeNames(name, 0)[0];
+  if (prefetched.has(controlPlane)) return;
+  const read = readCredentials(controlPlane);
+  read.catch(() => undefined);
+  prefetched.set(controlPlane, read);
 }
 
 /** The cluster's admin credentials (cached per control-plane container for this process). */
@@ -70,7 +82,13 @@ export function clusterCredentials(info: ClusterInfo): Promise<ClusterCredential
   if (!id) return Promise.resolve(undefined);
   let found = cache.get(id);
   if (!found) {
-    found = readCredentials(id);
+    const early = prefetched.get(info.nodes.find((n) => n.role === 'control-plane')?.name ?? '');
+    found = early
+      ? early.then(
+          (creds) => creds ?? readCredentials(id),
+          () => readCredentials(id),
+        )
+      : readCredentials(id);
     cache.set(id, found);
     found.catch(() => cache.delete(id));
   }
@@ -93,5 +111,6 @@ export async function writeCredentials(containerId: string, pki: ClusterPki): Pr
       mode: f.endsWith('.crt') || f.endsWith('.pub') ? 0o644 : 0o600,
     })),
   );
+  const { docker } = await import('./docker');
   await docker().getContainer(containerId).putArchive(tar, { path: STATE_DIR });
 }

@@ -6,9 +6,10 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 import { intToIp, parseCidr } from '@kubelab/api';
+import { newToken, tokenFile } from './pki-tokens';
 
-export const ADMIN_USER = 'kubelab-admin';
-export const PKI_DIR = 'pki';
+// The token helpers live apart so that reading credentials does not load node-forge.
+export { ADMIN_USER, PKI_DIR, newToken, parseTokens, tokenFile } from './pki-tokens';
 
 export interface PkiRequest {
   cluster: string;
@@ -45,10 +46,6 @@ function serial(): string {
   const b = randomBytes(16);
   b[0] &= 0x7f;
   return b.toString('hex');
-}
-
-export function newToken(): string {
-  return randomBytes(24).toString('base64url');
 }
 
 export function generateClusterPki(req: PkiRequest): ClusterPki {
@@ -119,26 +116,6 @@ export function generateClusterPki(req: PkiRequest): ClusterPki {
     adminToken,
     nodeTokens,
   };
-}
-
-/** kube-apiserver's --token-auth-file: token,user,uid,"groups". */
-export function tokenFile(adminToken: string, nodeTokens: Record<string, string>): string {
-  const lines = [`${adminToken},${ADMIN_USER},${ADMIN_USER},"system:masters"`];
-  for (const [node, token] of Object.entries(nodeTokens)) lines.push(`${token},system:node:${node},system:node:${node},"system:nodes"`);
-  return `${lines.join('\n')}\n`;
-}
-
-/** The admin's and the nodes' tokens back out of tokens.csv. */
-export function parseTokens(csv: string): { adminToken?: string; nodeTokens: Record<string, string> } {
-  let adminToken: string | undefined;
-  const nodeTokens: Record<string, string> = {};
-  for (const line of csv.split('\n')) {
-    const [token, user] = line.split(',');
-    if (!token || !user) continue;
-    if (user === ADMIN_USER) adminToken = token;
-    else if (user.startsWith('system:node:')) nodeTokens[user.slice('system:node:'.length)] = token;
-  }
-  return { adminToken, nodeTokens };
 }
 
 /** The `kubernetes` Service's address: the first of the service range (10.96.0.1 of 10.96.0.0/12). */

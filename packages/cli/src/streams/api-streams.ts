@@ -4,8 +4,7 @@
 // same paths kubectl and the client libraries use, so the CLI has no second way into containers.
 import { Duplex } from 'node:stream';
 import { StatusError, type Status } from '@kubelab/api';
-import type { KubeClient } from '@kubelab/client';
-import { request } from 'undici';
+import { request, type KubeClient } from '@kubelab/client';
 import WebSocket from 'ws';
 
 export interface SessionStreams {
