@@ -313,8 +313,7 @@ describe('kubelab ui in Chromium', () => {
       await page.selectOption('#ns', '');
       expect(await visible('pod:default/client')).toBe(true);
     } finally {
-      await c.run(['delete', 'pod', 'visitor', '-n', 'other', '--grace-period=0']);
-      await c.run(['delete', 'namespace', 'other']);
+      await c.run(['delete', 'namespace', 'other', '--wait=false']);
     }
   });
 });
@@ -353,18 +352,21 @@ describe('record and replay', () => {
     );
     const traced = await c.try(['trace', 'client', 'web', '--port', '80']);
     expect(traced.code).toBe(1);
+    await c.run(['capture', 'web', '-w', path.join(tmp, 'web.pcapng'), '--duration', '2s']);
 
     rec.child.kill('SIGINT');
     expect(await rec.exited).toBe(0);
-    expect(rec.output()).toMatch(/Recorded \d+ flows \([1-9]\d* dropped\), 1 traces, 0 captures, 0 lab checks to /);
+    expect(rec.output()).toMatch(/Recorded \d+ flows \([1-9]\d* dropped\), 1 traces, 1 captures, 0 lab checks to /);
 
-    // One tar: the JSON parts as members (a capture would be one more, captures/NNN-NAME.pcapng).
+    // One tar: the JSON parts, and the capture as a pcapng member of its own (its Section Header Block first).
     expect(execFileSync('tar', ['-tf', bundle], { encoding: 'utf8' }).trim().split('\n')).toEqual([
       'session/recording.json',
       'session/flows.json',
       'session/objects.json',
+      'session/captures/001-web.pcapng',
       'session/events.json',
     ]);
+    expect(execFileSync('tar', ['-xOf', bundle, 'session/captures/001-web.pcapng']).subarray(0, 4).toString('hex')).toBe('0a0d0d0a');
 
     // Offline: a cluster that does not exist.
     const replayed = (await kubelabOk(['--cluster', 'kltest-no-such-cluster', 'replay', bundle, '--flows'])).split('\n');
@@ -374,6 +376,7 @@ describe('record and replay', () => {
 
     const full = await kubelabOk(['--cluster', 'kltest-no-such-cluster', 'replay', bundle]);
     expect(full).toContain('Traces (1):\n$ kubelab --cluster kltest-ui trace client web --port 80');
+    expect(full).toMatch(/\(file web\.pcapng: \d+ bytes in the bundle as captures\/001-web\.pcapng\)/);
     expect(full).toMatch(/DROPPED at filter:KUBELAB-NPI-\S+ on \S+ by NetworkPolicy default\/deny-web/);
 
     // The same bundle drawn by `kubelab ui --replay`: the red edge is there, no cluster asked.
