@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCKER_LABEL } from '@kubelab/api';
+import { findCluster } from '@kubelab/cluster';
 import { launcher, repoRoot, testKubeconfig } from '../support/cli';
 import { startCluster, type TestCluster } from '../support/cluster';
 import { docker, eventually } from '../support/docker';
@@ -61,6 +62,26 @@ beforeAll(async () => {
     service('echo-np', { app: 'echo' }, 'NodePort'),
     // The typo a learner makes: no pod carries app=ecoh, so the Service has no endpoints.
     service('broken', { app: 'ecoh' }),
+    // The echo image's UDP echo, as a NodePort: the host's UDP probe gets its answer.
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'echo-udp' },
+      spec: { type: 'NodePort', selector: { app: 'echo' }, ports: [{ port: 9000, targetPort: 9000, protocol: 'UDP' }] },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'app' },
+      spec: {
+        rules: [
+          {
+            host: 'app.localhost',
+            http: { paths: [{ path: '/app1', pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 80 } } } }] },
+          },
+        ],
+      },
+    },
   ];
   await c.run(['apply', '-f', '-'], objects.map((o) => JSON.stringify(o)).join('\n---\n'));
   for (const p of ['client', 'echo-a', 'echo-b']) await c.waitReady(p, 120_000);
@@ -231,11 +252,15 @@ describe('trace', () => {
     expect(out).toMatch(/-j DNAT --to-destination .*matched$/m);
     expect(out).not.toContain('not seen');
     expect(out).toMatch(/left with TTL 63/);
+    // Per rule: the TTL and interfaces of the packet at that rule, shown where the TTL changes (routing).
+    expect(out).toMatch(/^\d+\s+\S+\s+node agent\s+eth1\s+nat:PREROUTING:\d+\s+\+\d+\s+64\s/m);
+    expect(out).toMatch(/^\d+\s+\S+\s+node agent\s+eth1 -> eth[01]\s+\S+\s+\+\d+\s+63\s/m);
     const json = JSON.parse(await c.run(['trace', 'client', 'svc/echo', '-o', 'json'])) as {
-      hops: Array<{ nat?: string; packets?: number }>;
+      hops: Array<{ nat?: string; packets?: number; ttl?: number }>;
       conclusion: string;
     };
     expect(json.hops.find((h) => h.nat)?.packets).toBe(1);
+    expect(json.hops.find((h) => h.nat)?.ttl).toBe(64);
     expect(json.conclusion).toMatch(/^DELIVERED/);
   });
 
@@ -244,6 +269,55 @@ describe('trace', () => {
     expect(out).toMatch(/nat:KUBE-NODEPORTS:\d+\s+\+1\s+-p tcp -m tcp --dport 3\d{4} -j KUBE-EXT-\S+\s+Service default\/echo-np/);
     expect(out).toMatch(/MASQUERADE --random-fully\s+kubernetes service traffic requiring SNAT/);
     expect(out).toMatch(/DELIVERED to default\/echo-[ab] on \S+ \(DNAT 172\.\d+\.\d+\.\d+:3\d{4} -> 10\.\d+\.\d+\.\d+:8080\)/);
+  });
+
+  it('host to NodePort over UDP and to a node over ICMP: the host sends those probes too', async () => {
+    const udp = await c.run(['trace', 'host', 'svc/echo-udp']);
+    expect(udp).toMatch(/probe: .*nc -u .*\(from the host\): answered: kubelab-trace/);
+    expect(udp).toMatch(/nat:KUBE-NODEPORTS:\d+\s+\+1\s+\S*\s*-p udp -m udp --dport 3\d{4}/);
+    expect(udp).toMatch(/DELIVERED to default\/echo-[ab] on \S+ \(DNAT 172\.\d+\.\d+\.\d+:3\d{4} -> 10\.\d+\.\d+\.\d+:9000\)/);
+    const icmp = await c.run(['trace', 'host', W1, '--proto', 'icmp']);
+    expect(icmp).toMatch(/probe: ping -c 1 -W 2 172\.\d+\.\d+\.\d+ \(from the host\): echo reply, TTL 64/);
+    expect(icmp).toContain(`DELIVERED to node ${W1} on ${W1}`);
+  });
+
+  it('an Ingress URL from the host and from a pod: host port, router pod, Ingress rule, Service, endpoint', async () => {
+    const port = (await findCluster(CLUSTER))?.ingress?.httpPort;
+    expect(port).toBeGreaterThan(0);
+    const out = await eventually('the router serving app.localhost', async () => {
+      const r = await c.try(['trace', 'host', `http://app.localhost:${port}/app1`]);
+      return r.code === 0 ? r.stdout : undefined;
+    });
+    expect(out).toContain('ingress: Ingress default/app: app.localhost /app1 (Prefix) -> Service default/echo:80 -> 10.');
+    expect(out).toMatch(/probe: GET http:\/\/app\.localhost:\d+\/app1 from the host \(X-Request-ID kubelab-trace-\w+\): HTTP 200/);
+    expect(out).toMatch(new RegExp(`host port\\s+127\\.0\\.0\\.1:${port} is published by Docker on ${CLUSTER}-control-plane`));
+    // Docker's proxy -> the controller Service's external IP on the node -> the router pod.
+    expect(out).toMatch(/-j DNAT --to-destination (10\.\d+\.\d+\.\d+):80\s+Service ingress-nginx\/ingress-nginx-controller:http/);
+    expect(out).toMatch(
+      /pod ingress-nginx\/ingress-nginx-controller-\S+\s+ingress rule\s+host app\.localhost path \/app1 -> app\.localhost \/app1 \(Prefix\)\s+Ingress default\/app/,
+    );
+    expect(out).toMatch(
+      /service\s+endpoints 10\.\S+ 10\.\S+: the router picked (10\.\d+\.\d+\.\d+:8080) \(pod default\/echo-[ab]\) and connects to it directly\s+Service default\/echo:80/,
+    );
+    expect(out).toMatch(/DELIVERED to default\/echo-[ab] on \S+ via Ingress default\/app, Service default\/echo$/m);
+    const fromPod = await c.run(['trace', 'client', 'http://app.localhost/app1']);
+    expect(fromPod).toMatch(/probe: curl .*-H 'Host: app\.localhost' .*: HTTP 200/);
+    expect(fromPod).toMatch(/DELIVERED to default\/echo-[ab] on \S+ via Ingress default\/app, Service default\/echo$/m);
+    const miss = await c.try(['trace', 'client', 'http://app.localhost/nothing', '--explain']);
+    expect(miss.code).toBe(1);
+    expect(miss.stdout).toContain('NOT DELIVERED: the router answers 404');
+  });
+
+  it('--live: the next real connection, traced by the kernel, no probe sent', async () => {
+    const live = start(['trace', 'client', 'svc/echo', '--live']);
+    await live.waitFor(/watching for new TCP packets from pod default\/client/);
+    await c.run(['exec', 'client', '--', 'curl', '-s', '-o', '/dev/null', 'http://echo']);
+    expect(await live.exited).toBe(0);
+    const out = live.output();
+    expect(out).toMatch(/live: the next new TCP packet from pod default\/client to \S+:80 \(source port \d+\), as the kernel traced it/);
+    expect(out).not.toContain('probe:');
+    expect(out).toMatch(/-j DNAT --to-destination .*matched$/m);
+    expect(out).toMatch(/DELIVERED to default\/echo-[ab]/);
   });
 
   it('a Service without endpoints: REJECT at the client node, connection refused', async () => {
@@ -280,6 +354,22 @@ describe('trace', () => {
         `DROPPED at filter:KUBELAB-NPI-[A-Z2-7]+:\\d+ on ${W2} by NetworkPolicy default/deny-echo \\(ingress isolation of pod default/echo-b: no policy allowed it\\)`,
       ),
     );
+    // Only the rows that decided the drop, numbered as in the whole path.
+    const only = await c.try(['trace', 'client', 'echo-b', '--dropped-only']);
+    expect(only.code).toBe(1);
+    const rows = only.stdout.split('\n').filter((l) => /^\d+\s/.test(l));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(
+      /^\d+\s+\S+\s+node agent\s+eth0 -> eth1\s+filter:KUBELAB-NPI-\S+\s+\+[1-9]\d*\s+62\s+NetworkPolicy default\/deny-echo/,
+    );
+    expect(rows[1]).toMatch(/-j DROP\s+ingress isolation of pod default\/echo-b: no policy allowed it\s+matched$/);
+    expect(only.stdout).toMatch(/^DROPPED at filter:KUBELAB-NPI-\S+ on \S+ by NetworkPolicy default\/deny-echo/m);
+    // Live: the user's own connection attempt, shown because it was dropped.
+    const live = start(['trace', 'client', 'svc/echo', '--live', '--dropped-only']);
+    await live.waitFor(/watching for new TCP packets .* that are dropped/);
+    await c.try(['exec', 'client', '--', 'curl', '-s', '-m', '2', 'http://echo']);
+    expect(await live.exited).toBe(1);
+    expect(live.output()).toMatch(/DROPPED at filter:KUBELAB-NPI-\S+ on \S+ by NetworkPolicy default\/deny-echo/);
     const doctor = await c.try(['doctor']);
     expect(doctor.stdout).toContain('✓ NetworkPolicy is enforced on 3 nodes');
     expect(doctor.stdout).toContain('✓ NetworkPolicy default/deny-echo selects 2 pods');

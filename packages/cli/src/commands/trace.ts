@@ -157,7 +157,7 @@ export function registerTrace(program: Command, env: CliEnv, docker: () => Docke
       const d = docker();
       const cluster = env.clusterName();
       const emit = (r: TraceReport): void => env.io.out(o.output === 'json' ? JSON.stringify(traceJson(r), null, 2) : formatTrace(r));
-      const allDelivered = await withClient(env, (client) => runTrace(client, d, cluster, srcRef, dstRef, o, emit));
+      const allDelivered = await withClient(env, (client) => runTrace(client, d, cluster, srcRef, dstRef, o, emit, (l) => env.io.err(l)));
       // As ping does: a script can test whether the packet got there.
       if (!allDelivered) throw new AlreadyReported(1);
     });
@@ -171,6 +171,7 @@ async function runTrace(
   dstRef: string,
   o: TraceOptions,
   emit: (r: TraceReport) => void,
+  note: (line: string) => void,
 ): Promise<boolean> {
   const nodeObjs = (await client.list(resolveResource('nodes')!, undefined)).items as Array<{
     metadata: { name?: string };
@@ -278,11 +279,17 @@ async function runTrace(
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     const seenIds = new Set<string>();
+    let announced = false;
     try {
       while (shown < wanted && !interrupted) {
         let probe: ProbeResult | undefined;
         let probeText: string;
         if (o.live) {
+          if (!announced)
+            note(
+              `watching for new ${proto.toUpperCase()} packets from ${src.label} to ${dstText}${o.droppedOnly ? ' that are dropped' : ''} (Ctrl-C to stop)`,
+            );
+          announced = true;
           const got = await waitForLive(kernel, world, leg, seenIds, () => interrupted);
           if (!got) break;
           probeText = `the next new ${proto.toUpperCase()} packet from ${src.label} to ${dstText} (source port ${got.sport ?? '-'}), as the kernel traced it`;
