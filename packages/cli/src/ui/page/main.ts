@@ -89,6 +89,9 @@ function applyFilter(): void {
   if (!state.graph) return;
   const hidden = hiddenVertices(state.graph, state.namespace);
   cy.batch(() => cy.nodes().forEach((n) => void n.toggleClass('filtered', hidden.has(n.id()))));
+  // A tooltip whose edge went away (filtered out, or gone from the cluster) gets no mouseout.
+  const shown = tip.dataset.edge ? cy.getElementById(tip.dataset.edge) : undefined;
+  if (!tip.hidden && (!shown || shown.empty() || !shown.visible())) tip.hidden = true;
 }
 
 /** Zooms out only when a placed vertex fell outside the view (the layout itself stays). */
