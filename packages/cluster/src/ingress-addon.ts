@@ -3,22 +3,16 @@
 // node image's `ingress` role) and Service, then waited for until its pod is Ready. The Service carries every
 // node IP as an external IP on 80/443, so each node IP answers there (from a Linux host too), and the
 // control-plane container publishes 80/443 on 127.0.0.1 (spec.ts) for every OS.
-import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFAULT_INGRESS_CLASS_ANNOTATION,
   NGINX_INGRESS_CONTROLLER,
-  resolveResource,
-  StatusError,
   type Deployment,
   type IngressClass,
   type KubeObject,
-  type Pod,
-  type ResourceInfo,
   type Service,
 } from '@kubelab/api';
 import { KubeClient } from '@kubelab/client';
-import { NODE_ENTRY } from './names';
+import { addonDeployment, applyAddonDeployment, createMissingRbac, getOrUndefined, kind, waitForRollout } from './addon-kit';
 
 export const INGRESS_NAMESPACE = 'ingress-nginx';
 export const INGRESS_DEPLOYMENT = 'ingress-nginx-controller';
@@ -31,7 +25,6 @@ const LABELS = {
   'app.kubernetes.io/instance': 'ingress-nginx',
   'app.kubernetes.io/component': 'controller',
 };
-const TEMPLATE_HASH = 'kubelab.dev/applied-spec-hash';
 
 export interface IngressAddonOptions {
   image: string;
@@ -137,67 +130,34 @@ export function ingressAddonObjects(o: IngressAddonOptions): {
     { name: 'KUBELAB_INGRESS_PUBLIC_HTTPS_PORT', value: String(o.publicHttpsPort ?? DEFAULT_INGRESS_HTTPS_PORT) },
     { name: 'LOG_LEVEL', value: o.logLevel ?? 'info' },
   ];
-  const deployment = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: INGRESS_DEPLOYMENT, namespace: INGRESS_NAMESPACE, labels: { ...LABELS } },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { ...LABELS } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
-      template: {
-        metadata: { labels: { ...LABELS } },
-        spec: {
-          dnsPolicy: 'ClusterFirst',
-          ...(inCluster ? { serviceAccountName: 'ingress-nginx' } : {}),
-          // ingress-nginx's shutdown: keep serving while the endpoint leaves, then drain keep-alive connections.
-          terminationGracePeriodSeconds: 15,
-          tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Equal', effect: 'NoSchedule' }],
-          containers: [
-            {
-              name: 'controller',
-              image: o.image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['node', NODE_ENTRY, 'ingress'],
-              env,
-              ports: [
-                { name: 'http', containerPort: 80, protocol: 'TCP' },
-                { name: 'https', containerPort: 443, protocol: 'TCP' },
-                { name: 'metrics', containerPort: 10254, protocol: 'TCP' },
-              ],
-              // ingress-nginx's probes: /healthz on 10254 (ready once the watch cache synced and routes are built).
-              livenessProbe: {
-                httpGet: { path: '/healthz', port: 10254 },
-                initialDelaySeconds: 10,
-                periodSeconds: 10,
-                timeoutSeconds: 5,
-                failureThreshold: 5,
-              },
-              readinessProbe: { httpGet: { path: '/healthz', port: 10254 }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 },
-            },
-          ],
-        },
-      },
+  const deployment = addonDeployment({
+    name: INGRESS_DEPLOYMENT,
+    namespace: INGRESS_NAMESPACE,
+    labels: LABELS,
+    replicas: 1,
+    pod: {
+      dnsPolicy: 'ClusterFirst',
+      ...(inCluster ? { serviceAccountName: 'ingress-nginx' } : {}),
+      // ingress-nginx's shutdown: keep serving while the endpoint leaves, then drain keep-alive connections.
+      terminationGracePeriodSeconds: 15,
+      tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Equal', effect: 'NoSchedule' }],
     },
-  } as unknown as Deployment;
-  const hash = createHash('sha256').update(JSON.stringify(deployment.spec)).digest('hex').slice(0, 16);
-  deployment.metadata.annotations = { [TEMPLATE_HASH]: hash };
+    container: {
+      name: 'controller',
+      image: o.image,
+      role: 'ingress',
+      env,
+      ports: [
+        { name: 'http', containerPort: 80, protocol: 'TCP' },
+        { name: 'https', containerPort: 443, protocol: 'TCP' },
+        { name: 'metrics', containerPort: 10254, protocol: 'TCP' },
+      ],
+      // ingress-nginx's probes: /healthz on 10254 (ready once the watch cache synced and routes are built).
+      liveness: { path: '/healthz', port: 10254 },
+      readiness: { path: '/healthz', port: 10254 },
+    },
+  });
   return { namespace, ingressClass, service, deployment };
-}
-
-function kind(plural: string): ResourceInfo {
-  const r = resolveResource(plural);
-  if (!r) throw new Error(`@kubelab/api does not describe "${plural}"`);
-  return r;
-}
-
-async function getOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (err) {
-    if (err instanceof StatusError && err.code === 404) return undefined;
-    throw err;
-  }
 }
 
 /** Applies the add-on through the API (apiUrl: as the host reaches it) and waits until the router is Ready. */
@@ -209,11 +169,7 @@ export async function ensureIngressAddon(api: KubeClient | string, o: IngressAdd
     const ns = kind('namespaces');
     if (!(await getOrUndefined(client.get(ns, INGRESS_NAMESPACE)))) await client.create(ns, wanted.namespace);
     if (o.internalApiUrl.startsWith('https:')) {
-      for (const obj of ingressRbacObjects()) {
-        const r = kind(obj.kind === 'ServiceAccount' ? 'serviceaccounts' : `${obj.kind.toLowerCase()}s.rbac.authorization.k8s.io`);
-        if (!(await getOrUndefined(client.get(r, obj.metadata.name!, obj.metadata.namespace))))
-          await client.create(r, obj, obj.metadata.namespace);
-      }
+      await createMissingRbac(client, ingressRbacObjects());
     }
     const classes = kind('ingressclasses.networking.k8s.io');
     if (!(await getOrUndefined(client.get(classes, 'nginx')))) await client.create(classes, wanted.ingressClass);
@@ -225,39 +181,17 @@ export async function ensureIngressAddon(api: KubeClient | string, o: IngressAdd
     }
     const deployments = kind('deployments');
     const existing = await getOrUndefined(client.get<Deployment>(deployments, INGRESS_DEPLOYMENT, INGRESS_NAMESPACE));
-    if (!existing) await client.create(deployments, wanted.deployment, INGRESS_NAMESPACE);
-    else if (existing.metadata.annotations?.[TEMPLATE_HASH] !== wanted.deployment.metadata.annotations?.[TEMPLATE_HASH]) {
-      await client.update(deployments, {
-        ...wanted.deployment,
-        metadata: { ...wanted.deployment.metadata, resourceVersion: existing.metadata.resourceVersion },
-      });
-    }
-    return await waitForRollout(client, timeoutMs);
+    await applyAddonDeployment(client, wanted.deployment, existing);
+    await waitForRollout(client, {
+      name: INGRESS_DEPLOYMENT,
+      namespace: INGRESS_NAMESPACE,
+      labelSelector: 'app.kubernetes.io/component=controller',
+      timeoutMs,
+      notReady: (status, pods) =>
+        `ingress controller not ready after ${timeoutMs / 1000} s: waited for deployment ${INGRESS_DEPLOYMENT} in ${INGRESS_NAMESPACE} (status ${status}; pods: ${pods})`,
+    });
+    return `ingress controller Ready in ${INGRESS_NAMESPACE} (IngressClass nginx, default)`;
   } finally {
     if (typeof api === 'string') await client.close();
-  }
-}
-
-async function waitForRollout(client: KubeClient, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const d = await client.get<Deployment>(kind('deployments'), INGRESS_DEPLOYMENT, INGRESS_NAMESPACE);
-    const st = (d.status ?? {}) as { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number };
-    const want = (d.spec as { replicas?: number }).replicas ?? 1;
-    if (
-      (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
-      st.updatedReplicas === want &&
-      st.readyReplicas === want &&
-      st.replicas === want
-    )
-      return `ingress controller Ready in ${INGRESS_NAMESPACE} (IngressClass nginx, default)`;
-    if (Date.now() >= deadline) {
-      const pods = await client.list<Pod>(kind('pods'), INGRESS_NAMESPACE, { labelSelector: 'app.kubernetes.io/component=controller' });
-      const seen = pods.items.map((p) => `${p.metadata.name} ${p.status?.phase ?? 'Pending'}`).join(', ') || 'no pods';
-      throw new Error(
-        `ingress controller not ready after ${timeoutMs / 1000} s: waited for deployment ${INGRESS_DEPLOYMENT} in ${INGRESS_NAMESPACE} (status ${JSON.stringify(st)}; pods: ${seen})`,
-      );
-    }
-    await sleep(250);
   }
 }
