@@ -8,34 +8,12 @@
 //
 // Usage: node scripts/gen-apply-schema.mjs API_REPO APIMACHINERY_REPO
 // (checkouts of k8s.io/api and k8s.io/apimachinery at the Kubernetes version wanted).
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import protobuf from 'protobufjs';
+import { writeFileSync } from 'node:fs';
+import { groupProto, loadKubeProtos, protobuf, repoArgs, shortener } from './kube-protos.mjs';
 
-const [apiRepo, machineryRepo] = process.argv.slice(2);
-if (!apiRepo || !machineryRepo) {
-  console.error('usage: node scripts/gen-apply-schema.mjs API_REPO APIMACHINERY_REPO');
-  process.exit(2);
-}
-
+const { apiRepo, machineryRepo } = repoArgs('gen-apply-schema.mjs');
 const groups = ['core', 'apps', 'discovery', 'autoscaling', 'coordination'];
-const machinery = ['pkg/apis/meta/v1', 'pkg/runtime', 'pkg/runtime/schema', 'pkg/util/intstr', 'pkg/api/resource'];
-const protoRoot = mkdtempSync(path.join(tmpdir(), 'kube-proto-'));
-const place = (from, importPath) => {
-  mkdirSync(path.dirname(path.join(protoRoot, importPath)), { recursive: true });
-  copyFileSync(from, path.join(protoRoot, importPath));
-};
-for (const g of groups) place(path.join(apiRepo, g, 'v1', 'generated.proto'), `k8s.io/api/${g}/v1/generated.proto`);
-for (const m of machinery) place(path.join(machineryRepo, m, 'generated.proto'), `k8s.io/apimachinery/${m}/generated.proto`);
-
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => path.join(protoRoot, target);
-root.loadSync(
-  groups.map((g) => `k8s.io/api/${g}/v1/generated.proto`),
-  { keepCase: true, alternateCommentMode: true },
-);
-root.resolveAll();
+const root = loadKubeProtos({ apiRepo, machineryRepo, groups, load: groups.map(groupProto) });
 
 const prefixes = [
   ['k8s.io.api.core.v1.', 'core.'],
@@ -45,11 +23,7 @@ const prefixes = [
   ['k8s.io.api.coordination.v1.', 'coordination.'],
   ['k8s.io.apimachinery.pkg.apis.meta.v1.', 'meta.'],
 ];
-const short = (n) => {
-  const name = n.replace(/^\./, '');
-  const p = prefixes.find(([long]) => name.startsWith(long));
-  return p ? p[1] + name.slice(p[0].length) : undefined;
-};
+const short = shortener(prefixes);
 
 /** The `+name=value` markers of a comment, values in order. */
 const markers = (comment) => {

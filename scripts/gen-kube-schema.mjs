@@ -6,36 +6,18 @@
 // where the two arguments are checkouts of k8s.io/api and k8s.io/apimachinery at the Kubernetes version
 // wanted. The .proto files are read with protobufjs (comments kept); Go pointer fields and embedded structs
 // (which JSON flattens) are read from types.go.
-import { mkdtempSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import protobuf from 'protobufjs';
+import { groupProto, loadKubeProtos, protobuf, repoArgs, shortener } from './kube-protos.mjs';
 
-const [apiRepo, machineryRepo] = process.argv.slice(2);
-if (!apiRepo || !machineryRepo) {
-  console.error('usage: node scripts/gen-kube-schema.mjs API_REPO APIMACHINERY_REPO');
-  process.exit(2);
-}
-
+const { apiRepo, machineryRepo } = repoArgs('gen-kube-schema.mjs');
 const groups = ['core', 'apps', 'discovery', 'autoscaling'];
-const machinery = ['pkg/apis/meta/v1', 'pkg/runtime', 'pkg/runtime/schema', 'pkg/util/intstr', 'pkg/api/resource'];
-
-// Lay the .proto files out by import path.
-const protoRoot = mkdtempSync(path.join(tmpdir(), 'kube-proto-'));
-const place = (from, importPath) => {
-  mkdirSync(path.dirname(path.join(protoRoot, importPath)), { recursive: true });
-  copyFileSync(from, path.join(protoRoot, importPath));
-};
-for (const g of groups) place(path.join(apiRepo, g, 'v1', 'generated.proto'), `k8s.io/api/${g}/v1/generated.proto`);
-for (const m of machinery) place(path.join(machineryRepo, m, 'generated.proto'), `k8s.io/apimachinery/${m}/generated.proto`);
-
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => path.join(protoRoot, target);
-root.loadSync([...groups.map((g) => `k8s.io/api/${g}/v1/generated.proto`), 'k8s.io/apimachinery/pkg/runtime/generated.proto'], {
-  keepCase: true,
-  alternateCommentMode: true,
+const root = loadKubeProtos({
+  apiRepo,
+  machineryRepo,
+  groups,
+  load: [...groups.map(groupProto), 'k8s.io/apimachinery/pkg/runtime/generated.proto'],
 });
-root.resolveAll();
 
 const kinds = [
   'core.v1.Namespace',
@@ -71,11 +53,8 @@ const prefixes = [
   ['k8s.io.apimachinery.pkg.api.resource.', 'resource.'],
   ['k8s.io.apimachinery.pkg.util.intstr.', 'intstr.'],
 ];
-const short = (n) => {
-  const name = n.replace(/^\./, '');
-  const p = prefixes.find(([long]) => name.startsWith(long));
-  return p ? p[1] + name.slice(p[0].length) : name;
-};
+const shorten = shortener(prefixes);
+const short = (n) => shorten(n) ?? n.replace(/^\./, '');
 
 // Go pointer fields (`Replicas *int32`) and embedded structs (`ProbeHandler \`json:""\``) from types.go.
 const pointers = new Set();
