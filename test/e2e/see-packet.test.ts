@@ -4,6 +4,7 @@
 // nodes, pod->ClusterIP (the endpoint and its DNAT), host->NodePort, and a Service without endpoints.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -303,6 +304,21 @@ describe('trace', () => {
     const fromPod = await c.run(['trace', 'client', 'http://app.localhost/app1']);
     expect(fromPod).toMatch(/probe: curl .*-H 'Host: app\.localhost' .*: HTTP 200/);
     expect(fromPod).toMatch(/DELIVERED to default\/echo-[ab] on \S+ via Ingress default\/app, Service default\/echo$/m);
+    // Live: a request the user makes through the published port, both legs from the kernel's trace.
+    const live = start(['trace', 'host', `http://app.localhost:${port}/app1`, '--live']);
+    await live.waitFor(/watching for new TCP packets from the host/);
+    const answer = await new Promise<number>((resolve, reject) =>
+      http
+        .get({ host: '127.0.0.1', port, path: '/app1', headers: { Host: `app.localhost:${port}` }, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject),
+    );
+    expect(answer).toBe(200);
+    expect(await live.exited).toBe(0);
+    expect(live.output()).toMatch(/the router picked 10\.\d+\.\d+\.\d+:8080 \(pod default\/echo-[ab]\) and connects to it directly/);
+    expect(live.output()).toMatch(/DELIVERED to default\/echo-[ab] on \S+ via Ingress default\/app, Service default\/echo$/m);
     const miss = await c.try(['trace', 'client', 'http://app.localhost/nothing', '--explain']);
     expect(miss.code).toBe(1);
     expect(miss.stdout).toContain('NOT DELIVERED: the router answers 404');

@@ -32,11 +32,11 @@ import {
 import { shellWords } from '../trace/format';
 import type { World } from '../trace/model';
 import { conclusion, type Hop, type TracePath } from '../trace/simulate';
-import type { Leg, LegResult } from './trace';
+import type { Leg, LegResult } from './trace-legs';
 import type { NodeInfo } from './trace-kernel';
 import { curlCommand, describeCurl, httpFromHost, type HttpProbe, type ProbeResult, runInHelper } from './trace-probe';
 import type { ResolvedEnd } from './trace-resolve';
-import { traceRule } from '../trace/nftrace';
+import { openingAfter, parseTrace, traceRule } from '../trace/nftrace';
 
 const CONTROLLER_NS = 'ingress-nginx';
 const CONTROLLER_SVC = 'ingress-nginx-controller';
@@ -194,6 +194,7 @@ export async function routerChoice(
   plan: IngressPlan,
   first: LegResult,
   probe: ProbeResult | undefined,
+  kernelText: (node: string) => string,
 ): Promise<{ leg: Leg; picked: string } | undefined> {
   const o = first.path.outcome;
   if (o.kind !== 'delivered' || !plan.decision.upstream || plan.decision.answer) return undefined;
@@ -208,8 +209,17 @@ export async function routerChoice(
       if (!picked) await new Promise((r) => setTimeout(r, 300));
     }
   }
+  // The router's own connection, as its node's kernel traced it after the request reached the router.
+  const reached = o.node ? first.runs.get(o.node)?.[0] : undefined;
+  const opened =
+    o.node && reached?.kind === 'packet'
+      ? openingAfter(parseTrace(kernelText(o.node)), reached, router.ip, picked ? [picked] : plan.decision.upstream.endpoints)
+      : undefined;
+  picked ??= opened ? `${opened.fields.DST}:${opened.fields.DPORT}` : undefined;
   if (!picked) return undefined;
-  return { picked, leg: routerLeg(router, picked) };
+  const leg = routerLeg(router, picked);
+  if (opened?.fields.SPORT) leg.packet.sport = Number(opened.fields.SPORT);
+  return { picked, leg };
 }
 
 /** The router pod's connection to an endpoint "ip:port". */
@@ -227,7 +237,7 @@ export function ingressHops(
   w: World,
   plan: IngressPlan,
   first: { path: TracePath; runs: LegResult['runs'] },
-  second: { res: Pick<LegResult, 'path'>; picked: string; predicted?: boolean } | undefined,
+  second: { res: Pick<LegResult, 'path' | 'unseen'>; picked: string; predicted?: boolean } | undefined,
   dstText: string,
 ): { hops: Hop[]; conclusion: string; ingress: string } {
   const hops: Hop[] = [...(plan.hostHop ? [plan.hostHop] : []), ...first.path.hops];
@@ -255,7 +265,7 @@ export function ingressHops(
     text: `endpoints ${up.endpoints.join(', ')}: ${
       !second
         ? 'the one it picked is not known (its access log has no line for the request)'
-        : `${second.predicted ? 'the router balances over them, e.g.' : 'the router picked'} ${second.picked}${pickedPod ? ` (pod ${pickedPod.namespace}/${pickedPod.name})` : ''} and connects to it directly`
+        : `${second.predicted ? 'the router balances over them, e.g.' : 'the router picked'} ${second.picked}${pickedPod ? ` (pod ${pickedPod.namespace}/${pickedPod.name})` : ''} and connects to it directly${second.res.unseen ? ' (over a kept-alive connection: no new packet for the kernel to trace, the rows below are the model)' : ''}`
     }`,
     object: { kind: 'Service', ref: `${up.namespace}/${up.service}`, text: `Service ${up.namespace}/${up.service}:${up.port}` },
   });

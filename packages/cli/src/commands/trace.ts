@@ -12,17 +12,15 @@ import { type Pod, resolveResource } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, intOption, withClient, type CliEnv } from '../command-kit';
 import { CliError } from '../errors';
-import { nodeContainer, pauseContainer, sweepStaleHelpers } from '../inspect/node-docker';
+import { nodeContainer, sweepStaleHelpers } from '../inspect/node-docker';
 import { namespaceOf } from '../resource-args';
-import { applyEvidence } from '../trace/evidence';
-import { formatTrace, shellWords, type TraceReport, traceJson } from '../trace/format';
+import { formatTrace, type TraceReport, traceJson } from '../trace/format';
 import type { PodView, World } from '../trace/model';
-import type { Packet, Rule } from '../trace/netfilter';
-import { droppedBy, firstPacket, parseTrace, type TraceEvent, traceRule } from '../trace/nftrace';
 import { conclusion, droppedRows, type Source, simulate, type TracePath } from '../trace/simulate';
-import { gatherNode, type KernelTrace, type NodeInfo, readConntrack, snapshotRules, startKernelTrace } from './trace-kernel';
 import { ingressHops, planIngress, routerChoice, routerLeg } from './trace-ingress';
-import { type Proto, probeCommand, probeFromContainer, probeFromHost, type ProbeResult } from './trace-probe';
+import { gatherNode, type NodeInfo, snapshotRules, startKernelTrace } from './trace-kernel';
+import { disagreement, type Leg, legEvidence, legRules, type Round, sendProbe, waitForLive } from './trace-legs';
+import type { Proto, ProbeResult } from './trace-probe';
 import { resolveDnsName, resolveEnd, type ResolvedEnd } from './trace-resolve';
 
 interface TraceOptions {
@@ -34,93 +32,6 @@ interface TraceOptions {
   live?: boolean;
   droppedOnly?: boolean;
   count?: number;
-}
-
-/** One leg of a trace: a packet from a source into the cluster (an Ingress trace has two). */
-export interface Leg {
-  source: Source;
-  srcIp: string;
-  /** sport undefined: not known before the packet is seen (live traffic, a connection a proxy opens). */
-  packet: Packet;
-}
-
-export interface LegResult {
-  path: TracePath;
-  sport?: number;
-  conntrack?: string;
-  /** The endpoint the kernel's DNAT picked (conntrack's reply tuple). */
-  endpoint?: string;
-  /** Node -> the kernel's trace of the leg's first packet there. */
-  runs: Map<string, TraceEvent[]>;
-  /** The kernel saw no packet of this leg (nothing sent, or a proxy reused a connection). */
-  unseen?: boolean;
-}
-
-export interface Round {
-  before: Map<string, Rule[]>;
-  after: Map<string, Rule[]>;
-  kernel: KernelTrace;
-}
-
-/**
- * The kernel trace rules that mark a leg's packets: by source port when known, else its openings (SYN);
- * and where the model predicts a source NAT, the openings from the address it translates to (the next
- * node sees that address, with a port the NAT picks).
- */
-export function legRules(w: World, l: Leg): string[][] {
-  const p = l.packet;
-  const rules = [traceRule(p.proto, l.srcIp, p.sport)];
-  const predicted = simulate(w, l.source, { ...p, sport: p.sport ?? 0 });
-  for (const h of predicted.hops) {
-    const to = h.nat && / -> (\d+\.\d+\.\d+\.\d+) \(source\)$/.exec(h.nat)?.[1];
-    if (to) rules.push(traceRule(p.proto, to));
-  }
-  return rules;
-}
-
-/** A leg's path with the evidence of one round: its packet found in the kernel's trace, conntrack, counters. */
-export async function legEvidence(d: Docker, nodes: NodeInfo[], world: World, leg: Leg, r: Round): Promise<LegResult> {
-  const p = leg.packet;
-  const predicted = simulate(world, leg.source, { ...p, sport: p.sport ?? 0 });
-  const entryName = predicted.hops.find((h) => h.node && h.netns === 'node agent')?.node ?? predicted.hops.find((h) => h.node)?.node;
-  const entry = nodes.find((n) => n.name === entryName);
-  let sport = p.sport;
-  if (sport === undefined && p.proto !== 'icmp' && entry) {
-    const first = firstPacket(parseTrace(r.kernel.text(entry.name)), leg.srcIp, undefined, { dst: p.dst, dport: p.dport })[0];
-    if (first?.kind === 'packet' && first.fields.SPORT) sport = Number(first.fields.SPORT);
-  }
-  if (sport === undefined && p.proto !== 'icmp') {
-    applyEvidence(predicted.hops, { before: r.before, after: r.after, runs: new Map() });
-    return { path: predicted, runs: new Map(), unseen: true };
-  }
-  const ct = entry ? await readConntrack(d, entry, { proto: p.proto, src: leg.srcIp, dst: p.dst, sport }) : undefined;
-  const packet = { ...p, sport };
-  const path = simulate(world, leg.source, packet, { endpoint: ct?.endpoint?.includes(':') ? ct.endpoint : undefined });
-  // Past a source NAT (NodePort, external IP: MASQUERADE) the next nodes see the NAT's address and port,
-  // which the reply tuple holds.
-  const snat = ct?.entry && ct.entry.reply.dst !== leg.srcIp ? { src: ct.entry.reply.dst, sport: ct.entry.reply.dport } : undefined;
-  const runs = new Map(
-    nodes.map((n) => {
-      const by = n === entry || !snat ? { src: leg.srcIp, sport } : snat;
-      return [n.name, firstPacket(parseTrace(r.kernel.text(n.name)), by.src, by.sport)] as const;
-    }),
-  );
-  applyEvidence(path.hops, { before: r.before, after: r.after, runs });
-  return { path, sport, conntrack: ct?.text, endpoint: ct?.endpoint, runs };
-}
-
-/** Where the model and the kernel disagree, in one sentence (undefined: they agree). */
-function disagreement(res: LegResult, probe: ProbeResult | undefined, entryNode: string | undefined, proto: Proto): string | undefined {
-  const delivered = res.path.outcome.kind === 'delivered';
-  if (probe && delivered !== probe.ok && !(proto === 'udp' && delivered))
-    return `the rules predict ${delivered ? 'delivery' : res.path.outcome.kind}, but the probe ${probe.text}`;
-  const kernelDrop = [...res.runs].map(([node, run]) => ({ node, rule: droppedBy(run) })).find((x) => x.rule);
-  if (!probe && kernelDrop && delivered)
-    return `the rules predict delivery, but the kernel dropped it at ${kernelDrop.rule!.table}:${kernelDrop.rule!.chain} on ${kernelDrop.node}`;
-  const zero = res.path.hops.filter((h) => h.rule && h.delta === 0 && h.node === entryNode);
-  if ((probe?.ok ?? !res.unseen) && zero.length)
-    return `${zero.length} rule(s) on the predicted path counted no packet (${zero.map((h) => h.ruleRef).join(', ')})`;
-  return undefined;
 }
 
 /** The report as --dropped-only shows it: the rows that decided the drop (none when it was delivered). */
@@ -322,7 +233,7 @@ async function runTrace(
         };
         let finalPath = res.path;
         if (ingress) {
-          const leg2 = await routerChoice(ingress, res, probe);
+          const leg2 = await routerChoice(ingress, res, probe, kernel.text);
           const second = leg2 ? await legEvidence(d, nodes, world, leg2.leg, round) : undefined;
           Object.assign(
             report,
@@ -363,66 +274,4 @@ async function runTrace(
     await kernel.stop();
   }
   return allDelivered;
-}
-
-/**
- * --live: waits until a node's kernel trace shows a new packet from the leg's source to its destination
- * (before any NAT: on the node it enters first); its source port names the connection.
- */
-async function waitForLive(
-  kernel: KernelTrace,
-  world: World,
-  leg: Leg,
-  seen: Set<string>,
-  stopped: () => boolean,
-): Promise<{ sport?: number } | undefined> {
-  const predicted = simulate(world, leg.source, { ...leg.packet, sport: 0 });
-  const entry = predicted.hops.find((h) => h.node && h.netns === 'node agent')?.node ?? predicted.hops.find((h) => h.node)?.node;
-  if (!entry) throw new CliError(`no node on the way from ${leg.srcIp} to ${leg.packet.dst}: nothing to watch`);
-  while (!stopped()) {
-    const events = parseTrace(kernel.text(entry)).filter((e) => !seen.has(e.id));
-    const run = firstPacket(events, leg.srcIp, undefined, { dst: leg.packet.dst, dport: leg.packet.dport });
-    if (run.length) {
-      for (const e of run) seen.add(e.id);
-      const f = run[0].kind === 'packet' ? run[0].fields : {};
-      // A retransmitted opening (same source port) is the connection already traced.
-      if (f.SPORT && seen.has(`port ${f.SPORT}`)) continue;
-      if (f.SPORT) seen.add(`port ${f.SPORT}`);
-      return { sport: f.SPORT ? Number(f.SPORT) : undefined };
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return undefined;
-}
-
-async function sendProbe(
-  d: Docker,
-  cluster: string,
-  src: ResolvedEnd,
-  nodes: NodeInfo[],
-  proto: Proto,
-  ip: string,
-  port: number | undefined,
-  sport: number | undefined,
-  hostIp: string,
-): Promise<{ probe: ProbeResult; text: string }> {
-  const cmd = probeCommand(proto, ip, port, sport ?? 0);
-  let probe: ProbeResult;
-  if (src.kind === 'pod')
-    probe = await probeFromContainer(
-      d,
-      cluster,
-      await pauseContainer(d, cluster, src.pod!.metadata.namespace!, src.pod!.metadata.name!),
-      cmd,
-      proto,
-    );
-  else if (src.kind === 'node') probe = await probeFromContainer(d, cluster, nodes.find((n) => n.ip === src.ip)!.container, cmd, proto);
-  else if (proto === 'tcp') probe = await probeFromHost(ip, port!, sport!);
-  // UDP and ICMP from the host: the same tools in a helper in the host's own network namespace.
-  else probe = await probeFromContainer(d, cluster, 'host', cmd, proto);
-  const text =
-    src.kind === 'host'
-      ? `${proto === 'tcp' ? `TCP connect from the host (${hostIp}:${sport})` : `${shellWords(cmd)} (from the host)`}`
-      : shellWords(cmd);
-  return { probe, text: `${text}: ${probe.text}` };
 }

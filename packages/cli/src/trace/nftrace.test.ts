@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { droppedBy, firstPacket, ifaceText, matchedRules, parseTrace, ruleSightings, traceRule, ttlOut } from './nftrace';
+import { droppedBy, firstPacket, ifaceText, matchedRules, openingAfter, parseTrace, ruleSightings, traceRule, ttlOut } from './nftrace';
 
 // `xtables-monitor --trace` in a node while a pod's TCP probe (source port 45555) crossed it to a ClusterIP.
 const text = readFileSync(new URL('./testdata/xtables-monitor.trace', import.meta.url), 'utf8');
@@ -63,6 +63,21 @@ describe("the kernel's trace of a probe", () => {
     const run = firstPacket(events, '10.244.1.4', undefined, { dst: '10.244.2.2', dport: 8080 });
     expect(run[0]).toMatchObject({ kind: 'packet', id: 'bb' });
     expect(droppedBy(run)).toMatchObject({ chain: 'KUBELAB-NPI-ABC', verdict: 'DROP' });
+  });
+
+  it("finds the connection a proxy opened for a request: the router pod's first opening after it", () => {
+    const events = parseTrace(
+      [
+        'PACKET: 2 r0 IN=eth0 SRC=10.244.2.2 DST=10.244.1.3 TTL=64 SPORT=50000 DPORT=8080 SYN',
+        'PACKET: 2 q1 IN=eth0 OUT=eth1 SRC=172.30.0.2 DST=10.244.2.2 TTL=63 SPORT=41000 DPORT=80 SYN',
+        'PACKET: 2 r1 IN=eth1 SRC=10.244.2.2 DST=10.244.9.9 TTL=64 SPORT=50001 DPORT=53',
+        'PACKET: 2 r2 IN=eth1 SRC=10.244.2.2 DST=10.244.1.4 TTL=64 SPORT=50002 DPORT=8080 SYN',
+      ].join('\n'),
+    );
+    const request = events[1] as Extract<(typeof events)[number], { kind: 'packet' }>;
+    // The opening before the request (another client's) and one to a non-endpoint are not it.
+    expect(openingAfter(events, request, '10.244.2.2', ['10.244.1.3:8080', '10.244.1.4:8080'])?.id).toBe('r2');
+    expect(openingAfter(events, request, '10.244.2.2', ['10.244.1.3:8080'])).toBeUndefined();
   });
 
   it('watches connection openings only when no source port is known', () => {

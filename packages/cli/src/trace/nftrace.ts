@@ -61,6 +61,20 @@ export function firstPacket(events: TraceEvent[], src: string, sport?: number, t
   return run;
 }
 
+/**
+ * The first connection a proxy opened after the packet it answers: the first packet from `src` to one of
+ * `dsts` ("ip:port") that comes after the event `after` (the packet that reached the proxy, on its node).
+ */
+export function openingAfter(events: TraceEvent[], after: TracePacket, src: string, dsts: string[]): TracePacket | undefined {
+  const from = events.findIndex(
+    (e) => e.kind === 'packet' && e.id === after.id && e.fields.SRC === after.fields.SRC && e.fields.SPORT === after.fields.SPORT,
+  );
+  if (from < 0) return undefined;
+  for (const e of events.slice(from + 1))
+    if (e.kind === 'packet' && e.fields.SRC === src && dsts.includes(`${e.fields.DST}:${e.fields.DPORT}`)) return e;
+  return undefined;
+}
+
 /** "table:chain|-A CHAIN spec" of each rule the packet matched (the TRACE rule itself left out). */
 export function matchedRules(run: TraceEvent[]): Set<string> {
   const out = new Set<string>();
