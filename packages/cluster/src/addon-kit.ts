@@ -3,8 +3,8 @@
 // for the rollout as `kubectl rollout status` judges it.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveResource, StatusError, type Deployment, type KubeObject, type Pod, type ResourceInfo } from '@kubelab/api';
-import type { KubeClient } from '@kubelab/client';
+import { StatusError, type Deployment, type KubeObject, type Pod } from '@kubelab/api';
+import { resourceInfo as kind, type KubeClient } from '@kubelab/client';
 import { NODE_ENTRY } from './names';
 
 /** Hash of the Deployment spec `cluster up` applied: a change (new image, upstream, log level) rolls the pods. */
@@ -76,11 +76,7 @@ export function addonDeployment(o: AddonDeployment): Deployment {
   return deployment;
 }
 
-export function kind(plural: string): ResourceInfo {
-  const r = resolveResource(plural);
-  if (!r) throw new Error(`@kubelab/api does not describe "${plural}"`);
-  return r;
-}
+export { kind };
 
 export async function getOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
   try {

@@ -1,15 +1,9 @@
 // The watch cache: informers for Services, EndpointSlices and Pods feeding one ZoneIndex (CoreDNS
 // plugin/kubernetes controller.go's role). The handler only sees the ZoneSource interface.
-import { resolveResource, type EndpointSlice, type Pod, type ResourceInfo, type Service } from '@kubelab/api';
-import { Informer, type KubeClient } from '@kubelab/client';
+import type { EndpointSlice, Pod, Service } from '@kubelab/api';
+import { Informer, resourceInfo as kind, type KubeClient } from '@kubelab/client';
 import type { Logger } from 'pino';
 import { ZoneIndex } from './zone-index';
-
-function kind(plural: string): ResourceInfo {
-  const r = resolveResource(plural);
-  if (!r) throw new Error(`@kubelab/api does not describe "${plural}"`);
-  return r;
-}
 
 export class WatchCache {
   readonly index = new ZoneIndex();

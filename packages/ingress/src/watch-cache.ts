@@ -2,25 +2,17 @@
 // indexed for the route builder (Services by ns/name, slices by ns/service). Events only mark the table
 // dirty; the controller rebuilds it once per burst (kube-proxy's sync pattern, STYLE §2).
 import {
-  resolveResource,
   serviceNameLabel,
   type EndpointSlice,
   type ConfigMap,
   type Ingress,
   type IngressClass,
   type KubeObject,
-  type ResourceInfo,
   type Secret,
   type Service,
 } from '@kubelab/api';
-import { Informer, type KubeClient } from '@kubelab/client';
+import { Informer, resourceInfo as kind, type KubeClient } from '@kubelab/client';
 import type { Logger } from 'pino';
-
-function kind(plural: string): ResourceInfo {
-  const r = resolveResource(plural);
-  if (!r) throw new Error(`@kubelab/api does not describe "${plural}"`);
-  return r;
-}
 
 export class IngressWatchCache {
   readonly ingresses: Informer<Ingress>;

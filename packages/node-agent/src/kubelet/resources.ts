@@ -1,11 +1,5 @@
 // The API kinds the kubelet reads and writes, from @kubelab/api's one resource table.
-import { resolveResource, type ResourceInfo } from '@kubelab/api';
-
-function kind(plural: string): ResourceInfo {
-  const r = resolveResource(plural);
-  if (!r) throw new Error(`@kubelab/api does not describe "${plural}"`);
-  return r;
-}
+import { resourceInfo as kind } from '@kubelab/client';
 
 export const PODS = kind('pods');
 export const CONFIGMAPS = kind('configmaps');

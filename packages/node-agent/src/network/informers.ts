@@ -2,25 +2,9 @@
 // EndpointSlices, Pods (every node's: this node's for hostPorts and policy targets, all of them as policy
 // peers), Namespaces and NetworkPolicies. Events only poke the sync loop; the loop reads the caches through
 // `snapshot()`. RBAC a node agent needs: list/watch on all of these (networking.k8s.io networkpolicies).
-import {
-  resolveResource,
-  type EndpointSlice,
-  type KubeObject,
-  type Namespace,
-  type NetworkPolicy,
-  type Node,
-  type Pod,
-  type ResourceInfo,
-  type Service,
-} from '@kubelab/api';
-import { Informer, type KubeClient } from '@kubelab/client';
+import type { EndpointSlice, KubeObject, Namespace, NetworkPolicy, Node, Pod, Service } from '@kubelab/api';
+import { Informer, resourceInfo as kind, type KubeClient } from '@kubelab/client';
 import type { Logger } from 'pino';
-
-function kind(plural: string): ResourceInfo {
-  const r = resolveResource(plural);
-  if (!r) throw new Error(`@kubelab/api does not describe "${plural}"`);
-  return r;
-}
 
 export interface NetworkObjects {
   nodes: Node[];
