@@ -2,7 +2,7 @@
 // in-cluster config (loadFromCluster: the mounted ServiceAccount token and ca.crt, KUBERNETES_SERVICE_HOST) is
 // forbidden to list pods until a RoleBinding grants `view`, then allowed; anonymous requests from a pod are
 // refused; a node agent cannot modify another node; the real kubectl asks `auth can-i --as` a ServiceAccount;
-// the CLI's create role|rolebinding|serviceaccount|token and auth can-i.
+// the CLI's create role|rolebinding|serviceaccount|token and auth can-i; a TokenReview of a pod's token.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -179,6 +179,38 @@ spec:
     // The control plane's own address serves the same rules, over HTTPS only.
     const cp = (await findCluster(name))!.nodes[0].ip;
     expect(await curl(`https://${cp}:6443/api/v1/namespaces/kube-system/secrets`)).toContain('"code":403');
+  });
+
+  it("a TokenReview by the admin authenticates a pod's mounted token, not a garbage one; the pod may not ask itself", async () => {
+    const token = (await c.run(['exec', 'curl', '--', 'cat', `${SA_DIR}/token`])).trim();
+    const review = async (t: string) =>
+      (
+        await c.client.raw<{ status: Record<string, unknown> }>('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenReview',
+          spec: { token: t },
+        })
+      ).object.status;
+    const pod = await c.pod('curl');
+    expect(await review(token)).toMatchObject({
+      authenticated: true,
+      user: {
+        username: 'system:serviceaccount:default:default',
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+        extra: { 'authentication.kubernetes.io/pod-name': ['curl'], 'authentication.kubernetes.io/pod-uid': [pod.metadata.uid] },
+      },
+      audiences: ['https://kubernetes.default.svc.cluster.local'],
+    });
+    expect(await review('garbage')).toEqual({ user: {}, error: 'invalid bearer token' });
+    const fromPod = await c.run([
+      'exec',
+      'curl',
+      '--',
+      'sh',
+      '-c',
+      `curl -s --cacert ${SA_DIR}/ca.crt -H "Authorization: Bearer $(cat ${SA_DIR}/token)" -H 'content-type: application/json' -d '{"kind":"TokenReview","apiVersion":"authentication.k8s.io/v1","spec":{"token":"x"}}' https://kubernetes.default.svc/apis/authentication.k8s.io/v1/tokenreviews`,
+    ]);
+    expect(JSON.parse(fromPod)).toMatchObject({ code: 403, reason: 'Forbidden' });
   });
 
   it('a node agent cannot modify another node', async () => {

@@ -1,12 +1,17 @@
 // Issue 10, where the state lives: etcd in the control plane. A pod's key read with the real etcdctl;
 // etcd beside the API server on loopback only; no acknowledged create lost when the control plane is
-// SIGKILLed mid-loop; a watch resumed across an API server restart; 410 Gone after etcd compaction;
-// `cluster down` then `up` starts clean. (A damaged etcd data dir: hardening-cluster.test.ts.)
+// SIGKILLed mid-loop; a watch resumed across an API server restart; 410 Gone after etcd compaction; an
+// older cluster's state.json imported into etcd; `cluster down` then `up` starts clean. (A damaged etcd data dir: hardening-cluster.test.ts.)
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveResource, type KubeObject, type WatchEvent } from '@kubelab/api';
 import { watch } from '@kubelab/client';
+import { resourceOfKey } from '../../packages/apiserver/src/storage/etcd-keys';
 import { kubelabOk } from '../support/cli';
 import { startCluster, type TestCluster } from '../support/cluster';
 import { eventually } from '../support/docker';
@@ -140,6 +145,63 @@ describe('cluster state in etcd', () => {
     const err = await watchFrom(cl, old, 'compacted', 1).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 410, reason: 'Expired' });
     expect((err as Error).message).toMatch(new RegExp(`^too old resource version: ${old} \\(\\d+\\)$`));
+  });
+
+  it('imports the state.json of a cluster made before etcd into an empty etcd, and renames it', async () => {
+    // The state volume as a control plane before etcd left it: no etcd data, the objects in state.json
+    // (SnapshotFile's format: resourceVersion, then each object with its store resource key). Made from this
+    // cluster's own objects, read with etcdctl, plus one ConfigMap to recognise.
+    const dump = JSON.parse(await cl.run(['etcdctl', 'get', '/registry/', '--prefix', '-w', 'json'])) as {
+      header: { revision: number };
+      kvs: { key: string; value: string; mod_revision: number }[];
+    };
+    const objects = dump.kvs.flatMap((kv) => {
+      const key = Buffer.from(kv.key, 'base64').toString();
+      const object = JSON.parse(Buffer.from(kv.value, 'base64').toString()) as KubeObject;
+      object.metadata.resourceVersion = String(kv.mod_revision);
+      const resource = resourceOfKey(key, object);
+      return resource ? [{ resource, object }] : [];
+    });
+    const rv = dump.header.revision;
+    objects.push({
+      resource: '/configmaps',
+      object: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'from-state-json',
+          namespace: 'default',
+          uid: randomUUID(),
+          resourceVersion: String(rv),
+          creationTimestamp: new Date().toISOString(),
+        },
+        data: { made: 'before etcd' },
+      } as KubeObject,
+    });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kubelab-state-json-'));
+    try {
+      writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ resourceVersion: rv, objects }));
+      const image = await dockerCli('inspect', '-f', '{{.Config.Image}}', controlPlane);
+      await dockerCli('stop', '-t', '5', controlPlane);
+      await dockerCli('run', '--rm', '--volumes-from', controlPlane, '--entrypoint', 'sh', image, '-c', 'rm -rf /var/lib/kubelab/etcd');
+      await dockerCli('cp', path.join(dir, 'state.json'), `${controlPlane}:/var/lib/kubelab/state.json`);
+      await dockerCli('start', controlPlane);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await apiBack();
+    const imported = (await cl.client.get(configMaps, 'from-state-json', 'default')) as KubeObject & { data?: Record<string, string> };
+    expect(imported.data).toEqual({ made: 'before etcd' });
+    expect((await cl.client.get(configMaps, 'survivor', 'default')).metadata.name).toBe('survivor');
+    expect((await cl.run(['etcdctl', 'get', '/registry/configmaps/default/from-state-json'])).split('\n')[0]).toBe(
+      '/registry/configmaps/default/from-state-json',
+    );
+    expect((await dockerCli('exec', controlPlane, 'ls', '/var/lib/kubelab')).split('\n')).toEqual(
+      expect.arrayContaining(['etcd', 'pki', 'state.json.migrated-to-etcd']),
+    );
+    expect(await dockerCli('exec', controlPlane, 'ls', '/var/lib/kubelab')).not.toMatch(/^state\.json$/m);
+    const { stdout, stderr } = await run('docker', ['logs', '--since', '5m', controlPlane], { maxBuffer: 64 * 1024 * 1024 });
+    expect(stdout + stderr).toContain('"msg":"state snapshot imported into etcd"');
   });
 
   it('starts clean after cluster down and up', async () => {
