@@ -8,6 +8,7 @@ import Docker from 'dockerode';
 import { DOCKER_LABEL, demuxFrames, type NetworkPolicy } from '@kubelab/api';
 import type { CliEnv } from '../command-kit';
 import { CliError } from '../errors';
+import { execIn } from '../inspect/node-docker';
 import type { PolicyCounts } from '../printers/describe/networkpolicy';
 
 export const DROP_LOG_FILE = '/var/log/kubelab/netpol-drops.jsonl';
@@ -33,16 +34,9 @@ export async function nodeContainers(docker: Docker, cluster: string): Promise<{
     .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
 }
 
+/** A command's output in a node container, whatever its exit code. */
 async function execText(docker: Docker, id: string, cmd: string[]): Promise<string> {
-  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  return demuxFrames(Buffer.concat(chunks)).map(String).join('');
+  return (await execIn(docker, id, cmd)).out;
 }
 
 /** Sums the `netpol NS/NAME allowed|dropped ...` rule counters of one iptables-save -c text. */
