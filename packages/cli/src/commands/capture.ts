@@ -16,6 +16,7 @@ import { PcapngMerger } from '../capture/pcap';
 import { CliError } from '../errors';
 import { attachBound, createHelper, nodeContainer, pauseContainer, sweepStaleHelpers } from '../inspect/node-docker';
 import { namespaceOf } from '../resource-args';
+import { lineSink } from '../streams/line-sink';
 import { resolvePod } from './pod-ref';
 
 interface CaptureOptions {
@@ -63,19 +64,7 @@ export function tcpdumpArgs(o: { pcap: boolean; count?: number; filter?: string 
   ];
 }
 
-function lines(onLine: (line: string) => void): Writable {
-  const s = new PassThrough();
-  let rest = '';
-  s.on('data', (c: Buffer) => {
-    const parts = (rest + c.toString('utf8')).split('\n');
-    rest = parts.pop() ?? '';
-    for (const l of parts) onLine(l);
-  });
-  s.on('end', () => {
-    if (rest) onLine(rest);
-  });
-  return s;
-}
+const lines = (onLine: (line: string) => void): Writable => lineSink(onLine, { flush: true });
 
 export async function runCapture(
   docker: Docker,

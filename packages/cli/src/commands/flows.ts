@@ -11,6 +11,7 @@ import { compactLine, type Flow, type FlowFilter, flowKey, flowOfConntrack, flow
 import { DROP_LOG, flowContext, readFlows } from '../flows/collect';
 import { attachBound, createHelper, execIn, sweepStaleHelpers } from '../inspect/node-docker';
 import { tabwrite } from '../printers/tabwriter';
+import { lineSink } from '../streams/line-sink';
 
 interface FlowsOptions {
   follow?: boolean;
@@ -21,17 +22,6 @@ interface FlowsOptions {
   protocol?: string;
   output?: string;
   since?: string;
-}
-
-function lines(onLine: (l: string) => void): PassThrough {
-  const s = new PassThrough();
-  let rest = '';
-  s.on('data', (c: Buffer) => {
-    const parts = (rest + c.toString('utf8')).split('\n');
-    rest = parts.pop() ?? '';
-    for (const l of parts) onLine(l);
-  });
-  return s;
 }
 
 export function registerFlows(program: Command, env: CliEnv, docker: () => Docker = () => new Docker()): void {
@@ -108,7 +98,7 @@ export function registerFlows(program: Command, env: CliEnv, docker: () => Docke
             const { stream } = await attachBound(h);
             d.modem.demuxStream(
               stream,
-              lines((l) => emit(flowOfConntrack(l, n.name, names))),
+              lineSink((l) => emit(flowOfConntrack(l, n.name, names))),
               new PassThrough(),
             );
             await h.start();
@@ -122,7 +112,7 @@ export function registerFlows(program: Command, env: CliEnv, docker: () => Docke
             const out = await exec.start({ hijack: true, stdin: false });
             d.modem.demuxStream(
               out,
-              lines((l) => {
+              lineSink((l) => {
                 const pid = /^PID (\d+)$/.exec(l);
                 if (pid) tail.pid = pid[1];
                 else emit(flowOfDrop(l, names));
