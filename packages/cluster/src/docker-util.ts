@@ -1,4 +1,5 @@
 // Pure helpers for Docker's wire formats: build progress lines and multiplexed log streams.
+import { demuxText } from '@kubelab/api';
 
 export interface BuildEvent {
   stream?: string;
@@ -30,22 +31,9 @@ export function buildEventError(e: BuildEvent): string | undefined {
   return e.errorDetail?.message ?? e.error;
 }
 
-/**
- * Decodes `docker logs` output of a non-TTY container: frames of [stream, 0, 0, 0, size(4, BE)] + payload.
- * Falls back to plain text when the buffer does not look multiplexed.
- */
+/** Decodes `docker logs` output of a non-TTY container (plain text when it does not look multiplexed). */
 export function demuxLogs(buf: Buffer): string {
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const kind = buf[i];
-    if (kind > 2 || buf[i + 1] !== 0 || buf[i + 2] !== 0 || buf[i + 3] !== 0) return buf.toString('utf8');
-    const size = buf.readUInt32BE(i + 4);
-    out.push(buf.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  if (i < buf.length && out.length === 0) return buf.toString('utf8');
-  return Buffer.concat(out).toString('utf8');
+  return demuxText(buf);
 }
 
 /** dockerode rejects with an error carrying the HTTP status of the engine's answer. */

@@ -1,5 +1,6 @@
 // The kubelet's Docker calls (dockerode on the mounted socket), each failure wrapped with the object it
 // concerned. Exited containers never change again, so their inspect results are cached.
+import { demuxText } from '@kubelab/api';
 import type Docker from 'dockerode';
 import { groupInstances, instanceFromInspect, type ContainerInstance, type ObservedPod } from './observed';
 import { LABEL, podContainerFilter, podVolumeFilter, type OwnerLabels } from './names';
@@ -186,7 +187,7 @@ export class DockerRuntime implements ExecRunner {
       throw new Error(`command ${JSON.stringify(cmd)} timed out after ${timeoutMs}ms`);
     }
     const info = await wrap(`exec in container ${id.slice(0, 12)}`, () => exec.inspect());
-    return { exitCode: info.ExitCode ?? -1, output: demux(Buffer.concat(chunks)) };
+    return { exitCode: info.ExitCode ?? -1, output: demuxText(Buffer.concat(chunks), { lenient: true }) };
   }
 
   async imageId(ref: string): Promise<string | undefined> {
@@ -205,17 +206,4 @@ export class DockerRuntime implements ExecRunner {
       signal.addEventListener('abort', () => reject(new Error('pull timed out')), { once: true });
     });
   }
-}
-
-/** Docker multiplexes stdout/stderr of non-TTY execs in 8-byte-header frames. */
-export function demux(buf: Buffer): string {
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length && buf[i] <= 2 && buf[i + 1] === 0 && buf[i + 2] === 0 && buf[i + 3] === 0) {
-    const len = buf.readUInt32BE(i + 4);
-    out.push(buf.subarray(i + 8, i + 8 + len));
-    i += 8 + len;
-  }
-  if (i < buf.length) out.push(buf.subarray(i));
-  return Buffer.concat(out).toString('utf8');
 }
