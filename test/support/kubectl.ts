@@ -3,6 +3,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { okStdout, type RunResult, runToEnd } from './run';
 
 export interface Kubectl {
   version: string;
@@ -28,11 +29,7 @@ export function installedKubectls(): Kubectl[] {
   return existsSync(found) ? [{ version: 'default', bin: found }] : [];
 }
 
-export interface KubectlResult {
-  stdout: string;
-  stderr: string;
-  code: number;
-}
+export type KubectlResult = RunResult;
 
 /** Runs `kubectl --context CONTEXT ARGS...` to the end (KUBECONFIG from the test run). */
 export function kubectl(
@@ -41,23 +38,7 @@ export function kubectl(
   args: string[],
   opts: { input?: string; timeoutMs?: number } = {},
 ): Promise<KubectlResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(k.bin, ['--context', context, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`kubectl ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ stdout, stderr, code: code ?? -1 });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+  return runToEnd('kubectl', k.bin, ['--context', context, ...args], args, { input: opts.input, timeoutMs: opts.timeoutMs ?? 120_000 });
 }
 
 export async function kubectlOk(
@@ -66,9 +47,7 @@ export async function kubectlOk(
   args: string[],
   opts: { input?: string; timeoutMs?: number } = {},
 ): Promise<string> {
-  const r = await kubectl(k, context, args, opts);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r.stdout;
+  return okStdout('kubectl', args, await kubectl(k, context, args, opts));
 }
 
 /** A long-running kubectl (logs -f, port-forward, get -w): its output so far, and a way to wait for some. */
