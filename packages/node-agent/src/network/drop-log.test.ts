@@ -2,7 +2,7 @@
 // for a UDP packet logged with --nflog-prefix "np:I:ABCDEF") parsed into packets, packets into DropRecords.
 import { describe, expect, it } from 'vitest';
 import { DropLog, toDropRecord } from './drop-log';
-import { PcapNflogParser } from './nflog';
+import { PcapNflogParser, parseIPv4 } from './nflog';
 
 const captured = Buffer.from(
   [
@@ -36,6 +36,16 @@ describe('PcapNflogParser', () => {
         dstPort: 9999,
       },
     ]);
+  });
+
+  it('skips a packet whose IPv4 header checksum fails (a garbled copy, as this kernel delivered one)', () => {
+    // The UDP datagram 10.244.2.13 -> 10.244.1.14 as NFLOG once handed it over: addresses and ports zeroed,
+    // checksum still the sender's.
+    const hex = (h: string) => Buffer.from(h.replace(/ /g, ''), 'hex');
+    const garbled = hex('45000021 32c84000 3e11f101 00000000 00000000 a1000000 00000000 bb84cc5605');
+    expect(parseIPv4(garbled)).toEqual({});
+    const intact = hex('45000021 32c84000 3e11f101 0af4020d 0af4010e dd432329 000d1921 70696e670a');
+    expect(parseIPv4(intact)).toEqual({ protocol: 17, src: '10.244.2.13', dst: '10.244.1.14', srcPort: 56643, dstPort: 9001 });
   });
 
   it('refuses a capture that is not NFLOG', () => {

@@ -21,10 +21,22 @@ export interface NflogPacket {
 
 const ip = (b: Buffer, at: number): string => `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 
-/** IPv4 addresses, protocol and (TCP, UDP, SCTP) ports of a packet. */
+/** Whether an IPv4 header's checksum holds. */
+function headerChecksumOk(p: Buffer, ihl: number): boolean {
+  let sum = 0;
+  for (let i = 0; i < ihl; i += 2) sum += p.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum === 0xffff;
+}
+
+/**
+ * IPv4 addresses, protocol and (TCP, UDP, SCTP) ports of a packet; nothing when its header checksum fails (a
+ * copy the kernel garbled in transit to the log must not become a drop between 0.0.0.0 and 0.0.0.0).
+ */
 export function parseIPv4(p: Buffer): Omit<NflogPacket, 'time' | 'prefix'> {
   if (p.length < 20 || p[0] >> 4 !== 4) return {};
   const ihl = (p[0] & 15) * 4;
+  if (ihl < 20 || p.length < ihl || !headerChecksumOk(p, ihl)) return {};
   const protocol = p[9];
   const out: Omit<NflogPacket, 'time' | 'prefix'> = { protocol, src: ip(p, 12), dst: ip(p, 16) };
   // Ports only in the first fragment.

@@ -207,9 +207,10 @@ export class NodeNetwork {
       await this.syncRoutes(model);
       // Rules wait for every cache (bounded): rendering an empty Service list would delete live rules on restart.
       if (this.informers.synced || Date.now() - this.startedAt > this.graceMs) {
-        const stats = await this.syncRules(model);
+        // Owners first: a drop logged the moment the new rules are in must find whose chain it was.
         for (const [chain, owner] of chainOwners(model.policy)) this.owners.set(chain, owner);
         if (this.owners.size > 20_000) this.owners = chainOwners(model.policy);
+        const stats = await this.syncRules(model);
         this.resolveWaiters(seq);
         if (stats.applied.length)
           this.log.info(

@@ -22,6 +22,12 @@ export const NFLOG_GROUP = 100;
 export const POLICY_MARK: Record<Direction, string> = { egress: '0x10000', ingress: '0x20000' };
 /** Drops are logged at most this often per pod chain; counters count every one. */
 const LOG_LIMIT = '-m limit --limit 20/sec --limit-burst 50';
+/**
+ * Each drop goes to the reader at once (`--nflog-threshold 1`). With the kernel's default batching a message
+ * waits up to a second, and on this kernel one appended while that batch was being flushed arrived with its
+ * addresses and ports zeroed (a UDP drop one second after a TCP one was logged as 0.0.0.0 -> 0.0.0.0).
+ */
+const LOG_TARGET = `-j NFLOG --nflog-group ${NFLOG_GROUP} --nflog-threshold 1 --nflog-size 128`;
 
 function split(key: string): { namespace: string; name: string } {
   const i = key.indexOf('/');
@@ -140,7 +146,7 @@ class PolicyWriter {
       if (jumps) f.rule(iso.chain, `-m mark --mark ${bit}/${bit} ${allowed} -j RETURN`, src);
     }
     for (const p of iso.policies) f.rule(iso.chain, comment(truncate(`netpol ${p.policy} dropped ${what}`)), policySource(p.policy));
-    if (nflog) f.rule(iso.chain, `${LOG_LIMIT} -j NFLOG --nflog-group ${NFLOG_GROUP} --nflog-prefix ${iso.chain} --nflog-size 128`, own);
+    if (nflog) f.rule(iso.chain, `${LOG_LIMIT} ${LOG_TARGET} --nflog-prefix ${iso.chain}`, own);
     f.rule(iso.chain, `${comment(`${iso.pod} isolated for ${iso.direction}: no policy allowed it`)} -j DROP`, own);
   }
 }

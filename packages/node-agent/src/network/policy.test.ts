@@ -185,7 +185,7 @@ describe('rendered policy rules', () => {
       -A KUBELAB-NETPOL -d 10.244.1.3 -m comment --comment "y/a ingress" -j KUBELAB-NPI-QGDUO74QWJS5SY72
       -A KUBELAB-NPE-KNLBO24SYOI6HFQJ -d 10.244.1.2 -m comment --comment "x/a to itself" -j RETURN
       -A KUBELAB-NPE-KNLBO24SYOI6HFQJ -m comment --comment "netpol x/web dropped egress from a"
-      -A KUBELAB-NPE-KNLBO24SYOI6HFQJ -m limit --limit 20/sec --limit-burst 50 -j NFLOG --nflog-group 100 --nflog-prefix KUBELAB-NPE-KNLBO24SYOI6HFQJ --nflog-size 128
+      -A KUBELAB-NPE-KNLBO24SYOI6HFQJ -m limit --limit 20/sec --limit-burst 50 -j NFLOG --nflog-group 100 --nflog-threshold 1 --nflog-size 128 --nflog-prefix KUBELAB-NPE-KNLBO24SYOI6HFQJ
       -A KUBELAB-NPE-KNLBO24SYOI6HFQJ -m comment --comment "x/a isolated for egress: no policy allowed it" -j DROP
       -A KUBELAB-NPI-KNLBO24SYOI6HFQJ -s 10.244.1.2 -m comment --comment "x/a to itself" -j RETURN
       -A KUBELAB-NPR-2RZH5ZZFEMBXJDZK -s 10.244.2.2 -p tcp -m tcp --dport 8080 -j MARK --set-xmark 0x20000/0x20000
@@ -196,12 +196,12 @@ describe('rendered policy rules', () => {
       -A KUBELAB-NPI-KNLBO24SYOI6HFQJ -j KUBELAB-NPR-EZIUMGWZ4P2WRONO
       -A KUBELAB-NPI-KNLBO24SYOI6HFQJ -m mark --mark 0x20000/0x20000 -m comment --comment "netpol x/web allowed ingress to a" -j RETURN
       -A KUBELAB-NPI-KNLBO24SYOI6HFQJ -m comment --comment "netpol x/web dropped ingress to a"
-      -A KUBELAB-NPI-KNLBO24SYOI6HFQJ -m limit --limit 20/sec --limit-burst 50 -j NFLOG --nflog-group 100 --nflog-prefix KUBELAB-NPI-KNLBO24SYOI6HFQJ --nflog-size 128
+      -A KUBELAB-NPI-KNLBO24SYOI6HFQJ -m limit --limit 20/sec --limit-burst 50 -j NFLOG --nflog-group 100 --nflog-threshold 1 --nflog-size 128 --nflog-prefix KUBELAB-NPI-KNLBO24SYOI6HFQJ
       -A KUBELAB-NPI-KNLBO24SYOI6HFQJ -m comment --comment "x/a isolated for ingress: no policy allowed it" -j DROP
       -A KUBELAB-NPI-QGDUO74QWJS5SY72 -s 10.244.1.3 -m comment --comment "y/a to itself" -j RETURN
       -A KUBELAB-NPI-QGDUO74QWJS5SY72 -m comment --comment "netpol y/allow-all allowed ingress to a" -j RETURN
       -A KUBELAB-NPI-QGDUO74QWJS5SY72 -m comment --comment "netpol y/allow-all dropped ingress to a"
-      -A KUBELAB-NPI-QGDUO74QWJS5SY72 -m limit --limit 20/sec --limit-burst 50 -j NFLOG --nflog-group 100 --nflog-prefix KUBELAB-NPI-QGDUO74QWJS5SY72 --nflog-size 128
+      -A KUBELAB-NPI-QGDUO74QWJS5SY72 -m limit --limit 20/sec --limit-burst 50 -j NFLOG --nflog-group 100 --nflog-threshold 1 --nflog-size 128 --nflog-prefix KUBELAB-NPI-QGDUO74QWJS5SY72
       -A KUBELAB-NPI-QGDUO74QWJS5SY72 -m comment --comment "y/a isolated for ingress: no policy allowed it" -j DROP"
     `);
   });
