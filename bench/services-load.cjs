@@ -1,7 +1,7 @@
 // A tiny HTTP load generator run inside the client pod (`node -e SCRIPT CONFIG`), CONFIG a JSON object:
 //   {paths: [{name, url}], rounds, sliceMs, conc, keepAlive}
-// Each round runs every path for one slice of sliceMs, the order swapped every other round (A B, B A, ...),
-// so a machine whose load changes from second to second weighs on both paths alike. In a slice, conc loops
+// Each round runs every path for one slice of sliceMs, the order rotated every round (A B C, B C A, C A B),
+// so a machine whose load changes from second to second weighs on all paths alike. In a slice, conc loops
 // send one request after another: with keepAlive false a new TCP connection per request (every request
 // crosses the NAT rules, not only the first packet of a kept-alive connection), else one kept-alive
 // connection per loop. Prints one JSON object: per path {requests, errors, secs, rps, p50Ms, p99Ms, maxMs,
@@ -65,7 +65,7 @@ async function main() {
     ]),
   );
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? paths : [...paths].reverse();
+    const order = paths.map((_, i) => paths[(i + r) % paths.length]);
     const row = {};
     for (const p of order) {
       const s0 = synRetrans();

@@ -133,11 +133,12 @@ if (!skipCluster) {
 rmSync(dir, { recursive: true, force: true });
 
 /**
- * ClusterIP vs the pod IP: one client pod (on the first worker) and one server pod (on the second), both
- * paths in one run, time-sliced (services-load.cjs: rounds of one slice per path, the order swapped every
- * round, so the shared machine's load weighs on both alike). The server pod runs the echo server twice, in
- * containers `direct` (8080, the pod-IP path) and `service` (8081, the Service's target port): the two paths
- * must not share 4-tuples. With one port they did, and the bench measured its own artefact: a connection to
+ * ClusterIP vs the pod IP: one client pod (on the first worker) and one server pod (on the second), all
+ * paths in one run, time-sliced (services-load.cjs: rounds of one slice per path, the order rotated every
+ * round, so the shared machine's load weighs on all alike). The server pod runs the echo server three times,
+ * in containers `direct` (8080, the pod-IP path), `service` (8081, the Service's target port) and `control`
+ * (8082, a second pod-IP path: what two identical paths differ by is the noise floor of the machine). The
+ * paths must not share 4-tuples. With one port they did, and the bench measured its own artefact: a connection to
  * the pod IP from a client port that had just reached the ClusterIP found its reply tuple taken in the
  * client node's conntrack (the ClusterIP flow's reply, server:8080 -> client:port), so NAT gave it another
  * source port (conntrack -S `found`); that port met a TIME_WAIT socket in the server whose TCP timestamps came
@@ -161,7 +162,10 @@ function latencyRows() {
       metadata: { name: n, labels: { app: `bench-${n}` } },
       spec: { nodeName: node, containers },
     });
-  kubelab(['apply', '-f', '-'], pod('server', serverNode, [echo('direct', 8080, 9000), echo('service', 8081, 9001)]));
+  kubelab(
+    ['apply', '-f', '-'],
+    pod('server', serverNode, [echo('direct', 8080, 9000), echo('service', 8081, 9001), echo('control', 8082, 9002)]),
+  );
   kubelab(['apply', '-f', '-'], pod('client', clientNode, [echo('main', 8080, 9000)]));
   kubelab(
     ['apply', '-f', '-'],
@@ -187,9 +191,10 @@ function latencyRows() {
   const paths = [
     { name: 'direct', url: `http://${serverIp}:8080/` },
     { name: 'clusterip', url: `http://${clusterIp}/` },
+    { name: 'control', url: `http://${serverIp}:8082/` },
   ];
-  const load = (keepAlive, rounds, sliceMs) =>
-    JSON.parse(kubelab(['exec', 'client', '--', 'node', '-e', script, JSON.stringify({ paths, rounds, sliceMs, conc: 4, keepAlive })]));
+  const load = (keepAlive, rounds, sliceMs, conc = 4) =>
+    JSON.parse(kubelab(['exec', 'client', '--', 'node', '-e', script, JSON.stringify({ paths, rounds, sliceMs, conc, keepAlive })]));
   /** conntrack -S summed over the CPUs of a node's network namespace (the node container's). */
   const conntrackStats = (node) => {
     const sum = {};
@@ -205,51 +210,67 @@ function latencyRows() {
   load(false, 1, 1000); // warm up both paths (ARP, conntrack, JIT)
   const before = { client: conntrackStats(clientNode), server: conntrackStats(serverNode), paws: pawsTimewait() };
   const loadBefore = os.loadavg()[0];
-  const rounds = 8;
-  const sliceMs = 1500;
-  const fresh = load(false, rounds, sliceMs);
-  const kept = load(true, rounds, sliceMs);
+  const rounds = 9;
+  const sliceMs = 1200;
+  const modes = [
+    ['a new connection per request', 4, load(false, rounds, sliceMs)],
+    // One loop: the bench itself does not saturate the 2 cores, so latency is the path more than the queue.
+    ['a new connection per request, one loop', 1, load(false, rounds, sliceMs, 1)],
+    ['kept-alive connections (one per loop)', 4, load(true, rounds, sliceMs)],
+  ];
   const loadAfter = os.loadavg()[0];
   const after = { client: conntrackStats(clientNode), server: conntrackStats(serverNode), paws: pawsTimewait() };
   const delta = (node) =>
     ['found', 'insert_failed', 'drop', 'early_drop', 'clash_resolve']
       .map((k) => `${k} ${(after[node][k] ?? 0) - (before[node][k] ?? 0)}`)
       .join(', ');
-  const method = `client and server pods on different workers, 4 loops, ${rounds} rounds of one ${sliceMs / 1000} s slice per path (order swapped each round)`;
+  const method = (loops) =>
+    `client and server pods on different workers, ${loops} loop${loops > 1 ? 's' : ''}, ${rounds} rounds of one ${sliceMs / 1000} s slice per path (order rotated each round)`;
   const out = [];
-  for (const [mode, r] of [
-    ['a new connection per request', fresh],
-    ['kept-alive connections (one per loop)', kept],
-  ]) {
+  for (const [mode, loops, r] of modes) {
     const d = r.paths.direct;
     const v = r.paths.clusterip;
     const tail = (x) =>
       `max ${ms(x.maxMs)}, ${x.over200Ms} of ${x.requests} over 200 ms, ${x.synRetrans} SYN retransmits, ${x.errors} errors; machine CPU ${(x.machineBusy * 100).toFixed(0)} % busy`;
-    const perRound = r.rounds.map((x) => x.clusterip / x.direct).sort((a, b) => a - b);
-    const median = (perRound[(perRound.length - 1) >> 1] + perRound[perRound.length >> 1]) / 2;
+    const c = r.paths.control;
+    /** requests/s of `path` over direct's, per round: median and range. */
+    const perRound = (path) => {
+      const xs = r.rounds.map((x) => x[path] / x.direct).sort((a, b) => a - b);
+      const median = xs[(xs.length - 1) >> 1];
+      return `median x${median.toFixed(2)}, range x${xs[0].toFixed(2)}-x${xs.at(-1).toFixed(2)}`;
+    };
+    const ratio = (x) =>
+      `p50 x${(x.p50Ms / d.p50Ms).toFixed(2)}, p99 x${(x.p99Ms / d.p99Ms).toFixed(2)}, requests/s x${(x.rps / d.rps).toFixed(2)}`;
     out.push(
       [
         `HTTP, ${mode}, to the pod IP directly: p50 / p99 / requests per second`,
         'bench/services-load.cjs in the client pod',
         `${ms(d.p50Ms)} / ${ms(d.p99Ms)} / ${d.rps.toFixed(0)}`,
-        `${method}; ${tail(d)}`,
+        `${method(loops)}; ${tail(d)}`,
       ],
       [
         `HTTP, ${mode}, through the ClusterIP (same pods, same run)`,
         'same',
         `${ms(v.p50Ms)} / ${ms(v.p99Ms)} / ${v.rps.toFixed(0)}`,
-        `${method}; ${tail(v)}`,
+        `${method(loops)}; ${tail(v)}`,
       ],
       [
-        `ClusterIP / direct, ${mode}`,
+        `HTTP, ${mode}, to the pod IP directly again (control: a third container of the server pod)`,
+        'same',
+        `${ms(c.p50Ms)} / ${ms(c.p99Ms)} / ${c.rps.toFixed(0)}`,
+        `${method(loops)}; ${tail(c)}`,
+      ],
+      [`ClusterIP / direct, ${mode}`, '', ratio(v), `requests/s per round: ${perRound('clusterip')}; target: overhead under 10 %`],
+      [
+        `control / direct, ${mode} (two identical direct paths: the noise of this machine)`,
         '',
-        `p50 x${(v.p50Ms / d.p50Ms).toFixed(2)}, p99 x${(v.p99Ms / d.p99Ms).toFixed(2)}, requests/s x${(v.rps / d.rps).toFixed(2)}`,
-        `requests/s per round: median x${median.toFixed(2)}, range x${perRound[0].toFixed(2)}-x${perRound.at(-1).toFixed(2)}; target: overhead under 10 %`,
+        ratio(c),
+        `requests/s per round: ${perRound('control')}`,
       ],
     );
   }
   out.push([
-    'conntrack -S and the server TcpExtPAWSTimewait over both measured runs',
+    'conntrack -S and the server TcpExtPAWSTimewait over the measured runs',
     'node containers, server pod',
     `client node: ${delta('client')}`,
     `server node: ${delta('server')}; server PAWSTimewait ${after.paws - before.paws}; machine load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`,

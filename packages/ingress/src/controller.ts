@@ -145,6 +145,16 @@ export class IngressController {
       /^\d+\.\d+\.\d+\.\d+$/.test(this.opts.publishAddress) ? { ip: this.opts.publishAddress } : { hostname: this.opts.publishAddress },
     ];
     if (JSON.stringify(ing.status?.loadBalancer?.ingress ?? []) === JSON.stringify(want)) return;
+    // ingress-nginx's status sync logs each write (the leader's log shows it wrote, a follower's never does).
+    this.log.info(
+      {
+        namespace: ing.metadata.namespace,
+        ingress: ing.metadata.name,
+        currentValue: ing.status?.loadBalancer?.ingress ?? [],
+        newValue: want,
+      },
+      'updating Ingress status',
+    );
     await this.client.patch(
       kind('ingresses.networking.k8s.io'),
       ing.metadata.name!,
