@@ -140,5 +140,14 @@ export function kubelabOn(name) {
   };
 }
 
+/**
+ * `node /b/SCRIPT ARGS` in a throwaway kubelab/node container with NET_ADMIN and `dir` mounted read-only at /b
+ * (a bench's bundled rule sync applied to a node's empty tables): its stdout, trimmed.
+ */
+export function inNodeContainer(dir, script, args) {
+  const argv = ['run', '--rm', '--cap-add', 'NET_ADMIN', '-v', `${dir}:/b:ro`, '--entrypoint', 'node', 'kubelab/node:latest'];
+  return execFileSync('docker', [...argv, `/b/${script}`, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 }).trim();
+}
+
 /** True when the module at `url` (its import.meta.url) is the script node was started with. */
 export const isMain = (url) => Boolean(process.argv[1]) && path.resolve(process.argv[1]) === fileURLToPath(url);

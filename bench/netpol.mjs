@@ -13,7 +13,19 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundle, cli, kubelabOn, loadAverages, machineDescription, mdTable, percentile, root, until, writeSection } from './lib.mjs';
+import {
+  bundle,
+  cli,
+  inNodeContainer,
+  kubelabOn,
+  loadAverages,
+  machineDescription,
+  mdTable,
+  percentile,
+  root,
+  until,
+  writeSection,
+} from './lib.mjs';
 
 const given = process.argv.indexOf('--cluster');
 const name = given > 0 ? process.argv[given + 1] : 'klbench-np';
@@ -43,21 +55,7 @@ rows.push([
   ms(r.medianMs),
   `${r.isolatedPods} isolated pod directions, ${r.filterChains} chains, ${r.filterRules} filter rules, ${(r.bytes / 1e3).toFixed(0)} kB of text`,
 ]);
-const applied = JSON.parse(
-  docker([
-    'run',
-    '--rm',
-    '--cap-add',
-    'NET_ADMIN',
-    '-v',
-    `${dir}:/b:ro`,
-    '--entrypoint',
-    'node',
-    'kubelab/node:latest',
-    '/b/sync.mjs',
-    '--apply',
-  ]),
-).apply;
+const applied = JSON.parse(inNodeContainer(dir, 'sync.mjs', ['--apply'])).apply;
 for (const [label, key] of [
   ['first sync (empty table, whole text)', 'first'],
   ['full resync of the same rules (whole text)', 'full'],
