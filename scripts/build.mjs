@@ -1,5 +1,5 @@
-// Bundles kubelab with esbuild: one file for the CLI on the host and one for everything that runs inside
-// kubelab's containers (API server, node agent, echo server). Type checking is `npm run typecheck`;
+// Bundles kubelab with esbuild: the CLI on the host (dist/cli, one chunk per command beside shared ones) and
+// everything that runs inside kubelab's containers (dist/image: API server, node agent, echo server). Type checking is `npm run typecheck`;
 // bundling stays fast (well under a second) so `cluster:up` and `npm test` can always run it first.
 import { build } from 'esbuild';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
