@@ -1,11 +1,12 @@
 // The bench's router process and route-table timing (issue 12 item 8), bundled by bench/ingress.mjs:
-//   `node ingress-router.mjs serve PORT UPSTREAM_PORT LOGFILE` the real proxy (packages/ingress) on 127.0.0.1:PORT,
-//        one Ingress routing bench.localhost/ to a Service whose one endpoint is 127.0.0.1:UPSTREAM_PORT,
-//        access log written to LOGFILE as in the pod
+//   `node ingress-router.mjs serve PORT UPSTREAM_PORT LOGFILE [node]` the real proxy (packages/ingress) on
+//        127.0.0.1:PORT, one Ingress routing bench.localhost/ to a Service whose one endpoint is
+//        127.0.0.1:UPSTREAM_PORT, access log written to LOGFILE as in the pod; `node`: without the raw-socket
+//        fast path (node:http + undici for every request, the router before the fast path)
 //   `node ingress-router.mjs rebuild` route table build times for 1000 Ingress rules, as JSON
 import type { EndpointSlice, Ingress, Service } from '@kubelab/api';
 import pino from 'pino';
-import { AccessLog } from '../packages/ingress/src/access-log';
+import { AccessLog, accessLogSink } from '../packages/ingress/src/access-log';
 import { selfSignedCertificate } from '../packages/ingress/src/certs';
 import { buildRouteTable, type RouteInputs } from '../packages/ingress/src/route-table';
 import { startServers } from '../packages/ingress/src/server';
@@ -59,7 +60,7 @@ function world(endpoints: Map<string, string[]>): Pick<RouteInputs, 'service' | 
   };
 }
 
-async function serve(port: number, upstream: number, logFile: string): Promise<void> {
+async function serve(port: number, upstream: number, logFile: string, fastPath: boolean): Promise<void> {
   const w = world(new Map([['echo', [`127.0.0.1:${upstream}`]]]));
   const table = buildRouteTable({
     ingresses: [ing('bench', 'bench.localhost', [['/', 'echo']])],
@@ -72,7 +73,7 @@ async function serve(port: number, upstream: number, logFile: string): Promise<v
     {
       table: () => table,
       pools,
-      accessLog: new AccessLog(pino({ base: undefined }), pino.destination({ dest: logFile, sync: false, minLength: 4096 })),
+      accessLog: new AccessLog(pino({ base: undefined }), accessLogSink(logFile)),
       httpsPortFor: () => '443',
     },
     new TlsStore(selfSignedCertificate(['bench.localhost'])),
@@ -85,6 +86,7 @@ async function serve(port: number, upstream: number, logFile: string): Promise<v
       headersTimeoutMs: 10_000,
       keepAliveTimeoutMs: 75_000,
       ready: () => true,
+      fastPath,
     },
   );
   process.on('SIGTERM', () => process.exit(0));
@@ -122,9 +124,9 @@ function rebuild(): void {
 }
 
 const [cmd, ...args] = process.argv.slice(2);
-if (cmd === 'serve') void serve(Number(args[0]), Number(args[1]), args[2]);
+if (cmd === 'serve') void serve(Number(args[0]), Number(args[1]), args[2], args[3] !== 'node');
 else if (cmd === 'rebuild') rebuild();
 else {
-  process.stderr.write('usage: ingress-router.mjs serve PORT UPSTREAM_PORT LOGFILE | rebuild\n');
+  process.stderr.write('usage: ingress-router.mjs serve PORT UPSTREAM_PORT LOGFILE [node] | rebuild\n');
   process.exit(2);
 }

@@ -36,7 +36,12 @@ describe('ingress-nginx annotations', () => {
     expect(config.proxyBodySize).toBe(8 * 1024 * 1024);
     expect(config.readTimeoutMs).toBe(120_000);
     expect(config.connectTimeoutMs).toBe(5_000);
-    expect(config.affinity).toEqual({ cookieName: 'INGRESSCOOKIE', maxAge: 3600, path: undefined });
+    expect(config.affinity).toEqual({ cookieName: 'INGRESSCOOKIE', maxAge: 3600, path: undefined, mode: 'balanced' });
+    const modes = ['persistent', 'balanced', 'sticky'].map((m) => parseAnnotations(A({ affinity: 'cookie', 'affinity-mode': m })));
+    expect(modes.map((p) => p.config.affinity?.mode)).toEqual(['persistent', 'balanced', 'balanced']);
+    expect(modes[2].warnings).toEqual([
+      'annotation nginx.ingress.kubernetes.io/affinity-mode: "sticky" is not "balanced" or "persistent"; balanced used',
+    ]);
     expect(warnings).toEqual([
       'annotation nginx.ingress.kubernetes.io/use-regex: "yes" is not a boolean; ignored',
       'annotation nginx.ingress.kubernetes.io/proxy-connect-timeout: "soon" is not a number of seconds; ignored',

@@ -24,7 +24,11 @@ export interface IngressAnnotations {
   sslRedirect: boolean;
   forceSslRedirect: boolean;
   appRoot?: string;
-  affinity?: { cookieName: string; maxAge?: number; path?: string };
+  /**
+   * affinity-mode: `balanced` (default) maps the cookie's key onto the endpoints by consistent hashing, so a
+   * scale-up moves some sessions to the new pods; `persistent` keeps a session on its pod while that pod exists.
+   */
+  affinity?: { cookieName: string; maxAge?: number; path?: string; mode: 'balanced' | 'persistent' };
   canary?: CanaryConfig;
   /** Bytes; 0 = unlimited. */
   proxyBodySize: number;
@@ -151,7 +155,11 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
     if (a.affinity !== 'cookie') warnings.push(`annotation ${PREFIX}affinity: "${a.affinity}" is not supported (only "cookie"); ignored`);
     else {
       const maxAge = a['session-cookie-max-age'] ?? a['session-cookie-expires'];
+      const mode = a['affinity-mode'] || 'balanced';
+      if (mode !== 'balanced' && mode !== 'persistent')
+        warnings.push(`annotation ${PREFIX}affinity-mode: "${mode}" is not "balanced" or "persistent"; balanced used`);
       config.affinity = {
+        mode: mode === 'persistent' ? 'persistent' : 'balanced',
         cookieName: a['session-cookie-name'] || 'INGRESSCOOKIE',
         maxAge: maxAge !== undefined && /^\d+$/.test(maxAge) ? Number(maxAge) : undefined,
         path: a['session-cookie-path'],

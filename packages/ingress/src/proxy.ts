@@ -3,12 +3,13 @@
 // undici Pool with a raw dispatch handler (no per-request streams or header objects beyond one array).
 // Status codes as ingress-nginx: 404 no route, 503 no ready endpoint, 502 upstream error, 504 timeout,
 // with one retry on another endpoint for idempotent requests that failed before any byte came back.
-import { createHash, randomFillSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { ipToInt } from '@kubelab/api';
 import type { Dispatcher } from 'undici';
 import type { AccessLog } from './access-log';
+import { stickyEndpoint } from './affinity';
 import { sendError } from './pages';
 import { normalizeHost, route, type Location, type RouteTable, type Upstream } from './route-table';
 import type { UpstreamPools } from './upstreams';
@@ -73,9 +74,8 @@ export function clientIP(req: IncomingMessage): string {
 const idPool = Buffer.alloc(16 * 256);
 let idNext = idPool.length;
 
-function requestId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  if (typeof given === 'string' && given.length > 0 && given.length <= 200) return given;
+export function requestId(given: string | undefined): string {
+  if (given !== undefined && given.length > 0 && given.length <= 200) return given;
   if (idNext === idPool.length) {
     randomFillSync(idPool);
     idNext = 0;
@@ -96,7 +96,7 @@ export function allowed(loc: Location, ip: string): boolean {
   return ranges.some((r) => (n & r.mask) >>> 0 === r.base);
 }
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
+export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
@@ -106,7 +106,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 }
 
 /** ingress-nginx's canary decision: header, then cookie, then weight (route_to_alternative_balancer). */
-export function useCanary(loc: Location, req: IncomingMessage, random = Math.random): boolean {
+export function useCanary(loc: Location, req: { headers: Record<string, string | string[] | undefined> }, random = Math.random): boolean {
   const c = loc.canary?.config;
   if (!c || !loc.canary?.upstream.endpoints.length) return false;
   if (c.header) {
@@ -121,24 +121,14 @@ export function useCanary(loc: Location, req: IncomingMessage, random = Math.ran
     }
   }
   if (c.cookie) {
-    const v = cookieValue(req.headers.cookie, c.cookie);
+    const v = cookieValue(req.headers.cookie as string | undefined, c.cookie);
     if (v === 'always') return true;
     if (v === 'never') return false;
   }
   return c.weight > 0 && Math.floor(random() * c.weightTotal) < c.weight;
 }
 
-const hashCache = new Map<string, string>();
-/** The affinity cookie's value for an endpoint (a stable hash, as ingress-nginx's sticky balancer writes). */
-export function endpointHash(ep: string): string {
-  let h = hashCache.get(ep);
-  if (!h) {
-    h = createHash('sha1').update(ep).digest('hex');
-    if (hashCache.size > 10_000) hashCache.clear();
-    hashCache.set(ep, h);
-  }
-  return h;
-}
+export { endpointHash } from './affinity';
 
 /**
  * The request line's URI sent upstream. ingress-nginx writes `proxy_pass http://upstream_balancer;`, a
@@ -191,58 +181,113 @@ interface Exchange {
   tooLarge?: boolean;
 }
 
-export class IngressProxy {
-  constructor(private readonly ctx: ProxyContext) {}
+/** What the router needs to know of a request to decide where it goes (node:http and the raw fast path). */
+export interface RequestView {
+  method: string;
+  /** The request target as sent. */
+  url: string;
+  /** The Host header as sent. */
+  hostHeader: string | undefined;
+  remote: string;
+  secure: boolean;
+  contentLength: number;
+  /** X-Request-ID as sent. */
+  givenId: string | undefined;
+  cookie: string | undefined;
+  /** Request headers by lower-case name (canary by header); only called when a canary needs it. */
+  headers(): Record<string, string | string[] | undefined>;
+}
 
-  handle(req: IncomingMessage, res: ServerResponse, secure: boolean): void {
-    const start = performance.now();
-    const host = normalizeHost(req.headers.host);
-    const url = req.url ?? '/';
+/** The router's decision: its own answer (status > 0), or an endpoint to proxy to (status 0). */
+export interface Decision {
+  status: number;
+  extra?: Record<string, string>;
+  host: string;
+  /** The normalised path (the raw one when it could not be normalised). */
+  path: string;
+  id: string;
+  loc?: Location;
+  upstream?: Upstream;
+  endpoint?: string;
+  setCookie?: string;
+  /** The request target to send upstream. */
+  upstreamPath?: string;
+}
+
+export class IngressProxy {
+  constructor(readonly ctx: ProxyContext) {}
+
+  /** Route, then every ingress-nginx check before an upstream is touched: 400/404/308/503/403/302/413, canary, affinity. */
+  decide(v: RequestView): Decision {
+    const host = normalizeHost(v.hostHeader);
+    const url = v.url;
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     // Route, rewrite and allow/deny on nginx's normalised $uri (see uri.ts); a path nginx refuses is a 400.
     const path = host === undefined ? undefined : normalizePath(rawPath);
-    if (host === undefined || path === undefined) {
-      sendError(res, 400);
-      return this.log(req, host ?? '', rawPath, 400, '', start, '');
-    }
-    const id = requestId(req);
+    if (host === undefined || path === undefined) return { status: 400, host: host ?? '', path: rawPath, id: '' };
+    const id = requestId(v.givenId);
     const { server, location: loc } = route(this.ctx.table(), host, path);
-    const done = (status: number, extra?: Record<string, string>): void => {
-      sendError(res, status, { 'x-request-id': id, ...extra });
-      this.log(req, host, path, status, '', start, id);
-    };
-    if (!loc) return done(404);
+    const answer = (status: number, extra?: Record<string, string>): Decision => ({ status, extra, host, path, id });
+    if (!loc) return answer(404);
     const cfg = loc.config;
-    if (!secure && ((server.tlsSecret !== undefined && cfg.sslRedirect) || cfg.forceSslRedirect)) {
-      const [name, port] = (req.headers.host ?? host).split(':');
+    if (!v.secure && ((server.tlsSecret !== undefined && cfg.sslRedirect) || cfg.forceSslRedirect)) {
+      const [name, port] = (v.hostHeader ?? host).split(':');
       const p = this.ctx.httpsPortFor(port);
-      return done(308, { location: `https://${name}${p === '443' ? '' : `:${p}`}${url}` });
+      return answer(308, { location: `https://${name}${p === '443' ? '' : `:${p}`}${url}` });
     }
-    if (cfg.denied) return done(503);
-    const ip = clientIP(req);
-    if (!allowed(loc, ip)) return done(403);
-    if (cfg.appRoot && path === '/') return done(302, { location: cfg.appRoot });
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (cfg.proxyBodySize > 0 && length > cfg.proxyBodySize) return done(413);
+    if (cfg.denied) return answer(503);
+    if (!allowed(loc, v.remote)) return answer(403);
+    if (cfg.appRoot && path === '/') return answer(302, { location: cfg.appRoot });
+    if (cfg.proxyBodySize > 0 && v.contentLength > cfg.proxyBodySize) return answer(413);
     let upstream = loc.upstream;
-    if (loc.canary && useCanary(loc, req, this.ctx.random)) upstream = loc.canary.upstream;
-    if (!upstream) return done(404);
+    if (loc.canary && useCanary(loc, { headers: v.headers() }, this.ctx.random)) upstream = loc.canary.upstream;
+    if (!upstream) return answer(404);
     let endpoint: string | undefined;
     let setCookie: string | undefined;
     if (cfg.affinity && upstream === loc.upstream) {
-      const want = cookieValue(req.headers.cookie, cfg.affinity.cookieName);
-      endpoint = want ? upstream.endpoints.find((e) => endpointHash(e) === want) : undefined;
-      if (!endpoint) {
-        endpoint = this.ctx.pools.pick(upstream);
-        if (endpoint) {
-          const a = cfg.affinity;
-          const cookiePath = a.path ?? (server.regexMode ? '/' : loc.path);
-          setCookie = `${a.cookieName}=${endpointHash(endpoint)}; Path=${cookiePath}; HttpOnly${a.maxAge !== undefined ? `; Max-Age=${a.maxAge}; Expires=${new Date(Date.now() + a.maxAge * 1000).toUTCString()}` : ''}`;
-        }
+      const a = cfg.affinity;
+      const up = upstream;
+      const choice = stickyEndpoint(a.mode, up, cookieValue(v.cookie, a.cookieName), () => this.ctx.pools.pick(up));
+      endpoint = choice.endpoint;
+      if (endpoint && choice.cookie) {
+        const cookiePath = a.path ?? (server.regexMode ? '/' : loc.path);
+        setCookie = `${a.cookieName}=${choice.cookie}; Path=${cookiePath}; HttpOnly${a.maxAge !== undefined ? `; Max-Age=${a.maxAge}; Expires=${new Date(Date.now() + a.maxAge * 1000).toUTCString()}` : ''}`;
       }
     } else endpoint = this.ctx.pools.pick(upstream);
-    if (!endpoint) return done(503);
+    if (!endpoint) return answer(503);
+    return { status: 0, host, path, id, loc, upstream, endpoint, setCookie, upstreamPath: upstreamURI(loc, path, url, q) };
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, secure: boolean): void {
+    const start = performance.now();
+    const ip = clientIP(req);
+    const given = req.headers['x-request-id'];
+    const d = this.decide({
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      hostHeader: req.headers.host,
+      remote: ip,
+      secure,
+      contentLength: Number(req.headers['content-length'] ?? 0),
+      givenId: typeof given === 'string' ? given : undefined,
+      cookie: req.headers.cookie,
+      headers: () => req.headers,
+    });
+    const { host, path, id } = d;
+    if (d.status === 400 && id === '') {
+      sendError(res, 400);
+      return this.log(req, host, path, 400, '', start, '');
+    }
+    if (d.status > 0) {
+      sendError(res, d.status, { 'x-request-id': id, ...d.extra });
+      return this.log(req, host, path, d.status, '', start, id);
+    }
+    const loc = d.loc as Location;
+    const upstream = d.upstream as Upstream;
+    const endpoint = d.endpoint as string;
+    const upstreamPath = d.upstreamPath as string;
+    const cfg = loc.config;
     const xfp = secure ? 'https' : 'http';
     const headers: string[] = [];
     const raw = req.rawHeaders;
@@ -275,15 +320,29 @@ export class IngressProxy {
       xfp,
     );
     if (xff !== undefined) headers.push('x-original-forwarded-for', xff);
-    const body = length > 0 || req.headers['transfer-encoding'] !== undefined;
-    const upstreamPath = upstreamURI(loc, path, url, q);
+    const body = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     const special =
       cfg.backendProtocol === 'HTTP' || cfg.backendProtocol === 'HTTPS' ? undefined : this.ctx.backends?.[cfg.backendProtocol];
     if (special) {
       const log = (status: number, up: string, err?: Error): void => this.log(req, host, path, status, up, start, id, err);
       return special({ req, res, secure, loc, upstream, endpoint, headers, upstreamPath, path, id, log });
     }
-    this.dispatch({ req, res, start, host, path, id, loc, upstream, endpoint, headers, upstreamPath, body, setCookie, tried: 0 });
+    this.dispatch({
+      req,
+      res,
+      start,
+      host,
+      path,
+      id,
+      loc,
+      upstream,
+      endpoint,
+      headers,
+      upstreamPath,
+      body,
+      setCookie: d.setCookie,
+      tried: 0,
+    });
   }
 
   private dispatch(x: Exchange): void {

@@ -1,11 +1,14 @@
 // The listening side: HTTP and HTTPS (SNI) servers sharing one IngressProxy, plus the health endpoint on 10254
-// (ingress-nginx's /healthz port). Node's HTTP server options are the guard against malformed and slow
-// clients: header size limit (431), header timeout checked every second (408, slowloris), request timeout.
+// (ingress-nginx's /healthz port). Plain HTTP is accepted by a raw `net` server whose fast path (fast-path.ts)
+// serves ordinary HTTP/1.1 proxying itself and hands everything else to a node:http server that never listens.
+// Node's HTTP server options are the guard against malformed and slow clients there: header size limit (431),
+// header timeout checked every second (408, slowloris), request timeout; the fast path keeps the same limits.
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
-import type { Socket } from 'node:net';
+import { createServer as createNet, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { H2Front, splitByAlpn } from './h2-server';
+import { FastPath } from './fast-path';
 import { rawResponse } from './pages';
 import { IngressProxy, type ProxyContext } from './proxy';
 import type { TlsStore } from './tls-store';
@@ -22,6 +25,8 @@ export interface ServerOptions {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
   ready: () => boolean;
+  /** Plain HTTP through the raw-socket fast path (default); false: node:http for everything (the bench's comparison). */
+  fastPath?: boolean;
 }
 
 export interface RunningServers {
@@ -32,7 +37,7 @@ export interface RunningServers {
   close(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+function listen(server: Server | NetServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -85,13 +90,20 @@ export async function startServers(ctx: ProxyContext, tls: TlsStore, o: ServerOp
     idleTimeoutMs: o.keepAliveTimeoutMs,
   });
   splitByAlpn(https, h2);
+  // Plain HTTP: the fast path on a raw net server, with `http` (never listening) for what it hands over; a
+  // connection opening with the HTTP/2 preface goes to the h2 front (h2c with prior knowledge).
+  const fast =
+    o.fastPath === false
+      ? undefined
+      : new FastPath(proxy, http, { ...o, requestTimeoutMs: common.requestTimeout, h2c: (sock, head) => h2.connection(sock, head) });
+  const plain: Server | NetServer = fast ? createNet({ noDelay: true }, fast.connection) : http;
   const health = createHttp((req, res) => {
     const ok = req.url === '/healthz' ? o.ready() : req.url === '/livez';
     res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'not ready');
   });
   const host = o.host ?? '0.0.0.0';
   const [httpPort, httpsPort, healthPort] = await Promise.all([
-    listen(http, o.httpPort, host),
+    listen(plain, o.httpPort, host),
     listen(https, o.httpsPort, host),
     listen(health, o.healthPort, host),
   ]);
@@ -100,15 +112,18 @@ export async function startServers(ctx: ProxyContext, tls: TlsStore, o: ServerOp
     httpsPort,
     healthPort,
     async close() {
-      const closing = [http, https, health].map((s) => new Promise<void>((r) => s.close(() => r())));
+      const closing = [plain, https, health].map((s) => new Promise<void>((r) => s.close(() => r())));
       for (const s of [http, https]) s.closeIdleConnections();
+      fast?.closeIdle();
       // Keep-alive connections that stay busy are cut after a while so the pod stops within its grace period.
       const t = setTimeout(() => {
         for (const s of [http, https, health]) s.closeAllConnections();
+        fast?.destroyAll();
       }, 5_000);
       t.unref();
       await Promise.all([...closing, h2.close()]);
       clearTimeout(t);
+      fast?.destroyAll();
     },
   };
 }
