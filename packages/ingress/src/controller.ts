@@ -3,15 +3,8 @@
 // flight keep the table they started with), retires pools of departed endpoints, and reports what
 // ingress-nginx would report: Sync events, warnings on Ingresses, status.loadBalancer.
 import { randomBytes } from 'node:crypto';
-import {
-  DEFAULT_INGRESS_CLASS_ANNOTATION,
-  resolveResource,
-  type Event,
-  type Ingress,
-  type LoadBalancerIngress,
-  type ResourceInfo,
-} from '@kubelab/api';
-import type { KubeClient } from '@kubelab/client';
+import { DEFAULT_INGRESS_CLASS_ANNOTATION, type Event, type Ingress, type LoadBalancerIngress } from '@kubelab/api';
+import { resourceInfo as kind, type KubeClient } from '@kubelab/client';
 import type { Logger } from 'pino';
 import { buildRouteTable, type Problem, type RouteTable } from './route-table';
 import type { TlsStore } from './tls-store';
@@ -27,12 +20,6 @@ export interface ControllerOptions {
   minSyncIntervalMs?: number;
   /** Only the elected replica writes status (ingress-nginx's leader election); unset = always. */
   isLeader?: () => boolean;
-}
-
-function kind(plural: string): ResourceInfo {
-  const r = resolveResource(plural);
-  if (!r) throw new Error(`@kubelab/api does not describe "${plural}"`);
-  return r;
 }
 
 const COMPONENT = 'nginx-ingress-controller';
