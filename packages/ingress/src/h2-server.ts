@@ -3,7 +3,7 @@
 // preface (nginx >= 1.25.1 sniffs it, so h2c with prior knowledge and HTTP/1.x share port 80; there is no
 // `Upgrade: h2c`). Every h2 request goes through the same IngressProxy.handle as HTTP/1 (routing, redirects,
 // canary, affinity, backend protocols) with node:http2's compatibility request and response.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
@@ -53,6 +53,19 @@ export function adaptRequest(req: Http2ServerRequest): IncomingMessage {
   return req as unknown as IncomingMessage;
 }
 
+/**
+ * HTTP/2 has no reason phrase (RFC 9113 §8.3.1): the statusText the HTTP/1 code passes to writeHead is dropped
+ * here, rather than left to node, which warns on it.
+ */
+export function adaptResponse(res: Http2ServerResponse): ServerResponse {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: Http2ServerResponse, status: number, a?: unknown, b?: unknown) {
+    const headers = typeof a === 'string' || a === undefined ? b : a;
+    return headers === undefined ? writeHead.call(this, status) : writeHead.call(this, status, headers as OutgoingHttpHeaders);
+  } as typeof res.writeHead;
+  return res as unknown as ServerResponse;
+}
+
 export class H2Front {
   readonly server: Http2Server;
   private readonly sessions = new Set<ServerHttp2Session>();
@@ -63,7 +76,7 @@ export class H2Front {
       maxSessionMemory: 32,
     });
     this.server.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) =>
-      handle(adaptRequest(req), res as unknown as ServerResponse, (req.socket as TLSSocket).encrypted === true),
+      handle(adaptRequest(req), adaptResponse(res), (req.socket as TLSSocket).encrypted === true),
     );
     this.server.on('sessionError', () => undefined);
     this.server.on('session', (s: ServerHttp2Session) => {

@@ -14,7 +14,7 @@ import { fastcgiHandler } from './fastcgi-client';
 import { decodeParams, encodeRecord, endRequestBody, RecordDecoder, RecordType } from './fastcgi-records';
 import { ingress } from './fixtures.test-util';
 import { GrpcUpstreams, grpcHandler } from './grpc';
-import { isH2Preface } from './h2-server';
+import { H2Front, isH2Preface } from './h2-server';
 import { buildRouteTable, type RouteTable } from './route-table';
 import { startServers, type RunningServers } from './server';
 import { TlsStore } from './tls-store';
@@ -343,6 +343,39 @@ describe('FastCGI through the router', () => {
 });
 
 describe('cleartext HTTP/2 preface sniffing', () => {
+  it('H2Front takes over a plain socket whose first bytes were already read (h2c with prior knowledge)', async () => {
+    const seen: string[] = [];
+    const front = new H2Front((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.host}`);
+      res.writeHead(200, 'OK', ['content-type', 'text/plain']);
+      res.end('over h2c');
+    });
+    // A listener that reads the first chunk itself (as the plain listener's sniffing does), then hands over.
+    const sniffer = createNet((sock) => {
+      sock.once('data', (head: Buffer) => {
+        sock.pause();
+        if (isH2Preface(head) !== false) front.connection(sock, head);
+        else sock.destroy();
+      });
+    });
+    sniffer.listen(0, '127.0.0.1');
+    await once(sniffer, 'listening');
+    const session = h2connect(`http://127.0.0.1:${(sniffer.address() as AddressInfo).port}`);
+    try {
+      const s = session.request({ ':path': '/h2c?x=1', ':authority': 'web.localhost' });
+      s.end();
+      const [h] = (await once(s, 'response')) as [Record<string, string>];
+      const parts: Buffer[] = [];
+      for await (const c of s) parts.push(c as Buffer);
+      expect([h[':status'], Buffer.concat(parts).toString()]).toEqual([200, 'over h2c']);
+      expect(seen).toEqual(['GET /h2c?x=1 web.localhost']);
+    } finally {
+      session.close();
+      await front.close();
+      sniffer.close();
+    }
+  });
+
   it('tells the preface from HTTP/1 and waits on a partial preface', () => {
     expect(isH2Preface(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'))).toBe(true);
     expect(isH2Preface(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04'))).toBe(true);
