@@ -58,10 +58,10 @@ export function adaptRequest(req: Http2ServerRequest): IncomingMessage {
  * here, rather than left to node, which warns on it.
  */
 export function adaptResponse(res: Http2ServerResponse): ServerResponse {
-  const writeHead = res.writeHead;
+  const writeHead = res.writeHead as (this: Http2ServerResponse, status: number, headers?: OutgoingHttpHeaders) => Http2ServerResponse;
   res.writeHead = function (this: Http2ServerResponse, status: number, a?: unknown, b?: unknown) {
     const headers = typeof a === 'string' || a === undefined ? b : a;
-    return headers === undefined ? writeHead.call(this, status) : writeHead.call(this, status, headers as OutgoingHttpHeaders);
+    return writeHead.call(this, status, headers as OutgoingHttpHeaders | undefined);
   } as typeof res.writeHead;
   return res as unknown as ServerResponse;
 }
