@@ -6,6 +6,7 @@ import { stdio, type CliEnv } from './command-kit';
 import { commandTable } from './command-table';
 import { clusterName, defaultClusterName, setImpersonation } from './context';
 import { CliError, describeFinalError } from './errors';
+import { journalCommands } from './record/journal';
 
 // undici parses HTTP with a WebAssembly llhttp, which V8 recompiles with TurboFan on background threads; Node
 // waits for those at exit, 100-250 ms after the command's work was done. Liftoff's code does for a CLI.
@@ -27,6 +28,9 @@ const globals = (): { cluster?: string; as?: string; asGroup?: string[] } => pro
 program.hook('preAction', () => setImpersonation(globals().as, globals().asGroup));
 
 const env: CliEnv = { io: stdio, clusterName: () => clusterName(globals().cluster) };
+// While `kubelab record` runs, trace, capture and lab check journal themselves into its bundle: the hook
+// must be on the program whichever command's module is loaded (record/journal.ts is light: fs and path).
+journalCommands(program, env);
 const argv = routeGetKubeconfig(process.argv);
 await registerCommands(commandWord(argv.slice(2)));
 

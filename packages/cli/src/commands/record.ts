@@ -8,7 +8,7 @@ import { type CliEnv, parseDuration, withClient } from '../command-kit';
 import { CliError } from '../errors';
 import { flowKey } from '../flows/flows';
 import { BUNDLE_KIND, readBundle, type RecordBundle, writeBundle } from '../record/bundle';
-import { endJournal, journalCommands, readJournal, startJournal } from '../record/journal';
+import { endJournal, readJournal, startJournal } from '../record/journal';
 import { replayText } from '../record/replay-text';
 import { LiveGraph } from '../ui/live-graph';
 import { untilStopped } from '../ui/until-stopped';
@@ -19,7 +19,6 @@ interface RecordOptions {
 }
 
 export function registerRecord(program: Command, env: CliEnv, docker: () => Docker = () => new Docker()): void {
-  journalCommands(program, env);
   program
     .command('record')
     .description('record flows, drops, and the traces, captures and lab checks run meanwhile, into one file')
