@@ -96,7 +96,9 @@ export class GrpcUpstreams {
       drop();
       this.log.debug({ upstream: endpoint, err: err.message }, 'gRPC upstream session failed');
     });
-    // Idle sessions must not keep the process alive at shutdown.
+    // An idle session is closed after a minute (nginx's upstream keepalive_timeout 60 s), so sessions to pods
+    // that left the upstream do not linger; idle sessions must not keep the process alive at shutdown either.
+    s.setTimeout(60_000, () => s.close());
     s.unref();
     return s;
   }
