@@ -179,6 +179,8 @@ interface Exchange {
   tried: number;
   /** Set when a chunked upload went past proxy-body-size. */
   tooLarge?: boolean;
+  /** Clears the proxy-send-timeout timer of the upload. */
+  stopSendTimer?: () => void;
 }
 
 /** What the router needs to know of a request to decide where it goes (node:http and the raw fast path). */
@@ -390,11 +392,13 @@ export class IngressProxy {
         return true;
       },
       onComplete: () => {
+        x.stopSendTimer?.();
         res.off('close', onClose);
         res.end(held);
         this.log(x.req, x.host, x.path, res.statusCode, x.endpoint, x.start, x.id);
       },
       onError: (err: Error) => {
+        x.stopSendTimer?.();
         res.off('close', onClose);
         if (started) {
           res.destroy(err);
@@ -402,7 +406,11 @@ export class IngressProxy {
         }
         if (res.destroyed) return;
         const code = (err as { code?: string }).code ?? '';
-        const timeout = code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+        const timeout =
+          code === 'UND_ERR_CONNECT_TIMEOUT' ||
+          code === 'UND_ERR_HEADERS_TIMEOUT' ||
+          code === 'UND_ERR_BODY_TIMEOUT' ||
+          code === 'UND_ERR_SEND_TIMEOUT';
         const connectFailure =
           code === 'ECONNREFUSED' ||
           code === 'EHOSTUNREACH' ||
@@ -423,16 +431,40 @@ export class IngressProxy {
         this.log(x.req, x.host, x.path, status, x.endpoint, x.start, x.id, err);
       },
     };
+    const body = !x.body
+      ? null
+      : cfg.proxyBodySize > 0 && x.req.headers['content-length'] === undefined
+        ? Readable.from(limitedBody(x.req, cfg.proxyBodySize, x))
+        : x.req;
+    // proxy_send_timeout: undici pauses the body while the upstream socket does not take more (write returned
+    // false) and resumes it on drain; paused longer than the timeout, the exchange fails with 504.
+    if (body) {
+      let t: NodeJS.Timeout | undefined;
+      const stop = (): void => {
+        clearTimeout(t);
+        t = undefined;
+      };
+      body.on('pause', () => {
+        stop();
+        t = setTimeout(() => {
+          const err = Object.assign(new Error('upstream timed out while the request was sent (proxy-send-timeout)'), {
+            code: 'UND_ERR_SEND_TIMEOUT',
+          });
+          abort?.(err);
+        }, cfg.sendTimeoutMs);
+      });
+      body.on('resume', stop);
+      body.on('end', stop);
+      body.on('close', stop);
+      res.once('close', stop);
+      x.stopSendTimer = stop;
+    }
     pool.dispatch(
       {
         path: x.upstreamPath,
         method: (x.req.method ?? 'GET') as Dispatcher.HttpMethod,
         headers: x.headers,
-        body: !x.body
-          ? null
-          : cfg.proxyBodySize > 0 && x.req.headers['content-length'] === undefined
-            ? Readable.from(limitedBody(x.req, cfg.proxyBodySize, x))
-            : x.req,
+        body,
         headersTimeout: cfg.readTimeoutMs,
         bodyTimeout: cfg.readTimeoutMs,
         blocking: false,
