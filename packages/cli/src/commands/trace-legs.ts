@@ -85,7 +85,18 @@ export async function legEvidence(d: Docker, nodes: NodeInfo[], world: World, le
     }),
   );
   applyEvidence(path.hops, { before: r.before, after: r.after, runs });
-  return { path, sport, conntrack: ct?.text, endpoint: ct?.endpoint, runs };
+  // Every node the packet crossed keeps its own entry for the connection (a routed node's is NEW there too).
+  const crossed = [...new Set(path.hops.filter((h) => h.node && h.node !== entry?.name && h.netns === 'node agent').map((h) => h.node!))];
+  const others = await Promise.all(
+    crossed.map(async (name) => {
+      const n = nodes.find((x) => x.name === name)!;
+      const by = snat ?? { src: leg.srcIp, sport };
+      const dst = path.translated?.split(':')[0] ?? p.dst;
+      return (await readConntrack(d, n, { proto: p.proto, src: by.src, dst, sport: by.sport }).catch(() => undefined))?.text;
+    }),
+  );
+  const conntrack = [ct?.text, ...others].filter(Boolean).join('\n') || undefined;
+  return { path, sport, conntrack, endpoint: ct?.endpoint, runs };
 }
 
 /** Where the model and the kernel disagree, in one sentence (undefined: they agree). */

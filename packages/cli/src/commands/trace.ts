@@ -240,7 +240,8 @@ async function runTrace(
             ingressHops(world, ingress, res, second && leg2 ? { res: second, picked: leg2.picked } : undefined, dstText),
           );
           if (second) finalPath = second.path;
-          if (second?.conntrack) report.conntrack = `${report.conntrack ?? '-'}; the router's connection ${second.conntrack}`;
+          if (second?.conntrack)
+            report.conntrack = `${report.conntrack ?? '-'}\nthe router's connection ${second.conntrack.replace(/\n/g, "\nthe router's connection ")}`;
           const reached = /^DELIVERED/.test(report.conclusion) || !!ingress.decision.answer;
           if (probe && reached !== probe.ok && !(ingress.decision.answer && !probe.ok))
             report.mismatch = `the rules and the route table predict ${reached ? 'an answer' : 'no answer'}, but the probe got ${probe.text}`;

@@ -83,7 +83,8 @@ export function formatTrace(r: TraceReport): string {
   });
   out.push(tabwrite(rows.map((cells) => cells.join('\t')).join('\n'), { padding: 2 }).replace(/ +$/gm, ''));
   out.push('');
-  if (r.conntrack) out.push(`conntrack: ${r.conntrack}`);
+  // One line per node that keeps an entry, aligned under the first.
+  if (r.conntrack) out.push(`conntrack: ${r.conntrack.replace(/\n/g, '\n           ')}`);
   if (r.mismatch) out.push(`model and probe differ: ${r.mismatch}`);
   out.push(r.conclusion);
   return out.join('\n');
