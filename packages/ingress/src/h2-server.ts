@@ -91,6 +91,8 @@ export class H2Front {
    * `head` is what the caller already read from it; it is put back so the session reads the preface itself.
    */
   connection(socket: Socket, head?: Buffer): void {
+    // A flowing socket whose reader left would drop what is unshifted; paused, node:http2 reads it from the buffer.
+    socket.pause();
     if (head?.length) socket.unshift(head);
     this.server.emit('connection', socket);
   }

@@ -267,6 +267,36 @@ describe('gRPC through the router (client h2 over TLS with ALPN)', () => {
   });
 });
 
+describe('h2c with prior knowledge on the plain listener (nginx sniffs the preface on port 80)', () => {
+  it('a gRPC call and a FastCGI request over cleartext HTTP/2', async () => {
+    rebuild();
+    const session = h2connect(`http://127.0.0.1:${router.httpPort}`);
+    try {
+      const r = await h2call(session, 'grpc.localhost', '/echo.Echo/Say', frame('clear'));
+      expect(r.headers['x-served-by']).toBe('h2c');
+      expect(r.body.equals(frame('clear'))).toBe(true);
+      expect(r.trailers['grpc-status']).toBe('0');
+      const s = session.request({ ':path': '/x.php', ':authority': 'php.localhost' });
+      s.end();
+      const parts: Buffer[] = [];
+      for await (const c of s) parts.push(c as Buffer);
+      expect(JSON.parse(Buffer.concat(parts).toString()).params).toMatchObject({ SERVER_PROTOCOL: 'HTTP/2.0', REQUEST_SCHEME: 'http' });
+    } finally {
+      session.close();
+    }
+  });
+  it('HTTP/1.1 on the same port still works', async () => {
+    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      const r = httpRequest({ host: '127.0.0.1', port: router.httpPort, path: '/p', headers: { host: 'web.localhost' } }, resolve);
+      r.on('error', reject);
+      r.end();
+    });
+    const parts: Buffer[] = [];
+    for await (const c of res) parts.push(c as Buffer);
+    expect(JSON.parse(Buffer.concat(parts).toString())).toMatchObject({ url: '/p', v: '1.1' });
+  });
+});
+
 describe('gRPC from an HTTP/1.1 client', () => {
   it('gets the trailers in the chunked body when it sent TE: trailers', async () => {
     rebuild();
