@@ -97,6 +97,10 @@ describe('services: the node agent as kube-proxy', () => {
       });
       expect(body).toMatch(/^Hostname: echo-/m);
       expect(await sh(client, `nc -z -w 2 ${ip} 80 && echo open`)).toContain('open');
+      // The short name: the cluster DNS answers the same ClusterIP (search default.svc.cluster.local).
+      expect((await sh(client, 'nslookup echo | tail -n +3')).match(/Address: (\S+)/)?.[1]).toBe(ip);
+      expect(await sh(client, 'wget -qO- -T 2 http://echo/')).toMatch(/^Hostname: echo-/m);
+      expect(await sh(client, 'nc -z -w 2 echo 80 && echo open')).toContain('open');
     }
   });
 
@@ -136,6 +140,13 @@ describe('services: the node agent as kube-proxy', () => {
     await eventually('the ClusterIP to serve again', async () =>
       (await sh('client-a', `curl -s -m 2 http://${ip}/ || true`)).includes('Hostname: echo-'),
     );
+  });
+
+  it('refuses an address of the service CIDR that is no Service (never routed on)', async () => {
+    const taken = new Set((await c.client.list<Service>(SERVICES)).items.map((s) => s.spec.clusterIP));
+    const ip = ['10.111.222.233', '10.111.222.234'].find((x) => !taken.has(x))!;
+    // curl exit 7: refused (ICMP port unreachable from the agent's REJECT), not a timeout (28).
+    expect(await sh('client-a', `curl -sS -m 5 http://${ip}/ >/dev/null 2>&1; echo "rc=$?"`)).toContain('rc=7');
   });
 
   it('proxies UDP', async () => {
