@@ -488,7 +488,9 @@ class Exchange {
   }
 
   onClientDrain(): void {
-    this.up?.sock.resume();
+    if (!this.up || this.finished) return;
+    this.up.sock.resume();
+    if (this.readSince === 0) this.readSince = Date.now();
   }
 
   private pending: Buffer | undefined;
@@ -594,7 +596,11 @@ class Exchange {
       }
     } else if (chunk.length) ok = sock.write(chunk);
     if (complete) return this.finish();
-    if (!ok) this.up?.sock.pause();
+    if (!ok) {
+      // The client reads slowly: the upstream waits for it, which proxy-read-timeout must not count.
+      this.up?.sock.pause();
+      this.readSince = 0;
+    }
   }
 
   private upReusable = true;
