@@ -3,7 +3,7 @@
 // `npm run build`); "after" is this tree. For each: warm `cluster up` (median of 3), idle memory of the
 // whole cluster (DNS and ingress pods included), create-pod latency (POST answered, p50/p99 over 100 pods
 // created one after another) and a 30-replica Deployment from create to 30 Ready. Writes its section of
-// bench/RESULTS.md. Usage: node bench/etcd.mjs [--before DIR] [--also LABEL=DIR ...] [--after DIR]
+// bench/RESULTS.md. Usage: node bench/etcd.mjs [--before DIR] [--also LABEL=DIR ...] [--after DIR] [--reverse]
 // (--also: more trees measured between before and after, e.g. `--also "etcd, one txn at a time=/tmp/x"`).
 // Run it under the e2e lock: `flock /tmp/kubelab-e2e.lock node bench/etcd.mjs`.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -139,8 +139,12 @@ async function measure(label, tree) {
 const commit = (tree) => execFileSync('git', ['-C', tree, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim().slice(0, 60);
 const loadAtStart = loadAverages();
 const trees = [{ label: 'before', tree: beforeTree }, ...also, { label: 'after (etcd)', tree: afterTree }];
+// --reverse measures the trees last to first (the table keeps their order): with the machine shared, a
+// second run in the other order tells the trees from the load that changed during the run.
 const runs = [];
-for (const t of trees) runs.push({ ...(await measure(t.label, t.tree)), tree: t.tree });
+for (const t of process.argv.includes('--reverse') ? [...trees].reverse() : trees)
+  runs.push({ ...(await measure(t.label, t.tree)), tree: t.tree });
+runs.sort((a, b) => trees.findIndex((t) => t.label === a.label) - trees.findIndex((t) => t.label === b.label));
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const rows = runs.map((r) => [
   `${r.label}: ${commit(r.tree)}${r.tree === root ? ' + working tree' : ''}`,
