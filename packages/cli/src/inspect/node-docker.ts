@@ -114,14 +114,16 @@ function pidAlive(pid: number): boolean {
 
 /**
  * Removes the cluster's bound helpers whose CLI is gone (killed before it could remove them, on an engine
- * that missed the closed stream) or that stopped: run before a capture or trace starts its own.
+ * that missed the closed stream) or that stopped long ago: run before a capture or trace starts its own.
  */
 export async function sweepStaleHelpers(docker: Docker, cluster: string): Promise<number> {
   const list = await docker.listContainers({
     all: true,
     filters: { label: [`${DOCKER_LABEL.cluster}=${cluster}`, `${DOCKER_LABEL.role}=${HELPER_ROLE}`, HELPER_OWNER_LABEL] },
   });
-  const stale = list.filter((c) => c.State !== 'running' || ownerGone(c.Labels[HELPER_OWNER_LABEL], os.hostname(), pidAlive));
+  // A helper another CLI has just created is not running yet: only a minute-old one that is not counts.
+  const old = (c: Docker.ContainerInfo) => Date.now() / 1000 - c.Created > 60;
+  const stale = list.filter((c) => ownerGone(c.Labels[HELPER_OWNER_LABEL], os.hostname(), pidAlive) || (c.State !== 'running' && old(c)));
   await Promise.all(
     stale.map((c) =>
       docker
