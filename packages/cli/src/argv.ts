@@ -27,3 +27,18 @@ export function commandWord(args: string[]): string | undefined {
   }
   return undefined;
 }
+
+/** The value of the program's --cluster option, if given before the command. */
+export function clusterFlag(args: string[]): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') break;
+    if (a === '--cluster') found = args[++i];
+    else if (a.startsWith('--cluster=')) found = a.slice('--cluster='.length);
+    else if (valued.has(a)) i++;
+    else if (a === '-h' || a === '--help' || [...valued].some((o) => a.startsWith(`${o}=`))) continue;
+    else break;
+  }
+  return found;
+}

@@ -1,6 +1,6 @@
 import { Command, Help } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { commandWord, routeGetKubeconfig } from './argv';
+import { clusterFlag, commandWord, routeGetKubeconfig } from './argv';
 import { stdio } from './command-kit';
 import { commandTable } from './command-table';
 
@@ -47,5 +47,14 @@ describe('commandWord', () => {
     const argv = routeGetKubeconfig(['node', 'kubelab', '--cluster', 'x', 'get', 'kubeconfig', '--internal']);
     expect(argv).toEqual(['node', 'kubelab', '--cluster', 'x', 'get-kubeconfig', '--internal']);
     expect(commandWord(argv.slice(2))).toBe('get-kubeconfig');
+  });
+});
+
+describe('clusterFlag', () => {
+  it('is the --cluster given before the command, in either spelling', () => {
+    expect(clusterFlag(['--cluster', 'a', 'get', 'pods'])).toBe('a');
+    expect(clusterFlag(['--as', 'u', '--cluster=b', 'exec', 'p'])).toBe('b');
+    expect(clusterFlag(['get', 'pods', '--cluster', 'c'])).toBeUndefined();
+    expect(clusterFlag(['get', 'pods'])).toBeUndefined();
   });
 });

@@ -17,13 +17,30 @@ export function setImpersonation(user: string | undefined, groups: string[] | un
   impersonation = user ? { user, groups } : undefined;
 }
 
+let early: { name: string; found: Promise<ClusterInfo | undefined> } | undefined;
+
+/**
+ * Starts finding cluster `name` and reading its credentials while the command's own code still loads (main.ts,
+ * for commands that talk to a cluster); the next connect() to that cluster takes the answer up.
+ */
+export function findClusterEarly(name: string): void {
+  const found = import('./cluster-find').then((find) => {
+    find.prefetchCredentials(name);
+    return find.findCluster(name);
+  });
+  found.catch(() => undefined);
+  early = { name, found };
+}
+
 export async function connect(name: string): Promise<{ client: KubeClient; cluster: ClusterInfo }> {
   // Loaded here, not above: main.ts reads this module at start-up, before it knows a cluster is needed.
   const { clusterClient, controlPlaneProblem, findCluster, prefetchCredentials } = await import('./cluster-access');
   prefetchCredentials(name);
+  const started = early?.name === name ? early.found : undefined;
+  early = undefined;
   let cluster: ClusterInfo | undefined;
   try {
-    cluster = await findCluster(name);
+    cluster = await (started ?? findCluster(name));
   } catch (err) {
     throw new CliError(`cannot reach the Docker engine to find cluster "${name}": ${(err as Error).message}`);
   }

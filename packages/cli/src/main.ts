@@ -1,10 +1,10 @@
 // kubelab: the command line. kubectl's habits for verbs, flags and output; cluster lifecycle besides.
 import v8 from 'node:v8';
 import { Command, Help } from 'commander';
-import { commandWord, routeGetKubeconfig } from './argv';
+import { clusterFlag, commandWord, routeGetKubeconfig } from './argv';
 import { stdio, type CliEnv } from './command-kit';
 import { commandTable } from './command-table';
-import { clusterName, defaultClusterName, setImpersonation } from './context';
+import { clusterName, defaultClusterName, findClusterEarly, setImpersonation } from './context';
 import { CliError, describeFinalError } from './errors';
 import { journalCommands } from './record/journal';
 
@@ -23,6 +23,9 @@ const program = new Command('kubelab')
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
+/** Commands that never ask the cluster's API anything (`help` without a command included). */
+const offline = new Set(['cluster', 'images', 'get-kubeconfig', 'replay', 'help']);
+
 const globals = (): { cluster?: string; as?: string; asGroup?: string[] } => program.opts();
 // --as / --as-group hold for every request the command makes, as kubectl's do.
 program.hook('preAction', () => setImpersonation(globals().as, globals().asGroup));
@@ -32,7 +35,10 @@ const env: CliEnv = { io: stdio, clusterName: () => clusterName(globals().cluste
 // must be on the program whichever command's module is loaded (record/journal.ts is light: fs and path).
 journalCommands(program, env);
 const argv = routeGetKubeconfig(process.argv);
-await registerCommands(commandWord(argv.slice(2)));
+const word = commandWord(argv.slice(2));
+// Most commands talk to a cluster: Docker is asked where it is while the command's code loads.
+if (word && !offline.has(word)) findClusterEarly(clusterName(clusterFlag(argv.slice(2))));
+await registerCommands(word);
 
 program.parseAsync(argv).catch((err: unknown) => {
   const text = describeFinalError(err);
