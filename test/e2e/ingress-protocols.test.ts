@@ -1,9 +1,9 @@
 // Issue 12, ingress-nginx's backend protocols and leader election, end to end on one cluster: a gRPC echo pod
 // (h2c and h2 over TLS, node:http2 with gRPC framing) reached from this machine over HTTP/2 through the
-// router's TLS listener (ALPN h2), an HTTPS pod (backend-protocol HTTPS, its self-signed certificate not
-// verified), a FastCGI responder pod with fastcgi-index and fastcgi-params-configmap, and the status writer's
-// leader election: two router replicas, one Lease holder, the holder deleted, the other takes the Lease once it
-// expires and keeps writing Ingress status.
+// router's TLS listener (ALPN h2) and its plain listener (h2c with prior knowledge), an HTTPS pod
+// (backend-protocol HTTPS, its self-signed certificate not verified), a FastCGI responder pod with
+// fastcgi-index and fastcgi-params-configmap, and the status writer's leader election: two router replicas,
+// one Lease holder, the holder deleted, another replica takes the Lease once it expires and writes status.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { connect as h2connect, type ClientHttp2Session } from 'node:http2';
@@ -277,6 +277,23 @@ describe('backend protocols through the router', () => {
       REQUEST_SCHEME: 'https',
       SCRIPT_NAME: '/index.php',
     });
+  });
+});
+
+describe('cleartext HTTP/2 (h2c with prior knowledge, as nginx `http2 on` serves port 80)', () => {
+  it('curl --http2-prior-knowledge and a gRPC call over h2c reach the pods; HTTP/1.1 still works on the same port', async () => {
+    const r = await curl(`http://php.localhost:${http}/`, '--http2-prior-knowledge');
+    expect(r.version).toBe('2');
+    expect(JSON.parse(r.body).params).toMatchObject({ SERVER_PROTOCOL: 'HTTP/2.0', REQUEST_SCHEME: 'http', SCRIPT_NAME: '/index.php' });
+    const session = h2connect(`http://127.0.0.1:${http}`);
+    try {
+      const g = await grpcCall(session, 'grpc.localhost', 'Say', frame('cleartext'));
+      expect(g.body.equals(frame('cleartext'))).toBe(true);
+      expect(g.trailers).toMatchObject({ 'grpc-status': '0', 'grpc-message': 'h2c ok' });
+    } finally {
+      session.close();
+    }
+    expect((await curl(`http://php.localhost:${http}/`, '--http1.1')).version).toBe('1.1');
   });
 });
 
