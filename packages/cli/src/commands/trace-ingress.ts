@@ -27,6 +27,7 @@ import {
   parseTraceUrl,
   routeUrl,
   type TraceUrl,
+  upstreamOfLive,
   upstreamOfRequest,
 } from '../trace/ingress-url';
 import { shellWords } from '../trace/format';
@@ -195,19 +196,25 @@ export async function routerChoice(
   first: LegResult,
   probe: ProbeResult | undefined,
   kernelText: (node: string) => string,
+  liveSince?: number,
 ): Promise<{ leg: Leg; picked: string } | undefined> {
   const o = first.path.outcome;
   if (o.kind !== 'delivered' || !plan.decision.upstream || plan.decision.answer) return undefined;
   const router = plan.routers.find((r) => `${r.namespace}/${r.name}` === o.to);
   if (!router) return undefined;
   let picked: string | undefined;
-  if (probe) {
-    // The access log reaches stdout within half a second (packages/ingress access-log.ts).
-    for (let i = 0; i < 8 && !picked; i++) {
-      const line = upstreamOfRequest(await plan.log(router).catch(() => ''), plan.requestId);
-      picked = line?.upstream || undefined;
-      if (!picked) await new Promise((r) => setTimeout(r, 300));
-    }
+  // The router's access log: the line of the probe's request id, or for live traffic the last request from
+  // the address the packet reached it with, for this host and path. It reaches stdout within half a second
+  // (packages/ingress access-log.ts).
+  const d = plan.decision;
+  const remote = first.arrivedFrom;
+  for (let i = 0; i < 8 && !picked && (probe || (liveSince !== undefined && remote)); i++) {
+    const log = await plan.log(router).catch(() => '');
+    const line = probe
+      ? upstreamOfRequest(log, plan.requestId)
+      : upstreamOfLive(log, { remote: remote!, host: d.host, path: d.path, since: liveSince! });
+    picked = line?.upstream || undefined;
+    if (!picked) await new Promise((r) => setTimeout(r, 300));
   }
   // The router's own connection, as its node's kernel traced it after the request reached the router.
   const reached = o.node ? first.runs.get(o.node)?.[0] : undefined;

@@ -33,6 +33,8 @@ export interface LegResult {
   runs: Map<string, TraceEvent[]>;
   /** The kernel saw no packet of this leg (nothing sent, or a proxy reused a connection). */
   unseen?: boolean;
+  /** The source address the packet arrived with at its end (past a source NAT, the NAT's). */
+  arrivedFrom?: string;
 }
 
 export interface Round {
@@ -96,7 +98,7 @@ export async function legEvidence(d: Docker, nodes: NodeInfo[], world: World, le
     }),
   );
   const conntrack = [ct?.text, ...others].filter(Boolean).join('\n') || undefined;
-  return { path, sport, conntrack, endpoint: ct?.endpoint, runs };
+  return { path, sport, conntrack, endpoint: ct?.endpoint, runs, arrivedFrom: snat?.src ?? leg.srcIp };
 }
 
 /** Where the model and the kernel disagree, in one sentence (undefined: they agree). */

@@ -191,6 +191,7 @@ async function runTrace(
     process.once('SIGTERM', onSignal);
     const seenIds = new Set<string>();
     let announced = false;
+    let liveSince: number | undefined;
     try {
       while (shown < wanted && !interrupted) {
         let probe: ProbeResult | undefined;
@@ -203,6 +204,8 @@ async function runTrace(
           announced = true;
           const got = await waitForLive(kernel, world, leg, seenIds, () => interrupted);
           if (!got) break;
+          // The router logs the request after it answered; its clock is this machine's (a container).
+          liveSince = Date.now() - 5000;
           probeText = `the next new ${proto.toUpperCase()} packet from ${src.label} to ${dstText} (source port ${got.sport ?? '-'}), as the kernel traced it`;
           leg.packet.sport = got.sport;
         } else if (ingress) {
@@ -233,7 +236,7 @@ async function runTrace(
         };
         let finalPath = res.path;
         if (ingress) {
-          const leg2 = await routerChoice(ingress, res, probe, kernel.text);
+          const leg2 = await routerChoice(ingress, res, probe, kernel.text, liveSince);
           const second = leg2 ? await legEvidence(d, nodes, world, leg2.leg, round) : undefined;
           Object.assign(
             report,

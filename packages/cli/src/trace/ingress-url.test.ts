@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Ingress, Service } from '@kubelab/api';
 import { buildRouteTable } from '@kubelab/ingress';
-import { decisionText, isIngressUrl, parseTraceUrl, routeUrl, upstreamOfRequest } from './ingress-url';
+import { decisionText, isIngressUrl, parseTraceUrl, routeUrl, upstreamOfLive, upstreamOfRequest } from './ingress-url';
 
 const svc = (name: string): Service => ({
   apiVersion: 'v1',
@@ -100,5 +100,19 @@ describe('an Ingress URL as trace destination', () => {
     ].join('\n');
     expect(upstreamOfRequest(log, 'kubelab-trace-1')).toEqual({ upstream: '10.244.2.3:8080', status: 200 });
     expect(upstreamOfRequest(log, 'kubelab-trace-2')).toBeUndefined();
+  });
+
+  it("reads a live request's endpoint: the last line from that client for the host and path since it was seen", () => {
+    const line = (time: number, remote: string, path: string, upstream: string) =>
+      `{"level":30,"time":${time},"remote":"${remote}","method":"GET","host":"app.localhost","path":"${path}","status":200,"upstream":"${upstream}","duration":1,"requestId":"x${time}","msg":"request"}`;
+    const log = [
+      line(1000, '172.30.0.2', '/app1', '10.244.1.5:8080'),
+      line(5000, '10.244.1.4', '/app1', '10.244.9.9:8080'),
+      line(5001, '172.30.0.2', '/other', '10.244.9.9:8080'),
+      line(5002, '172.30.0.2', '/app1', '10.244.2.3:8080'),
+    ].join('\n');
+    const m = { remote: '172.30.0.2', host: 'app.localhost', path: '/app1' };
+    expect(upstreamOfLive(log, { ...m, since: 4000 })).toEqual({ upstream: '10.244.2.3:8080', status: 200 });
+    expect(upstreamOfLive(log, { ...m, since: 6000 })).toBeUndefined();
   });
 });

@@ -105,3 +105,25 @@ export function upstreamOfRequest(log: string, requestId: string): { upstream: s
   }
   return undefined;
 }
+
+/**
+ * For live traffic (no request id of ours): the endpoint of the last request the router logged from
+ * `remote` (the address the request reached it from) for this host and path, at or after `since` (ms).
+ */
+export function upstreamOfLive(
+  log: string,
+  m: { remote: string; host: string; path: string; since: number },
+): { upstream: string; status: number } | undefined {
+  let found: { upstream: string; status: number } | undefined;
+  for (const line of log.split('\n')) {
+    if (!line.includes('"msg":"request"')) continue;
+    try {
+      const r = JSON.parse(line) as { time?: number; remote?: string; host?: string; path?: string; upstream?: string; status?: number };
+      if (r.remote === m.remote && r.host === m.host && r.path === m.path && (r.time ?? 0) >= m.since && r.upstream)
+        found = { upstream: r.upstream, status: r.status ?? 0 };
+    } catch {
+      // another line
+    }
+  }
+  return found;
+}
