@@ -173,6 +173,7 @@ beforeAll(async () => {
       maxHeaderSize: 8192,
       headersTimeoutMs: 2000,
       keepAliveTimeoutMs: 5000,
+      clientBodyTimeoutMs: 1000,
       ready: () => true,
     },
   );
@@ -309,6 +310,10 @@ describe('fast path', () => {
       expect(out).toMatch(new RegExp(`^HTTP/1.1 200 OK[^]*short /k${i}$`));
       await new Promise((r) => setTimeout(r, 120));
     }
+  });
+  it('client_body_timeout: an upload that stalls is answered 408 and the connection closed', async () => {
+    const out = await exchange('POST / HTTP/1.1\r\nHost: fast.localhost\r\nContent-Length: 10\r\n\r\nabc');
+    expect(out).toMatch(/^HTTP\/1.1 408 Request Time-out\r\n[\s\S]*Connection: close\r\n/);
   });
   it('proxy-read-timeout: no answer within it is a 504', async () => {
     const out = await exchange('GET /slow HTTP/1.1\r\nHost: read.localhost\r\nConnection: close\r\n\r\n');

@@ -23,8 +23,8 @@ export interface FastPathOptions {
   maxHeaderSize: number;
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
-  /** The whole request (head and body) within this long (node's requestTimeout). */
-  requestTimeoutMs: number;
+  /** nginx client_body_timeout: a request body that stalls longer than this between two reads is a 408 (default 60 s). */
+  clientBodyTimeoutMs?: number;
   /** Idle upstream connections are closed after this long (nginx upstream keepalive_timeout is 60 s). */
   upstreamIdleMs?: number;
   /** Idle connections kept per endpoint (ingress-nginx upstream keepalive 320). */
@@ -61,7 +61,7 @@ const notForwarded = new Set([
 const CRLF2 = Buffer.from('\r\n\r\n');
 const MAX_RESPONSE_HEAD = 64 * 1024;
 
-type Fail = 'connect' | 'connect-timeout' | 'read-timeout' | 'send-timeout' | 'reset' | 'protocol' | 'too-large';
+type Fail = 'connect' | 'connect-timeout' | 'read-timeout' | 'send-timeout' | 'reset' | 'protocol' | 'too-large' | 'client-timeout';
 
 /** One keep-alive connection to an endpoint pod. Its listeners stay for its life and pass events to the exchange. */
 class UpConn {
@@ -360,6 +360,8 @@ class Exchange {
   connectStart = 0;
   readSince = 0;
   sendBlockedSince = 0;
+  /** Last bytes of the request body from the client (client_body_timeout), while the body is not complete. */
+  bodySince = 0;
   tooLarge = false;
 
   constructor(
@@ -374,6 +376,7 @@ class Exchange {
     this.reqLeft = head.chunked ? 0 : head.contentLength;
     this.reqChunks = head.chunked ? new ChunkedScanner() : undefined;
     this.noBody = head.method === 'HEAD';
+    if (!this.reqDone) this.bodySince = Date.now();
     this.headBytes = this.requestHead();
   }
 
@@ -462,6 +465,7 @@ class Exchange {
 
   /** More request body from the client; returns bytes past the body. */
   onClientBody(d: Buffer): Buffer | undefined {
+    this.bodySince = Date.now();
     const { body, rest } = this.takeBody(d);
     if (this.tooLarge) {
       this.fail('too-large', new Error(`request body larger than proxy-body-size (${this.cfg.proxyBodySize} bytes)`));
@@ -691,7 +695,14 @@ class Exchange {
     this.finished = true;
     fast.active.delete(this);
     const status =
-      kind === 'too-large' ? 413 : kind === 'connect-timeout' || kind === 'read-timeout' || kind === 'send-timeout' ? 504 : 502;
+      kind === 'too-large'
+        ? 413
+        : kind === 'client-timeout'
+          ? 408
+          : kind === 'connect-timeout' || kind === 'read-timeout' || kind === 'send-timeout'
+            ? 504
+            : 502;
+    if (kind === 'client-timeout') this.conn.closing = true;
     this.conn.answer(status, this.d.id, undefined, this.head.close || this.conn.closing);
     fast.log(this, status, this.endpoint, err);
     this.dropUpload();
@@ -818,6 +829,8 @@ export class FastPath {
         ex.fail('connect-timeout', new Error('upstream connect timed out'));
       else if (ex.sendBlockedSince && now - ex.sendBlockedSince > cfg.sendTimeoutMs)
         ex.fail('send-timeout', new Error('upstream timed out while the request was sent (proxy-send-timeout)'));
+      else if (!ex.reqDone && ex.bodySince && !ex.sendBlockedSince && now - ex.bodySince > (o.clientBodyTimeoutMs ?? 60_000))
+        ex.fail('client-timeout', new Error('client timed out while sending the request body (client_body_timeout)'));
       else if (ex.readSince && now - ex.readSince > cfg.readTimeoutMs)
         ex.fail('read-timeout', new Error('upstream timed out while the response was read (proxy-read-timeout)'));
     }

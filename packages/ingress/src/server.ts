@@ -27,6 +27,8 @@ export interface ServerOptions {
   ready: () => boolean;
   /** Plain HTTP through the raw-socket fast path (default); false: node:http for everything (the bench's comparison). */
   fastPath?: boolean;
+  /** nginx client_body_timeout on the fast path (default 60 s). */
+  clientBodyTimeoutMs?: number;
 }
 
 export interface RunningServers {
@@ -92,10 +94,7 @@ export async function startServers(ctx: ProxyContext, tls: TlsStore, o: ServerOp
   splitByAlpn(https, h2);
   // Plain HTTP: the fast path on a raw net server, with `http` (never listening) for what it hands over; a
   // connection opening with the HTTP/2 preface goes to the h2 front (h2c with prior knowledge).
-  const fast =
-    o.fastPath === false
-      ? undefined
-      : new FastPath(proxy, http, { ...o, requestTimeoutMs: common.requestTimeout, h2c: (sock, head) => h2.connection(sock, head) });
+  const fast = o.fastPath === false ? undefined : new FastPath(proxy, http, { ...o, h2c: (sock, head) => h2.connection(sock, head) });
   const plain: Server | NetServer = fast ? createNet({ noDelay: true }, fast.connection) : http;
   const health = createHttp((req, res) => {
     const ok = req.url === '/healthz' ? o.ready() : req.url === '/livez';
