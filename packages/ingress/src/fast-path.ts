@@ -865,8 +865,4 @@ export class FastPath {
     clearInterval(this.timer);
     this.upstreams.close();
   }
-
-  get idleWhenNothingActive(): boolean {
-    return this.active.size === 0;
-  }
 }
