@@ -38,8 +38,13 @@ export interface EtcdStorageOptions {
   groupCommit?: { maxChanges: number; maxBytes: number };
 }
 
-/** Defaults for EtcdStorageOptions.groupCommit (the txn's compares, puts and failure reads: one each per change). */
-export const defaultGroupCommit = { maxChanges: 100, maxBytes: 1024 * 1024 };
+/**
+ * Defaults for EtcdStorageOptions.groupCommit (the txn's compares, puts and failure reads: one each per change).
+ * 20, not etcd's 128: a committed group answers its writers and feeds the watchers in one turn of the event
+ * loop, and during a 3000-pod delete groups of 100 kept /healthz waiting 81 ms (p50 23 ms) where groups of
+ * 20 kept it at 45 ms (p50 6 ms), with the delete as fast (1.4 s), in hardening-load.test.ts.
+ */
+export const defaultGroupCommit = { maxChanges: 20, maxBytes: 1024 * 1024 };
 
 /** The first key after every key that starts with `prefix` (etcd's range_end for a prefix). */
 function prefixEnd(prefix: string): Buffer {
