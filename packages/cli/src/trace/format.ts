@@ -81,8 +81,11 @@ export function formatTrace(r: TraceReport): string {
       ...(traced ? [h.traced === undefined ? '' : h.traced ? 'matched' : 'not seen'] : []),
     ]);
   });
-  out.push(tabwrite(rows.map((cells) => cells.join('\t')).join('\n'), { padding: 2 }).replace(/ +$/gm, ''));
-  out.push('');
+  // No rows (--dropped-only of a packet that was delivered): no table either.
+  if (r.hops.length) {
+    out.push(tabwrite(rows.map((cells) => cells.join('\t')).join('\n'), { padding: 2 }).replace(/ +$/gm, ''));
+    out.push('');
+  }
   // One line per node that keeps an entry, aligned under the first.
   if (r.conntrack) out.push(`conntrack: ${r.conntrack.replace(/\n/g, '\n           ')}`);
   if (r.mismatch) out.push(`model and probe differ: ${r.mismatch}`);
