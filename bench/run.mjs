@@ -135,17 +135,15 @@ const table = ['| measurement | command | result | note |', '|---|---|---|---|',
 const text = `# kubelab benchmarks\n\nMachine: ${machine()}\n\nDate: ${new Date().toISOString()}\n\nCommand: \`npm run bench\`${skipCold ? ' (with --skip-cold)' : ''}\n\n${table}\n`;
 // Issue 11: the cluster DNS against unbound, on the host (no cluster needed).
 const dns = dnsReport(await benchDns(), { machine: machine(), date: new Date().toISOString() });
-// The service proxy's section is written by `node bench/services.mjs`; a full run keeps it as it is.
+// The other sections (services, netpol, ingress, kubectl, etcd, ui...) are written by their own scripts
+// (`node bench/services.mjs` and so on); a full run keeps each of them as it is.
 const resultsFile = path.join(root, 'bench', 'RESULTS.md');
-const servicesSection = existsSync(resultsFile)
-  ? (readFileSync(resultsFile, 'utf8').match(/<!-- services:start -->[\s\S]*<!-- services:end -->\n?/)?.[0] ?? '')
-  : '';
 const results = withDnsSection(withSection(text, health.section), dns);
-// So is the kubectl section (`node bench/kubectl.mjs`).
-const kubectlSection = existsSync(resultsFile)
-  ? (readFileSync(resultsFile, 'utf8').match(/<!-- kubectl:start -->[\s\S]*<!-- kubectl:end -->\n?/)?.[0] ?? '')
-  : '';
-const kept = [servicesSection, kubectlSection].filter(Boolean).map((x) => x.trimEnd());
+const written = new Set([...results.matchAll(/<!-- ([a-z0-9-]+):start -->/g)].map((m) => m[1]));
+const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+const kept = [...previous.matchAll(/<!-- ([a-z0-9-]+):start -->[\s\S]*?<!-- \1:end -->/g)]
+  .filter((m) => !written.has(m[1]))
+  .map((m) => m[0].trimEnd());
 const final = kept.length ? `${results.trimEnd()}\n\n${kept.join('\n\n')}\n` : results;
 writeFileSync(resultsFile, final);
 formatResults(resultsFile);
