@@ -8,12 +8,13 @@
 import net from 'node:net';
 import type { Command } from 'commander';
 import Docker from 'dockerode';
-import { type Pod, resolveResource } from '@kubelab/api';
+import { type Node, type Pod, resolveResource } from '@kubelab/api';
 import type { KubeClient } from '@kubelab/client';
 import { AlreadyReported, intOption, withClient, type CliEnv } from '../command-kit';
 import { CliError } from '../errors';
 import { nodeContainer, sweepStaleHelpers } from '../inspect/node-docker';
 import { namespaceOf } from '../resource-args';
+import { faultNotes, faultRecords } from '../trace/faults';
 import { formatTrace, type TraceReport, traceJson } from '../trace/format';
 import type { PodView, World } from '../trace/model';
 import { conclusion, droppedRows, type Source, simulate, type TracePath } from '../trace/simulate';
@@ -84,10 +85,7 @@ async function runTrace(
   emit: (r: TraceReport) => void,
   note: (line: string) => void,
 ): Promise<boolean> {
-  const nodeObjs = (await client.list(resolveResource('nodes')!, undefined)).items as Array<{
-    metadata: { name?: string };
-    status?: { addresses?: Array<{ type: string; address: string }> };
-  }>;
+  const nodeObjs = (await client.list<Node>(resolveResource('nodes')!, undefined)).items;
   const nodes: NodeInfo[] = await Promise.all(
     nodeObjs.map(async (n) => ({
       name: n.metadata.name!,
@@ -98,7 +96,9 @@ async function runTrace(
   let ns = namespaceOf(o);
   const src = await resolveEnd(client, srcRef, ns, nodes, { fromHost: false });
   if (src.kind === 'svc' || src.kind === 'ip') throw new CliError('SRC must be a pod, a node or "host"');
-  const pods: PodView[] = (await client.list<Pod>(resolveResource('pods')!, undefined)).items
+  const podObjs = (await client.list<Pod>(resolveResource('pods')!, undefined)).items;
+  const faults = faultRecords(nodeObjs, podObjs);
+  const pods: PodView[] = podObjs
     .filter((p) => p.status?.podIP)
     .map((p) => ({ namespace: p.metadata.namespace!, name: p.metadata.name!, ip: p.status!.podIP!, node: p.spec?.nodeName }));
   const views = await Promise.all(nodes.map((n) => gatherNode(d, n)));
@@ -170,6 +170,7 @@ async function runTrace(
           : undefined;
       Object.assign(report, ingressHops(world, ingress, { path: predicted, runs: new Map() }, second, dstText));
     }
+    report.faults = faultNotes(report.hops, faults);
     emit(o.droppedOnly ? onlyDropped(report, predicted) : report);
     return /^DELIVERED/.test(report.conclusion);
   }
@@ -249,6 +250,7 @@ async function runTrace(
           if (probe && reached !== probe.ok && !(ingress.decision.answer && !probe.ok))
             report.mismatch = `the rules and the route table predict ${reached ? 'an answer' : 'no answer'}, but the probe got ${probe.text}`;
         }
+        report.faults = faultNotes(report.hops, faults);
         const delivered = /^DELIVERED/.test(report.conclusion);
         if (o.droppedOnly) {
           if (delivered) {
@@ -257,6 +259,7 @@ async function runTrace(
               emit({
                 ...report,
                 hops: [],
+                faults: undefined,
                 conntrack: undefined,
                 mismatch: undefined,
                 conclusion: `${report.conclusion} (nothing dropped)`,

@@ -2,6 +2,7 @@
 // table:chain:rule#, counter delta, the rule without its comment, the object the comment names, NAT), the
 // conntrack entry, and the conclusion; or all of it as JSON. Pure.
 import { tabwrite } from '../printers/tabwriter';
+import type { FaultNote } from './faults';
 import type { Hop } from './simulate';
 
 export interface TraceReport {
@@ -19,6 +20,8 @@ export interface TraceReport {
   numbers?: number[];
   /** How an Ingress URL routes (rule, Service, endpoints), when DST was one. */
   ingress?: string;
+  /** Faults set on purpose (netem, partition) on the pods and nodes of the path. */
+  faults?: FaultNote[];
   conclusion: string;
   explainOnly: boolean;
 }
@@ -86,6 +89,8 @@ export function formatTrace(r: TraceReport): string {
     out.push(tabwrite(rows.map((cells) => cells.join('\t')).join('\n'), { padding: 2 }).replace(/ +$/gm, ''));
     out.push('');
   }
+  for (const f of r.faults ?? []) out.push(`hop ${f.hop}: ${f.text}`);
+  if (r.faults?.length) out.push('');
   // One line per node that keeps an entry, aligned under the first.
   if (r.conntrack) out.push(`conntrack: ${r.conntrack.replace(/\n/g, '\n           ')}`);
   if (r.mismatch) out.push(`model and probe differ: ${r.mismatch}`);
@@ -115,6 +120,7 @@ export function traceJson(r: TraceReport): object {
       iface: h.iface,
       uncertain: h.uncertain,
     })),
+    faults: r.faults,
     conntrack: r.conntrack,
     mismatch: r.mismatch,
     conclusion: r.conclusion,
