@@ -164,6 +164,29 @@ describe('teach: labs, faults and policy what-if', () => {
     expect(await c.run(['netem', 'show'])).toBe('');
   }, 120_000);
 
+  it('trace names the netem delay on its source pod and a partition on its path, with the mechanism', async () => {
+    await c.run(['netem', 'set', 'a', '--delay', '100ms']);
+    const mechanism = (await kernelHasNetem()) ? 'tc netem' : 'emulated (tc: Specified qdisc kind is unknown.)';
+    const line = `hop 1: netem on default/a (${mechanism}): delay 100ms (its egress)`;
+    const table = await c.try(['trace', 'a', 'b', '--proto', 'icmp']);
+    expect(table.stdout, table.stderr).toContain(line);
+    expect(table.code, table.stdout + table.stderr).toBe(0);
+    const json = JSON.parse(await c.run(['trace', 'a', 'b', '--proto', 'icmp', '--explain', '-o', 'json']));
+    expect(json.faults).toEqual([
+      expect.objectContaining({ hop: 1, kind: 'netem', ref: 'pod default/a', mechanism, text: line.replace('hop 1: ', '') }),
+    ]);
+    // b -> a crosses a at its end: the delay is on a's replies.
+    expect(await c.run(['trace', 'b', 'a', '--proto', 'icmp', '--explain'])).toMatch(/hop \d+: netem on default\/a .*delay 100ms/);
+    await c.run(['netem', 'reset']);
+
+    await c.run(['partition', 'a', 'b']);
+    expect(await c.run(['trace', 'a', 'b', '--proto', 'icmp', '--explain'])).toContain(
+      'hop 1: partition default/a -- default/b (iptables): every packet between them dropped',
+    );
+    await c.run(['heal']);
+    expect(await c.run(['trace', 'a', 'b', '--proto', 'icmp', '--explain'])).not.toMatch(/netem on|partition /);
+  }, 120_000);
+
   it('policy whatif judges a recorded set of flows by the proposed policies; explain names the rule', async () => {
     await c.run(['create', 'namespace', 'wi']);
     await c.run(
