@@ -167,7 +167,7 @@ describe('teach: labs, faults and policy what-if', () => {
   it('trace names the netem delay on its source pod and a partition on its path, with the mechanism', async () => {
     await c.run(['netem', 'set', 'a', '--delay', '100ms']);
     const mechanism = (await kernelHasNetem()) ? 'tc netem' : 'emulated (tc: Specified qdisc kind is unknown.)';
-    const line = `hop 1: netem on default/a (${mechanism}): delay 100ms (its egress)`;
+    const line = `hop 1: netem on default/a (${mechanism}): delay 100ms (its egress: this packet)`;
     const table = await c.try(['trace', 'a', 'b', '--proto', 'icmp']);
     expect(table.stdout, table.stderr).toContain(line);
     expect(table.code, table.stdout + table.stderr).toBe(0);
@@ -176,7 +176,9 @@ describe('teach: labs, faults and policy what-if', () => {
       expect.objectContaining({ hop: 1, kind: 'netem', ref: 'pod default/a', mechanism, text: line.replace('hop 1: ', '') }),
     ]);
     // b -> a crosses a at its end: the delay is on a's replies.
-    expect(await c.run(['trace', 'b', 'a', '--proto', 'icmp', '--explain'])).toMatch(/hop \d+: netem on default\/a .*delay 100ms/);
+    expect(await c.run(['trace', 'b', 'a', '--proto', 'icmp', '--explain'])).toMatch(
+      /hop \d+: netem on default\/a .*delay 100ms \(its egress: the replies\)/,
+    );
     await c.run(['netem', 'reset']);
 
     await c.run(['partition', 'a', 'b']);

@@ -28,8 +28,8 @@ describe('faultNotes', () => {
       ],
     );
     expect(faultNotes(hops, records).map((n) => `${n.hop} ${n.text}`)).toEqual([
-      '1 netem on default/a (tc netem): delay 100ms loss 5% (its egress)',
-      '4 netem on default/b (emulated (tc: Specified qdisc kind is unknown.)): delay 20ms (its egress)',
+      '1 netem on default/a (tc netem): delay 100ms loss 5% (its egress: this packet)',
+      '4 netem on default/b (emulated (tc: Specified qdisc kind is unknown.)): delay 20ms (its egress: the replies)',
     ]);
   });
 
@@ -54,7 +54,7 @@ describe('faultNotes', () => {
     );
     const notes = faultNotes(hops, records);
     expect(notes.map((n) => `${n.hop} ${n.text}`)).toEqual([
-      '1 netem on default/a to default/b (tc netem): delay 50ms (its egress)',
+      '1 netem on default/a to default/b (tc netem): delay 50ms (its egress: this packet)',
       '1 partition default/a -- default/b (iptables): every packet between them dropped',
       '3 netem on node w2 (tc netem): rate 1mbit (its egress on the node network)',
     ]);

@@ -58,7 +58,14 @@ export function faultNotes(hops: Hop[], records: Map<string, KubeObject>, number
   for (const [ref, hop] of refs) {
     const o = records.get(ref);
     if (!o) continue;
-    const who = ref.startsWith('pod ') ? 'its egress' : 'its egress on the node network';
+    // netem delays what leaves the namespace: the sender's packet, the receiver's replies.
+    const who = !ref.startsWith('pod ')
+      ? 'its egress on the node network'
+      : ref === hops[0]?.netns
+        ? 'its egress: this packet'
+        : ref === hops.at(-1)?.netns
+          ? 'its egress: the replies'
+          : 'its egress';
     for (const e of netemOf(o)) {
       if (e.peerRef && !refs.has(e.peerRef)) continue;
       const mechanism = mechanismText(e.mechanism);
