@@ -1,6 +1,6 @@
 // `node bench/ingress.mjs`: the ingress router against Debian's nginx as the equivalent reverse proxy (issue 12
 // item 8), written as a section of bench/RESULTS.md (between the ingress markers; the rest is kept).
-// Every proxy is one process pinned to CPU 1 (taskset), as the DNS bench pins its servers: kubelab's is the
+// Every proxy is one process pinned to CPU 1 (taskset, or --cpuset-cpus for a container), as the DNS bench pins its servers: kubelab's is the
 // real proxy of packages/ingress (bench/ingress-router.ts: route table, the raw-socket fast path with its own
 // upstream pool, access log), run a second time without the fast path (node:http + undici, the router before
 // it) for comparison, and the issue's plain node:http + Pool.stream baseline; nginx has
@@ -8,9 +8,13 @@
 // as both do in the pod. The upstream is a second nginx answering a fixed 300-byte page (CPU 0, with wrk), as
 // in the issue's baseline. wrk -c32 on CPU 0; rounds alternate between the proxies so background load hits
 // both alike. Also: route table builds for 1000 Ingress rules.
-// Tools come from Debian (wrk, nginx), installed here when missing, as the other benches do.
+// Both nginx run in throwaway containers of kubelab/bench-nginx:<hash> (bench/ingress-nginx-image.ts: the
+// kubelab base image plus Debian's nginx .debs that the host's apt downloads from its mirror; built only when
+// missing), on the host network so they reach the same 127.0.0.1 ports as the Node proxies, labelled
+// kubelab.managed / kubelab.role=bench-nginx and removed afterwards (also when a previous run left one).
+// wrk comes from Debian, installed here when missing, as the other benches do.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundle, isMain, loadAverages, machineDescription, markers, median, root, sleep, withSection, writeSection } from './lib.mjs';
@@ -27,13 +31,68 @@ const [begin, end] = markers('ingress');
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 function ensureTools() {
-  if (have('wrk') && have('nginx') && have('taskset')) return;
+  if (have('wrk') && have('taskset')) return;
   const install = () =>
-    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'wrk', 'nginx', 'util-linux'], { stdio: 'inherit' }).status === 0;
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'wrk', 'util-linux'], { stdio: 'inherit' }).status === 0;
   if (!install()) {
     spawnSync('apt-get', ['update'], { stdio: 'inherit' });
-    if (!install()) throw new Error('could not install wrk and nginx with apt-get');
+    if (!install()) throw new Error('could not install wrk with apt-get');
   }
+}
+
+const NGINX_ROLE = 'bench-nginx';
+const NGINX_LABELS = ['--label', 'kubelab.managed=true', '--label', `kubelab.role=${NGINX_ROLE}`];
+const docker = (args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+/** Removes every bench nginx container, this run's or one a killed run left behind. */
+function removeNginxContainers() {
+  const ids = docker(['ps', '-aq', '--filter', 'label=kubelab.managed=true', '--filter', `label=kubelab.role=${NGINX_ROLE}`]);
+  if (ids) docker(['rm', '-f', ...ids.split('\n')]);
+}
+
+/**
+ * kubelab/bench-nginx:<hash>: Debian's nginx .debs (the host's apt, from its own mirror: no registry, no
+ * network in the build) on the kubelab base image, built only when missing (bench/ingress-nginx-image.ts).
+ */
+async function nginxImage(dir) {
+  const debs = path.join(dir, 'debs');
+  mkdirSync(debs);
+  const download = () => spawnSync('apt-get', ['download', 'nginx', 'nginx-common'], { cwd: debs, encoding: 'utf8' });
+  let r = download();
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit' });
+    r = download();
+    if (r.status !== 0) throw new Error(`apt-get download nginx nginx-common failed: ${r.stderr}`);
+  }
+  const helper = await bundle({
+    outfile: path.join(dir, 'nginx-image.mjs'),
+    entry: path.join(root, 'bench', 'ingress-nginx-image.ts'),
+    dockerode: true,
+  });
+  return execFileSync(process.execPath, [helper, debs], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+/** nginx -c conf in a throwaway container pinned to one CPU; dir is mounted at the same path, so the config is the host's. */
+function nginxContainer(image, dir, name, cpu) {
+  const container = `kubelab-bench-nginx-${name}-${process.pid}`;
+  docker([
+    'run',
+    '-d',
+    '--name',
+    container,
+    ...NGINX_LABELS,
+    '--network',
+    'host',
+    '--cpuset-cpus',
+    String(cpu),
+    '-v',
+    `${dir}:${dir}`,
+    image,
+    'nginx',
+    '-c',
+    path.join(dir, `${name}.conf`),
+  ]);
+  return container;
 }
 
 function nginxConf(dir, name, server) {
@@ -113,9 +172,9 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** The nginx worker process under a master started with `-c conf` (its pid file names the master). */
-function nginxWorker(pidFile) {
-  const master = readFileSync(pidFile, 'utf8').trim();
+/** The nginx worker process (host pid) under the master that is the container's first process. */
+function nginxWorker(container) {
+  const master = docker(['inspect', '-f', '{{.State.Pid}}', container]);
   return execFileSync('ps', ['-o', 'pid=', '--ppid', master], { encoding: 'utf8' }).trim().split('\n')[0].trim();
 }
 
@@ -139,15 +198,17 @@ async function waitPort(port) {
 
 export async function benchIngress() {
   ensureTools();
+  removeNginxContainers();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kubelab-bench-ingress-'));
   const procs = [];
   try {
+    const image = await nginxImage(dir);
     const router = await bundle({ outfile: path.join(dir, 'router.mjs'), entry: path.join(root, 'bench', 'ingress-router.ts') });
     const rebuild = JSON.parse(execFileSync('taskset', ['-c', '1', process.execPath, router, 'rebuild'], { encoding: 'utf8' }));
     writeFileSync(path.join(dir, 'upstream.conf'), upstreamConf(dir));
     writeFileSync(path.join(dir, 'proxy.conf'), proxyConf(dir));
-    procs.push(spawn('taskset', ['-c', '0', 'nginx', '-c', path.join(dir, 'upstream.conf'), '-p', dir], { stdio: 'ignore' }));
-    procs.push(spawn('taskset', ['-c', '1', 'nginx', '-c', path.join(dir, 'proxy.conf'), '-p', dir], { stdio: 'ignore' }));
+    nginxContainer(image, dir, 'upstream', 0);
+    const proxyContainer = nginxContainer(image, dir, 'proxy', 1);
     procs.push(
       spawn(
         'taskset',
@@ -199,10 +260,10 @@ http.createServer((req, res) => {
     wrk(PLAIN, 1);
     const runs = { ours: [], oursNode: [], nginx: [], plain: [] };
     const pids = {
-      ours: String(procs[2].pid),
-      oursNode: String(procs[3].pid),
-      nginx: nginxWorker(path.join(dir, 'proxy.pid')),
-      plain: String(procs[4].pid),
+      ours: String(procs[0].pid),
+      oursNode: String(procs[1].pid),
+      nginx: nginxWorker(proxyContainer),
+      plain: String(procs[2].pid),
     };
     // CPU time per request: what each proxy costs, whatever else the machine is doing.
     const measured = (key, port) => {
@@ -238,14 +299,16 @@ http.createServer((req, res) => {
       plain: summary(runs.plain),
       rebuild,
       wrkVersion: (spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.match(/wrk (\S+)/) ?? [])[1] ?? '?',
-      nginxVersion: (spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.match(/nginx\/(\S+)/) ?? [])[1] ?? '?',
+      nginxVersion:
+        (spawnSync('docker', ['exec', proxyContainer, 'nginx', '-v'], { encoding: 'utf8' }).stderr.match(/nginx\/(\S+)/) ?? [])[1] ?? '?',
+      nginxImage: image,
       load: loadAverages(),
     };
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await sleep(300);
     for (const p of procs) p.kill('SIGKILL');
-    spawnSync('sh', ['-c', `for f in ${dir}/*.pid; do [ -f "$f" ] && kill $(cat "$f") 2>/dev/null; done; true`]);
+    removeNginxContainers();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -266,7 +329,9 @@ export function ingressReport(r, { machine, date }) {
     '',
     `${date}, ${machine}.`,
     '',
-    `Each proxy is one process pinned to CPU 1 (taskset): kubelab's router (packages/ingress: route table, the raw-socket HTTP/1.1 fast path with its own keep-alive pool per endpoint, forwarding headers, access log), the same router without the fast path (node:http + undici Pool per endpoint, what it was before), the issue's plain node:http + undici Pool.stream proxy, and nginx ${r.nginxVersion} with one worker, an upstream keepalive pool and ingress-nginx's proxy headers, logging every request. Upstream: a second nginx returning a 300-byte page, on CPU 0 with wrk ${r.wrkVersion} (-t1 -c32, ${SECONDS} s, median of ${ROUNDS} rounds after a warm-up; each round runs every proxy, in a rotated order). Load averages (1/5/15 min) at the end: ${r.load} (the 2 cores are shared with other work).`,
+    `Each proxy is one process pinned to CPU 1 (taskset; nginx's container with --cpuset-cpus): kubelab's router (packages/ingress: route table, the raw-socket HTTP/1.1 fast path with its own keep-alive pool per endpoint, forwarding headers, access log), the same router without the fast path (node:http + undici Pool per endpoint, what it was before), the issue's plain node:http + undici Pool.stream proxy, and Debian's nginx ${r.nginxVersion} with one worker, an upstream keepalive pool and ingress-nginx's proxy headers, logging every request. Upstream: a second nginx returning a 300-byte page, on CPU 0 with wrk ${r.wrkVersion} (-t1 -c32, ${SECONDS} s, median of ${ROUNDS} rounds after a warm-up; each round runs every proxy, in a rotated order). Load averages (1/5/15 min) at the end: ${r.load} (the 2 cores are shared with other work).`,
+    '',
+    `Both nginx run in throwaway containers of ${r.nginxImage} (the kubelab base image plus Debian's nginx .debs from the host's apt mirror, built offline by bench/ingress-nginx-image.ts when missing) on the host network, so every proxy listens on and reaches the upstream at 127.0.0.1 the same way; the containers carry kubelab.managed=true and kubelab.role=bench-nginx and are removed at the end.`,
     '',
     '| proxy | requests/s | rounds | p50 ms | p99 ms | CPU µs/request (rounds) | CPU vs nginx | non-2xx |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
