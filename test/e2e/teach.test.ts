@@ -185,6 +185,11 @@ describe('teach: labs, faults and policy what-if', () => {
     expect(await c.run(['trace', 'a', 'b', '--proto', 'icmp', '--explain'])).toContain(
       'hop 1: partition default/a -- default/b (iptables): every packet between them dropped',
     );
+    // The rules on the nodes still predict delivery; the probe is the evidence, and the partition the cause.
+    const cut = await c.try(['trace', 'a', 'b', '--proto', 'icmp']);
+    expect(cut.code, cut.stdout + cut.stderr).toBe(1);
+    expect(cut.stdout).toContain("NOT DELIVERED: the probe's result was no echo reply (the rules predict DELIVERED");
+    expect(cut.stdout).toContain('hop 1: partition default/a -- default/b (iptables): every packet between them dropped');
     await c.run(['heal']);
     expect(await c.run(['trace', 'a', 'b', '--proto', 'icmp', '--explain'])).not.toMatch(/netem on|partition /);
   }, 120_000);

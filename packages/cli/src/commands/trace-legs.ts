@@ -110,7 +110,7 @@ export function disagreement(
 ): string | undefined {
   const delivered = res.path.outcome.kind === 'delivered';
   if (probe && delivered !== probe.ok && !(proto === 'udp' && delivered))
-    return `the rules predict ${delivered ? 'delivery' : res.path.outcome.kind}, but the probe ${probe.text}`;
+    return `the rules predict ${delivered ? 'delivery' : res.path.outcome.kind}, but the probe's result was ${probe.text}`;
   const kernelDrop = [...res.runs].map(([node, run]) => ({ node, rule: droppedBy(run) })).find((x) => x.rule);
   if (!probe && kernelDrop && delivered)
     return `the rules predict delivery, but the kernel dropped it at ${kernelDrop.rule!.table}:${kernelDrop.rule!.chain} on ${kernelDrop.node}`;

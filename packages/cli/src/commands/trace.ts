@@ -251,6 +251,10 @@ async function runTrace(
             report.mismatch = `the rules and the route table predict ${reached ? 'an answer' : 'no answer'}, but the probe got ${probe.text}`;
         }
         report.faults = faultNotes(report.hops, faults);
+        // The probe is the evidence: the rules may predict delivery while something they do not model (a
+        // partition, netem loss, a server that is not listening) stops it. UDP without an answer proves nothing.
+        if (!ingress && probe && !probe.ok && proto !== 'udp' && /^DELIVERED/.test(report.conclusion))
+          report.conclusion = `NOT DELIVERED: the probe's result was ${probe.text} (the rules predict ${report.conclusion})`;
         const delivered = /^DELIVERED/.test(report.conclusion);
         if (o.droppedOnly) {
           if (delivered) {
