@@ -16,7 +16,7 @@ import { STATUS_CODES } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { ChunkedScanner, httpDate, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './http1';
 import { errorBody, rawResponse, reasons } from './pages';
-import type { Decision, IngressProxy } from './proxy';
+import { type Decision, hopByHop, idempotent, type IngressProxy, replaced } from './proxy';
 import type { Location } from './route-table';
 
 export interface FastPathOptions {
@@ -38,26 +38,8 @@ export interface FastPathOptions {
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
-const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** Request headers not passed upstream: hop-by-hop, and the ones the router sets itself. */
-const notForwarded = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'expect',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-port',
-  'x-forwarded-proto',
-  'x-forwarded-scheme',
-  'x-scheme',
-  'x-real-ip',
-  'x-request-id',
-]);
+const notForwarded = new Set([...hopByHop, ...replaced]);
 const CRLF2 = Buffer.from('\r\n\r\n');
 const MAX_RESPONSE_HEAD = 64 * 1024;
 

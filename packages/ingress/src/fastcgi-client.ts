@@ -10,11 +10,10 @@ import type { Logger } from 'pino';
 import { beginRequest, encodeParams, RecordDecoder, RecordType, stream } from './fastcgi-records';
 import { buildParams, headEnd, parseCgiHead, type FcgiRequest } from './fastcgi-params';
 import { sendError } from './pages';
-import { clientIP, rewritePath, type BackendExchange, type BackendHandler } from './proxy';
+import { clientIP, idempotent, rewritePath, type BackendExchange, type BackendHandler } from './proxy';
 import { normalizeHost } from './route-table';
 import type { UpstreamPools } from './upstreams';
 
-const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** nginx's fastcgi_buffer_size is 4-8k; a larger header block is "upstream sent too big header" (502). */
 const MAX_HEAD = 64 * 1024;
 const REQUEST_ID = 1;

@@ -50,9 +50,19 @@ export interface BackendExchange {
 }
 export type BackendHandler = (x: BackendExchange) => void;
 
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect']);
+/** Request headers that end at the router (hop-by-hop). */
+export const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+]);
 /** Set by the router: incoming copies are dropped (ingress-nginx's use-forwarded-headers=false). */
-const replaced = new Set([
+export const replaced = new Set([
   'x-forwarded-for',
   'x-forwarded-host',
   'x-forwarded-port',
@@ -62,7 +72,8 @@ const replaced = new Set([
   'x-real-ip',
   'x-request-id',
 ]);
-const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+/** Methods retried on another endpoint when the first connection failed. */
+export const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 export function clientIP(req: IncomingMessage): string {
   const a = req.socket.remoteAddress ?? '';
