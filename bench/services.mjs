@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { inNodeContainer } from './lib.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const cli = path.join(root, 'packages', 'cli', 'bin', 'kubelab.mjs');
@@ -58,22 +59,7 @@ for (const n of [100, 1000, 5000]) {
 
 // Each size in a fresh node container (empty tables, as a node's first sync).
 for (const n of [100, 1000, 5000]) {
-  const applied = JSON.parse(
-    docker([
-      'run',
-      '--rm',
-      '--cap-add',
-      'NET_ADMIN',
-      '-v',
-      `${dir}:/b:ro`,
-      '--entrypoint',
-      'node',
-      'kubelab/node:latest',
-      '/b/sync.mjs',
-      String(n),
-      '--apply',
-    ]),
-  )[`apply_${n}`];
+  const applied = JSON.parse(inNodeContainer(dir, 'sync.mjs', [String(n), '--apply']))[`apply_${n}`];
   const cases = [
     ['first sync (empty tables, whole text)', 'first'],
     ['full resync of the same rules (whole text)', 'full'],
@@ -92,22 +78,7 @@ for (const n of [100, 1000, 5000]) {
   }
 }
 
-const legacy = JSON.parse(
-  docker([
-    'run',
-    '--rm',
-    '--cap-add',
-    'NET_ADMIN',
-    '-v',
-    `${dir}:/b:ro`,
-    '--entrypoint',
-    'node',
-    'kubelab/node:latest',
-    '/b/sync.mjs',
-    '1',
-    '--legacy',
-  ]),
-).legacy_1000;
+const legacy = JSON.parse(inNodeContainer(dir, 'sync.mjs', ['1', '--legacy'])).legacy_1000;
 rows.push([
   'for reference: the same whole text through iptables-legacy-restore',
   'in a kubelab/node container',
