@@ -25,7 +25,9 @@ let browser: Browser;
 let page: Page;
 let url = '';
 
-type Win = { kubelab: { cy: import('cytoscape').Core; updates: number; layouts: number } };
+type Win = {
+  kubelab: { cy: import('cytoscape').Core; updates: number; layouts: number; namespace: string; errors: string[] };
+};
 /** The two methods of cytoscape's renderer that its own mousemove handler uses to find what is under the mouse. */
 type RendererHits = {
   projectIntoViewport(clientX: number, clientY: number): [number, number];
@@ -97,6 +99,11 @@ beforeAll(async () => {
   // As root (CI), Chromium's sandbox cannot start; the page is our own, served from 127.0.0.1.
   browser = await playwright.launch({ executablePath: chromium, chromiumSandbox: false });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // The page's own errors belong in the test's output (a failed draw is also kept in kubelab.errors).
+  page.on('pageerror', (err) => console.error(`ui page error: ${err.stack ?? err.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error(`ui page console: ${m.text()}`);
+  });
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForFunction(() => ((window as unknown as Win).kubelab?.updates ?? 0) > 0, undefined, { timeout: 30_000 });
 }, 300_000);
@@ -301,17 +308,46 @@ describe('kubelab ui in Chromium', () => {
       );
 
       // The filter, as a leader picks it: only "other"'s pods, the cluster's nodes and pod networks stay.
+      // Graph updates keep arriving meanwhile (the new pod turning ready, flows), so each view is awaited
+      // whole; a failure says what the page held.
+      const seen = (ids: string[]) =>
+        page.evaluate((xs) => {
+          const k = (window as unknown as Win).kubelab;
+          return {
+            visible: xs.map((x) => `${x}=${k.cy.getElementById(x).nonempty() ? k.cy.getElementById(x).visible() : 'absent'}`),
+            namespace: k.namespace,
+            errors: k.errors,
+          };
+        }, ids);
+      const shows = async (want: Record<string, boolean>) => {
+        const expected = Object.entries(want).map(([id, v]) => `${id}=${v}`);
+        let last: Awaited<ReturnType<typeof seen>> | undefined;
+        try {
+          await eventually(
+            'the filtered view',
+            async () => {
+              last = await seen(Object.keys(want));
+              return last.visible.join(' ') === expected.join(' ');
+            },
+            15_000,
+          );
+        } catch {
+          expect(last, 'the page held').toEqual({ ...last, visible: expected });
+        }
+      };
       await page.selectOption('#ns', 'other');
-      const visible = (id: string) => page.evaluate((x) => (window as unknown as Win).kubelab.cy.getElementById(x).visible(), id);
-      expect(await visible('pod:other/visitor')).toBe(true);
-      expect(await visible('pod:default/client')).toBe(false);
-      expect(await visible('svc:default/web')).toBe(false);
-      expect(await visible(`node:${W1}`)).toBe(true);
-      expect(await visible(`podnet:${W2}`)).toBe(true);
+      await shows({
+        'pod:other/visitor': true,
+        'pod:default/client': false,
+        'svc:default/web': false,
+        [`node:${W1}`]: true,
+        [`podnet:${W2}`]: true,
+      });
       expect(new URL(page.url()).searchParams.get('namespace')).toBe('other');
       await shot('5-namespace-other');
       await page.selectOption('#ns', '');
-      expect(await visible('pod:default/client')).toBe(true);
+      await shows({ 'pod:other/visitor': true, 'pod:default/client': true, 'svc:default/web': true });
+      expect(new URL(page.url()).searchParams.get('namespace')).toBe(null);
     } finally {
       await c.run(['delete', 'namespace', 'other', '--wait=false']);
     }

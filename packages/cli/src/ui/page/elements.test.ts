@@ -2,7 +2,8 @@ import cytoscape from 'cytoscape';
 import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../graph/build';
 import { clusterInput, dropped } from '../../graph/testdata/cluster';
-import { applyGraph } from './elements';
+import { applyGraph, batch } from './elements';
+import { stylesheet } from './style';
 
 describe('applyGraph', () => {
   it('draws the model, pods inside their pod network, then updates in place and names the vertices added', () => {
@@ -29,5 +30,22 @@ describe('applyGraph', () => {
     expect(applyGraph(cy, buildGraph(input))).toEqual([]);
     expect(cy.getElementById('pod:default/web-2').empty()).toBe(true);
     expect(cy.$('edge[target = "pod:default/web-2"]').length).toBe(0);
+  });
+});
+
+describe('batch', () => {
+  it('ends the batch when its callback throws, so later style changes still apply', () => {
+    const cy = cytoscape({ headless: true, styleEnabled: true, style: stylesheet });
+    applyGraph(cy, buildGraph(clusterInput()));
+    const client = cy.getElementById('pod:default/client');
+    expect(() =>
+      batch(cy, () => {
+        client.addClass('filtered');
+        throw new Error('a bad graph');
+      }),
+    ).toThrow('a bad graph');
+    expect(client.visible()).toBe(false);
+    batch(cy, () => void client.removeClass('filtered'));
+    expect(client.visible()).toBe(true);
   });
 });

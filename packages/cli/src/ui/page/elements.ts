@@ -35,12 +35,26 @@ export function edgeElement(e: Edge): ElementDefinition {
  * the caller to place (grow.ts). Nothing that stays moves: gone vertices just leave a gap, and new or gone
  * edges (flows come and go every second) change nothing else.
  */
+/**
+ * cy.batch() with an end that always runs: cytoscape's own leaves the batch open when the callback throws,
+ * and every later style change (the namespace filter, a pod turning ready) then waits for an end that never
+ * comes, so the map silently stops following the cluster.
+ */
+export function batch(cy: Core, fn: () => void): void {
+  cy.startBatch();
+  try {
+    fn();
+  } finally {
+    cy.endBatch();
+  }
+}
+
 export function applyGraph(cy: Core, g: Graph): string[] {
   const want = new Map<string, ElementDefinition>();
   for (const v of g.vertices) want.set(v.id, vertexElement(v));
   for (const e of g.edges) want.set(e.id, edgeElement(e));
   const added: string[] = [];
-  cy.batch(() => {
+  batch(cy, () => {
     cy.elements().forEach((el) => {
       const next = want.get(el.id());
       // A vertex whose parent changed must be re-added: cytoscape moves compound children only by move().

@@ -7,7 +7,7 @@
 import cytoscape, { type EdgeSingular, type LayoutOptions } from 'cytoscape';
 import fcose from 'cytoscape-fcose';
 import type { Graph, Vertex } from '../../graph/model';
-import { applyGraph } from './elements';
+import { applyGraph, batch } from './elements';
 import { ALL_NAMESPACES, hiddenVertices, namespacesOf } from './filter';
 import { placeAdded } from './grow';
 import { Panel } from './panel';
@@ -27,6 +27,8 @@ const state = {
   /** Full layouts run (only the first drawing has one). */
   layouts: 0,
   mode: '',
+  /** Graph messages the page failed to draw (shown in the status line; the next message tries again). */
+  errors: [] as string[],
   namespace: new URLSearchParams(location.search).get('namespace') ?? ALL_NAMESPACES,
 };
 (window as unknown as { kubelab: typeof state }).kubelab = state;
@@ -88,7 +90,7 @@ function showNamespaces(g: Graph): void {
 function applyFilter(): void {
   if (!state.graph) return;
   const hidden = hiddenVertices(state.graph, state.namespace);
-  cy.batch(() => cy.nodes().forEach((n) => void n.toggleClass('filtered', hidden.has(n.id()))));
+  batch(cy, () => cy.nodes().forEach((n) => void n.toggleClass('filtered', hidden.has(n.id()))));
   // A tooltip whose edge went away (filtered out, or gone from the cluster) gets no mouseout.
   const shown = tip.dataset.edge ? cy.getElementById(tip.dataset.edge) : undefined;
   if (!tip.hidden && (!shown || shown.empty() || !shown.visible())) tip.hidden = true;
@@ -134,7 +136,15 @@ async function start(): Promise<void> {
   if (info.mode !== 'live') $('mode').textContent = info.mode;
   const status = $('status');
   const es = new EventSource('/events');
-  es.addEventListener('graph', (ev) => render(JSON.parse((ev as MessageEvent).data) as Graph));
+  es.addEventListener('graph', (ev) => {
+    try {
+      render(JSON.parse((ev as MessageEvent).data) as Graph);
+    } catch (err) {
+      // One bad message must not stop the map: the next graph is whole and is drawn over it.
+      state.errors.push(String((err as Error)?.stack ?? err));
+      console.error('kubelab ui: could not draw a graph update', err);
+    }
+  });
   es.onopen = () => {
     status.textContent = 'live';
     status.className = 'live';
