@@ -3,7 +3,8 @@
 // router's TLS listener (ALPN h2) and its plain listener (h2c with prior knowledge), an HTTPS pod
 // (backend-protocol HTTPS, its self-signed certificate not verified), a FastCGI responder pod with
 // fastcgi-index and fastcgi-params-configmap, and the status writer's leader election: two router replicas,
-// one Lease holder, the holder deleted, another replica takes the Lease once it expires and writes status.
+// one Lease holder, the holder deleted, another replica takes the Lease once it expires and writes status;
+// then scaled to 0 the last router clears the Ingress ADDRESS (update-status-on-shutdown), scaled up it returns.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { connect as h2connect, type ClientHttp2Session } from 'node:http2';
@@ -337,4 +338,29 @@ describe('leader election for status', () => {
       expect([p.metadata.name, wrote]).toEqual([p.metadata.name, p.metadata.name === after.holder]);
     }
   }, 180_000);
+});
+
+describe('status on shutdown (ingress-nginx --update-status-on-shutdown, default true)', () => {
+  it('the last router to stop clears the Ingress ADDRESS; a router started again writes it back', async () => {
+    const deploy = ['deployment/ingress-nginx-controller', '-n', 'ingress-nginx'];
+    const row = async () => (await c.run(['get', 'ingress', 'php'])).split('\n').find((l) => l.startsWith('php ')) ?? '';
+    // From two replicas to one: the stopping pod sees another controller pod and leaves the address.
+    await c.run(['scale', ...deploy, '--replicas=1']);
+    await eventually('one router pod left', async () => (await routerPods()).length === 1, 120_000);
+    expect(await row()).toMatch(/^php\s+nginx\s+php\.localhost\s+localhost\s+80\s/);
+    await c.run(['scale', ...deploy, '--replicas=0']);
+    await eventually(
+      'ADDRESS to empty after the last router stopped',
+      async () => /^php\s+nginx\s+php\.localhost\s+80\s/.test(await row()),
+      120_000,
+    );
+    expect((await c.client.get<Ingress>(ingressesRes, 'php', 'default')).status?.loadBalancer?.ingress ?? []).toEqual([]);
+    // A new router takes the Lease once the stopped one's has run out (30 s), then publishes the address.
+    await c.run(['scale', ...deploy, '--replicas=1']);
+    await eventually(
+      'ADDRESS back after scaling up',
+      async () => /^php\s+nginx\s+php\.localhost\s+localhost\s+80\s/.test(await row()),
+      150_000,
+    );
+  }, 420_000);
 });

@@ -30,6 +30,9 @@ export class IngressController {
   private lastSync = 0;
   private readonly reported = new Set<string>();
   private readonly synced = new Map<string, number>();
+  /** The Ingresses last reported as this controller's (ingress-nginx's IngressLister), for the shutdown clear. */
+  private served = new Set<string>();
+  private stopped = false;
   builds = 0;
 
   constructor(
@@ -51,7 +54,7 @@ export class IngressController {
 
   /** Called on every watch event: one rebuild per burst, no sooner than minSyncIntervalMs after the last. */
   changed(): void {
-    if (this.timer || !this.cache.synced) return;
+    if (this.timer || !this.cache.synced || this.stopped) return;
     const wait = Math.max(0, this.lastSync + (this.opts.minSyncIntervalMs ?? 50) - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -106,6 +109,7 @@ export class IngressController {
   private async report(problems: Problem[], table: RouteTable): Promise<void> {
     const ingresses = new Map(this.cache.ingresses.list().map((i) => [`${i.metadata.namespace}/${i.metadata.name}`, i]));
     const served = new Set([...table.ingresses, ...problems.filter((p) => p.reason !== 'Rejected').map((p) => p.ingress)]);
+    this.served = served;
     for (const key of served) {
       const ing = ingresses.get(key);
       if (!ing) continue;
@@ -114,7 +118,8 @@ export class IngressController {
         this.synced.set(key, gen);
         await this.event(ing, 'Normal', 'Sync', 'Scheduled for sync');
       }
-      if (this.opts.isLeader?.() !== false) await this.publishStatus(ing);
+      // After stop no status is written ("skipping Ingress status update (shutting down in progress)").
+      if (this.opts.isLeader?.() !== false && !this.stopped) await this.publishStatus(ing);
     }
     for (const p of problems) {
       const ing = ingresses.get(p.ingress);
@@ -179,6 +184,45 @@ export class IngressController {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
+  }
+
+  /**
+   * ingress-nginx's status Shutdown with --update-status-on-shutdown (its default): stops the status sync and,
+   * unless other controller pods are running (status-shutdown.ts), sets status.loadBalancer of every Ingress
+   * it serves to empty. Returns the number of Ingresses cleared.
+   */
+  async clearStatusOnShutdown(runningMultiplePods: () => Promise<boolean>): Promise<number> {
+    this.stop();
+    if (await runningMultiplePods()) {
+      this.log.info('skipping Ingress status update (multiple pods running - another one will be elected as master)');
+      return 0;
+    }
+    this.log.info({ address: this.opts.publishAddress }, 'removing value from ingress status');
+    let n = 0;
+    for (const ing of this.cache.ingresses.list()) {
+      const key = `${ing.metadata.namespace}/${ing.metadata.name}`;
+      const current = ing.status?.loadBalancer?.ingress ?? [];
+      if (!this.served.has(key) || current.length === 0) continue;
+      this.log.info(
+        { namespace: ing.metadata.namespace, ingress: ing.metadata.name, currentValue: current, newValue: [] },
+        'updating Ingress status',
+      );
+      try {
+        // Merge patch null removes the list: `loadBalancer: {}`, what UpdateStatus with an empty slice stores.
+        await this.client.patch(
+          kind('ingresses.networking.k8s.io'),
+          ing.metadata.name!,
+          { status: { loadBalancer: { ingress: null } } },
+          ing.metadata.namespace,
+          'status',
+        );
+        n++;
+      } catch (err) {
+        this.log.warn({ ingress: key, err: (err as Error).message }, 'error updating ingress rule');
+      }
+    }
+    return n;
   }
 }

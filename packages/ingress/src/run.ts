@@ -10,6 +10,7 @@ import { GrpcUpstreams, grpcHandler } from './grpc';
 import { apiLeaseLock, LeaderElector } from './leader-election';
 import { IngressController } from './controller';
 import { startServers } from './server';
+import { apiPodLister, runningMultiplePods } from './status-shutdown';
 import { TlsStore } from './tls-store';
 import { UpstreamPools } from './upstreams';
 import { IngressWatchCache } from './watch-cache';
@@ -149,6 +150,14 @@ export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise
       ilog.info({ delayMs: cfg.shutdownDelayMs }, 'ingress stopping: serving while the endpoint is removed');
       await new Promise((r) => setTimeout(r, cfg.shutdownDelayMs));
       elector.stop();
+      // --update-status-on-shutdown (ingress-nginx's default): the last router clears the Ingresses' ADDRESS.
+      // Bounded, so an unreachable API cannot hold the pod past its grace period.
+      await Promise.race([
+        ctl
+          .clearStatusOnShutdown(() => runningMultiplePods(apiPodLister(client), cfg.podName, cfg.namespace))
+          .catch((err) => ilog.warn({ err: (err as Error).message }, 'clearing Ingress status failed')),
+        new Promise((r) => setTimeout(r, 4000).unref()),
+      ]);
       ctl.stop();
       cache.stop();
       await servers.close();
