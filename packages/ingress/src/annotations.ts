@@ -5,8 +5,8 @@ import { parseCidr } from '@kubelab/api';
 
 export const PREFIX = 'nginx.ingress.kubernetes.io/';
 
-/** ingress-nginx's backend-protocol values (AUTO_HTTP is served as HTTP). */
-export type BackendProtocol = 'HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'FCGI';
+/** ingress-nginx's backend-protocol values (AUTO_HTTP: the client's scheme, see proxy.ts upstreamScheme). */
+export type BackendProtocol = 'HTTP' | 'AUTO_HTTP' | 'HTTPS' | 'GRPC' | 'GRPCS' | 'FCGI';
 
 export interface CanaryConfig {
   header?: string;
@@ -220,8 +220,7 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
     // ingress-nginx: one of auto_http|http|https|grpc|grpcs|fcgi, case-insensitive, trimmed; anything else is a
     // validation error and the location keeps HTTP (backendprotocol/main.go).
     const p = a['backend-protocol'].trim().toUpperCase();
-    if (p === 'HTTPS' || p === 'GRPC' || p === 'GRPCS' || p === 'FCGI') config.backendProtocol = p;
-    else if (p === 'HTTP' || p === 'AUTO_HTTP') config.backendProtocol = 'HTTP';
+    if (p === 'HTTP' || p === 'AUTO_HTTP' || p === 'HTTPS' || p === 'GRPC' || p === 'GRPCS' || p === 'FCGI') config.backendProtocol = p;
     else
       warnings.push(
         `annotation ${PREFIX}backend-protocol: "${a['backend-protocol']}" is not one of AUTO_HTTP, HTTP, HTTPS, GRPC, GRPCS, FCGI; HTTP used`,

@@ -16,7 +16,7 @@ import { STATUS_CODES } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { ChunkedScanner, httpDate, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './http1';
 import { errorBody, rawResponse, reasons } from './pages';
-import { type Decision, hopByHop, idempotent, type IngressProxy, replaced } from './proxy';
+import { type Decision, hopByHop, idempotent, type IngressProxy, proxiedAsHttp, replaced, upstreamScheme } from './proxy';
 import type { Location } from './route-table';
 
 export interface FastPathOptions {
@@ -766,7 +766,15 @@ export class FastPath {
     const loc = d.loc;
     // Node's path answers what needs its exact behaviour: a bad Host or path (400), other backend protocols.
     if (d.status === 400 && d.id === '') return c.handover();
-    if (d.status === 0 && (loc?.config.backendProtocol !== 'HTTP' || d.upstream?.protocol !== 'http')) return c.handover();
+    // AUTO_HTTP from a plain client is plain HTTP to the pod (upstreamScheme), served here.
+    if (
+      d.status === 0 &&
+      (loc === undefined ||
+        d.upstream === undefined ||
+        upstreamScheme(loc, d.upstream, false) !== 'http' ||
+        !proxiedAsHttp(loc.config.backendProtocol))
+    )
+      return c.handover();
     c.buf = undefined;
     c.headStart = 0;
     if (d.status > 0) {

@@ -72,6 +72,20 @@ export const replaced = new Set([
   'x-real-ip',
   'x-request-id',
 ]);
+/**
+ * The scheme spoken to the pod. ingress-nginx's buildProxyPass writes `proxy_pass $scheme://upstream_balancer`
+ * for AUTO_HTTP: http to the pod for a plain client, https (to the same endpoint and port) for a client that
+ * came over TLS; otherwise the upstream's own (https for HTTPS, http for HTTP).
+ */
+export function upstreamScheme(loc: Location, upstream: Upstream, secure: boolean): 'http' | 'https' {
+  return loc.config.backendProtocol === 'AUTO_HTTP' ? (secure ? 'https' : 'http') : upstream.protocol;
+}
+
+/** backend-protocol values the HTTP proxy serves itself; the others go to ProxyContext.backends. */
+export function proxiedAsHttp(p: Location['config']['backendProtocol']): boolean {
+  return p === 'HTTP' || p === 'AUTO_HTTP' || p === 'HTTPS';
+}
+
 /** Methods retried on another endpoint when the first connection failed. */
 export const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
@@ -188,6 +202,8 @@ interface Exchange {
   body: boolean;
   setCookie?: string;
   tried: number;
+  /** http or https to the pod (upstreamScheme). */
+  scheme: 'http' | 'https';
   /** Set when a chunked upload went past proxy-body-size. */
   tooLarge?: boolean;
   /** Clears the proxy-send-timeout timer of the upload. */
@@ -334,8 +350,7 @@ export class IngressProxy {
     );
     if (xff !== undefined) headers.push('x-original-forwarded-for', xff);
     const body = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    const special =
-      cfg.backendProtocol === 'HTTP' || cfg.backendProtocol === 'HTTPS' ? undefined : this.ctx.backends?.[cfg.backendProtocol];
+    const special = proxiedAsHttp(cfg.backendProtocol) ? undefined : this.ctx.backends?.[cfg.backendProtocol];
     if (special) {
       const log = (status: number, up: string, err?: Error): void => this.log(req, host, path, status, up, start, id, err);
       return special({ req, res, secure, loc, upstream, endpoint, headers, upstreamPath, path, id, log });
@@ -355,12 +370,13 @@ export class IngressProxy {
       body,
       setCookie: d.setCookie,
       tried: 0,
+      scheme: upstreamScheme(loc, upstream, secure),
     });
   }
 
   private dispatch(x: Exchange): void {
     const cfg = x.loc.config;
-    const pool = this.ctx.pools.pool(x.upstream.protocol, x.endpoint, cfg.connectTimeoutMs);
+    const pool = this.ctx.pools.pool(x.scheme, x.endpoint, cfg.connectTimeoutMs);
     let started = false;
     let held: Buffer | undefined;
     let abort: ((err?: Error) => void) | undefined;

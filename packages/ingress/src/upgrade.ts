@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
-import { allowed, clientIP, useCanary, type ProxyContext, upstreamURI } from './proxy';
+import { allowed, clientIP, useCanary, type ProxyContext, upstreamScheme, upstreamURI } from './proxy';
 import { normalizePath } from './uri';
 import { rawResponse } from './pages';
 import { normalizeHost, route } from './route-table';
@@ -52,14 +52,14 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: D
   if (!endpoint) return answer(503);
   const colon = endpoint.lastIndexOf(':');
   const target = { host: endpoint.slice(0, colon), port: Number(endpoint.slice(colon + 1)) };
-  const upstreamSocket: Socket =
-    upstream.protocol === 'https' ? tlsConnect({ ...target, rejectUnauthorized: false, servername: undefined }) : netConnect(target);
+  const tls = upstreamScheme(loc, upstream, secure) === 'https';
+  const upstreamSocket: Socket = tls ? tlsConnect({ ...target, rejectUnauthorized: false, servername: undefined }) : netConnect(target);
   const timer = setTimeout(
     () => upstreamSocket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
     cfg.connectTimeoutMs,
   );
   let connected = false;
-  upstreamSocket.once(upstream.protocol === 'https' ? 'secureConnect' : 'connect', () => {
+  upstreamSocket.once(tls ? 'secureConnect' : 'connect', () => {
     connected = true;
     clearTimeout(timer);
     const lines = [`${req.method} ${upstreamURI(loc, path, url, q)} HTTP/1.1`];
