@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import { sendError } from './pages';
 import type { BackendExchange, BackendHandler } from './proxy';
+import type { UpstreamPools } from './upstreams';
 
 /** Connection-specific headers HTTP/2 forbids (RFC 9113 §8.2.2), plus Host (sent as :authority). */
 const notForwarded = new Set([
@@ -66,7 +67,7 @@ export function responseHeaders(h: IncomingHttpHeaders): string[] {
 export class GrpcUpstreams {
   private readonly sessions = new Map<string, ClientHttp2Session>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(readonly log: Logger) {}
 
   /** One HTTP/2 session per endpoint and protocol, dropped when it closes, fails or is told to go away. */
   session(tls: boolean, endpoint: string, connectTimeoutMs: number): ClientHttp2Session {
@@ -109,86 +110,172 @@ export class GrpcUpstreams {
   }
 }
 
-export function grpcHandler(upstreams: GrpcUpstreams): BackendHandler {
+/** Connection failures that leave a gRPC request unsent, so another endpoint may take it (grpc_next_upstream error timeout). */
+function notSent(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'ENETUNREACH';
+}
+
+/**
+ * What ingress-nginx's template gives a GRPC/GRPCS location (nginx.tmpl): client_max_body_size from
+ * proxy-body-size (a Content-Length over it is refused by the router before this handler; a streamed body is
+ * counted: 413 while no response has started), grpc_connect_timeout / grpc_send_timeout / grpc_read_timeout
+ * from the proxy-*-timeout annotations. Retries are NOT proxy-next-upstream's: the template sets that for
+ * proxy_pass only, so grpc_pass keeps nginx's default `grpc_next_upstream error timeout` without
+ * non_idempotent. gRPC calls are POSTs, so only a request not yet sent (the connection to the pod failed or
+ * timed out) goes to another endpoint; each other endpoint is tried at most once.
+ */
+export function grpcHandler(upstreams: GrpcUpstreams, pools?: Pick<UpstreamPools, 'pick'>): BackendHandler {
   return (x) => {
-    const cfg = x.loc.config;
-    const tls = cfg.backendProtocol === 'GRPCS';
-    const { req, res } = x;
-    const te = /\btrailers\b/i.test(String(req.headers.te ?? ''));
-    let session: ClientHttp2Session;
-    let stream: ClientHttp2Stream;
-    try {
-      session = upstreams.session(tls, x.endpoint, cfg.connectTimeoutMs);
-      const authority = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? x.endpoint;
-      stream = session.request(upstreamHeaders(x, req.method ?? 'POST', tls ? 'https' : 'http', authority, te), {
-        endStream: req.method === 'GET' || req.method === 'HEAD',
-      });
-    } catch (err) {
-      sendError(res, 502, { 'x-request-id': x.id });
-      return x.log(502, x.endpoint, err as Error);
+    const tried = new Set<string>();
+    const attempt = (endpoint: string): void => {
+      tried.add(endpoint);
+      const cfg = x.loc.config;
+      let session: ClientHttp2Session;
+      try {
+        session = upstreams.session(cfg.backendProtocol === 'GRPCS', endpoint, cfg.connectTimeoutMs);
+      } catch (err) {
+        sendError(x.res, 502, { 'x-request-id': x.id });
+        return x.log(502, endpoint, err as Error);
+      }
+      if (!session.connecting) return exchange(x, session, endpoint);
+      const onConnect = (): void => {
+        session.off('error', onError);
+        session.off('close', onError);
+        exchange(x, session, endpoint);
+      };
+      const onError = (err?: Error): void => {
+        session.off('connect', onConnect);
+        session.off('error', onError);
+        session.off('close', onError);
+        const e = err ?? Object.assign(new Error('upstream closed the connection'), { code: 'ECONNRESET' });
+        if (x.res.destroyed) return x.log(499, endpoint, e);
+        const next = notSent(e) && pools ? pools.pick(x.upstream, endpoint) : undefined;
+        if (next && !tried.has(next)) {
+          upstreams.log.warn(
+            { requestId: x.id, upstream: endpoint, err: (e as NodeJS.ErrnoException).code },
+            'upstream failed, retrying on another endpoint',
+          );
+          return attempt(next);
+        }
+        const status = (e as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? 504 : 502;
+        sendError(x.res, status, { 'x-request-id': x.id });
+        x.log(status, endpoint, e);
+      };
+      session.once('connect', onConnect);
+      session.once('error', onError);
+      session.once('close', onError);
+    };
+    attempt(x.endpoint);
+  };
+}
+
+/** One gRPC call on a connected session: the request streamed up, the response, DATA and trailers down. */
+function exchange(x: BackendExchange, session: ClientHttp2Session, endpoint: string): void {
+  const cfg = x.loc.config;
+  const tls = cfg.backendProtocol === 'GRPCS';
+  const { req, res } = x;
+  const te = /\btrailers\b/i.test(String(req.headers.te ?? ''));
+  const bodyless = req.method === 'GET' || req.method === 'HEAD';
+  if (res.destroyed) return x.log(499, endpoint, new Error('client closed the connection'));
+  let stream: ClientHttp2Stream;
+  try {
+    const authority = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? endpoint;
+    stream = session.request(upstreamHeaders(x, req.method ?? 'POST', tls ? 'https' : 'http', authority, te), {
+      endStream: bodyless,
+    });
+  } catch (err) {
+    sendError(res, 502, { 'x-request-id': x.id });
+    return x.log(502, endpoint, err as Error);
+  }
+  let headSent = false;
+  let status = 0;
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  let sendTimer: NodeJS.Timeout | undefined;
+  const finish = (err?: Error): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    clearTimeout(sendTimer);
+    res.off('close', onClientClose);
+    req.off('data', onData);
+    if (!err) return x.log(status, endpoint);
+    if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+    if (headSent || res.headersSent) {
+      res.destroy(err);
+      return x.log(status, endpoint, err);
     }
-    let headSent = false;
-    let status = 0;
-    let done = false;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (err?: Error): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      res.off('close', onClientClose);
-      if (!err) return x.log(status, x.endpoint);
-      if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
-      if (headSent || res.headersSent) {
-        res.destroy(err);
-        return x.log(status, x.endpoint, err);
-      }
-      if (res.destroyed) return x.log(499, x.endpoint, err);
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      const s = code === 'ETIMEDOUT' ? 504 : 502;
-      sendError(res, s, { 'x-request-id': x.id });
-      x.log(s, x.endpoint, err);
-    };
-    // grpc_read_timeout: between two reads of the response (proxy-read-timeout), as nginx.
-    const armRead = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => finish(Object.assign(new Error('upstream timed out (read)'), { code: 'ETIMEDOUT' })), cfg.readTimeoutMs);
-    };
-    const onClientClose = (): void => {
-      if (!res.writableFinished) finish(new Error('client closed the connection'));
-    };
-    res.once('close', onClientClose);
-    armRead();
-    if (!stream.writableEnded) req.pipe(stream);
-    stream.on('response', (h) => {
-      armRead();
-      status = Number(h[constants.HTTP2_HEADER_STATUS] ?? 502);
-      if (status < 200) return;
-      headSent = true;
-      res.writeHead(status, responseHeaders(h));
-    });
-    stream.on('data', (chunk: Buffer) => {
-      armRead();
-      if (!res.write(chunk)) {
-        stream.pause();
-        res.once('drain', () => stream.resume());
-      }
-    });
-    stream.on('trailers', (t) => {
-      const list = responseHeaders(t);
-      const obj: Record<string, string> = {};
-      for (let i = 0; i < list.length; i += 2) obj[list[i]] = list[i + 1];
-      res.addTrailers(obj);
-    });
-    stream.on('end', () => {
-      if (done) return;
-      if (!headSent) return finish(new Error('upstream closed the stream before a response'));
-      res.end();
-      finish();
-    });
-    stream.on('error', (err) => finish(err));
-    stream.on('close', () => {
-      if (!done && stream.rstCode && stream.rstCode !== constants.NGHTTP2_NO_ERROR)
-        finish(new Error(`upstream reset the stream (HTTP/2 error ${stream.rstCode})`));
+    if (res.destroyed) return x.log(499, endpoint, err);
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const s = code === 'ETOOLARGE' ? 413 : code === 'ETIMEDOUT' ? 504 : 502;
+    sendError(res, s, { 'x-request-id': x.id });
+    x.log(s, endpoint, err);
+  };
+  // grpc_read_timeout: between two reads of the response (proxy-read-timeout), as nginx.
+  const armRead = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => finish(Object.assign(new Error('upstream timed out (read)'), { code: 'ETIMEDOUT' })), cfg.readTimeoutMs);
+  };
+  const onClientClose = (): void => {
+    if (!res.writableFinished) finish(new Error('client closed the connection'));
+  };
+  res.once('close', onClientClose);
+  armRead();
+  // The request body, counted against proxy-body-size; grpc_send_timeout: the pod takes nothing more (HTTP/2
+  // flow control keeps the write blocked) for that long -> 504.
+  let sent = 0;
+  const onData = (chunk: Buffer): void => {
+    if (done) return;
+    sent += chunk.length;
+    if (cfg.proxyBodySize > 0 && sent > cfg.proxyBodySize)
+      return finish(Object.assign(new Error(`client intended to send too large body: ${sent} bytes`), { code: 'ETOOLARGE' }));
+    if (stream.write(chunk)) return;
+    req.pause();
+    sendTimer = setTimeout(
+      () => finish(Object.assign(new Error('upstream timed out while the request was sent (proxy-send-timeout)'), { code: 'ETIMEDOUT' })),
+      cfg.sendTimeoutMs,
+    );
+    stream.once('drain', () => {
+      clearTimeout(sendTimer);
+      if (!done) req.resume();
     });
   };
+  if (!bodyless) {
+    req.on('data', onData);
+    req.once('end', () => {
+      if (!done) stream.end();
+    });
+  }
+  stream.on('response', (h) => {
+    armRead();
+    status = Number(h[constants.HTTP2_HEADER_STATUS] ?? 502);
+    if (status < 200) return;
+    headSent = true;
+    res.writeHead(status, responseHeaders(h));
+  });
+  stream.on('data', (chunk: Buffer) => {
+    armRead();
+    if (!res.write(chunk)) {
+      stream.pause();
+      res.once('drain', () => stream.resume());
+    }
+  });
+  stream.on('trailers', (t) => {
+    const list = responseHeaders(t);
+    const obj: Record<string, string> = {};
+    for (let i = 0; i < list.length; i += 2) obj[list[i]] = list[i + 1];
+    res.addTrailers(obj);
+  });
+  stream.on('end', () => {
+    if (done) return;
+    if (!headSent) return finish(new Error('upstream closed the stream before a response'));
+    res.end();
+    finish();
+  });
+  stream.on('error', (err) => finish(err));
+  stream.on('close', () => {
+    if (!done && stream.rstCode && stream.rstCode !== constants.NGHTTP2_NO_ERROR)
+      finish(new Error(`upstream reset the stream (HTTP/2 error ${stream.rstCode})`));
+  });
 }

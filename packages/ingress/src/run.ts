@@ -88,7 +88,7 @@ export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise
   const pools = new UpstreamPools();
   // backend-protocol GRPC/GRPCS (HTTP/2 to the pod) and FCGI (FastCGI to the pod); HTTP/HTTPS are the proxy's own.
   const grpcUpstreams = new GrpcUpstreams(ilog);
-  const grpc = grpcHandler(grpcUpstreams);
+  const grpc = grpcHandler(grpcUpstreams, pools);
   const backends = { GRPC: grpc, GRPCS: grpc, FCGI: fastcgiHandler(pools, ilog) };
   let controller: IngressController | undefined;
   const cache = new IngressWatchCache(client, ilog, () => controller?.changed());
