@@ -30,12 +30,11 @@ import {
   upstreamOfLive,
   upstreamOfRequest,
 } from '../trace/ingress-url';
-import { shellWords } from '../trace/format';
 import type { World } from '../trace/model';
 import { conclusion, type Hop, type TracePath } from '../trace/simulate';
 import type { Leg, LegResult } from './trace-legs';
 import type { NodeInfo } from './trace-kernel';
-import { curlCommand, describeCurl, httpFromHost, type HttpProbe, type ProbeResult, runInHelper } from './trace-probe';
+import { curlProbe, httpFromHost, type HttpProbe, type ProbeResult, probeJoins } from './trace-probe';
 import type { ResolvedEnd } from './trace-resolve';
 import { openingAfter, parseTrace, traceRule } from '../trace/nftrace';
 
@@ -92,8 +91,8 @@ export async function planIngress(
   const url = parseTraceUrl(dstRef);
   if (!url) return undefined;
   const table = await routeTable(client);
-  if (!isIngressUrl(table, url))
-    throw new CliError(`${dstRef}: no Ingress rule names host ${url.host}; to trace to a Service give svc/NAME or its DNS name`);
+  // Not the router's: the URL of a Service (its DNS name), traced as one.
+  if (!isIngressUrl(table, url)) return undefined;
   const decision = routeUrl(table, url);
   const svc = await client.get<Service>(resolveResource('services')!, CONTROLLER_SVC, CONTROLLER_NS).catch(() => undefined);
   if (!svc) throw new CliError(`no ingress controller in this cluster (service ${CONTROLLER_NS}/${CONTROLLER_SVC} not found)`);
@@ -168,22 +167,14 @@ export async function planIngress(
   const sp = svc.spec.ports?.find((p) => p.port === containerPort);
   if (!svc.spec.clusterIP || !sp) throw new CliError(`service ${CONTROLLER_NS}/${CONTROLLER_SVC} has no cluster IP port ${containerPort}`);
   const ip = svc.spec.clusterIP;
-  const joins = async (): Promise<string> =>
-    o.src.kind === 'pod'
-      ? pauseContainer(d, cluster, o.src.pod!.metadata.namespace!, o.src.pod!.metadata.name!)
-      : o.nodes.find((n) => n.ip === o.src.ip)!.container;
   return {
     ...base,
     // In the cluster the host's name means nothing (*.localhost is loopback): the request goes to the
     // controller Service with the URL's Host header, as a pod's client would send it.
     entry: { kind: 'svc', label: `service ${CONTROLLER_NS}/${CONTROLLER_SVC} (Host: ${url.host})`, ip, port: containerPort, proto: 'tcp' },
     viaProxy: false,
-    probe: async (sport) => {
-      const cmd = curlCommand({ ...http, ip, port: containerPort }, sport ?? 0);
-      const r = await runInHelper(d, cluster, await joins(), cmd, []);
-      const probe = describeCurl(r.out);
-      return { probe, text: `${shellWords(cmd)}: ${probe.text}` };
-    },
+    probe: async (sport) =>
+      curlProbe(d, cluster, await probeJoins(d, cluster, o.src, o.nodes), { ...http, ip, port: containerPort }, sport ?? 0),
   };
 }
 

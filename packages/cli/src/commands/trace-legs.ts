@@ -4,15 +4,14 @@
 // the rules' counter deltas; the probes a round sends; and --live's wait for the next real packet.
 import type Docker from 'dockerode';
 import { CliError } from '../errors';
-import { pauseContainer } from '../inspect/node-docker';
 import { applyEvidence } from '../trace/evidence';
 import { shellWords } from '../trace/format';
 import type { World } from '../trace/model';
 import type { Packet, Rule } from '../trace/netfilter';
 import { droppedBy, firstPacket, parseTrace, type TraceEvent, traceRule } from '../trace/nftrace';
-import { type Source, simulate, type TracePath } from '../trace/simulate';
+import { destinationsOf, type Source, simulate, type TracePath } from '../trace/simulate';
 import { type KernelTrace, type NodeInfo, readConntrack } from './trace-kernel';
-import { type Proto, probeCommand, probeFromContainer, probeFromHost, type ProbeResult } from './trace-probe';
+import { type Proto, probeCommand, probeFromContainer, probeFromHost, type ProbeResult, probeJoins } from './trace-probe';
 import type { ResolvedEnd } from './trace-resolve';
 
 /** One leg of a trace: a packet from a source into the cluster (an Ingress trace has two). */
@@ -50,11 +49,15 @@ export interface Round {
  */
 export function legRules(w: World, l: Leg): string[][] {
   const p = l.packet;
-  const rules = [traceRule(p.proto, l.srcIp, p.sport)];
+  // Live UDP has no opening to mark (TCP's SYN): only its packets to DST and port, and past a Service's DNAT
+  // to one of its endpoints (what the next nodes see), not every UDP packet from SRC.
+  const dests: Array<{ dst?: string; dport?: number }> =
+    p.sport === undefined && p.proto === 'udp' ? destinationsOf(w, l.source, { ...p, sport: 0 }) : [{}];
+  const rules = dests.map((to) => traceRule(p.proto, l.srcIp, p.sport, to));
   const predicted = simulate(w, l.source, { ...p, sport: p.sport ?? 0 });
   for (const h of predicted.hops) {
-    const to = h.nat && / -> (\d+\.\d+\.\d+\.\d+) \(source\)$/.exec(h.nat)?.[1];
-    if (to) rules.push(traceRule(p.proto, to));
+    const snat = h.nat && / -> (\d+\.\d+\.\d+\.\d+) \(source\)$/.exec(h.nat)?.[1];
+    if (snat) rules.push(...dests.map((to) => traceRule(p.proto, snat, undefined, to)));
   }
   return rules;
 }
@@ -163,15 +166,8 @@ export async function sendProbe(
 ): Promise<{ probe: ProbeResult; text: string }> {
   const cmd = probeCommand(proto, ip, port, sport ?? 0);
   let probe: ProbeResult;
-  if (src.kind === 'pod')
-    probe = await probeFromContainer(
-      d,
-      cluster,
-      await pauseContainer(d, cluster, src.pod!.metadata.namespace!, src.pod!.metadata.name!),
-      cmd,
-      proto,
-    );
-  else if (src.kind === 'node') probe = await probeFromContainer(d, cluster, nodes.find((n) => n.ip === src.ip)!.container, cmd, proto);
+  if (src.kind === 'pod' || src.kind === 'node')
+    probe = await probeFromContainer(d, cluster, await probeJoins(d, cluster, src, nodes), cmd, proto);
   else if (proto === 'tcp') probe = await probeFromHost(ip, port!, sport!);
   // UDP and ICMP from the host: the same tools in a helper in the host's own network namespace.
   else probe = await probeFromContainer(d, cluster, 'host', cmd, proto);

@@ -7,7 +7,10 @@ import https from 'node:https';
 import net from 'node:net';
 import type Docker from 'dockerode';
 import { demuxFrames } from '@kubelab/api';
-import { attachBound, createHelper } from '../inspect/node-docker';
+import { attachBound, createHelper, pauseContainer } from '../inspect/node-docker';
+import { shellWords } from '../trace/format';
+import type { NodeInfo } from './trace-kernel';
+import type { ResolvedEnd } from './trace-resolve';
 
 export type Proto = 'tcp' | 'udp' | 'icmp';
 
@@ -154,11 +157,37 @@ export function curlCommand(p: HttpProbe, sport: number): string[] {
   ];
 }
 
-export function describeCurl(out: string): ProbeResult {
+/**
+ * curl's result. Through a router a 5xx is the router's own failure (not delivered); `anyStatus`: the
+ * server itself answered (a Service's pod), so any status means the request got there.
+ */
+export function describeCurl(out: string, o: { anyStatus?: boolean } = {}): ProbeResult {
   const status = /HTTP (\d{3})/.exec(out)?.[1];
-  if (status && status !== '000') return httpResult(Number(status));
+  if (status && status !== '000') return o.anyStatus ? { ok: true, text: `HTTP ${status}` } : httpResult(Number(status));
   const err = out.replace(/HTTP 000\s*/, '').trim();
   if (/refused/i.test(err)) return { ok: false, text: 'connection refused' };
   if (/timed out/i.test(err)) return { ok: false, text: 'timed out (no answer: dropped somewhere)' };
   return { ok: false, text: err || 'no answer' };
+}
+
+/** The container a probe's helper joins: the source pod's pause container, or the source node's. */
+export async function probeJoins(d: Docker, cluster: string, src: ResolvedEnd, nodes: NodeInfo[]): Promise<string> {
+  return src.kind === 'pod'
+    ? pauseContainer(d, cluster, src.pod!.metadata.namespace!, src.pod!.metadata.name!)
+    : nodes.find((n) => n.ip === src.ip)!.container;
+}
+
+/** An HTTP request with curl in a helper joined to `joins`, from a fixed source port. */
+export async function curlProbe(
+  d: Docker,
+  cluster: string,
+  joins: string,
+  p: HttpProbe,
+  sport: number,
+  o: { anyStatus?: boolean } = {},
+): Promise<{ probe: ProbeResult; text: string }> {
+  const cmd = curlCommand(p, sport);
+  const r = await runInHelper(d, cluster, joins, cmd, []);
+  const probe = describeCurl(r.out, o);
+  return { probe, text: `${shellWords(cmd)}: ${probe.text}` };
 }

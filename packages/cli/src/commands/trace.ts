@@ -15,13 +15,14 @@ import { CliError } from '../errors';
 import { nodeContainer, sweepStaleHelpers } from '../inspect/node-docker';
 import { namespaceOf } from '../resource-args';
 import { faultNotes, faultRecords } from '../trace/faults';
+import { parseTraceUrl, urlPort, withAnswer } from '../trace/ingress-url';
 import { formatTrace, type TraceReport, traceJson } from '../trace/format';
 import type { PodView, World } from '../trace/model';
 import { conclusion, droppedRows, type Source, simulate, type TracePath } from '../trace/simulate';
 import { ingressHops, planIngress, routerChoice, routerLeg } from './trace-ingress';
 import { gatherNode, type NodeInfo, snapshotRules, startKernelTrace } from './trace-kernel';
 import { disagreement, type Leg, legEvidence, legRules, type Round, sendProbe, waitForLive } from './trace-legs';
-import type { Proto, ProbeResult } from './trace-probe';
+import { curlProbe, type HttpProbe, type Proto, type ProbeResult, probeJoins } from './trace-probe';
 import { resolveDnsName, resolveEnd, type ResolvedEnd } from './trace-resolve';
 
 interface TraceOptions {
@@ -115,27 +116,48 @@ async function runTrace(
 
   // An Ingress URL: two legs, SRC -> the router pod, the router -> the endpoint it picks.
   const ingress = await planIngress(client, d, cluster, dstRef, { src, srcIp, nodes, world, fromHost: src.kind === 'host' });
+  // Any other URL names a Service by its DNS name (http://web/, http://web.default.svc.cluster.local/): the
+  // name resolved as the source's resolver does, the Service's NAT, and a real request as the probe.
+  const svcUrl = ingress ? undefined : parseTraceUrl(dstRef);
+  if (svcUrl && src.kind === 'host')
+    throw new CliError(
+      `${dstRef}: no Ingress rule names host ${svcUrl.host}, and the host does not resolve cluster DNS names: trace svc/NAME (its NodePort) or an Ingress URL`,
+    );
+  if (svcUrl && o.port) throw new CliError(`--port goes with a name, not a URL: the URL names its port (${urlPort(svcUrl)})`);
   let dnsLine: string | undefined;
   let dst: ResolvedEnd;
   if (ingress) dst = ingress.entry;
   else {
     let dstTarget = dstRef;
-    if (!dstRef.includes('/') && dstRef.includes('.') && !net.isIPv4(dstRef)) {
+    const dnsName = svcUrl
+      ? net.isIPv4(svcUrl.host)
+        ? undefined
+        : svcUrl.host
+      : !dstRef.includes('/') && dstRef.includes('.') && !net.isIPv4(dstRef)
+        ? dstRef
+        : undefined;
+    if (svcUrl && !dnsName) dstTarget = svcUrl.host;
+    if (dnsName) {
       const r = await resolveDnsName(
         client,
         d,
-        dstRef,
+        dnsName,
         nodes.find((n) => n.name === src.pod?.spec?.nodeName) ?? nodes[0],
         src.pod?.metadata.namespace ?? ns,
-      );
+      ).catch((err: unknown) => {
+        if (svcUrl && err instanceof CliError) throw new CliError(`${err.message} (and no Ingress rule names host ${svcUrl.host})`);
+        throw err;
+      });
       dnsLine = r.line;
       dstTarget = r.target;
       ns = r.namespace ?? ns;
     }
-    dst = await resolveEnd(client, dstTarget, ns, nodes, { fromHost: src.kind === 'host', port: o.port });
+    dst = await resolveEnd(client, dstTarget, ns, nodes, { fromHost: src.kind === 'host', port: svcUrl ? urlPort(svcUrl) : o.port });
+    if (svcUrl && dst.port !== urlPort(svcUrl))
+      throw new CliError(`${dst.label} has no port ${urlPort(svcUrl)}: nothing answers ${dstRef} (its first port is ${dst.port})`);
   }
   if (dst.kind === 'host') throw new CliError('DST cannot be the host: traces end in the cluster');
-  const proto: Proto = ingress ? 'tcp' : ((o.proto as Proto | undefined) ?? dst.proto ?? 'tcp');
+  const proto: Proto = ingress || svcUrl ? 'tcp' : ((o.proto as Proto | undefined) ?? dst.proto ?? 'tcp');
   const port = proto === 'icmp' ? undefined : o.port && dst.kind !== 'svc' && !ingress ? o.port : dst.port;
   if (proto !== 'icmp' && !port) throw new CliError(`no port to trace to ${dst.label}: give --port`);
   // Live packets and a proxied connection are found by what the kernel saw; a probe's own port is known.
@@ -143,7 +165,8 @@ async function runTrace(
   const sport = proto === 'icmp' || discover ? undefined : 40000 + Math.floor(Math.random() * 20000);
   const leg: Leg = { source, srcIp, packet: { src: srcIp, dst: dst.ip, proto, sport, dport: port, mark: 0, ctstate: 'NEW' } };
   const dstText = `${dst.ip}${port ? `:${port}` : ''}`;
-  const headline = `trace ${src.label} -> ${ingress ? ingress.label : dst.label} (${dstText}/${proto})${sport ? `, source port ${sport}` : ''}`;
+  const dstLabel = ingress ? ingress.label : svcUrl ? `URL ${dstRef} (${dst.label})` : dst.label;
+  const headline = `trace ${src.label} -> ${dstLabel} (${dstText}/${proto})${sport ? `, source port ${sport}` : ''}`;
 
   if (o.explain) {
     const predicted = simulate(world, source, { ...leg.packet, sport: sport ?? 0 });
@@ -211,6 +234,20 @@ async function runTrace(
           leg.packet.sport = got.sport;
         } else if (ingress) {
           ({ probe, text: probeText } = await ingress.probe(sport));
+        } else if (svcUrl) {
+          // The URL's own request, to the Service's address with the URL's Host: any HTTP answer is the pod's.
+          const http: HttpProbe = {
+            scheme: svcUrl.scheme,
+            ip: dst.ip,
+            port: port!,
+            hostHeader: svcUrl.hostHeader,
+            host: svcUrl.host,
+            target: svcUrl.target,
+            requestId: `kubelab-trace-${Date.now().toString(36)}`,
+          };
+          ({ probe, text: probeText } = await curlProbe(d, cluster, await probeJoins(d, cluster, src, nodes), http, sport!, {
+            anyStatus: true,
+          }));
         } else {
           ({ probe, text: probeText } = await sendProbe(d, cluster, src, nodes, proto, dst.ip, port, sport, hostIp));
         }
@@ -223,7 +260,7 @@ async function runTrace(
         const entryNode = res.path.hops.find((h) => h.node && h.netns === 'node agent')?.node;
         let report: TraceReport = {
           headline: o.live
-            ? `trace ${src.label} -> ${ingress ? ingress.label : dst.label} (${dstText}/${proto})${res.sport ? `, source port ${res.sport}` : ''}`
+            ? `trace ${src.label} -> ${dstLabel} (${dstText}/${proto})${res.sport ? `, source port ${res.sport}` : ''}`
             : headline,
           dns: dnsLine,
           probe: probeText,
@@ -255,6 +292,7 @@ async function runTrace(
         // partition, netem loss, a server that is not listening) stops it. UDP without an answer proves nothing.
         if (!ingress && probe && !probe.ok && proto !== 'udp' && /^DELIVERED/.test(report.conclusion))
           report.conclusion = `NOT DELIVERED: the probe's result was ${probe.text} (the rules predict ${report.conclusion})`;
+        if (svcUrl && probe?.ok) report.conclusion = withAnswer(report.conclusion, probe.text);
         const delivered = /^DELIVERED/.test(report.conclusion);
         if (o.droppedOnly) {
           if (delivered) {

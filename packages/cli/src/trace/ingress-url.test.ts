@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Ingress, Service } from '@kubelab/api';
 import { buildRouteTable } from '@kubelab/ingress';
-import { decisionText, isIngressUrl, parseTraceUrl, routeUrl, upstreamOfLive, upstreamOfRequest } from './ingress-url';
+import { decisionText, isIngressUrl, parseTraceUrl, routeUrl, upstreamOfLive, upstreamOfRequest, urlPort, withAnswer } from './ingress-url';
 
 const svc = (name: string): Service => ({
   apiVersion: 'v1',
@@ -91,6 +91,29 @@ describe('an Ingress URL as trace destination', () => {
     expect(isIngressUrl(table, parseTraceUrl('http://app.localhost/')!)).toBe(true);
     expect(isIngressUrl(table, parseTraceUrl('http://other.localhost/')!)).toBe(true);
     expect(isIngressUrl(table, parseTraceUrl('http://web.default/')!)).toBe(false);
+  });
+
+  it("a Service URL: its host is the name to resolve, its port the scheme's unless typed", () => {
+    for (const [url, host] of [
+      ['http://web/', 'web'],
+      ['http://web.default/', 'web.default'],
+      ['http://WEB.default.svc.cluster.local/path?q=1', 'web.default.svc.cluster.local'],
+    ]) {
+      const u = parseTraceUrl(url)!;
+      expect(isIngressUrl(table, u)).toBe(false);
+      expect(u.host).toBe(host);
+      expect(urlPort(u)).toBe(80);
+    }
+    expect(parseTraceUrl('http://web.default.svc.cluster.local/path?q=1')!.target).toBe('/path?q=1');
+    expect(urlPort(parseTraceUrl('https://web/')!)).toBe(443);
+    expect(urlPort(parseTraceUrl('http://web:8080/')!)).toBe(8080);
+  });
+
+  it("adds the request's answer to a delivered conclusion only", () => {
+    expect(withAnswer('DELIVERED to default/web-1 on w1 (DNAT 10.96.0.5:80 -> 10.244.1.3:8080)', 'HTTP 200')).toBe(
+      'DELIVERED to default/web-1 on w1 (DNAT 10.96.0.5:80 -> 10.244.1.3:8080); the request got HTTP 200',
+    );
+    expect(withAnswer('NOT DELIVERED: rejected', 'HTTP 200')).toBe('NOT DELIVERED: rejected');
   });
 
   it('reads the endpoint the router picked from its access log', () => {

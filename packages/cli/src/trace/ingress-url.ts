@@ -127,3 +127,13 @@ export function upstreamOfLive(
   }
   return found;
 }
+
+/** The port a URL's request goes to: as typed, else the scheme's (80, 443). */
+export function urlPort(u: TraceUrl): number {
+  return u.port ?? (u.scheme === 'https' ? 443 : 80);
+}
+
+/** A trace's conclusion with the answer to the URL's request (a Service URL's probe). */
+export function withAnswer(conclusionText: string, answer: string | undefined): string {
+  return answer && /^DELIVERED/.test(conclusionText) ? `${conclusionText}; the request got ${answer}` : conclusionText;
+}

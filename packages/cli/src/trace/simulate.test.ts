@@ -1,35 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseRoutes, type World } from './model';
-import { parseRuleset, type Packet } from './netfilter';
-import { conclusion, simulate } from './simulate';
+import type { Packet } from './netfilter';
+import { conclusion, destinationsOf, simulate } from './simulate';
+import { world } from './testdata/world';
 
-// Rules and routes as two workers of a real 3-node cluster rendered them (iptables-save -c, ip route).
-const data = (f: string) => readFileSync(new URL(`./testdata/${f}`, import.meta.url), 'utf8');
-const world: World = {
-  nodes: [
-    {
-      name: 'worker',
-      ip: '172.30.0.3',
-      rules: parseRuleset(data('worker.iptables')),
-      routes: parseRoutes(data('worker.routes')),
-      local: new Set(['172.30.0.3', '10.244.1.1']),
-    },
-    {
-      name: 'worker2',
-      ip: '172.30.0.4',
-      rules: parseRuleset(data('worker2.iptables')),
-      routes: parseRoutes(data('worker2.routes')),
-      local: new Set(['172.30.0.4', '10.244.2.1']),
-    },
-  ],
-  pods: [
-    { namespace: 'default', name: 'client', ip: '10.244.1.4', node: 'worker' },
-    { namespace: 'default', name: 'echo-a', ip: '10.244.1.3', node: 'worker' },
-    { namespace: 'default', name: 'echo-b', ip: '10.244.2.2', node: 'worker2' },
-    { namespace: 'default', name: 'echo-c', ip: '10.244.2.3', node: 'worker2' },
-  ],
-};
 const client = { kind: 'pod' as const, namespace: 'default', name: 'client' };
 const tcp = (dst: string, dport: number, src = '10.244.1.4'): Packet => ({
   src,
@@ -87,5 +60,25 @@ describe('trace hop assembly', () => {
   it('host to a NodePort-less port on a node: delivered to the node itself', () => {
     const t = simulate(world, { kind: 'host', ip: '172.30.0.1' }, tcp('172.30.0.4', 22, '172.30.0.1'));
     expect(conclusion(t, '172.30.0.4:22')).toBe('DELIVERED to node worker2 on worker2');
+  });
+});
+
+describe('destinationsOf', () => {
+  it("a Service's address and each of its endpoints (the DNAT's choices); a pod's address alone", () => {
+    const udp = (dst: string, dport: number): Packet => ({
+      src: '10.244.1.4',
+      dst,
+      proto: 'udp',
+      sport: 0,
+      dport,
+      mark: 0,
+      ctstate: 'NEW',
+    });
+    expect(destinationsOf(world, client, udp('10.96.0.10', 53))).toEqual([
+      { dst: '10.96.0.10', dport: 53 },
+      { dst: '10.244.0.3', dport: 53 },
+      { dst: '10.244.0.4', dport: 53 },
+    ]);
+    expect(destinationsOf(world, client, udp('10.244.2.2', 9000))).toEqual([{ dst: '10.244.2.2', dport: 9000 }]);
   });
 });

@@ -232,3 +232,26 @@ export function droppedRows(t: TracePath): Hop[] {
       (h.node === last.node && h.where === last.where && h.object?.kind === 'NetworkPolicy' && h.object.policyAction === 'dropped'),
   );
 }
+
+/**
+ * The addresses a packet to `first.dst`:`dport` has on its way: that one, and where a Service's DNAT may
+ * rewrite it, each of the Service's endpoints (its KUBE-SVC chain's "ns/svc -> ip:port" rules), as the nodes
+ * after the DNAT see it. Watching live UDP (no opening to mark, as TCP's SYN) narrows to these.
+ */
+export function destinationsOf(w: World, src: Source, first: Packet): Array<{ dst: string; dport?: number }> {
+  const path = simulate(w, src, first);
+  const out: Array<{ dst: string; dport?: number }> = [{ dst: first.dst, dport: first.dport }];
+  const add = (ipPort: string): void => {
+    const [dst, port] = ipPort.split(':');
+    const dport = port ? Number(port) : undefined;
+    if (!out.some((o) => o.dst === dst && o.dport === dport)) out.push({ dst, dport });
+  };
+  const chains = new Set(path.hops.map((h) => h.rule?.chain).filter((c): c is string => !!c && /^KUBE-SV[CL]-/.test(c)));
+  for (const n of w.nodes)
+    for (const r of n.rules.rules) {
+      const ep = chains.has(r.chain) ? / -> (\d+\.\d+\.\d+\.\d+:\d+)"/.exec(r.spec)?.[1] : undefined;
+      if (ep) add(ep);
+    }
+  if (path.translated) add(path.translated);
+  return out;
+}
