@@ -12,7 +12,7 @@ import { DOCKER_LABEL } from '@kubelab/api';
 import { findCluster } from '@kubelab/cluster';
 import { launcher, repoRoot, testKubeconfig } from '../support/cli';
 import { startCluster, type TestCluster } from '../support/cluster';
-import { docker, eventually } from '../support/docker';
+import { docker, eventually, execIn } from '../support/docker';
 import { installedKubectls, kubectlOk } from '../support/kubectl';
 
 const CLUSTER = 'kltest-see-packet';
@@ -324,6 +324,26 @@ describe('trace', () => {
     expect(miss.stdout).toContain('NOT DELIVERED: the router answers 404');
   });
 
+  it("a URL to a Service's DNS name: the DNS answer used, the Service's NAT, the pod's HTTP answer", async () => {
+    const ip = (await c.run(['get', 'svc', 'echo', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    for (const name of ['echo', 'echo.default', 'echo.default.svc.cluster.local']) {
+      const out = await c.run(['trace', 'client', `http://${name}/`]);
+      expect(out).toContain(`-> URL http://${name}/ (service default/echo)`);
+      expect(out).toContain(`dns: ${name} -> ${ip} (asked 10.96.0.10: `);
+      expect(out).toMatch(/nat:KUBE-SEP-\S+\s+\+1\s+-p tcp -m tcp -j DNAT --to-destination 10\.\d+\.\d+\.\d+:8080\s+Service default\/echo/);
+      expect(out).toMatch(new RegExp(`probe: curl .*-H 'Host: ${name.replace(/\./g, '\\.')}' .*: HTTP 200`));
+      expect(out).toMatch(
+        new RegExp(
+          `DELIVERED to default/echo-[ab] on \\S+ \\(DNAT ${ip}:80 -> 10\\.\\d+\\.\\d+\\.\\d+:8080\\); the request got HTTP 200$`,
+          'm',
+        ),
+      );
+    }
+    const wrongPort = await c.try(['trace', 'client', 'http://echo:8081/']);
+    expect(wrongPort.code).toBe(1);
+    expect(wrongPort.stderr).toContain('service default/echo has no port 8081');
+  });
+
   it('--live: the next real connection, traced by the kernel, no probe sent', async () => {
     const live = start(['trace', 'client', 'svc/echo', '--live']);
     await live.waitFor(/watching for new TCP packets from pod default\/client/);
@@ -333,6 +353,22 @@ describe('trace', () => {
     expect(out).toMatch(/live: the next new TCP packet from pod default\/client to \S+:80 \(source port \d+\), as the kernel traced it/);
     expect(out).not.toContain('probe:');
     expect(out).toMatch(/-j DNAT --to-destination .*matched$/m);
+    expect(out).toMatch(/DELIVERED to default\/echo-[ab]/);
+  });
+
+  it('--live over UDP: only packets to the Service (and its endpoints) are marked, not all UDP from SRC', async () => {
+    const ip = (await c.run(['get', 'svc', 'echo-udp', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const live = start(['trace', 'client', 'svc/echo-udp', '--live']);
+    await live.waitFor(/watching for new UDP packets from pod default\/client/);
+    const marks = (await execIn(W1, ['iptables-save', '-t', 'raw'])).stdout.split('\n').filter((l) => l.includes('kubelab trace probe'));
+    expect(marks.some((l) => l.includes(`-d ${ip}/32`) && /-p udp .*--dport 9000/.test(l))).toBe(true);
+    expect(marks.filter((l) => !/ -d \S+ /.test(l))).toEqual([]);
+    // A DNS query (UDP from the same pod, not to the Service) first, then the datagram watched for.
+    await c.run(['exec', 'client', '--', 'sh', '-c', `getent hosts kubernetes.default; echo hi | nc -u -w 1 ${ip} 9000`]);
+    expect(await live.exited).toBe(0);
+    const out = live.output();
+    expect(out).toMatch(new RegExp(`live: the next new UDP packet from pod default/client to ${ip}:9000 \\(source port \\d+\\)`));
+    expect(out).toMatch(/-j DNAT --to-destination 10\.\d+\.\d+\.\d+:9000 .*matched$/m);
     expect(out).toMatch(/DELIVERED to default\/echo-[ab]/);
   });
 
