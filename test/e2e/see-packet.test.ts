@@ -252,16 +252,20 @@ describe('trace', () => {
     // The kernel's own trace (nftrace through xtables-monitor) saw the DNAT rule; TTL falls by one per node.
     expect(out).toMatch(/-j DNAT --to-destination .*matched$/m);
     expect(out).not.toContain('not seen');
+    // The conntrack state the kernel's trace shows per row: the probe's first packet crossed the nat table.
+    expect(out).toMatch(/^HOP .*\s+NAT\s+CT STATE\s+KERNEL TRACE$/m);
+    expect(out).toMatch(/-j DNAT --to-destination \S+\s+Service default\/echo\s+\S+ -> \S+\s+NEW\s+matched$/m);
     expect(out).toMatch(/left with TTL 63/);
     // Per rule: the TTL and interfaces of the packet at that rule, shown where the TTL changes (routing).
     expect(out).toMatch(/^\d+\s+\S+\s+node agent\s+eth1\s+nat:PREROUTING:\d+\s+\+\d+\s+64\s/m);
     expect(out).toMatch(/^\d+\s+\S+\s+node agent\s+eth1 -> eth[01]\s+\S+\s+\+\d+\s+63\s/m);
     const json = JSON.parse(await c.run(['trace', 'client', 'svc/echo', '-o', 'json'])) as {
-      hops: Array<{ nat?: string; packets?: number; ttl?: number }>;
+      hops: Array<{ nat?: string; packets?: number; ttl?: number; ctstate?: string }>;
       conclusion: string;
     };
     expect(json.hops.find((h) => h.nat)?.packets).toBe(1);
     expect(json.hops.find((h) => h.nat)?.ttl).toBe(64);
+    expect(json.hops.find((h) => h.nat)?.ctstate).toBe('NEW');
     expect(json.conclusion).toMatch(/^DELIVERED/);
   });
 
@@ -414,7 +418,8 @@ describe('trace', () => {
     expect(rows[0]).toMatch(
       /^\d+\s+\S+\s+node agent\s+eth0 -> eth1\s+filter:KUBELAB-NPI-\S+\s+\+[1-9]\d*\s+62\s+NetworkPolicy default\/deny-echo/,
     );
-    expect(rows[1]).toMatch(/-j DROP\s+ingress isolation of pod default\/echo-b: no policy allowed it\s+matched$/);
+    // The dropped packet was a new connection on that node too (it crossed its nat table): CT STATE NEW.
+    expect(rows[1]).toMatch(/-j DROP\s+ingress isolation of pod default\/echo-b: no policy allowed it\s+NEW\s+matched$/);
     expect(only.stdout).toMatch(/^DROPPED at filter:KUBELAB-NPI-\S+ on \S+ by NetworkPolicy default\/deny-echo/m);
     // Live: the user's own connection attempt, shown because it was dropped.
     const live = start(['trace', 'client', 'svc/echo', '--live', '--dropped-only']);

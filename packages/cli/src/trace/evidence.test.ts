@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { counterDelta, formatConntrack, parseConntrack, translatedDestination } from './evidence';
-import { shortRule } from './format';
+import { applyEvidence, counterDelta, formatConntrack, parseConntrack, translatedDestination } from './evidence';
+import { formatTrace, shortRule, traceJson } from './format';
 import { parseRuleset, tokens } from './netfilter';
+import { firstPacket, parseTrace } from './nftrace';
+import { conclusion, simulate } from './simulate';
+import { world } from './testdata/world';
 
 describe('trace evidence', () => {
   it('reads a conntrack entry and the DNAT its reply tuple shows', () => {
@@ -43,5 +47,34 @@ describe('trace evidence', () => {
     expect(shortRule('-A KUBE-SERVICES -d 10.0.0.1/32 -m comment --comment "default/web cluster IP" -j KUBE-SVC-A')).toBe(
       '-d 10.0.0.1/32 -j KUBE-SVC-A',
     );
+  });
+
+  it("gives the rows the kernel saw the packet's conntrack state: NEW, as it crossed the nat table", () => {
+    const text = readFileSync(new URL('./testdata/xtables-monitor.trace', import.meta.url), 'utf8');
+    const t = simulate(
+      world,
+      { kind: 'pod', namespace: 'default', name: 'client' },
+      { src: '10.244.1.4', dst: '10.101.98.73', proto: 'tcp', sport: 45555, dport: 80, mark: 0, ctstate: 'NEW' },
+      { endpoint: '10.244.2.3:8080' },
+    );
+    applyEvidence(t.hops, {
+      before: new Map(),
+      after: new Map(),
+      runs: new Map([['worker', firstPacket(parseTrace(text), '10.244.1.4', 45555)]]),
+    });
+    const seen = t.hops.filter((h) => h.traced);
+    expect(seen.length).toBeGreaterThan(3);
+    expect(new Set(seen.map((h) => h.ctstate))).toEqual(new Set(['NEW']));
+    // Rows the kernel did not see, and route rows, say nothing.
+    expect(t.hops.filter((h) => !h.traced).every((h) => h.ctstate === undefined)).toBe(true);
+    const out = formatTrace({ headline: 'trace', hops: t.hops, conclusion: conclusion(t, '10.101.98.73:80'), explainOnly: false });
+    expect(out).toMatch(/^HOP\s+NODE\s+NETNS\s+IFACE\s+WHERE\s+PKTS\s+TTL\s+RULE \/ ROUTE\s+OBJECT\s+NAT\s+CT STATE\s+KERNEL TRACE$/m);
+    expect(out).toMatch(
+      /-j DNAT --to-destination 10\.244\.2\.3:8080\s+Service default\/echo\s+10\.101\.98\.73:80 -> 10\.244\.2\.3:8080\s+NEW\s+matched$/m,
+    );
+    const json = traceJson({ headline: 'trace', hops: t.hops, conclusion: '', explainOnly: false }) as {
+      hops: Array<{ nat?: string; ctstate?: string }>;
+    };
+    expect(json.hops.find((h) => h.nat)?.ctstate).toBe('NEW');
   });
 });

@@ -2,7 +2,7 @@
 // snapshots of a node, and the conntrack entry of the probe's connection (its reply tuple shows the DNAT the
 // kernel applied). Pure.
 import type { Rule } from './netfilter';
-import { ifaceText, matchedRules, ruleSightings, type TraceEvent, ttlOut } from './nftrace';
+import { ctStateOf, ifaceText, matchedRules, ruleSightings, type TraceEvent, ttlOut } from './nftrace';
 import type { Hop } from './simulate';
 
 export interface ConntrackEntry {
@@ -71,7 +71,8 @@ export interface Evidence {
 /**
  * Adds what the kernel saw to a path's hops: each rule's counter delta, whether the kernel's trace saw the
  * packet match it, and from that trace the TTL and interfaces of the packet at that very rule (so a row
- * shows the TTL where it changes: after the routing decision of each node), and the TTL leaving each node.
+ * shows the TTL where it changes: after the routing decision of each node), the TTL leaving each node, and
+ * the packet's conntrack state at the rules it matched (NEW: it crossed the nat table).
  */
 export function applyEvidence(hops: Hop[], e: Evidence): void {
   for (const h of hops) {
@@ -82,10 +83,13 @@ export function applyEvidence(hops: Hop[], e: Evidence): void {
     if (run.length === 0) continue;
     const seen = matchedRules(run);
     const at = ruleSightings(run);
+    const ct = ctStateOf(run);
     for (const h of hops.filter((x) => x.node === node)) {
       if (h.rule) {
         const key = `${h.rule.table}:${h.rule.chain}|${h.text}`;
         h.traced = seen.has(key);
+        // The state the packet had at the rules the kernel saw it match (the model's tables come after raw).
+        if (h.traced && ct) h.ctstate = ct;
         const s = at.get(key);
         if (s) {
           h.ttl = s.ttl;

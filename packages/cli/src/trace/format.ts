@@ -1,6 +1,7 @@
 // How `kubelab trace` prints: a headline, the probe's result, one row per hop (node, network namespace,
-// table:chain:rule#, counter delta, the rule without its comment, the object the comment names, NAT), the
-// conntrack entry, and the conclusion; or all of it as JSON. Pure.
+// table:chain:rule#, counter delta, the rule without its comment, the object the comment names, NAT, the
+// packet's conntrack state where the kernel's trace shows it), the conntrack entry, and the conclusion; or
+// all of it as JSON. Pure.
 import { tabwrite } from '../printers/tabwriter';
 import type { FaultNote } from './faults';
 import type { Hop } from './simulate';
@@ -47,6 +48,7 @@ export function formatTrace(r: TraceReport): string {
   out.push('');
   const traced = r.hops.some((h) => h.traced !== undefined);
   const ttls = r.hops.some((h) => h.ttl !== undefined);
+  const cts = r.hops.some((h) => h.ctstate !== undefined);
   const rows = [
     [
       'HOP',
@@ -59,6 +61,7 @@ export function formatTrace(r: TraceReport): string {
       'RULE / ROUTE',
       'OBJECT',
       'NAT',
+      ...(cts ? ['CT STATE'] : []),
       ...(traced ? ['KERNEL TRACE'] : []),
     ],
   ];
@@ -81,6 +84,7 @@ export function formatTrace(r: TraceReport): string {
       h.rule ? shortRule(h.text) + (h.uncertain ? ' (?)' : '') : h.text,
       h.object?.text ?? '',
       h.nat ?? '',
+      ...(cts ? [h.ctstate ?? ''] : []),
       ...(traced ? [h.traced === undefined ? '' : h.traced ? 'matched' : 'not seen'] : []),
     ]);
   });
@@ -118,6 +122,7 @@ export function traceJson(r: TraceReport): object {
       traced: h.traced,
       ttl: h.ttl,
       iface: h.iface,
+      ctstate: h.ctstate,
       uncertain: h.uncertain,
     })),
     faults: r.faults,

@@ -1,6 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { droppedBy, firstPacket, ifaceText, matchedRules, openingAfter, parseTrace, ruleSightings, traceRule, ttlOut } from './nftrace';
+import {
+  ctStateOf,
+  droppedBy,
+  firstPacket,
+  ifaceText,
+  matchedRules,
+  openingAfter,
+  parseTrace,
+  ruleSightings,
+  traceRule,
+  ttlOut,
+} from './nftrace';
 
 // `xtables-monitor --trace` in a node while a pod's TCP probe (source port 45555) crossed it to a ClusterIP.
 const text = readFileSync(new URL('./testdata/xtables-monitor.trace', import.meta.url), 'utf8');
@@ -31,6 +42,17 @@ describe("the kernel's trace of a probe", () => {
     expect(rules.some((r) => r.includes('-j TRACE'))).toBe(false);
     expect(ttlOut(run)).toBe('63');
     expect(firstPacket(parseTrace(text), '10.9.9.9')).toEqual([]);
+  });
+
+  it('reads the conntrack state: NEW through the nat table, else what a matched --ctstate rule says', () => {
+    const events = parseTrace(text);
+    expect(ctStateOf(firstPacket(events, '10.244.1.4', 45555))).toBe('NEW');
+    // The ACK: no nat chain, accepted by kube-proxy's conntrack rule.
+    const ack = events.filter((e) => e.id === 'b07e6e2f');
+    expect(ctStateOf(ack)).toBe('RELATED,ESTABLISHED');
+    const negated = parseTrace(' TRACE: 2 aa filter:FORWARD:rule:0x1:JUMP:X  -4 -t filter -A FORWARD -m conntrack ! --ctstate NEW -j X\n');
+    expect(ctStateOf(negated)).toBeUndefined();
+    expect(ctStateOf([])).toBeUndefined();
   });
 
   it('gives each matched rule the TTL and interfaces of the packet at its hook', () => {

@@ -128,6 +128,21 @@ export function ttlOut(run: TraceEvent[]): string | undefined {
   return withOut[withOut.length - 1]?.fields.TTL;
 }
 
+/**
+ * The packet's conntrack state at this node, as its trace shows it: NEW when it crossed a nat chain (netfilter
+ * hands only a connection's first packet to the nat table); else the state a matched `--ctstate` rule names
+ * (e.g. "RELATED,ESTABLISHED"); else unknown. Before the conntrack hook (raw) a packet has no state yet.
+ */
+export function ctStateOf(run: TraceEvent[]): string | undefined {
+  if (run.some((e) => e.kind === 'rule' && e.table === 'nat')) return 'NEW';
+  for (const e of run) {
+    if (e.kind !== 'rule' || e.what !== 'rule' || !e.spec) continue;
+    const m = /(! )?--ctstate (\S+)/.exec(e.spec);
+    if (m && !m[1]) return m[2];
+  }
+  return undefined;
+}
+
 export const TRACE_COMMENT = 'kubelab trace probe';
 
 /**

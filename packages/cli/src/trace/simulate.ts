@@ -26,6 +26,8 @@ export interface Hop {
   ttl?: number;
   /** From the kernel's trace: "eth1 -> eth0", the interfaces the packet had at this rule. */
   iface?: string;
+  /** From the kernel's trace: the packet's conntrack state at this rule (NEW, or what a matched --ctstate says). */
+  ctstate?: string;
   rule?: Rule;
   uncertain?: boolean;
 }
