@@ -4,7 +4,8 @@
 // own trace of the packet (nftrace: the rules it matched, its TTL and interfaces at each), and its conntrack
 // entry (which endpoint the DNAT picked). The packet is a probe the trace sends, or with --live the next
 // real one from SRC to DST. SRC: a pod, a node or `host`; DST: a pod, a Service (svc/NAME; from the host its
-// NodePort), an Ingress URL (routed by the router's own route table), a DNS name, a node or an IP.
+// NodePort), an Ingress URL (routed by the router's own route table), a Service's URL (its DNS name resolved
+// as the source's resolver does; the probe is the URL's request), a DNS name, a node or an IP.
 import net from 'node:net';
 import type { Command } from 'commander';
 import Docker from 'dockerode';
@@ -51,7 +52,7 @@ export function registerTrace(program: Command, env: CliEnv, docker: () => Docke
     .argument('<src>', 'a pod (NAME or pod/NAME), a node, or "host"')
     .argument(
       '<dst>',
-      'a pod, a Service (svc/NAME; from the host, its NodePort), an Ingress URL (http://app.localhost:8080/path), a DNS name, a node, or an IP',
+      "a pod, a Service (svc/NAME; from the host, its NodePort), an Ingress URL (http://app.localhost:8080/path), a Service's URL (http://web.default/path: its DNS name, then a real request), a DNS name, a node, or an IP",
     )
     .option('-n, --namespace <ns>', 'namespace of SRC and DST (default "default")')
     .option('--port <n>', "destination port (default: the Service's first port, the pod's first containerPort)", intOption(1, 65535))
