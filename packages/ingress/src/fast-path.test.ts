@@ -296,13 +296,21 @@ describe('fast path', () => {
       .join('');
     expect(JSON.parse(decoded)).toMatchObject({ body: 'abcdefg', headers: { 'transfer-encoding': 'chunked' } });
   });
-  it('router answers read and drop the body, and the connection goes on', async () => {
+  it('router answers read and drop the body, and the connection goes on (404)', async () => {
     const body = 'x'.repeat(40);
     const out = await exchange(
-      `POST / HTTP/1.1\r\nHost: small.localhost\r\nContent-Length: ${body.length}\r\n\r\n${body}GET /after HTTP/1.1\r\nHost: nowhere.localhost\r\n\r\nGET /after HTTP/1.1\r\nHost: fast.localhost\r\nConnection: close\r\n\r\n`,
+      `POST / HTTP/1.1\r\nHost: nowhere.localhost\r\nContent-Length: ${body.length}\r\n\r\n${body}GET /after HTTP/1.1\r\nHost: nowhere.localhost\r\n\r\nGET /after HTTP/1.1\r\nHost: fast.localhost\r\nConnection: close\r\n\r\n`,
     );
-    expect(out.match(/^HTTP\/1.1 \d+/gm)).toEqual(['HTTP/1.1 413', 'HTTP/1.1 404', 'HTTP/1.1 200']);
+    expect(out.match(/^HTTP\/1.1 \d+/gm)).toEqual(['HTTP/1.1 404', 'HTTP/1.1 404', 'HTTP/1.1 200']);
     expect(out).toMatch(/"url":"\/after"/);
+  });
+  it('413 ends the connection as nginx does (keepalive off for 400/413/414/500/501): what follows is dropped, not served', async () => {
+    const body = 'x'.repeat(40);
+    const out = await exchange(
+      `POST / HTTP/1.1\r\nHost: small.localhost\r\nContent-Length: ${body.length}\r\n\r\n${body}GET /after HTTP/1.1\r\nHost: fast.localhost\r\n\r\n`,
+    );
+    expect(out.match(/^HTTP\/1.1 \d+/gm)).toEqual(['HTTP/1.1 413']);
+    expect(out).toMatch(/\r\nConnection: close\r\n/);
   });
   it('a kept-alive upstream connection the pod closed is not an error', async () => {
     for (let i = 0; i < 3; i++) {

@@ -34,7 +34,17 @@ export interface FastPathOptions {
    * connection that opens with the preface is given, with the bytes read so far, to this handler.
    */
   h2c?: (sock: Socket, head: Buffer) => void;
+  /** nginx lingering_timeout: an unread request body being dropped stalls this long -> the connection closes (5 s). */
+  lingeringTimeoutMs?: number;
+  /** nginx lingering_time: dropping an unread request body takes at most this long, then the connection closes (30 s). */
+  lingeringTimeMs?: number;
 }
+
+/**
+ * Router answers after which nginx does not keep the connection (ngx_http_special_response_handler sets
+ * keepalive = 0): `Connection: close`, the rest of the request read and dropped until the lingering limits.
+ */
+export const closesConnection = new Set([400, 413, 414, 500, 501]);
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
@@ -158,6 +168,12 @@ class ClientConn {
   fresh = true;
   /** The rest of a request body nobody reads (after a router answer or a failed upload), discarded to keep the connection. */
   discard: { left: number; chunks?: ChunkedScanner } | undefined;
+  /**
+   * nginx's lingering: when dropping an unread body (or draining a closing connection) began, and when bytes last
+   * came; 0 = not lingering. The sweep closes the connection past lingering_timeout / lingering_time.
+   */
+  lingerSince = 0;
+  lingerLast = 0;
   readonly remote: string;
   readonly localPort: number;
   private readonly onData = (d: Buffer) => this.data(d);
@@ -181,6 +197,9 @@ class ClientConn {
   }
 
   private data(d: Buffer): void {
+    if (this.lingerSince) this.lingerLast = Date.now();
+    // A closing connection whose answer is out: whatever else comes is dropped (nginx's lingering close).
+    if (this.closing && !this.ex && !this.discard) return;
     if (this.discard) {
       const rest = this.skip(d);
       if (!rest) return;
@@ -196,6 +215,12 @@ class ClientConn {
     this.buf = this.buf ? Buffer.concat([this.buf, d]) : d;
     if (this.headStart === 0) this.headStart = Date.now();
     this.next();
+  }
+
+  /** A request body nobody will read: dropped as it comes, within nginx's lingering limits (sweep). */
+  startDiscard(x: { left: number; chunks?: ChunkedScanner }): void {
+    this.discard = x;
+    this.lingerSince = this.lingerLast = Date.now();
   }
 
   /** Drops body bytes of the discarded request; returns what follows it. */
@@ -293,9 +318,12 @@ class ClientConn {
   done(): void {
     this.ex = undefined;
     if (this.closing) {
+      // Half-close after the answer and keep reading until the client closes or the lingering limits pass.
+      this.lingerSince = this.lingerLast = Date.now();
       this.sock.end();
       return;
     }
+    if (!this.discard) this.lingerSince = 0;
     this.idleSince = Date.now();
     this.headStart = this.buf?.length ? this.idleSince : 0;
     this.resume();
@@ -682,7 +710,7 @@ class Exchange {
             ? 504
             : 502;
     if (kind === 'client-timeout') this.conn.closing = true;
-    this.conn.answer(status, this.d.id, undefined, this.head.close || this.conn.closing);
+    this.conn.answer(status, this.d.id, undefined, this.head.close || this.conn.closing || closesConnection.has(status));
     fast.log(this, status, this.endpoint, err);
     this.dropUpload();
     this.conn.done();
@@ -692,7 +720,7 @@ class Exchange {
   private dropUpload(): void {
     if (this.reqDone) return;
     this.reqDone = true;
-    this.conn.discard = this.reqChunks ? { left: 0, chunks: this.reqChunks } : { left: this.reqLeft };
+    this.conn.startDiscard(this.reqChunks ? { left: 0, chunks: this.reqChunks } : { left: this.reqLeft });
     this.conn.resume();
   }
 
@@ -779,10 +807,10 @@ export class FastPath {
     c.headStart = 0;
     if (d.status > 0) {
       // A router answer; a request body is read and dropped (closing with unread bytes would reset the answer away).
-      c.answer(d.status, d.id, d.extra, head.close);
+      c.answer(d.status, d.id, d.extra, head.close || closesConnection.has(d.status));
       this.log({ conn: c, head, d, start }, d.status, '');
-      if (head.chunked) c.discard = { left: 0, chunks: new ChunkedScanner() };
-      else if (head.contentLength > 0) c.discard = { left: head.contentLength };
+      if (head.chunked) c.startDiscard({ left: 0, chunks: new ChunkedScanner() });
+      else if (head.contentLength > 0) c.startDiscard({ left: head.contentLength });
       c.buf = rest && c.discard ? c.skip(rest) : rest;
       c.done();
       return;
@@ -815,6 +843,14 @@ export class FastPath {
     const o = this.opts;
     for (const c of this.conns) {
       const ex = c.ex;
+      if (!ex && c.lingerSince && (c.discard || c.closing)) {
+        // nginx lingering_timeout / lingering_time: the unread rest of a request is not read forever.
+        if (now - c.lingerLast > (o.lingeringTimeoutMs ?? 5000) || now - c.lingerSince > (o.lingeringTimeMs ?? 30_000)) {
+          c.sock.destroy();
+          this.conns.delete(c);
+        }
+        continue;
+      }
       if (!ex) {
         if (c.headStart && now - c.headStart > o.headersTimeoutMs) {
           // client_header_timeout: nginx answers 408 (node's clientError handler writes the same page).

@@ -29,6 +29,9 @@ export interface ServerOptions {
   fastPath?: boolean;
   /** nginx client_body_timeout on the fast path (default 60 s). */
   clientBodyTimeoutMs?: number;
+  /** nginx lingering_timeout / lingering_time on the fast path (defaults 5 s / 30 s; see fast-path.ts). */
+  lingeringTimeoutMs?: number;
+  lingeringTimeMs?: number;
 }
 
 export interface RunningServers {
