@@ -49,7 +49,10 @@ function start(args: string[]) {
     output: () => out,
     kill: (signal: NodeJS.Signals) => child.kill(signal),
     exited,
-    waitFor: (re: RegExp) => eventually(`${re} in the output of kubelab ${args.join(' ')}`, async () => re.test(out) || undefined, 30_000),
+    waitFor: (re: RegExp) =>
+      eventually(`${re} in the output of kubelab ${args.join(' ')}`, async () => re.test(out) || undefined, 60_000).catch((err: Error) => {
+        throw new Error(`${err.message}; its output so far:\n${out}`);
+      }),
   };
 }
 

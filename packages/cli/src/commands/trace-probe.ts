@@ -73,6 +73,28 @@ export async function probeFromContainer(d: Docker, cluster: string, joins: stri
   return describeNc(r.out, r.code, proto);
 }
 
+/**
+ * A probe's source port: above the kernel's ephemeral range (32768-60999), so no connection the system
+ * opened holds it; from the host, also one this machine can bind now (a random port once met EADDRINUSE).
+ */
+export async function probeSourcePort(fromHost: boolean): Promise<number> {
+  for (let i = 0; ; i++) {
+    const port = 61000 + Math.floor(Math.random() * 4000);
+    if (!fromHost || i >= 20) return port;
+    // Bound as the probe binds it (a connect from that port; a listener or a TIME_WAIT there: EADDRINUSE),
+    // to 127.0.0.1:1, where nothing listens (refused at once, no connection left behind).
+    const free = await new Promise<boolean>((resolve) => {
+      const c = net.connect({ host: '127.0.0.1', port: 1, localPort: port });
+      c.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'EADDRINUSE'));
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
+    });
+    if (free) return port;
+  }
+}
+
 export function probeFromHost(ip: string, port: number, sport: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const s = net.connect({ host: ip, port, localPort: sport, timeout: 2000 });

@@ -23,7 +23,7 @@ import { conclusion, droppedRows, type Source, simulate, type TracePath } from '
 import { ingressHops, planIngress, routerChoice, routerLeg } from './trace-ingress';
 import { gatherNode, type NodeInfo, snapshotRules, startKernelTrace } from './trace-kernel';
 import { disagreement, type Leg, legEvidence, legRules, type Round, sendProbe, waitForLive } from './trace-legs';
-import { curlProbe, type HttpProbe, type Proto, type ProbeResult, probeJoins } from './trace-probe';
+import { curlProbe, type HttpProbe, type Proto, type ProbeResult, probeJoins, probeSourcePort } from './trace-probe';
 import { resolveDnsName, resolveEnd, type ResolvedEnd } from './trace-resolve';
 
 interface TraceOptions {
@@ -163,7 +163,7 @@ async function runTrace(
   if (proto !== 'icmp' && !port) throw new CliError(`no port to trace to ${dst.label}: give --port`);
   // Live packets and a proxied connection are found by what the kernel saw; a probe's own port is known.
   const discover = !!o.live || !!ingress?.viaProxy;
-  const sport = proto === 'icmp' || discover ? undefined : 40000 + Math.floor(Math.random() * 20000);
+  const sport = proto === 'icmp' || discover ? undefined : await probeSourcePort(src.kind === 'host');
   const leg: Leg = { source, srcIp, packet: { src: srcIp, dst: dst.ip, proto, sport, dport: port, mark: 0, ctstate: 'NEW' } };
   const dstText = `${dst.ip}${port ? `:${port}` : ''}`;
   const dstLabel = ingress ? ingress.label : svcUrl ? `URL ${dstRef} (${dst.label})` : dst.label;
