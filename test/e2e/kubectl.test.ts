@@ -2,7 +2,7 @@
 // typed creates (protobuf bodies from 1.32 on), get with server-side Table columns, apply / edited apply /
 // set image / patch through strategic merge patch, diff and --dry-run=server leaving nothing behind,
 // explain from /openapi/v3, and paged lists. Skipped, with the reason printed, where no kubectl is installed.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigMap, Deployment } from '@kubelab/api';
 import { findCluster } from '@kubelab/cluster';
 import { startCluster, type TestCluster } from '../support/cluster';
+import { eventually } from '../support/docker';
 
 /** kubectl.1.NN beside the kubectl on the PATH (the folder its real path names), newest first. */
 function kubectlBinaries(): { newest?: string; v131?: string; oldest?: string; reason?: string } {
@@ -220,8 +221,23 @@ ${strategy}  selector: {matchLabels: {app: vol}}
       });
 
       it('watches with Table rows: the header once, a row per change (get -w)', async () => {
-        const scale = new Promise((r) => setTimeout(r, 1500)).then(() => k(['scale', 'deployment', 'web', '--replicas=0']));
-        const [watch] = await Promise.all([k(['get', 'deployments', '-w', '--request-timeout=4s']), scale]);
+        // The scale waits for the watch's first row (kubectl has listed and watches): a fixed 1.5 s head start
+        // raced kubectl's own start on a loaded machine.
+        const w = spawn(bin!, [`--server=${server}`, 'get', 'deployments', '-w', '-n', ns], {
+          env: { ...process.env, KUBECONFIG: kubeconfig, HOME: work },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let watch = '';
+        w.stdout.on('data', (d) => (watch += d));
+        w.stderr.on('data', (d) => (watch += d));
+        const webRows = async () => watch.split('\n').filter((l) => /^web\s/.test(l)).length;
+        try {
+          await eventually('get -w to list web', async () => (await webRows()) >= 1 || undefined, 60_000, 100);
+          await k(['scale', 'deployment', 'web', '--replicas=0']);
+          await eventually('get -w to print the change', async () => (await webRows()) >= 2 || undefined, 60_000, 100);
+        } finally {
+          w.kill();
+        }
         const lines = watch.trim().split('\n');
         expect(lines.filter((l) => l.startsWith('NAME'))).toHaveLength(1);
         expect(lines.filter((l) => /^web\s/.test(l)).length).toBeGreaterThanOrEqual(2);
