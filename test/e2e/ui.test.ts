@@ -352,6 +352,28 @@ describe('kubelab ui in Chromium', () => {
       await c.run(['delete', 'namespace', 'other', '--wait=false']);
     }
   });
+
+  it('lays the whole map out again only when the leader presses "tidy layout"', async () => {
+    await eventually('the removed pod gone from the map', async () => (await drawn('#pod\\:other\\/visitor')).length === 0, 60_000);
+    const layouts = await page.evaluate(() => (window as unknown as Win).kubelab.layouts);
+    await page.click('#tidy');
+    expect(await page.evaluate(() => (window as unknown as Win).kubelab.layouts)).toBe(layouts + 1);
+    // Laid out and fitted: every vertex inside the view, none left where the gap was.
+    const outside = await page.evaluate(() => {
+      const cy = (window as unknown as Win).kubelab.cy;
+      const e = cy.extent();
+      return cy
+        .nodes()
+        .filter((n) => n.visible())
+        .filter((n) => {
+          const b = n.boundingBox({});
+          return b.x1 < e.x1 - 1 || b.x2 > e.x2 + 1 || b.y1 < e.y1 - 1 || b.y2 > e.y2 + 1;
+        })
+        .map((n) => n.id());
+    });
+    expect(outside).toEqual([]);
+    await shot('6-tidy');
+  });
 });
 
 describe('record and replay', () => {

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 // The `kubelab ui` page: draws the cluster map with cytoscape (compound nodes: pods inside their node's pod
-// network) laid out by fcose once, follows the server's Server-Sent Events (vertices that join are placed
+// network) laid out by fcose once (again when the leader presses "tidy layout"), follows the server's Server-Sent Events (vertices that join are placed
 // beside their neighbours, nothing drawn moves: grow.ts), filters by namespace (?namespace=NS), and shows
 // details on click and the deciding policy on hover of a red edge. window.kubelab exposes the state for the
 // browser test and bench/ui.mjs.
@@ -33,9 +33,10 @@ const state = {
 };
 (window as unknown as { kubelab: typeof state }).kubelab = state;
 
-// A full layout for the first drawing only. Later vertices are placed beside their neighbours (grow.ts):
-// a re-layout would reshuffle the picture everyone is looking at, and fcose's incremental mode
-// (randomize: false) starts new vertices at the origin and left pod-network boxes overlapping.
+// A full layout for the first drawing, and again only when the leader asks ("tidy layout"). Later vertices
+// are placed beside their neighbours (grow.ts): a re-layout would reshuffle the picture everyone is looking
+// at, and fcose's incremental mode (randomize: false) starts new vertices at the origin and left pod-network
+// boxes overlapping.
 function layout(): void {
   state.layouts++;
   const opts = {
@@ -119,6 +120,11 @@ function render(g: Graph): void {
   applyFilter();
   state.updates++;
 }
+
+// Vertices that leave take their place with them; the leader decides when the picture may move.
+$('tidy').addEventListener('click', () => {
+  if (cy.nodes().nonempty()) layout();
+});
 
 nsSelect.addEventListener('change', () => {
   state.namespace = nsSelect.value;
