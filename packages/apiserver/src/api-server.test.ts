@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveResource, StatusError, type Node, type WatchEvent } from '@kubelab/api';
 import { KubeClient, watch } from '@kubelab/client';
 import { startApiServer, type RunningApiServer } from './api-server';
+import { waitFor } from './fake-cluster.test-helper';
 
 const nodes = resolveResource('nodes')!;
 const namespaces = resolveResource('namespaces')!;
@@ -54,7 +55,18 @@ describe('API server', () => {
       'namespaces "lab" already exists',
     );
     await client.delete(namespaces, 'lab');
-    await expect(client.get(namespaces, 'lab')).rejects.toThrow('namespaces "lab" not found');
+    // A namespace goes Terminating first; the namespace controller removes it a moment later (later still on a
+    // loaded machine), so wait for the NotFound rather than race it.
+    const gone = await waitFor(
+      'namespace lab to be gone',
+      () =>
+        client.get(namespaces, 'lab').then(
+          () => undefined,
+          (err: Error) => err,
+        ),
+      30_000,
+    );
+    expect(gone.message).toBe('namespaces "lab" not found');
   });
 
   it('refuses malformed objects with a Status naming the field, and keeps serving', async () => {
@@ -117,15 +129,17 @@ describe('API server', () => {
     await expect(
       client.create(configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late', namespace: 'doomed' } }, 'doomed'),
     ).rejects.toMatchObject({ code: 403, message: 'unable to create new content in namespace doomed because it is being terminated' });
-    for (let i = 0; i < 100; i++) {
-      const gone = await client.get(namespaces, 'doomed').then(
-        () => false,
-        (err: StatusError) => err.code === 404,
-      );
-      if (gone) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // 5 s of polling was too short on a loaded machine (CI runs at load ~10): 30 s, and the test 60 s.
+    await waitFor(
+      'namespace doomed to be gone',
+      () =>
+        client.get(namespaces, 'doomed').then(
+          () => false,
+          (err: StatusError) => err.code === 404,
+        ),
+      30_000,
+    );
     await expect(client.get(namespaces, 'doomed')).rejects.toMatchObject({ code: 404 });
     expect((await client.list(configmaps, 'doomed')).items).toEqual([]);
-  });
+  }, 60_000);
 });
