@@ -151,12 +151,12 @@ export async function runIngressFromEnv(log: Logger): Promise<{ close(): Promise
       await new Promise((r) => setTimeout(r, cfg.shutdownDelayMs));
       elector.stop();
       // --update-status-on-shutdown (ingress-nginx's default): the last router clears the Ingresses' ADDRESS.
-      // Bounded, so an unreachable API cannot hold the pod past its grace period.
+      // Bounded (6 s, after the 3 s delay, of the 15 s grace) so a slow or unreachable API cannot hold the pod past it.
       await Promise.race([
         ctl
           .clearStatusOnShutdown(() => runningMultiplePods(apiPodLister(client), cfg.podName, cfg.namespace))
           .catch((err) => ilog.warn({ err: (err as Error).message }, 'clearing Ingress status failed')),
-        new Promise((r) => setTimeout(r, 4000).unref()),
+        new Promise((r) => setTimeout(r, 6000).unref()),
       ]);
       ctl.stop();
       cache.stop();
