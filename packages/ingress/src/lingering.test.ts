@@ -1,10 +1,11 @@
-// The unread rest of a request after the router's own answer, on the fast path, as nginx treats it: read and
-// dropped while it keeps coming, but the connection is closed once no byte came for lingering_timeout or
-// lingering_time has passed since the answer (here 300 ms and 2 s; the keep-alive timeout is a minute, so a
+// The unread rest of a request after the router's own answer (fast path, node's HTTP/1 server, HTTP/2), as
+// nginx treats it: read and dropped while it keeps coming, but the connection is closed once no byte came for
+// lingering_timeout or // lingering_time has passed since the answer (here 300 ms and 2 s; the keep-alive timeout is a minute, so a
 // close within the test's time can only be the lingering limits).
 import { once } from 'node:events';
 import { constants, connect as h2connect } from 'node:http2';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLog } from './access-log';
@@ -38,6 +39,7 @@ beforeAll(async () => {
       pools,
       accessLog: new AccessLog(pino({ level: 'silent' }), { write: () => undefined }),
       httpsPortFor: () => '443',
+      lingering: { timeoutMs: 300, timeMs: 2000 },
     },
     new TlsStore(selfSignedCertificate(['ingress.local'])),
     {
@@ -66,9 +68,18 @@ async function untilClosed(
   head: string,
   feed?: (write: (b: Buffer) => void) => NodeJS.Timeout,
   allowHalfOpen = false,
+  tlsClient = false,
 ): Promise<{ out: string; sent: number }> {
-  const s: Socket = connect({ port: router.httpPort, host: '127.0.0.1', allowHalfOpen });
-  await once(s, 'connect');
+  const s: Socket = tlsClient
+    ? tlsConnect({
+        port: router.httpsPort,
+        host: '127.0.0.1',
+        servername: 'empty.localhost',
+        ALPNProtocols: ['http/1.1'],
+        rejectUnauthorized: false,
+      })
+    : connect({ port: router.httpPort, host: '127.0.0.1', allowHalfOpen });
+  await once(s, tlsClient ? 'secureConnect' : 'connect');
   let out = '';
   let sent = 0;
   s.setEncoding('latin1');
@@ -127,4 +138,15 @@ describe('lingering on the fast path (nginx lingering_timeout / lingering_time)'
       session.destroy();
     }
   });
+
+  it("HTTPS (node's HTTP/1 server): a body that keeps coming after the router's answer is cut at lingering_time too", async () => {
+    const r = await untilClosed(
+      'POST / HTTP/1.1\r\nHost: empty.localhost\r\nContent-Length: 1073741824\r\n\r\n',
+      (write) => setInterval(() => write(Buffer.alloc(4096, 120)), 20),
+      false,
+      true,
+    );
+    expect(r.out).toMatch(/^HTTP\/1.1 503 /);
+    expect(r.sent).toBeLessThan(1073741824);
+  }, 20_000);
 });

@@ -25,6 +25,43 @@ export interface ProxyContext {
   random?: () => number;
   /** Handlers for backend-protocol values other than HTTP/HTTPS (GRPC, GRPCS, FCGI), keyed by that value. */
   backends?: Partial<Record<string, BackendHandler>>;
+  /** nginx lingering_timeout / lingering_time for an unread body after a router answer (5 s / 30 s). */
+  lingering?: { timeoutMs: number; timeMs: number };
+}
+
+/**
+ * After a router answer on node's HTTP/1 server, the unread body is read and dropped (node's own dump does that,
+ * keeping the connection alive) but, as nginx, not for ever: no byte for lingering_timeout or lingering_time
+ * since the answer closes the connection. HTTP/2 streams are reset by node:http2 itself (NO_ERROR).
+ */
+export function lingerOnUnreadBody(
+  req: IncomingMessage,
+  limits: { timeoutMs: number; timeMs: number } = { timeoutMs: 5000, timeMs: 30_000 },
+): void {
+  if (req.complete || req.httpVersionMajor !== 1) return;
+  const since = Date.now();
+  let last = since;
+  const onData = (): void => {
+    last = Date.now();
+  };
+  req.on('data', onData);
+  const t = setInterval(
+    () => {
+      const now = Date.now();
+      if (now - last > limits.timeoutMs || now - since > limits.timeMs) {
+        stop();
+        req.socket.destroy();
+      }
+    },
+    Math.min(1000, limits.timeoutMs),
+  );
+  t.unref();
+  const stop = (): void => {
+    clearInterval(t);
+    req.off('data', onData);
+  };
+  req.once('end', stop);
+  req.once('close', stop);
 }
 
 /** A routed request handed to a backend-protocol handler, after every router check (see ingress-coord notes). */
@@ -310,6 +347,7 @@ export class IngressProxy {
     }
     if (d.status > 0) {
       sendError(res, d.status, { 'x-request-id': id, ...d.extra });
+      lingerOnUnreadBody(req, this.ctx.lingering);
       return this.log(req, host, path, d.status, '', start, id);
     }
     const loc = d.loc as Location;
