@@ -1,7 +1,7 @@
 // The unread rest of a request after the router's own answer (fast path, node's HTTP/1 server, HTTP/2), as
 // nginx treats it: read and dropped while it keeps coming, but the connection is closed once no byte came for
-// lingering_timeout or // lingering_time has passed since the answer (here 300 ms and 2 s; the keep-alive timeout is a minute, so a
-// close within the test's time can only be the lingering limits).
+// lingering_timeout or lingering_time has passed since the answer (here 300 ms and 2 s; the keep-alive timeout
+// is a minute, so a close within the test's time can only be the lingering limits).
 import { once } from 'node:events';
 import { constants, connect as h2connect } from 'node:http2';
 import { connect, type Socket } from 'node:net';
