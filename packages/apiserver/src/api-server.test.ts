@@ -123,12 +123,21 @@ describe('API server', () => {
     await client.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
     for (let i = 0; i < 50; i++)
       await client.create(configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm${i}`, namespace: 'doomed' } }, 'doomed');
+    // One object with a finalizer holds the namespace in Terminating until it is released below: on a fast
+    // or a loaded machine alike, the namespace cannot be gone before the refused create is tried.
+    const held = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'held', namespace: 'doomed', finalizers: ['kubelab.test/hold'] },
+    };
+    await client.create(configmaps, held, 'doomed');
     const deleted = await client.delete(namespaces, 'doomed');
     expect(deleted.metadata.deletionTimestamp).toBeTruthy();
     expect((deleted.status as { phase: string }).phase).toBe('Terminating');
     await expect(
       client.create(configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late', namespace: 'doomed' } }, 'doomed'),
     ).rejects.toMatchObject({ code: 403, message: 'unable to create new content in namespace doomed because it is being terminated' });
+    await client.patch(configmaps, 'held', { metadata: { finalizers: null } }, 'doomed');
     // 5 s of polling was too short on a loaded machine (CI runs at load ~10): 30 s, and the test 60 s.
     await waitFor(
       'namespace doomed to be gone',

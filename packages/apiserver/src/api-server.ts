@@ -179,7 +179,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       auth.stop();
       workloads.stop();
       allocations.close();
-      file?.flush();
+      await file?.close();
       await etcd?.close();
       await closeApi(listener);
     },

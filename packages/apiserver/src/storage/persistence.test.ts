@@ -24,6 +24,30 @@ describe('SnapshotFile', () => {
     rmSync(parent, { recursive: true, force: true });
   });
 
+  it('close waits for a background write under way, then leaves the latest snapshot and writes no more', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kubelab-persist-'));
+    const objects = Array.from({ length: 20_000 }, (_, i) => ({
+      resource: '/configmaps',
+      object: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `cm${i}`, namespace: 'default' },
+        data: { k: 'v'.repeat(50) },
+      } as KubeObject,
+    }));
+    let rv = 1;
+    const file = new SnapshotFile(dir, () => ({ resourceVersion: rv, objects }), 0);
+    file.schedule();
+    // The background write of rv 1 starts (encoded in slices, written asynchronously), then rv 2 is the last.
+    await new Promise((r) => setTimeout(r, 5));
+    rv = 2;
+    await file.close();
+    file.schedule();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')).resourceVersion).toBe(2);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('writes every object it can serialize, and reports one it cannot instead of giving up on all', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kubelab-persist-'));
     const cyclic = { metadata: { name: 'bad', namespace: 'default' } } as KubeObject & { self?: unknown };

@@ -14,6 +14,9 @@ export class SnapshotFile {
   private writing = false;
   private dirty = false;
   private generation = 0;
+  /** The background write under way, if any (it never rejects). */
+  private inflight: Promise<void> | undefined;
+  private closed = false;
   private readonly encoded = new WeakMap<object, string>();
   private readonly unencodable = new WeakSet<object>();
 
@@ -38,6 +41,7 @@ export class SnapshotFile {
   }
 
   schedule(): void {
+    if (this.closed) return;
     if (this.writing) {
       this.dirty = true;
       return;
@@ -45,7 +49,7 @@ export class SnapshotFile {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.writing = true;
-      this.flushInSlices()
+      this.inflight = this.flushInSlices()
         .catch((err) => {
           // A full or read-only volume must not take the API server down: keep serving, try again later.
           this.log?.error({ err, file: this.file }, 'writing state failed; retrying');
@@ -92,6 +96,19 @@ export class SnapshotFile {
       // A write cut short (a full volume) or overtaken by a later flush leaves no partial file behind.
       await rm(tmp, { force: true });
     }
+  }
+
+  /**
+   * The last write, when the server stops: waits for a background write under way first. Its rename, once
+   * issued, completes in the thread pool and could land after a synchronous flush, putting an older snapshot
+   * back (seen as a lost object after a restart on a loaded machine).
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inflight;
+    this.flush();
   }
 
   flush(): void {
