@@ -216,10 +216,11 @@ describe('NetworkPolicy: enforced by the node agents, checked against a truth ta
     // For 60 s, x/b connects to x/a over TCP and UDP every few hundred ms, one line per attempt (long enough
     // to outlast the waits below on a loaded machine, so the last attempts run after the policy is gone).
     const a = m.pod('x/a').ip;
+    const started = `/tmp/netpol-flow-${process.pid}`;
     const loop = `end=$(($(date +%s) + 60)); i=0; while [ $(date +%s) -lt $end ]; do
       t=$(nc -z -w1 ${a} 9000 >/dev/null 2>&1 && echo 1 || echo 0)
       u=$(echo ping | nc -u -w1 ${a} 9001 2>/dev/null)
-      echo "$i $t $([ "$u" = ping ] && echo 1 || echo 0)"; i=$((i+1)); sleep 0.2; done`;
+      echo "$i $t $([ "$u" = ping ] && echo 1 || echo 0)"; touch ${started}; i=$((i+1)); sleep 0.2; done`;
     const flow = execIn(m.pod('x/b').sandbox, ['sh', '-c', loop]);
     // `netpol drops -f` prints drops as they happen.
     const follow = spawn(process.execPath, [launcher, '--cluster', CLUSTER, 'netpol', 'drops', '-f', '-n', 'x', '--tail', '0'], {
@@ -228,7 +229,13 @@ describe('NetworkPolicy: enforced by the node agents, checked against a truth ta
     });
     let live = '';
     follow.stdout.on('data', (d) => (live += d));
-    await new Promise((r) => setTimeout(r, 2500));
+    // The policy goes in once the loop has recorded an attempt without it (docker exec can take seconds
+    // to start on a loaded machine).
+    await eventually(
+      'the traffic loop started',
+      async () => (await execIn(m.pod('x/b').sandbox, ['test', '-f', started])).code === 0,
+      30_000,
+    );
     await apply(policy('x', 'deny-in', { podSelector: {}, policyTypes: ['Ingress'] }));
     // The drop log names source, destination, port and whose isolation denied it, for TCP and UDP.
     const ends = new RegExp(`x/b \\(${m.pod('x/b').ip}\\)\\s+x/a \\(${a}\\)`);
