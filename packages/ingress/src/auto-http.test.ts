@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLog } from './access-log';
 import { parseAnnotations } from './annotations';
 import { selfSignedCertificate } from './certs';
-import { ingress } from './fixtures.test-util';
+import { ingress, localServers } from './fixtures.test-util';
 import { buildRouteTable, type RouteTable } from './route-table';
 import { startServers, type RunningServers } from './server';
 import { TlsStore } from './tls-store';
@@ -75,16 +75,7 @@ beforeAll(async () => {
   router = await startServers(
     { table: () => table, pools, accessLog: new AccessLog(pino({ level: 'silent' })), httpsPortFor: () => '443' },
     new TlsStore(selfSignedCertificate(['ingress.local'])),
-    {
-      httpPort: 0,
-      httpsPort: 0,
-      healthPort: 0,
-      host: '127.0.0.1',
-      maxHeaderSize: 16384,
-      headersTimeoutMs: 5000,
-      keepAliveTimeoutMs: 5000,
-      ready: () => true,
-    },
+    localServers,
   );
 });
 

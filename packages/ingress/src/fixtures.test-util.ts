@@ -1,6 +1,7 @@
 // Builders for route-table tests: Ingresses, Services and EndpointSlices as the API serves them.
 import type { EndpointSlice, HTTPIngressPath, Ingress, IngressBackend, Service } from '@kubelab/api';
 import type { RouteInputs } from './route-table';
+import type { ServerOptions } from './server';
 
 let clock = 0;
 export function ingress(
@@ -66,3 +67,15 @@ export function world(services: Record<string, string[]>, namespace = 'default')
   }
   return { service: (ns, n) => svcs.get(`${ns}/${n}`), slices: (ns, n) => slices.get(`${ns}/${n}`) ?? [] };
 }
+
+/** The router's listeners on 127.0.0.1, every port picked by the kernel: the servers a unit test starts. */
+export const localServers: ServerOptions = {
+  httpPort: 0,
+  httpsPort: 0,
+  healthPort: 0,
+  host: '127.0.0.1',
+  maxHeaderSize: 16384,
+  headersTimeoutMs: 5000,
+  keepAliveTimeoutMs: 5000,
+  ready: () => true,
+};

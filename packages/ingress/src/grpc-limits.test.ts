@@ -17,7 +17,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLog } from './access-log';
 import { selfSignedCertificate } from './certs';
-import { ingress } from './fixtures.test-util';
+import { ingress, localServers } from './fixtures.test-util';
 import { GrpcUpstreams, grpcHandler } from './grpc';
 import { buildRouteTable, type RouteTable } from './route-table';
 import { startServers, type RunningServers } from './server';
@@ -104,16 +104,7 @@ beforeAll(async () => {
   router = await startServers(
     { table: () => table, pools, accessLog: new AccessLog(log), httpsPortFor: () => '443', backends: { GRPC: grpc } },
     new TlsStore(selfSignedCertificate(['ingress.local'])),
-    {
-      httpPort: 0,
-      httpsPort: 0,
-      healthPort: 0,
-      host: '127.0.0.1',
-      maxHeaderSize: 16384,
-      headersTimeoutMs: 5000,
-      keepAliveTimeoutMs: 5000,
-      ready: () => true,
-    },
+    localServers,
   );
   session = h2connect(`http://127.0.0.1:${router.httpPort}`);
   await once(session, 'connect');

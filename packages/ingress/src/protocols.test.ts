@@ -12,7 +12,7 @@ import { AccessLog } from './access-log';
 import { selfSignedCertificate } from './certs';
 import { fastcgiHandler } from './fastcgi-client';
 import { decodeParams, encodeRecord, endRequestBody, RecordDecoder, RecordType } from './fastcgi-records';
-import { ingress } from './fixtures.test-util';
+import { ingress, localServers } from './fixtures.test-util';
 import { GrpcUpstreams, grpcHandler } from './grpc';
 import { H2Front, isH2Preface } from './h2-server';
 import { buildRouteTable, type RouteTable } from './route-table';
@@ -171,16 +171,7 @@ beforeAll(async () => {
       backends: { GRPC: grpc, GRPCS: grpc, FCGI: fastcgiHandler(pools, fcgiLog) },
     },
     new TlsStore(selfSignedCertificate(['ingress.local'])),
-    {
-      httpPort: 0,
-      httpsPort: 0,
-      healthPort: 0,
-      host: '127.0.0.1',
-      maxHeaderSize: 16384,
-      headersTimeoutMs: 5000,
-      keepAliveTimeoutMs: 5000,
-      ready: () => true,
-    },
+    localServers,
   );
 });
 
