@@ -209,7 +209,16 @@ describe('services: the node agent as kube-proxy', () => {
       return s.size === 2 ? [...s].sort() : undefined;
     });
     expect(seen).toEqual(['multi-a', 'multi-b']);
-    expect(await sh('client-a', `echo raw-tcp | nc -w 1 ${ip} 9000 || true`)).toContain('raw-tcp');
+    // The second port's rules come from the same sync; its answer is awaited like the first's.
+    const raw = await eventually(
+      'port 9000 echoes',
+      async () => {
+        const out = await sh('client-a', `echo raw-tcp | nc -w 1 ${ip} 9000 || true`);
+        return out.includes('raw-tcp') ? out : undefined;
+      },
+      30_000,
+    );
+    expect(raw).toContain('raw-tcp');
   });
 
   it('serves a NodePort on every node IP from the host, and a LoadBalancer IP', async () => {
