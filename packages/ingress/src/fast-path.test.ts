@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLog } from './access-log';
 import { selfSignedCertificate } from './certs';
-import { ingress } from './fixtures.test-util';
+import { ingress, localServers } from './fixtures.test-util';
 import { parseRequestHead, parseResponseHead, ChunkedScanner } from './http1';
 import { buildRouteTable, type RouteTable } from './route-table';
 import { startServers, type RunningServers } from './server';
@@ -165,17 +165,7 @@ beforeAll(async () => {
       httpsPortFor: () => '443',
     },
     tls,
-    {
-      httpPort: 0,
-      httpsPort: 0,
-      healthPort: 0,
-      host: '127.0.0.1',
-      maxHeaderSize: 8192,
-      headersTimeoutMs: 2000,
-      keepAliveTimeoutMs: 5000,
-      clientBodyTimeoutMs: 1000,
-      ready: () => true,
-    },
+    { ...localServers, maxHeaderSize: 8192, headersTimeoutMs: 2000, clientBodyTimeoutMs: 1000 },
   );
 });
 

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLog } from './access-log';
 import { selfSignedCertificate } from './certs';
-import { ingress } from './fixtures.test-util';
+import { ingress, localServers } from './fixtures.test-util';
 import { buildRouteTable } from './route-table';
 import { startServers, type RunningServers } from './server';
 import { TlsStore } from './tls-store';
@@ -43,17 +43,13 @@ beforeAll(async () => {
     },
     new TlsStore(selfSignedCertificate(['ingress.local'])),
     {
-      httpPort: 0,
-      httpsPort: 0,
-      healthPort: 0,
-      host: '127.0.0.1',
+      ...localServers,
       maxHeaderSize: 8192,
       headersTimeoutMs: 60_000,
       keepAliveTimeoutMs: 60_000,
       clientBodyTimeoutMs: 60_000,
       lingeringTimeoutMs: 300,
       lingeringTimeMs: 2000,
-      ready: () => true,
     },
   );
 });

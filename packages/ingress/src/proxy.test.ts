@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AccessLog } from './access-log';
 import { selfSignedCertificate } from './certs';
-import { ingress } from './fixtures.test-util';
+import { ingress, localServers } from './fixtures.test-util';
 import { buildRouteTable, type RouteTable } from './route-table';
 import { startServers, type RunningServers } from './server';
 import { TlsStore } from './tls-store';
@@ -184,16 +184,7 @@ beforeAll(async () => {
   router = await startServers(
     { table: () => table, pools, accessLog: new AccessLog(pino({ level: 'silent' })), httpsPortFor: () => '8443', random: () => draw() },
     tls,
-    {
-      httpPort: 0,
-      httpsPort: 0,
-      healthPort: 0,
-      host: '127.0.0.1',
-      maxHeaderSize: 8192,
-      headersTimeoutMs: 500,
-      keepAliveTimeoutMs: 5000,
-      ready: () => true,
-    },
+    { ...localServers, maxHeaderSize: 8192, headersTimeoutMs: 500 },
   );
 });
 
